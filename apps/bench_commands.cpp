@@ -1,0 +1,35 @@
+/// dynfeed bench feed: benchmarks that print one JSON object.
+
+#include "apps/cli.hpp"
+
+#include "bench/feed_bench.hpp"
+
+#include <iostream>
+
+namespace dynfeed::cli {
+
+void add_bench_commands(CLI::App& app, command& run) {
+  auto* bench = app.add_subcommand("bench", "benchmarks; each prints one JSON object");
+  bench->require_subcommand(1);
+  auto feed_opts = std::make_shared<bench::feed_bench_options>();
+  auto* f = bench->add_subcommand("feed", "append, read and verified-read speed of one feed");
+  f->add_option("--blocks", feed_opts->blocks, "blocks to append")->capture_default_str();
+  f->add_option("--block-size", feed_opts->block_size, "bytes per block")->capture_default_str();
+  f->add_option("--batch", feed_opts->batch, "blocks per append (one signature each)")
+    ->capture_default_str();
+  f->add_option("--reads", feed_opts->reads, "random reads per read phase")->capture_default_str();
+  f->add_option("--dir", feed_opts->dir, "directory for the store (default: a temporary one)");
+  f->add_option("--seed", feed_opts->seed, "seed for data and read order")->capture_default_str();
+  f->add_flag("--fsync", feed_opts->fsync, "fsync every append");
+  f->add_flag("--memory", feed_opts->in_memory, "use the in-memory store");
+  f->add_flag("!--single-thread", feed_opts->parallel_hashing,
+              "hash on one thread only (no helper thread)");
+  f->callback([&run, feed_opts] {
+    run = [feed_opts] {
+      std::cout << bench::run_feed_bench(*feed_opts).dump() << '\n';
+      return exit_ok;
+    };
+  });
+}
+
+} // namespace dynfeed::cli

@@ -1,0 +1,32 @@
+#include "apps/cli.hpp"
+
+#include <charconv>
+#include <iostream>
+
+namespace dynfeed::cli {
+
+int report(const error& err) {
+  return report(err.to_string());
+}
+
+int report(const std::string& message, int code) {
+  std::string line = message;
+  for (char& c : line)
+    if (c == '\n')
+      c = ' ';
+  std::cerr << "dynfeed: " << line << '\n';
+  return code;
+}
+
+std::optional<uint64_t> parse_u64(const std::string& text, const std::string& what,
+                                  std::string& message) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+    message = what + " must be a non-negative integer, got '" + text + "'";
+    return std::nullopt;
+  }
+  return value;
+}
+
+} // namespace dynfeed::cli

@@ -1,0 +1,36 @@
+#pragma once
+
+/// Shared pieces of the dynfeed command line: every command reports bad input as one line on
+/// stderr and a non-zero exit code.
+
+#include "base/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace dynfeed::cli {
+
+/// What a parsed subcommand will run; returns the process exit code.
+using command = std::function<int()>;
+
+/// Exit codes.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_error = 1; ///< the command was refused or failed
+inline constexpr int exit_usage = 2; ///< the command line itself is wrong
+
+/// Prints "dynfeed: <error>" on stderr and returns exit_error.
+int report(const error& err);
+/// Prints "dynfeed: <message>" on stderr and returns `code`.
+int report(const std::string& message, int code = exit_error);
+
+/// Parses a decimal unsigned 64-bit integer, with a message naming `what` on failure.
+std::optional<uint64_t> parse_u64(const std::string& text, const std::string& what,
+                                  std::string& message);
+
+void add_feed_commands(CLI::App& app, command& run);
+void add_bench_commands(CLI::App& app, command& run);
+
+} // namespace dynfeed::cli

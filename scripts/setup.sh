@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dynfeed needs (only those missing, so a second run is quick)
+# and builds the Release configuration into build/release.
+#   scripts/setup.sh [extra cmake arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake ninja-build pkg-config ccache
+  libcaf-dev libsodium-dev libcapnp-dev capnproto librocksdb-dev libboost-test-dev
+  libcli11-dev nlohmann-json3-dev gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake --preset release "$@" >/dev/null
+cmake --build --preset release

@@ -1,0 +1,77 @@
+#include "storage/memory_store.hpp"
+
+namespace dynfeed {
+
+namespace {
+
+const char* describe_store(uint8_t code) noexcept {
+  switch (static_cast<store_errc>(code)) {
+    case store_errc::io_error:
+      return "storage I/O error";
+    case store_errc::corrupt:
+      return "store is corrupt";
+    case store_errc::locked:
+      return "store is in use by another process";
+    case store_errc::not_found:
+      return "no feed store there";
+    case store_errc::already_exists:
+      return "a feed store already exists there";
+    case store_errc::version:
+      return "store format version not supported";
+  }
+  return "unknown error";
+}
+
+} // namespace
+
+const error_category& category_of(store_errc) noexcept {
+  static const error_category cat{"store", describe_store};
+  return cat;
+}
+
+expected<std::optional<feed_meta>> memory_store::load_meta() {
+  return meta_;
+}
+
+expected<std::optional<head_record>> memory_store::load_head() {
+  return head_;
+}
+
+expected<std::vector<std::pair<uint64_t, bytes>>> memory_store::load_bitfield() {
+  return std::vector<std::pair<uint64_t, bytes>>(bitfield_.begin(), bitfield_.end());
+}
+
+expected<std::optional<bytes>> memory_store::get_block(uint64_t index) {
+  auto it = blocks_.find(index);
+  if (it == blocks_.end())
+    return std::optional<bytes>{};
+  return std::optional<bytes>{it->second};
+}
+
+expected<std::optional<tree_node>> memory_store::find_node(uint64_t index) {
+  auto it = nodes_.find(index);
+  if (it == nodes_.end())
+    return std::optional<tree_node>{};
+  return std::optional<tree_node>{it->second};
+}
+
+status memory_store::commit(const store_batch& batch) {
+  if (failing_commits_ > 0) {
+    --failing_commits_;
+    return error{store_errc::io_error, "injected commit failure"};
+  }
+  ++commit_count_;
+  if (batch.meta)
+    meta_ = batch.meta;
+  for (const auto& [index, value] : batch.blocks)
+    blocks_[index] = value.to_bytes();
+  for (const tree_node& node : batch.nodes)
+    nodes_[node.index] = node;
+  if (batch.head)
+    head_ = batch.head;
+  for (const auto& [page, data] : batch.bitfield_pages)
+    bitfield_[page] = data;
+  return {};
+}
+
+} // namespace dynfeed

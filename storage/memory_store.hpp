@@ -1,0 +1,39 @@
+#pragma once
+
+#include "storage/store.hpp"
+
+#include <map>
+#include <unordered_map>
+
+namespace dynfeed {
+
+/// A feed_store in memory, for tests and large simulations. It can be told to fail its next
+/// commits, to test that callers change nothing when a write fails.
+class memory_store final : public feed_store {
+public:
+  expected<std::optional<feed_meta>> load_meta() override;
+  expected<std::optional<head_record>> load_head() override;
+  expected<std::vector<std::pair<uint64_t, bytes>>> load_bitfield() override;
+  expected<std::optional<bytes>> get_block(uint64_t index) override;
+  expected<std::optional<tree_node>> find_node(uint64_t index) override;
+  status commit(const store_batch& batch) override;
+
+  /// Makes the next `count` commits fail with store_errc::io_error, writing nothing.
+  void fail_commits(uint64_t count) noexcept { failing_commits_ = count; }
+  uint64_t commit_count() const noexcept { return commit_count_; }
+
+  /// Direct access for tests that corrupt a store on purpose.
+  std::unordered_map<uint64_t, bytes>& blocks() noexcept { return blocks_; }
+  std::unordered_map<uint64_t, tree_node>& nodes() noexcept { return nodes_; }
+
+private:
+  std::optional<feed_meta> meta_;
+  std::optional<head_record> head_;
+  std::unordered_map<uint64_t, bytes> blocks_;
+  std::unordered_map<uint64_t, tree_node> nodes_;
+  std::map<uint64_t, bytes> bitfield_;
+  uint64_t failing_commits_ = 0;
+  uint64_t commit_count_ = 0;
+};
+
+} // namespace dynfeed

@@ -1,0 +1,76 @@
+#define BOOST_TEST_MODULE base
+#include <boost/test/unit_test.hpp>
+
+#include "base/hex.hpp"
+#include "base/random.hpp"
+#include "base/helper_thread.hpp"
+
+#include <atomic>
+#include <vector>
+
+using namespace dynfeed;
+
+BOOST_AUTO_TEST_CASE(hex_round_trip) {
+  bytes data{0x00, 0x01, 0xab, 0xff};
+  BOOST_TEST(to_hex(data) == "0001abff");
+  auto back = from_hex("0001ABff");
+  BOOST_REQUIRE(back);
+  BOOST_TEST(*back == data);
+}
+
+BOOST_AUTO_TEST_CASE(hex_rejects_bad_input) {
+  BOOST_TEST(!from_hex("abc"));
+  auto bad = from_hex("zz");
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(bad.error().is(base_errc::invalid_argument));
+  BOOST_TEST(bad.error().to_string() == "base: invalid argument: not a hex digit at position 0");
+  BOOST_TEST(!fixed_from_hex<hash256>("00"));
+  BOOST_TEST(fixed_from_hex<hash256>(std::string(64, 'a')).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(error_values) {
+  error none;
+  BOOST_TEST(!none);
+  error e{base_errc::io_error, "disk full"};
+  BOOST_TEST(static_cast<bool>(e));
+  BOOST_TEST(e.is(base_errc::io_error));
+  BOOST_TEST(!e.is(base_errc::unsupported));
+  BOOST_TEST(e.category() == "base");
+  expected<int> good = 5;
+  BOOST_TEST(*good == 5);
+  expected<int> bad = e;
+  BOOST_TEST(!bad);
+  BOOST_TEST(bad.error().context() == "disk full");
+}
+
+BOOST_AUTO_TEST_CASE(rng_is_reproducible_and_in_range) {
+  rng a{42}, b{42}, c{43};
+  bool differs = false;
+  for (int i = 0; i < 1000; ++i) {
+    uint64_t x = a.next();
+    BOOST_TEST(x == b.next());
+    differs = differs || x != c.next();
+  }
+  BOOST_TEST(differs);
+  std::vector<int> histogram(10);
+  for (int i = 0; i < 100000; ++i) {
+    uint64_t v = a.below(10);
+    BOOST_REQUIRE(v < 10);
+    ++histogram[v];
+  }
+  for (int count : histogram)
+    BOOST_TEST((count > 9000 && count < 11000));
+}
+
+BOOST_AUTO_TEST_CASE(helper_thread_covers_every_index_once) {
+  helper_thread helper{50};
+  for (size_t n : {0u, 1u, 5u, 17u, 100u, 1000u}) {
+    std::vector<std::atomic<int>> hits(n);
+    helper.run_split(n, 2, 3, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        hits[i].fetch_add(1);
+    });
+    for (size_t i = 0; i < n; ++i)
+      BOOST_TEST(hits[i].load() == 1);
+  }
+}
