@@ -121,7 +121,7 @@ nlohmann::json run_feed_bench(const feed_bench_options& o) {
   for (uint64_t i = 0; i < o.reads; ++i) {
     uint64_t index = random.below(o.blocks);
     proof_request req;
-    req.block = block_request{index, 0};
+    req.block = block_request{index, 0, 1};
     uint64_t top = flat::leaf(index);
     while (flat::exists(flat::parent(top), f.length())) {
       top = flat::parent(top);

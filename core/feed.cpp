@@ -155,31 +155,38 @@ expected<bytes> feed::get(uint64_t index) {
 }
 
 expected<proof> feed::build_proof(const proof_request& req) {
-  if (req.block && req.block->index < tree_.length && !have_.get(req.block->index))
-    return error{feed_errc::block_not_held, "block " + str(req.block->index)};
   auto p = dynfeed::build_proof(req, tree_, store_);
   if (!p)
     return p;
   if (p->block) {
-    auto value = get(p->block->index);
-    if (!value)
-      return std::move(value).error();
-    p->block->value = std::move(*value);
+    uint64_t first = req.block->index;
+    uint64_t count = req.block->count;
+    if (have_.count(first, first + count) != count)
+      return error{feed_errc::block_not_held, "blocks " + str(first) + " + " + str(count)};
+    auto values = store_.get_blocks(first, count);
+    if (!values)
+      return std::move(values).error();
+    p->block->values = std::move(*values);
   }
   return p;
 }
 
-expected<uint64_t> feed::missing_nodes(uint64_t index) {
-  if (index >= tree_.length)
-    return error{feed_errc::out_of_range, "block " + str(index) + ", length " + str(tree_.length)};
-  uint64_t count = 0;
+expected<uint64_t> feed::missing_nodes(uint64_t index, uint64_t count) {
+  auto root = chunk_root(index, count);
+  if (!root)
+    return error{feed_errc::invalid_request, "blocks " + str(index) + " + " + str(count)
+                                               + " do not form an aligned chunk"};
+  if (!flat::exists(*root, tree_.length))
+    return error{feed_errc::out_of_range, "blocks " + str(index) + " + " + str(count)
+                                            + ", length " + str(tree_.length)};
+  uint64_t levels = 0;
   // Roots are always stored, so the climb ends at a root at the latest.
-  for (uint64_t cur = flat::leaf(index);; cur = flat::parent(cur), ++count) {
+  for (uint64_t cur = *root;; cur = flat::parent(cur), ++levels) {
     auto node = store_.find_node(cur);
     if (!node)
       return std::move(node).error();
     if (*node)
-      return count;
+      return levels;
     if (!flat::exists(flat::parent(cur), tree_.length))
       return error{store_errc::corrupt, "root above block " + str(index) + " is missing"};
   }
@@ -194,20 +201,26 @@ expected<apply_result> feed::apply(const proof& p) {
   store_batch write;
   write.nodes = std::move(verified->nodes);
   uint64_t new_length = verified->tree ? verified->tree->length : tree_.length;
-  bool new_block = p.block && !have_.get(p.block->index);
-  if (new_block) {
-    if (p.block->value.size() > options_.limits.block_size_max)
-      return error{feed_errc::block_too_large, "block " + str(p.block->index)};
-    write.blocks.emplace_back(p.block->index, p.block->value);
-    write.bitfield_pages = have_.pages_after(p.block->index, p.block->index + 1, true);
+  uint64_t first = p.block ? p.block->index : 0;
+  uint64_t end = p.block ? first + p.block->values.size() : 0;
+  if (p.block) {
+    for (uint64_t i = first; i < end; ++i) {
+      const bytes& value = p.block->values[i - first];
+      if (value.size() > options_.limits.block_size_max)
+        return error{feed_errc::block_too_large, "block " + str(i)};
+      if (!have_.get(i))
+        write.blocks.emplace_back(i, value);
+    }
+    if (!write.blocks.empty())
+      write.bitfield_pages = have_.pages_after(first, end, true);
   }
   if (verified->tree)
     write.head = head_of(*verified->tree);
   if (auto st = store_.commit(write); !st)
     return std::move(st).error();
-  if (new_block) {
-    have_.set(p.block->index, true);
-    result.block = p.block->index;
+  if (!write.blocks.empty()) {
+    have_.set_range(first, end, true);
+    result.blocks_added = write.blocks.size();
   }
   if (verified->tree) {
     result.upgraded = new_length > tree_.length;

@@ -27,7 +27,7 @@ struct feed_options {
 /// What applying a verified proof changed.
 struct apply_result {
   bool upgraded = false;               ///< the trusted tree grew
-  std::optional<uint64_t> block;       ///< a block that is now held
+  uint64_t blocks_added = 0;           ///< blocks held now that were not before
   std::optional<hash256> target_hash;  ///< tree hash at the upgrade's requested length
 };
 
@@ -64,9 +64,10 @@ public:
 
   /// Answers a peer's request with a proof from this feed (writer or reader alike).
   expected<proof> build_proof(const proof_request& req);
-  /// Number of sibling nodes a block request must ask for: the levels between the block's leaf
-  /// and the first node this feed already holds. Only for blocks inside the trusted tree.
-  expected<uint64_t> missing_nodes(uint64_t index);
+  /// Number of sibling nodes a request for the chunk of `count` blocks at `index` must ask
+  /// for: the levels between the chunk's root and the first node this feed already holds. Only
+  /// for chunks inside the trusted tree.
+  expected<uint64_t> missing_nodes(uint64_t index, uint64_t count = 1);
   /// Verifies a peer's proof and stores what it proves. A proof that does not verify changes
   /// nothing.
   expected<apply_result> apply(const proof& p);

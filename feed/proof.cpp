@@ -23,12 +23,13 @@ expected<tree_node> require_node(node_source& nodes, uint64_t index) {
 }
 
 /// Responder side: the nodes that grow a tree of `from` blocks to `to` blocks, in Hypercore's
-/// order. When the block at `block_leaf` lies in a node that would be sent, the node is left out
-/// and reported in `block_top`: the block's own path reaches it instead.
-status collect_upgrade(uint64_t from, uint64_t to, std::optional<uint64_t> block_leaf,
+/// order. When the requested chunk (rooted at `chunk`) lies in a node that would be sent, the
+/// node is left out and reported in `block_top`: the chunk's own path reaches it instead.
+/// (Aligned perfect subtrees are nested or disjoint, so "contains the chunk's root" is enough.)
+status collect_upgrade(uint64_t from, uint64_t to, std::optional<uint64_t> chunk,
                        node_source& nodes, std::vector<tree_node>& out, uint64_t* block_top) {
   auto send = [&](uint64_t index) -> status {
-    if (block_leaf && flat::contains(index, *block_leaf)) {
+    if (chunk && flat::contains(index, *chunk)) {
       *block_top = index;
       return {};
     }
@@ -62,13 +63,30 @@ status collect_upgrade(uint64_t from, uint64_t to, std::optional<uint64_t> block
 
 } // namespace
 
+std::optional<uint64_t> chunk_root(uint64_t index, uint64_t count) {
+  if (count == 0 || count > chunk_blocks_max || (count & (count - 1)) != 0 || index % count != 0
+      || index >= length_max)
+    return std::nullopt;
+  uint64_t depth = static_cast<uint64_t>(__builtin_ctzll(count));
+  return flat::index(depth, index / count);
+}
+
 expected<proof> build_proof(const proof_request& req, const signed_tree& tree, node_source& nodes) {
   if (req.fork != tree.fork)
     return error{feed_errc::fork_mismatch, "requested fork " + str(req.fork) + ", feed is at "
                                              + str(tree.fork)};
-  if (req.block && req.block->index >= tree.length)
-    return error{feed_errc::out_of_range,
-                 "block " + str(req.block->index) + ", length " + str(tree.length)};
+  std::optional<uint64_t> chunk;
+  if (req.block) {
+    chunk = chunk_root(req.block->index, req.block->count);
+    if (!chunk)
+      return error{feed_errc::invalid_request, "blocks " + str(req.block->index) + " + "
+                                                 + str(req.block->count)
+                                                 + " do not form an aligned chunk"};
+    if (!flat::exists(*chunk, tree.length))
+      return error{feed_errc::out_of_range, "blocks " + str(req.block->index) + " + "
+                                              + str(req.block->count) + ", length "
+                                              + str(tree.length)};
+  }
   proof p;
   p.fork = tree.fork;
   uint64_t block_top = 0;
@@ -82,16 +100,18 @@ expected<proof> build_proof(const proof_request& req, const signed_tree& tree, n
                                                  + str(tree.length)};
     uint64_t to = up.start + up.length;
     block_in_upgrade = req.block && req.block->index >= up.start;
-    if (block_in_upgrade && req.block->index >= to)
-      return error{feed_errc::invalid_request, "block past the requested upgrade"};
+    if (block_in_upgrade && !flat::exists(*chunk, to))
+      return error{feed_errc::invalid_request, "blocks past the requested upgrade"};
+    if (req.block && !block_in_upgrade && !flat::exists(*chunk, up.start))
+      return error{feed_errc::invalid_request, "a chunk may not straddle the upgrade's start"};
     trusted_length = up.start;
     upgrade_proof out;
     out.start = up.start;
     out.length = up.length;
-    std::optional<uint64_t> block_leaf;
+    std::optional<uint64_t> in_upgrade;
     if (block_in_upgrade)
-      block_leaf = flat::leaf(req.block->index);
-    if (auto st = collect_upgrade(up.start, to, block_leaf, nodes, out.nodes, &block_top); !st)
+      in_upgrade = *chunk;
+    if (auto st = collect_upgrade(up.start, to, in_upgrade, nodes, out.nodes, &block_top); !st)
       return std::move(st).error();
     if (auto st = collect_upgrade(to, tree.length, std::nullopt, nodes, out.additional_nodes,
                                   nullptr);
@@ -102,7 +122,7 @@ expected<proof> build_proof(const proof_request& req, const signed_tree& tree, n
     p.upgrade = std::move(out);
   }
   if (req.block) {
-    uint64_t leaf = flat::leaf(req.block->index);
+    uint64_t leaf = *chunk;
     if (!block_in_upgrade) {
       if (req.block->nodes > proof_depth_max)
         return error{feed_errc::invalid_request, "path of " + str(req.block->nodes) + " nodes"};
@@ -209,12 +229,27 @@ status grow_roots(std::vector<tree_node>& roots, uint64_t to, node_queue& queue,
   return {};
 }
 
-/// Hashes the block up its sibling path; returns the node at the top.
+/// Hashes the chunk's blocks up to its root, then the root up its sibling path; returns the node
+/// at the top.
 expected<tree_node> verify_block_path(const block_proof& block, std::vector<tree_node>& learned) {
   if (block.nodes.size() > proof_depth_max)
     return error{feed_errc::invalid_proof, "block path of " + str(block.nodes.size()) + " nodes"};
-  tree_node cur = merkle::leaf(block.index, block.value);
-  learned.push_back(cur);
+  if (!chunk_root(block.index, block.values.size()))
+    return error{feed_errc::invalid_proof, str(block.values.size()) + " blocks from "
+                                             + str(block.index) + " are not an aligned chunk"};
+  // Merge the leaves pairwise, level by level, up to the chunk's root.
+  std::vector<tree_node> level;
+  level.reserve(block.values.size());
+  for (size_t i = 0; i < block.values.size(); ++i)
+    level.push_back(merkle::leaf(block.index + i, block.values[i]));
+  learned.insert(learned.end(), level.begin(), level.end());
+  while (level.size() > 1) {
+    for (size_t i = 0; i < level.size() / 2; ++i)
+      level[i] = merkle::parent(level[2 * i], level[2 * i + 1]);
+    level.resize(level.size() / 2);
+    learned.insert(learned.end(), level.begin(), level.end());
+  }
+  tree_node cur = level.front();
   for (const tree_node& sib : block.nodes) {
     if (sib.index != flat::sibling(cur.index))
       return error{feed_errc::invalid_proof, "node " + str(sib.index) + " is not the sibling of "
@@ -277,6 +312,8 @@ expected<verified_proof> verify_proof(const proof& p, const signed_tree& trusted
       return std::move(reached).error();
     top = *reached;
   }
+  // A chunk that starts before the upgrade is checked against the trusted tree, which it must
+  // lie inside entirely.
   bool block_in_upgrade = p.block && p.upgrade && p.block->index >= p.upgrade->start;
   if (p.upgrade) {
     if (auto st = verify_upgrade(*p.upgrade, trusted, block_in_upgrade ? top : std::nullopt, key,

@@ -23,11 +23,15 @@ public:
   virtual expected<std::optional<tree_node>> find_node(uint64_t index) = 0;
 };
 
+/// A request for `count` consecutive blocks from `index`: one block, or a chunk that forms a
+/// perfect subtree (`count` a power of two, `index` a multiple of it), which the reader hashes
+/// itself, so a chunk costs one proof instead of one per block.
 struct block_request {
   uint64_t index = 0;
-  /// How many sibling nodes the requester lacks on the path up from the block's leaf: it
-  /// already holds the node that many levels up. Ignored when the block lies in an upgrade.
+  /// How many sibling nodes the requester lacks on the path up from the chunk's root: it
+  /// already holds the node that many levels up. Ignored when the chunk lies in an upgrade.
   uint64_t nodes = 0;
+  uint64_t count = 1;
 };
 
 struct upgrade_request {
@@ -43,8 +47,8 @@ struct proof_request {
 
 struct block_proof {
   uint64_t index = 0;
-  bytes value;
-  std::vector<tree_node> nodes; ///< siblings, bottom-up, from the leaf
+  std::vector<bytes> values;    ///< the chunk's blocks, in order
+  std::vector<tree_node> nodes; ///< siblings, bottom-up, from the chunk's root
 };
 
 struct upgrade_proof {
@@ -65,9 +69,15 @@ struct proof {
 /// Deepest a path can be: flat-tree indexes of lengths below 2^62 fit in 64 bits.
 inline constexpr uint64_t proof_depth_max = 62;
 inline constexpr uint64_t length_max = uint64_t{1} << 62;
+/// Most blocks one chunk proof may carry.
+inline constexpr uint64_t chunk_blocks_max = 1024;
+
+/// The flat-tree index of the perfect subtree over blocks [index, index + count), if the request
+/// names one (count a power of two up to chunk_blocks_max, index a multiple of count).
+std::optional<uint64_t> chunk_root(uint64_t index, uint64_t count);
 
 /// Builds the proof answering `req` from a feed whose signed tree is `tree`, reading nodes from
-/// `nodes`. The block's value is left empty for the caller to fill in.
+/// `nodes`. The block values are left empty for the caller to fill in.
 expected<proof> build_proof(const proof_request& req, const signed_tree& tree, node_source& nodes);
 
 /// What a proof established.

@@ -29,6 +29,20 @@ const error_category& category_of(store_errc) noexcept {
   return cat;
 }
 
+expected<std::vector<bytes>> feed_store::get_blocks(uint64_t first, uint64_t count) {
+  std::vector<bytes> out;
+  out.reserve(count);
+  for (uint64_t i = first; i < first + count; ++i) {
+    auto block = get_block(i);
+    if (!block)
+      return std::move(block).error();
+    if (!*block)
+      return error{store_errc::corrupt, "block " + std::to_string(i) + " is missing"};
+    out.push_back(std::move(**block));
+  }
+  return out;
+}
+
 expected<std::optional<feed_meta>> memory_store::load_meta() {
   return meta_;
 }

@@ -260,6 +260,33 @@ expected<std::optional<bytes>> rocks_store::get_block(uint64_t index) {
   return std::optional<bytes>{as_span(value).to_bytes()};
 }
 
+expected<std::vector<bytes>> rocks_store::get_blocks(uint64_t first, uint64_t count) {
+  if (count == 1) {
+    auto one = get_block(first);
+    if (!one)
+      return std::move(one).error();
+    if (!*one)
+      return error{store_errc::corrupt, "block " + std::to_string(first) + " is missing"};
+    return std::vector<bytes>{std::move(**one)};
+  }
+  // Consecutive blocks are consecutive keys: one iterator beats a lookup per block.
+  std::vector<bytes> out;
+  out.reserve(count);
+  std::unique_ptr<rocksdb::Iterator> it{impl_->db->NewIterator(impl_->read_options)};
+  key_buf key = indexed_key(block_tag, first);
+  it->Seek(key.slice());
+  for (uint64_t i = first; i < first + count; ++i, it->Next()) {
+    key = indexed_key(block_tag, i);
+    if (!it->Valid() || it->key() != key.slice()) {
+      if (!it->status().ok())
+        return from_status(it->status(), "reading block " + std::to_string(i));
+      return error{store_errc::corrupt, "block " + std::to_string(i) + " is missing"};
+    }
+    out.push_back(as_span(it->value()).to_bytes());
+  }
+  return out;
+}
+
 expected<std::optional<tree_node>> rocks_store::find_node(uint64_t index) {
   if (!impl_->node_cache.empty()) {
     const impl::cached_node& slot = impl_->node_cache[index & impl_->node_cache_mask];

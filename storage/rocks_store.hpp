@@ -40,6 +40,7 @@ public:
   expected<std::optional<head_record>> load_head() override;
   expected<std::vector<std::pair<uint64_t, bytes>>> load_bitfield() override;
   expected<std::optional<bytes>> get_block(uint64_t index) override;
+  expected<std::vector<bytes>> get_blocks(uint64_t first, uint64_t count) override;
   expected<std::optional<tree_node>> find_node(uint64_t index) override;
   status commit(const store_batch& batch) override;
 

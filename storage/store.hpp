@@ -63,6 +63,8 @@ public:
   /// All stored bitfield pages, as (page number, bytes).
   virtual expected<std::vector<std::pair<uint64_t, bytes>>> load_bitfield() = 0;
   virtual expected<std::optional<bytes>> get_block(uint64_t index) = 0;
+  /// Blocks [first, first + count); a block that is not stored is an error.
+  virtual expected<std::vector<bytes>> get_blocks(uint64_t first, uint64_t count);
   expected<std::optional<tree_node>> find_node(uint64_t index) override = 0;
   /// Applies every part of `batch` or none of it.
   virtual status commit(const store_batch& batch) = 0;

@@ -53,19 +53,19 @@ struct peer {
 
 /// Asks `from` for block `index` on behalf of `to`, upgrading `to` when needed, and applies
 /// the proof. Returns the error of whichever side refused.
-status fetch(feed& from, feed& to, uint64_t index, bool force_upgrade) {
+status fetch(feed& from, feed& to, uint64_t index, bool force_upgrade, uint64_t count = 1) {
   proof_request req;
   req.fork = to.fork();
   bool upgrade = from.length() > to.length() && (index >= to.length() || force_upgrade);
   if (upgrade)
     req.upgrade = upgrade_request{to.length(), from.length() - to.length()};
   if (index < to.length()) {
-    auto missing = to.missing_nodes(index);
+    auto missing = to.missing_nodes(index, count);
     if (!missing)
       return std::move(missing).error();
-    req.block = block_request{index, *missing};
+    req.block = block_request{index, *missing, count};
   } else {
-    req.block = block_request{index, 0};
+    req.block = block_request{index, 0, count};
   }
   auto p = from.build_proof(req);
   if (!p)
@@ -106,11 +106,20 @@ BOOST_AUTO_TEST_CASE(random_operations_match_a_naive_model) {
         BOOST_REQUIRE(writer.f->id() == model.tree_hash());
       } else if (op < 7) {
         peer& r = readers[random.below(readers.size())];
-        uint64_t index = random.below(writer.f->length());
-        REQUIRE_OK(fetch(*writer.f, *r.f, index, random.chance(0.3)));
-        auto got = r.f->get(index);
-        REQUIRE_OK(got);
-        BOOST_REQUIRE(*got == model.blocks[index]);
+        // A single block, or an aligned chunk of up to 16 that exists at the writer's length.
+        uint64_t count = uint64_t{1} << random.below(5);
+        uint64_t index = random.below(writer.f->length()) / count * count;
+        while (!flat::exists(*chunk_root(index, count), writer.f->length())
+               || (index < r.f->length() && index + count > r.f->length())) {
+          count /= 2;
+          index = index / count * count;
+        }
+        REQUIRE_OK(fetch(*writer.f, *r.f, index, random.chance(0.3), count));
+        for (uint64_t i = index; i < index + count; ++i) {
+          auto got = r.f->get(i);
+          REQUIRE_OK(got);
+          BOOST_REQUIRE(*got == model.blocks[i]);
+        }
         if (r.f->length() == writer.f->length())
           BOOST_REQUIRE(r.f->tree().roots == writer.f->tree().roots);
       } else if (op < 9) {
@@ -184,8 +193,11 @@ void flip_u64(uint64_t& v, size_t byte, uint8_t delta) {
 
 void check_all_mutations(const proof& p, memory_store& store, feed& reader) {
   if (p.block) {
-    every_byte_change_is_rejected(p, store, reader, p.block->value.size(),
-                                  [](proof& q, size_t pos, uint8_t d) { q.block->value[pos] ^= d; });
+    for (size_t v = 0; v < p.block->values.size(); ++v)
+      every_byte_change_is_rejected(p, store, reader, p.block->values[v].size(),
+                                    [v](proof& q, size_t pos, uint8_t d) {
+                                      q.block->values[v][pos] ^= d;
+                                    });
     every_byte_change_is_rejected(p, store, reader, 8, [](proof& q, size_t pos, uint8_t d) {
       flip_u64(q.block->index, pos, d);
     });
@@ -272,6 +284,14 @@ BOOST_AUTO_TEST_CASE(every_single_byte_change_is_rejected) {
   REQUIRE_OK(with_upgrade);
   check_all_mutations(*with_upgrade, rstore, *reader);
   BOOST_REQUIRE(reader->length() == 21u);
+
+  // A chunk of four blocks against the now trusted tree.
+  proof_request chunk;
+  chunk.block = block_request{16, *reader->missing_nodes(16, 4), 4};
+  auto chunk_proof = writer->build_proof(chunk);
+  REQUIRE_OK(chunk_proof);
+  check_all_mutations(*chunk_proof, rstore, *reader);
+  BOOST_TEST(reader->have().count(16, 20) == 4u);
 
   // A plain block proof against the now trusted tree.
   proof_request plain;

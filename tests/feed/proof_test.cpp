@@ -108,13 +108,97 @@ BOOST_AUTO_TEST_CASE(every_upgrade_with_every_new_block_verifies) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(every_aligned_chunk_verifies) {
+  writer_tree w;
+  w.append(37);
+  for (uint64_t count = 1; count <= 32; count *= 2) {
+    for (uint64_t index = 0; index + count <= 37; index += count) {
+      uint64_t root = *chunk_root(index, count);
+      if (!flat::exists(root, 37))
+        continue;
+      BOOST_TEST_CONTEXT("chunk " << index << " + " << count) {
+        auto [trusted, known] = w.reader_at(37);
+        uint64_t levels = 0;
+        for (uint64_t cur = root; flat::exists(flat::parent(cur), 37); cur = flat::parent(cur))
+          ++levels;
+        proof_request req;
+        req.block = block_request{index, levels, count};
+        auto p = w.prove(req);
+        REQUIRE_OK(p);
+        auto ok = verify_proof(*p, trusted, known, w.kp.pk);
+        REQUIRE_OK(ok);
+        // Every leaf and inner node of the chunk is learned.
+        for (uint64_t i = index; i < index + count; ++i)
+          BOOST_TEST(std::count_if(ok->nodes.begin(), ok->nodes.end(), [&](const tree_node& n) {
+                       return n == w.nodes.nodes.at(flat::leaf(i));
+                     }) >= 1);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(chunks_inside_an_upgrade) {
+  writer_tree w;
+  w.append(40);
+  for (uint64_t start : {0u, 3u, 8u, 16u, 31u}) {
+    for (uint64_t count : {1u, 2u, 4u, 8u}) {
+      for (uint64_t index = (start + count - 1) / count * count; index + count <= 40;
+           index += count) {
+        BOOST_TEST_CONTEXT("start " << start << ", chunk " << index << " + " << count) {
+          proof_request req;
+          req.upgrade = upgrade_request{start, 40 - start};
+          req.block = block_request{index, 0, count};
+          auto p = w.prove(req);
+          if (!flat::exists(*chunk_root(index, count), 40)) {
+            BOOST_TEST(!p);
+            continue;
+          }
+          REQUIRE_OK(p);
+          auto [trusted, known] = w.reader_at(start);
+          auto ok = verify_proof(*p, trusted, known, w.kp.pk);
+          REQUIRE_OK(ok);
+          BOOST_TEST(ok->tree->roots == w.tree.roots);
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(misaligned_and_straddling_chunks_are_refused) {
+  writer_tree w;
+  w.append(32);
+  for (auto [index, count] : {std::pair<uint64_t, uint64_t>{1, 2}, {4, 3}, {0, 0}, {8, 2048}}) {
+    proof_request req;
+    req.block = block_request{index, 0, count};
+    BOOST_TEST(w.prove(req).error().is(feed_errc::invalid_request));
+  }
+  // Blocks 4..11 straddle an upgrade starting at 6.
+  proof_request req;
+  req.upgrade = upgrade_request{6, 26};
+  req.block = block_request{0, 0, 8};
+  BOOST_TEST(w.prove(req).error().is(feed_errc::invalid_request));
+  // A forged proof with such a chunk is refused by the verifier as well.
+  proof_request honest;
+  honest.upgrade = upgrade_request{6, 26};
+  honest.block = block_request{8, 0, 8};
+  auto p = w.prove(honest);
+  REQUIRE_OK(p);
+  proof forged = *p;
+  forged.block->index = 0;
+  auto [trusted, known] = w.reader_at(6);
+  BOOST_TEST(!verify_proof(forged, trusted, known, w.kp.pk));
+  proof short_chunk = *p;
+  short_chunk.block->values.pop_back();
+  BOOST_TEST(verify_proof(short_chunk, trusted, known, w.kp.pk).error().is(feed_errc::invalid_proof));
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_are_refused) {
   writer_tree w;
   w.append(5);
   proof_request req;
   req.block = block_request{5, 0};
   BOOST_TEST(w.prove(req).error().is(feed_errc::out_of_range));
-  req.block = block_request{0, 10};
+  req.block = block_request{0, 10, 1};
   BOOST_TEST(w.prove(req).error().is(feed_errc::invalid_request));
   req.block.reset();
   req.upgrade = upgrade_request{2, 4};
@@ -179,7 +263,7 @@ BOOST_AUTO_TEST_CASE(hostile_indexes_do_not_crash) {
   auto [trusted, known] = w.reader_at(4);
   for (uint64_t index : {~uint64_t{0}, length_max, length_max - 1, uint64_t{1} << 61}) {
     proof p;
-    p.block = block_proof{index, bytes{1}, {}};
+    p.block = block_proof{index, {bytes{1}}, {}};
     BOOST_TEST(!verify_proof(p, trusted, known, w.kp.pk));
     p.block->nodes.push_back(tree_node{index, 1, {}});
     BOOST_TEST(!verify_proof(p, trusted, known, w.kp.pk));

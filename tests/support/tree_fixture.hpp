@@ -63,7 +63,8 @@ struct writer_tree {
   expected<proof> prove(const proof_request& req) {
     auto p = build_proof(req, tree, nodes);
     if (p && p->block)
-      p->block->value = blocks[p->block->index];
+      for (uint64_t i = 0; i < req.block->count; ++i)
+        p->block->values.push_back(blocks[p->block->index + i]);
     return p;
   }
 };
