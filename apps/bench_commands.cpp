@@ -1,7 +1,8 @@
-/// dynfeed bench feed: benchmarks that print one JSON object.
+/// dynfeed bench feed|channel: benchmarks that print one JSON object.
 
 #include "apps/cli.hpp"
 
+#include "bench/channel_bench.hpp"
 #include "bench/feed_bench.hpp"
 
 #include <iostream>
@@ -27,6 +28,21 @@ void add_bench_commands(CLI::App& app, command& run) {
   f->callback([&run, feed_opts] {
     run = [feed_opts] {
       std::cout << bench::run_feed_bench(*feed_opts).dump() << '\n';
+      return exit_ok;
+    };
+  });
+
+  auto channel_opts = std::make_shared<bench::channel_bench_options>();
+  auto* c = bench->add_subcommand("channel", "Noise handshakes/s and secure channel MB/s");
+  c->add_option("--handshakes", channel_opts->handshakes, "handshakes to time")
+    ->capture_default_str();
+  c->add_option("--frames", channel_opts->frames, "frames to push through one channel")
+    ->capture_default_str();
+  c->add_option("--frame-size", channel_opts->frame_size, "bytes per frame")
+    ->capture_default_str();
+  c->callback([&run, channel_opts] {
+    run = [channel_opts] {
+      std::cout << bench::run_channel_bench(*channel_opts).dump() << '\n';
       return exit_ok;
     };
   });
