@@ -82,6 +82,8 @@ bytes sealed_frame(secure_channel& from, byte_span frame) {
 
 } // namespace
 
+BOOST_AUTO_TEST_SUITE(channel)
+
 BOOST_AUTO_TEST_CASE(handshake_completes_and_authenticates_both_sides) {
   channel_pair p;
   BOOST_TEST(p.a.output().size() == 2 + 32); // message 1: the ephemeral key only
@@ -386,3 +388,5 @@ BOOST_AUTO_TEST_CASE(low_order_ephemeral_fails) {
   channel_pair p;
   BOOST_TEST(p.b.feed(wire, p.b_events).error().is(noise_errc::bad_dh));
 }
+
+BOOST_AUTO_TEST_SUITE_END()
