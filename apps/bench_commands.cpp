@@ -1,7 +1,8 @@
-/// dynfeed bench feed: benchmarks that print one JSON object.
+/// dynfeed bench feed|codec: benchmarks that print one JSON object.
 
 #include "apps/cli.hpp"
 
+#include "bench/codec_bench.hpp"
 #include "bench/feed_bench.hpp"
 
 #include <iostream>
@@ -27,6 +28,20 @@ void add_bench_commands(CLI::App& app, command& run) {
   f->callback([&run, feed_opts] {
     run = [feed_opts] {
       std::cout << bench::run_feed_bench(*feed_opts).dump() << '\n';
+      return exit_ok;
+    };
+  });
+
+  auto codec_opts = std::make_shared<bench::codec_bench_options>();
+  auto* c = bench->add_subcommand("codec", "encode and decode speed of data frames");
+  c->add_option("--frames", codec_opts->frames, "frames per phase")->capture_default_str();
+  c->add_option("--blocks", codec_opts->blocks, "blocks per frame")->capture_default_str();
+  c->add_option("--block-size", codec_opts->block_size, "bytes per block")
+    ->capture_default_str();
+  c->add_option("--seed", codec_opts->seed, "seed for the block contents")->capture_default_str();
+  c->callback([&run, codec_opts] {
+    run = [codec_opts] {
+      std::cout << bench::run_codec_bench(*codec_opts).dump() << '\n';
       return exit_ok;
     };
   });
