@@ -1,8 +1,9 @@
-/// dynfeed bench feed|channel: benchmarks that print one JSON object.
+/// dynfeed bench feed|channel|codec: benchmarks that print one JSON object.
 
 #include "apps/cli.hpp"
 
 #include "bench/channel_bench.hpp"
+#include "bench/codec_bench.hpp"
 #include "bench/feed_bench.hpp"
 
 #include <iostream>
@@ -33,16 +34,30 @@ void add_bench_commands(CLI::App& app, command& run) {
   });
 
   auto channel_opts = std::make_shared<bench::channel_bench_options>();
-  auto* c = bench->add_subcommand("channel", "Noise handshakes/s and secure channel MB/s");
-  c->add_option("--handshakes", channel_opts->handshakes, "handshakes to time")
+  auto* ch = bench->add_subcommand("channel", "Noise handshakes/s and secure channel MB/s");
+  ch->add_option("--handshakes", channel_opts->handshakes, "handshakes to time")
     ->capture_default_str();
-  c->add_option("--frames", channel_opts->frames, "frames to push through one channel")
+  ch->add_option("--frames", channel_opts->frames, "frames to push through one channel")
     ->capture_default_str();
-  c->add_option("--frame-size", channel_opts->frame_size, "bytes per frame")
+  ch->add_option("--frame-size", channel_opts->frame_size, "bytes per frame")
     ->capture_default_str();
-  c->callback([&run, channel_opts] {
+  ch->callback([&run, channel_opts] {
     run = [channel_opts] {
       std::cout << bench::run_channel_bench(*channel_opts).dump() << '\n';
+      return exit_ok;
+    };
+  });
+
+  auto codec_opts = std::make_shared<bench::codec_bench_options>();
+  auto* c = bench->add_subcommand("codec", "encode and decode speed of data frames");
+  c->add_option("--frames", codec_opts->frames, "frames per phase")->capture_default_str();
+  c->add_option("--blocks", codec_opts->blocks, "blocks per frame")->capture_default_str();
+  c->add_option("--block-size", codec_opts->block_size, "bytes per block")
+    ->capture_default_str();
+  c->add_option("--seed", codec_opts->seed, "seed for the block contents")->capture_default_str();
+  c->callback([&run, codec_opts] {
+    run = [codec_opts] {
+      std::cout << bench::run_codec_bench(*codec_opts).dump() << '\n';
       return exit_ok;
     };
   });

@@ -1,0 +1,577 @@
+#include "messages/codec.hpp"
+
+#include "base/assert.hpp"
+#include "messages/wire.capnp.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace dynfeed::msg {
+
+namespace {
+
+const char* describe_msg(uint8_t code) noexcept {
+  switch (static_cast<msg_errc>(code)) {
+    case msg_errc::malformed:
+      return "malformed frame";
+    case msg_errc::truncated:
+      return "truncated frame";
+    case msg_errc::too_large:
+      return "frame too large";
+    case msg_errc::wrong_size:
+      return "fixed-size field has the wrong size";
+    case msg_errc::unknown_kind:
+      return "unknown message kind";
+    case msg_errc::limit_exceeded:
+      return "frame exceeds a decoding limit";
+  }
+  return "unknown error";
+}
+
+constexpr size_t word_size = sizeof(capnp::word);
+/// Cap'n Proto's largest list or blob (elements) and segment (words).
+constexpr size_t capnp_count_max = (size_t{1} << 29) - 1;
+
+std::string str(uint64_t v) {
+  return std::to_string(v);
+}
+
+// ---- sizes --------------------------------------------------------------------------------
+//
+// encoded_size() mirrors what the builders below allocate, so that encode() can build the
+// message straight into its output. An empty list, text or optional part is left as a null
+// pointer (which decodes the same) and takes no space.
+
+template <class T>
+constexpr size_t struct_words = T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
+
+size_t blob_words(size_t size) {
+  DYNFEED_REQUIRE(size <= capnp_count_max);
+  return (size + word_size - 1) / word_size;
+}
+
+size_t text_words(const std::string& text) {
+  return text.empty() ? 0 : blob_words(text.size() + 1); // with its NUL terminator
+}
+
+size_t nodes_words(const std::vector<tree_node>& nodes) {
+  DYNFEED_REQUIRE(nodes.size() <= capnp_count_max);
+  if (nodes.empty())
+    return 0;
+  // A struct list starts with one tag word; each node holds its 32-byte hash.
+  return 1 + nodes.size() * (struct_words<wire::TreeNode> + blob_words(hash256::size()));
+}
+
+size_t values_words(const std::vector<bytes>& values) {
+  DYNFEED_REQUIRE(values.size() <= capnp_count_max);
+  size_t words = values.size(); // one pointer each
+  for (const bytes& v : values)
+    words += blob_words(v.size());
+  return words;
+}
+
+size_t body_words(const proof_request& r) {
+  return struct_words<wire::ProofRequest> + (r.block ? struct_words<wire::BlockRequest> : 0)
+         + (r.upgrade ? struct_words<wire::UpgradeRequest> : 0);
+}
+
+size_t body_words(const proof& p) {
+  size_t words = struct_words<wire::Proof>;
+  if (p.block)
+    words += struct_words<wire::BlockProof> + values_words(p.block->values)
+             + nodes_words(p.block->nodes);
+  if (p.upgrade)
+    words += struct_words<wire::UpgradeProof> + nodes_words(p.upgrade->nodes)
+             + nodes_words(p.upgrade->additional_nodes) + blob_words(signature::size());
+  return words;
+}
+
+size_t message_words(const hello& m) {
+  return struct_words<wire::Hello> + text_words(m.user_agent);
+}
+size_t message_words(const bye& m) {
+  return struct_words<wire::Bye> + text_words(m.reason);
+}
+size_t message_words(const open_channel&) {
+  return struct_words<wire::OpenChannel> + 2 * blob_words(hash256::size());
+}
+size_t message_words(const close_channel&) {
+  return struct_words<wire::CloseChannel>;
+}
+size_t message_words(const sync&) {
+  return struct_words<wire::Sync>;
+}
+size_t message_words(const range&) {
+  return struct_words<wire::Range>;
+}
+size_t message_words(const request& m) {
+  return struct_words<wire::Request> + body_words(m.body);
+}
+size_t message_words(const data& m) {
+  return struct_words<wire::DataMessage> + body_words(m.body);
+}
+size_t message_words(const no_data&) {
+  return struct_words<wire::NoData>;
+}
+size_t message_words(const cancel&) {
+  return struct_words<wire::Cancel>;
+}
+
+/// Words of the single segment: the root pointer, the Frame and the message.
+size_t segment_words(const wire_message& message) {
+  size_t words = 1 + struct_words<wire::Frame>
+                 + std::visit([](const auto& m) { return message_words(m); }, message);
+  DYNFEED_REQUIRE(words <= capnp_count_max);
+  return words;
+}
+
+// ---- encoding -----------------------------------------------------------------------------
+
+/// A MessageBuilder whose only segment is memory the caller provides, zeroed and exactly as
+/// large as encoded_size() computed: the message is built where it will be sent from.
+class span_builder final : public capnp::MessageBuilder {
+public:
+  explicit span_builder(kj::ArrayPtr<capnp::word> segment) : segment_(segment) {}
+
+  kj::ArrayPtr<capnp::word> allocateSegment(unsigned minimum_size) override {
+    // A second request means the size computation above disagrees with the schema.
+    DYNFEED_ASSERT(!handed_out_ && minimum_size <= segment_.size());
+    handed_out_ = true;
+    return segment_;
+  }
+
+private:
+  kj::ArrayPtr<capnp::word> segment_;
+  bool handed_out_ = false;
+};
+
+capnp::Data::Reader blob(byte_span b) {
+  return capnp::Data::Reader(b.data(), b.size());
+}
+
+template <class Builder>
+void put_nodes(const std::vector<tree_node>& nodes, Builder&& init) {
+  if (nodes.empty())
+    return;
+  auto list = init(static_cast<unsigned>(nodes.size()));
+  for (unsigned i = 0; i < nodes.size(); ++i) {
+    auto node = list[i];
+    node.setIndex(nodes[i].index);
+    node.setSize(nodes[i].size);
+    node.setHash(blob(nodes[i].hash));
+  }
+}
+
+void put_body(const proof_request& r, wire::ProofRequest::Builder out) {
+  out.setFork(r.fork);
+  if (r.block) {
+    auto block = out.initBlock();
+    block.setIndex(r.block->index);
+    block.setNodes(r.block->nodes);
+    block.setCount(r.block->count);
+  }
+  if (r.upgrade) {
+    auto upgrade = out.initUpgrade();
+    upgrade.setStart(r.upgrade->start);
+    upgrade.setLength(r.upgrade->length);
+  }
+}
+
+void put_body(const proof& p, wire::Proof::Builder out) {
+  out.setFork(p.fork);
+  if (p.block) {
+    auto block = out.initBlock();
+    block.setIndex(p.block->index);
+    const std::vector<bytes>& values = p.block->values;
+    if (!values.empty()) {
+      auto list = block.initValues(static_cast<unsigned>(values.size()));
+      for (unsigned i = 0; i < values.size(); ++i)
+        list.set(i, blob(values[i]));
+    }
+    put_nodes(p.block->nodes, [&](unsigned n) { return block.initNodes(n); });
+  }
+  if (p.upgrade) {
+    const upgrade_proof& up = *p.upgrade;
+    auto upgrade = out.initUpgrade();
+    upgrade.setStart(up.start);
+    upgrade.setLength(up.length);
+    put_nodes(up.nodes, [&](unsigned n) { return upgrade.initNodes(n); });
+    put_nodes(up.additional_nodes, [&](unsigned n) { return upgrade.initAdditionalNodes(n); });
+    upgrade.setSignedLength(up.signed_length);
+    upgrade.setSignature(blob(up.sig));
+  }
+}
+
+/// A capnp Text from a std::string, whose data() is NUL-terminated as capnp requires.
+capnp::Text::Reader text(const std::string& s) {
+  return capnp::Text::Reader(s.data(), s.size());
+}
+
+void put(const hello& m, wire::Frame::Builder frame) {
+  auto out = frame.initHello();
+  out.setVersion(m.version);
+  out.setFrameSizeMax(m.frame_size_max);
+  if (!m.user_agent.empty())
+    out.setUserAgent(text(m.user_agent));
+}
+void put(const bye& m, wire::Frame::Builder frame) {
+  auto out = frame.initBye();
+  out.setCode(m.code);
+  if (!m.reason.empty())
+    out.setReason(text(m.reason));
+}
+void put(const open_channel& m, wire::Frame::Builder frame) {
+  auto out = frame.initOpenChannel();
+  out.setChannel(m.channel);
+  out.setDiscoveryKey(blob(m.discovery_key));
+  out.setCapability(blob(m.capability));
+}
+void put(const close_channel& m, wire::Frame::Builder frame) {
+  frame.initCloseChannel().setChannel(m.channel);
+}
+void put(const sync& m, wire::Frame::Builder frame) {
+  auto out = frame.initSync();
+  out.setChannel(m.channel);
+  out.setFork(m.fork);
+  out.setLength(m.length);
+}
+void put(const range& m, wire::Frame::Builder frame) {
+  auto out = frame.initRange();
+  out.setChannel(m.channel);
+  out.setStart(m.start);
+  out.setLength(m.length);
+  out.setDrop(m.drop);
+}
+void put(const request& m, wire::Frame::Builder frame) {
+  auto out = frame.initRequest();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+  put_body(m.body, out.initBody());
+}
+void put(const data& m, wire::Frame::Builder frame) {
+  auto out = frame.initData();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+  put_body(m.body, out.initBody());
+}
+void put(const no_data& m, wire::Frame::Builder frame) {
+  auto out = frame.initNoData();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+  out.setReason(m.reason);
+}
+void put(const cancel& m, wire::Frame::Builder frame) {
+  auto out = frame.initCancel();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+}
+
+// ---- decoding -----------------------------------------------------------------------------
+//
+// Each reader follows every pointer once: Cap'n Proto counts the words behind each pointer it
+// follows against the traversal limit, and a frame read once stays within about its own size.
+
+/// Words Cap'n Proto may read per word of frame. Reading an honest frame once reads about its
+/// own size (each object once, the root pointer twice); twice that leaves room for accounting
+/// details while pointers that share a target still cannot make a frame decode much larger.
+constexpr uint64_t traversal_per_frame_word_max = 2;
+
+/// How much of a Cap'n Proto exception's description goes into an error's context.
+constexpr size_t exception_context_size_max = 200;
+
+uint32_t load_u32le(const uint8_t* in) noexcept {
+  return uint32_t{in[0]} | uint32_t{in[1]} << 8 | uint32_t{in[2]} << 16 | uint32_t{in[3]} << 24;
+}
+
+status check_limit(const char* what, uint64_t value, uint64_t max) {
+  if (value <= max)
+    return {};
+  return error{msg_errc::limit_exceeded, std::string{what} + ": " + str(value) + " > " + str(max)};
+}
+
+template <size_t N, class Tag>
+status get_fixed(const char* what, capnp::Data::Reader in, fixed_bytes<N, Tag>& out) {
+  if (in.size() != N)
+    return error{msg_errc::wrong_size,
+                 std::string{what} + ": " + str(in.size()) + " bytes, not " + str(N)};
+  std::memcpy(out.data(), in.begin(), N);
+  return {};
+}
+
+status get_text(const char* what, capnp::Text::Reader in, const codec_limits& limits,
+                std::string& out) {
+  if (auto st = check_limit(what, in.size(), limits.text_size_max); !st)
+    return st;
+  out.assign(in.begin(), in.size());
+  return {};
+}
+
+status get_nodes(const char* what, capnp::List<wire::TreeNode>::Reader in,
+                 const codec_limits& limits, std::vector<tree_node>& out) {
+  if (auto st = check_limit(what, in.size(), limits.proof_nodes_max); !st)
+    return st;
+  out.resize(in.size());
+  for (unsigned i = 0; i < in.size(); ++i) {
+    auto node = in[i];
+    out[i].index = node.getIndex();
+    out[i].size = node.getSize();
+    if (auto st = get_fixed("tree node hash", node.getHash(), out[i].hash); !st)
+      return st;
+  }
+  return {};
+}
+
+status get_block(wire::BlockProof::Reader in, const codec_limits& limits, block_proof& out) {
+  out.index = in.getIndex();
+  auto values = in.getValues();
+  if (auto st = check_limit("block values", values.size(), limits.values_max); !st)
+    return st;
+  out.values.reserve(values.size());
+  for (auto value : values) {
+    if (auto st = check_limit("block value size", value.size(), limits.value_size_max); !st)
+      return st;
+    out.values.emplace_back(value.begin(), value.end());
+  }
+  return get_nodes("block nodes", in.getNodes(), limits, out.nodes);
+}
+
+status get_upgrade(wire::UpgradeProof::Reader in, const codec_limits& limits,
+                   upgrade_proof& out) {
+  out.start = in.getStart();
+  out.length = in.getLength();
+  out.signed_length = in.getSignedLength();
+  if (auto st = get_fixed("upgrade signature", in.getSignature(), out.sig); !st)
+    return st;
+  if (auto st = get_nodes("upgrade nodes", in.getNodes(), limits, out.nodes); !st)
+    return st;
+  return get_nodes("upgrade additional nodes", in.getAdditionalNodes(), limits,
+                   out.additional_nodes);
+}
+
+status get_body(wire::ProofRequest::Reader in, proof_request& out) {
+  out.fork = in.getFork();
+  if (in.hasBlock()) {
+    auto block = in.getBlock();
+    out.block = block_request{block.getIndex(), block.getNodes(), block.getCount()};
+  }
+  if (in.hasUpgrade()) {
+    auto upgrade = in.getUpgrade();
+    out.upgrade = upgrade_request{upgrade.getStart(), upgrade.getLength()};
+  }
+  return {};
+}
+
+status get_body(wire::Proof::Reader in, const codec_limits& limits, proof& out) {
+  out.fork = in.getFork();
+  if (in.hasBlock())
+    if (auto st = get_block(in.getBlock(), limits, out.block.emplace()); !st)
+      return st;
+  if (in.hasUpgrade())
+    if (auto st = get_upgrade(in.getUpgrade(), limits, out.upgrade.emplace()); !st)
+      return st;
+  return {};
+}
+
+status get_message(wire::Hello::Reader in, const codec_limits& limits, hello& out) {
+  out.version = in.getVersion();
+  out.frame_size_max = in.getFrameSizeMax();
+  return get_text("user agent", in.getUserAgent(), limits, out.user_agent);
+}
+status get_message(wire::Bye::Reader in, const codec_limits& limits, bye& out) {
+  out.code = in.getCode();
+  return get_text("bye reason", in.getReason(), limits, out.reason);
+}
+status get_message(wire::OpenChannel::Reader in, const codec_limits&, open_channel& out) {
+  out.channel = in.getChannel();
+  if (auto st = get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key); !st)
+    return st;
+  return get_fixed("capability", in.getCapability(), out.capability);
+}
+status get_message(wire::CloseChannel::Reader in, const codec_limits&, close_channel& out) {
+  out.channel = in.getChannel();
+  return {};
+}
+status get_message(wire::Sync::Reader in, const codec_limits&, sync& out) {
+  out = sync{in.getChannel(), in.getFork(), in.getLength()};
+  return {};
+}
+status get_message(wire::Range::Reader in, const codec_limits&, range& out) {
+  out = range{in.getChannel(), in.getStart(), in.getLength(), in.getDrop()};
+  return {};
+}
+status get_message(wire::Request::Reader in, const codec_limits&, request& out) {
+  out.channel = in.getChannel();
+  out.id = in.getId();
+  return get_body(in.getBody(), out.body);
+}
+status get_message(wire::DataMessage::Reader in, const codec_limits& limits, data& out) {
+  out.channel = in.getChannel();
+  out.id = in.getId();
+  return get_body(in.getBody(), limits, out.body);
+}
+status get_message(wire::NoData::Reader in, const codec_limits&, no_data& out) {
+  out = no_data{in.getChannel(), in.getId(), in.getReason()};
+  return {};
+}
+status get_message(wire::Cancel::Reader in, const codec_limits&, cancel& out) {
+  out = cancel{in.getChannel(), in.getId()};
+  return {};
+}
+
+/// Decodes into the wire_message that will be returned, so that blocks are never moved.
+template <class T, class Reader>
+expected<wire_message> make(Reader in, const codec_limits& limits) {
+  wire_message out{std::in_place_type<T>};
+  if (auto st = get_message(in, limits, std::get<T>(out)); !st)
+    return std::move(st).error();
+  return out;
+}
+
+expected<wire_message> get_frame(wire::Frame::Reader frame, const codec_limits& limits) {
+  switch (frame.which()) {
+    case wire::Frame::INVALID:
+      return error{msg_errc::malformed, "no message"};
+    case wire::Frame::HELLO:
+      return make<hello>(frame.getHello(), limits);
+    case wire::Frame::BYE:
+      return make<bye>(frame.getBye(), limits);
+    case wire::Frame::OPEN_CHANNEL:
+      return make<open_channel>(frame.getOpenChannel(), limits);
+    case wire::Frame::CLOSE_CHANNEL:
+      return make<close_channel>(frame.getCloseChannel(), limits);
+    case wire::Frame::SYNC:
+      return make<sync>(frame.getSync(), limits);
+    case wire::Frame::RANGE:
+      return make<range>(frame.getRange(), limits);
+    case wire::Frame::REQUEST:
+      return make<request>(frame.getRequest(), limits);
+    case wire::Frame::DATA:
+      return make<data>(frame.getData(), limits);
+    case wire::Frame::NO_DATA:
+      return make<no_data>(frame.getNoData(), limits);
+    case wire::Frame::CANCEL:
+      return make<cancel>(frame.getCancel(), limits);
+  }
+  // A member appended to Frame by a newer build.
+  return error{msg_errc::unknown_kind, "Frame member " + str(static_cast<uint16_t>(frame.which()))};
+}
+
+/// Checks the segment table against the frame, cheapest first, before Cap'n Proto reads it.
+/// Returns the frame's size in words.
+expected<size_t> check_framing(byte_span frame, const codec_limits& limits) {
+  if (frame.size() > limits.frame_size_max)
+    return error{msg_errc::too_large, str(frame.size()) + " bytes > " + str(limits.frame_size_max)};
+  if (frame.size() < word_size)
+    return error{msg_errc::truncated, str(frame.size()) + " bytes"};
+  uint64_t segment_count = uint64_t{load_u32le(frame.data())} + 1;
+  if (auto st = check_limit("segments", segment_count, limits.segment_count_max); !st)
+    return std::move(st).error();
+  uint64_t words = segment_count / 2 + 1; // the table: two u32 per word
+  if (frame.size() < words * word_size)
+    return error{msg_errc::truncated, "in the segment table"};
+  for (uint64_t i = 0; i < segment_count; ++i) {
+    words += load_u32le(frame.data() + 4 * (i + 1));
+    if (words > frame.size() / word_size) // checked as it grows, so it cannot overflow
+      return error{msg_errc::truncated, "segment " + str(i) + " ends after byte "
+                                          + str(frame.size())};
+  }
+  if (frame.size() > words * word_size)
+    return error{msg_errc::malformed, str(frame.size() - words * word_size)
+                                        + " bytes after the message"};
+  return static_cast<size_t>(words);
+}
+
+/// Cap'n Proto reports both broken pointers and exceeded read limits as exceptions; only the
+/// description tells them apart.
+error capnp_error(const kj::Exception& e) {
+  std::string_view what{e.getDescription().begin(), e.getDescription().size()};
+  bool limit = what.find("traversal limit") != std::string_view::npos
+               || what.find("deeply-nested") != std::string_view::npos
+               || what.find("amplified") != std::string_view::npos;
+  // Descriptions read "expected <condition> [<values>]; <reason>": keep the reason, whose
+  // text is Cap'n Proto's own (the values may be bytes of the frame).
+  if (size_t reason = what.rfind("; "); reason != std::string_view::npos)
+    what.remove_prefix(reason + 2);
+  std::string context{what.substr(0, exception_context_size_max)};
+  for (char& c : context)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      c = '?';
+  return error{limit ? msg_errc::limit_exceeded : msg_errc::malformed, std::move(context)};
+}
+
+} // namespace
+
+const error_category& category_of(msg_errc) noexcept {
+  static const error_category cat{"msg", describe_msg};
+  return cat;
+}
+
+size_t encoded_size(const wire_message& message) {
+  return word_size * (1 + segment_words(message)); // the segment table takes one word
+}
+
+bytes encode(const wire_message& message) {
+  bytes out;
+  encode(message, out);
+  return out;
+}
+
+void encode(const wire_message& message, bytes& out) {
+  size_t words = segment_words(message);
+  out.clear();
+  out.resize(word_size * (1 + words)); // zeroed, as a Cap'n Proto segment must be
+  // operator new aligns to at least 16 bytes, so the segment after the 8-byte table is aligned.
+  uint8_t* segment = out.data() + word_size;
+  DYNFEED_ASSERT(reinterpret_cast<uintptr_t>(segment) % word_size == 0);
+  // Kept in a scope of its own: the builder must be gone before `out` is handed back.
+  {
+    span_builder builder{kj::arrayPtr(reinterpret_cast<capnp::word*>(segment), words)};
+    auto frame = builder.initRoot<wire::Frame>();
+    std::visit([&](const auto& m) { put(m, frame); }, message);
+    auto segments = builder.getSegmentsForOutput();
+    DYNFEED_ASSERT(segments.size() == 1 && segments[0].size() == words);
+  }
+  // Segment table: (segment count - 1) = 0, then the one segment's size in words.
+  std::memset(out.data(), 0, 4);
+  for (int i = 0; i < 4; ++i)
+    out[4 + i] = static_cast<uint8_t>(words >> (8 * i));
+}
+
+expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits) {
+  auto words = check_framing(frame, limits);
+  if (!words)
+    return std::move(words).error();
+  // Cap'n Proto reads words in place, so it needs them 8-byte aligned; copy only if they are not.
+  kj::ArrayPtr<const capnp::word> aligned;
+  std::unique_ptr<uint64_t[]> copy;
+  if (reinterpret_cast<uintptr_t>(frame.data()) % word_size == 0) {
+    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(frame.data()), *words);
+  } else {
+    copy.reset(new uint64_t[*words]);
+    std::memcpy(copy.get(), frame.data(), frame.size());
+    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(copy.get()), *words);
+  }
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords =
+    std::min<uint64_t>(limits.traversal_words_max, traversal_per_frame_word_max * *words);
+  options.nestingLimit = static_cast<int>(std::min<uint64_t>(limits.nesting_depth_max, INT_MAX));
+  try {
+    capnp::FlatArrayMessageReader reader{aligned, options};
+    return get_frame(reader.getRoot<wire::Frame>(), limits);
+  } catch (const kj::Exception& e) {
+    return capnp_error(e);
+  }
+}
+
+} // namespace dynfeed::msg

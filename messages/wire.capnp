@@ -1,0 +1,163 @@
+@0xeb07082370988b19;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("dynfeed::wire");  # seen only by messages/codec.cpp
+
+# dynfeed's wire format: what peers send each other, one Frame per network frame.
+#
+# A frame is exactly one Cap'n Proto message in the standard unpacked framing:
+#
+#   u32 segment count - 1, u32 word count of each segment, zero padding to a whole word,
+#   then the segments, each a whole number of 8-byte words, all little-endian.
+#
+# The root is a Frame. dynfeed writes a single segment, so its frames start with eight bytes
+# (0, the word count) and then the message; it accepts a few segments from other writers
+# (codec_limits::segment_count_max). The transport delimits frames; a frame must end exactly
+# where its last segment ends. Every list, blob and text has a maximum (codec_limits), and the
+# decoder reads at most twice the words the frame holds, so a frame cannot balloon while decoded
+# (through pointers that share their target).
+#
+# Compatibility rules, which keep old and new builds able to talk:
+# - Frame is one union whose member ordinals are also its discriminants on the wire. Members
+#   are only ever appended, taking the next ordinal; none is renumbered, reordered or removed
+#   (a retired member keeps its ordinal and is renamed obsoleteSomething). Cap'n Proto forbids
+#   gaps in ordinals, so areas do not get number ranges: the comment on each member names its
+#   area (wire, signed value, DHT, tracker, local), and the codec maps members to structs by
+#   name, never by position.
+# - A reader that meets a member it does not know refuses the frame with `unknown_kind` (the
+#   codec reports the discriminant); the connection decides whether to skip it or hang up. New
+#   peer-to-peer kinds are therefore sent only to peers whose hello announced a protocol
+#   version that knows them.
+# - Fields are only appended to a struct, with the next ordinal, and a new field's zero value
+#   must mean what old builds did. Never change a field's type.
+# - Fixed-size byte fields (hashes: 32 bytes, signatures: 64) are Data, because Cap'n Proto has
+#   no fixed-size blob; the decoder refuses any other length.
+# - An absent optional part (a proof's block or upgrade) is a null pointer.
+
+struct Frame {
+  union {
+    invalid @0 :Void;
+    # An empty or all-zero message decodes to this; it is never sent and always refused.
+
+    # ---- wire: peer to peer (messages.hpp) ------------------------------------------------
+    hello @1 :Hello;
+    bye @2 :Bye;
+    openChannel @3 :OpenChannel;
+    closeChannel @4 :CloseChannel;
+    sync @5 :Sync;
+    range @6 :Range;
+    request @7 :Request;
+    data @8 :DataMessage;
+    noData @9 :NoData;
+    cancel @10 :Cancel;
+
+    # Next free ordinal: @11. Planned areas, appended as they land: signed values, DHT,
+    # tracker, local (component to component inside a node; never sent to a peer).
+  }
+}
+
+# ---- feed proofs (feed/proof.hpp) ---------------------------------------------------------
+
+struct TreeNode {
+  index @0 :UInt64;
+  size @1 :UInt64;  # bytes of data under the node
+  hash @2 :Data;    # 32 bytes
+}
+
+struct BlockRequest {
+  index @0 :UInt64;
+  nodes @1 :UInt64;
+  count @2 :UInt64;
+}
+
+struct UpgradeRequest {
+  start @0 :UInt64;
+  length @1 :UInt64;
+}
+
+struct ProofRequest {
+  fork @0 :UInt64;
+  block @1 :BlockRequest;      # null: no block requested
+  upgrade @2 :UpgradeRequest;  # null: no upgrade requested
+}
+
+struct BlockProof {
+  index @0 :UInt64;
+  values @1 :List(Data);   # the chunk's blocks, in order
+  nodes @2 :List(TreeNode);
+}
+
+struct UpgradeProof {
+  start @0 :UInt64;
+  length @1 :UInt64;
+  nodes @2 :List(TreeNode);
+  additionalNodes @3 :List(TreeNode);
+  signedLength @4 :UInt64;
+  signature @5 :Data;  # 64 bytes
+}
+
+struct Proof {
+  fork @0 :UInt64;
+  block @1 :BlockProof;      # null: no block
+  upgrade @2 :UpgradeProof;  # null: no upgrade
+}
+
+# ---- wire messages ------------------------------------------------------------------------
+
+struct Hello {
+  version @0 :UInt16;
+  frameSizeMax @1 :UInt32;
+  userAgent @2 :Text;
+}
+
+struct Bye {
+  code @0 :UInt16;
+  reason @1 :Text;
+}
+
+struct OpenChannel {
+  channel @0 :UInt32;
+  discoveryKey @1 :Data;  # 32 bytes
+  capability @2 :Data;    # 32 bytes
+}
+
+struct CloseChannel {
+  channel @0 :UInt32;
+}
+
+struct Sync {
+  channel @0 :UInt32;
+  fork @1 :UInt64;
+  length @2 :UInt64;
+}
+
+struct Range {
+  channel @0 :UInt32;
+  start @1 :UInt64;
+  length @2 :UInt64;
+  drop @3 :Bool;
+}
+
+struct Request {
+  channel @0 :UInt32;
+  id @1 :UInt64;
+  body @2 :ProofRequest;
+}
+
+# Named DataMessage because Data is Cap'n Proto's blob type.
+struct DataMessage {
+  channel @0 :UInt32;
+  id @1 :UInt64;
+  body @2 :Proof;
+}
+
+struct NoData {
+  channel @0 :UInt32;
+  id @1 :UInt64;
+  reason @2 :UInt16;
+}
+
+struct Cancel {
+  channel @0 :UInt32;
+  id @1 :UInt64;
+}

@@ -1,0 +1,201 @@
+#include "messages/codec.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "messages/checks.hpp"
+#include "support/message_samples.hpp"
+#include "support/print.hpp"
+
+#include <functional>
+#include <string>
+
+using namespace dynfeed;
+using namespace dynfeed::msg;
+using test::fails_with;
+using test::same;
+
+namespace {
+
+/// Decodes `frame` from a buffer starting `offset` bytes past an 8-byte boundary.
+expected<wire_message> decode_at(byte_span frame, size_t offset, const codec_limits& limits = {}) {
+  std::vector<uint64_t> storage(frame.size() / 8 + 2);
+  auto* start = reinterpret_cast<uint8_t*>(storage.data()) + offset;
+  std::copy(frame.begin(), frame.end(), start);
+  return decode_wire(byte_span{start, frame.size()}, limits);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(codec)
+
+BOOST_AUTO_TEST_CASE(every_kind_round_trips_with_edge_values) {
+  auto samples = test::sample_messages();
+  std::vector<bool> kinds(std::variant_size_v<wire_message>);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    BOOST_TEST_CONTEXT("sample " << i) {
+      const wire_message& m = samples[i];
+      kinds[m.index()] = true;
+      bytes frame = encode(m);
+      BOOST_TEST(frame.size() == encoded_size(m));
+      auto back = decode_wire(frame);
+      REQUIRE_OK(back);
+      BOOST_TEST(same(*back, m));
+      BOOST_TEST(encode(*back) == frame); // encoding is deterministic
+    }
+  }
+  for (size_t kind = 0; kind < kinds.size(); ++kind)
+    BOOST_TEST(kinds[kind], "kind " << kind << " has a sample");
+}
+
+BOOST_AUTO_TEST_CASE(a_frame_is_a_segment_table_and_one_segment) {
+  bytes frame = encode(close_channel{5});
+  // 1 segment; 4 words: root pointer, Frame (discriminant word, pointer), CloseChannel (1 word).
+  bytes expected_start{0, 0, 0, 0, 4, 0, 0, 0};
+  BOOST_TEST(bytes(frame.begin(), frame.begin() + 8) == expected_start);
+  BOOST_TEST(frame.size() == 8u + 4 * 8);
+}
+
+BOOST_AUTO_TEST_CASE(a_reused_buffer_gives_the_same_frames) {
+  bytes buffer;
+  auto samples = test::sample_messages();
+  for (const wire_message& m : samples) { // large and small frames alternate
+    encode(m, buffer);
+    BOOST_TEST(buffer == encode(m));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(decodes_at_every_alignment) {
+  bytes frame = encode(test::data_frame(3, 13, 5));
+  auto reference = decode_wire(frame);
+  REQUIRE_OK(reference);
+  for (size_t offset = 0; offset < 8; ++offset) {
+    auto back = decode_at(frame, offset);
+    REQUIRE_OK(back);
+    BOOST_TEST(same(*back, *reference));
+  }
+}
+
+// ---- limits: exactly at each maximum passes, one over fails -------------------------------
+
+struct limit_case {
+  const char* name;
+  /// The message at `n`.
+  std::function<wire_message(uint64_t n)> make;
+  /// The limit under test, in the given limits.
+  std::function<uint64_t&(codec_limits&)> limit;
+};
+
+std::vector<limit_case> limit_cases() {
+  auto nodes_in = [](int list) {
+    return [list](uint64_t n) -> wire_message {
+      data m;
+      if (list == 0) {
+        m.body.block = block_proof{0, {}, test::sample_nodes(n, 0)};
+      } else {
+        m.body.upgrade = test::sample_upgrade(list == 1 ? n : 0, list == 2 ? n : 0);
+      }
+      return m;
+    };
+  };
+  auto nodes_max = [](codec_limits& l) -> uint64_t& { return l.proof_nodes_max; };
+  auto text_max = [](codec_limits& l) -> uint64_t& { return l.text_size_max; };
+  return {
+    {"block nodes", nodes_in(0), nodes_max},
+    {"upgrade nodes", nodes_in(1), nodes_max},
+    {"additional nodes", nodes_in(2), nodes_max},
+    {"values", [](uint64_t n) -> wire_message { return test::data_frame(n, 0, 0); },
+     [](codec_limits& l) -> uint64_t& { return l.values_max; }},
+    {"value size", [](uint64_t n) -> wire_message { return test::data_frame(1, n, 0); },
+     [](codec_limits& l) -> uint64_t& { return l.value_size_max; }},
+    {"user agent", [](uint64_t n) -> wire_message { return hello{1, 0, std::string(n, 'u')}; },
+     text_max},
+    {"bye reason", [](uint64_t n) -> wire_message { return bye{1, std::string(n, 'r')}; },
+     text_max},
+  };
+}
+
+BOOST_AUTO_TEST_CASE(every_list_value_and_text_limit_holds_at_its_default) {
+  for (const limit_case& c : limit_cases()) {
+    BOOST_TEST_CONTEXT(c.name) {
+      codec_limits limits;
+      uint64_t max = c.limit(limits);
+      BOOST_TEST(decode_wire(encode(c.make(max))).has_value());
+      BOOST_TEST(fails_with(decode_wire(encode(c.make(max + 1))), msg_errc::limit_exceeded));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_list_value_and_text_limit_is_configurable) {
+  for (const limit_case& c : limit_cases()) {
+    for (uint64_t max : {0, 1, 5}) {
+      BOOST_TEST_CONTEXT(c.name << " at " << max) {
+        codec_limits limits;
+        c.limit(limits) = max;
+        BOOST_TEST(decode_wire(encode(c.make(max)), limits).has_value());
+        BOOST_TEST(
+          fails_with(decode_wire(encode(c.make(max + 1)), limits), msg_errc::limit_exceeded));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_default_frame_fits_the_largest_block_with_a_full_proof) {
+  data m = test::data_frame(1, append_limits::default_block_size_max,
+                            codec_limits{}.proof_nodes_max);
+  m.body.upgrade = test::sample_upgrade(64, 64);
+  bytes frame = encode(m);
+  BOOST_TEST(frame.size() <= codec_limits::default_frame_size_max);
+  REQUIRE_OK(decode_wire(frame));
+}
+
+BOOST_AUTO_TEST_CASE(frame_size_limit) {
+  bytes frame = encode(test::data_frame(4, 100, 3));
+  codec_limits limits;
+  limits.frame_size_max = frame.size();
+  BOOST_TEST(decode_wire(frame, limits).has_value());
+  limits.frame_size_max = frame.size() - 1;
+  BOOST_TEST(fails_with(decode_wire(frame, limits), msg_errc::too_large));
+  // Checked first: any bytes over the limit fail the same way.
+  bytes garbage(codec_limits::default_frame_size_max + 1, 0xee);
+  BOOST_TEST(fails_with(decode_wire(garbage), msg_errc::too_large));
+}
+
+BOOST_AUTO_TEST_CASE(traversal_limit_is_the_words_a_frame_reads) {
+  for (const wire_message& m : test::sample_messages()) {
+    bytes frame = encode(m);
+    uint64_t frame_words = frame.size() / 8;
+    // The least traversal limit that decodes the frame: about the frame's size (Cap'n Proto
+    // counts each object once, and the root pointer twice).
+    codec_limits limits;
+    limits.traversal_words_max = frame_words / 2;
+    while (!decode_wire(frame, limits))
+      ++limits.traversal_words_max;
+    BOOST_TEST(limits.traversal_words_max <= frame_words);
+    BOOST_TEST(limits.traversal_words_max + 2 >= frame_words);
+    --limits.traversal_words_max;
+    BOOST_TEST(fails_with(decode_wire(frame, limits), msg_errc::limit_exceeded));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(nesting_limit_covers_the_schema) {
+  data m = test::data_frame(2, 8, 2);
+  m.body.upgrade = test::sample_upgrade(1, 1);
+  bytes frame = encode(m);
+  codec_limits limits;
+  limits.nesting_depth_max = 6; // frame, message, proof, block, node list, hash
+  BOOST_TEST(decode_wire(frame, limits).has_value());
+  limits.nesting_depth_max = 5;
+  BOOST_TEST(fails_with(decode_wire(frame, limits), msg_errc::limit_exceeded));
+  BOOST_TEST(codec_limits{}.nesting_depth_max >= 6u);
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_their_area_and_reason) {
+  codec_limits limits;
+  limits.values_max = 2;
+  auto decoded = decode_wire(encode(test::data_frame(3, 1, 0)), limits);
+  BOOST_REQUIRE(!decoded);
+  BOOST_TEST(decoded.error().to_string()
+             == "msg: frame exceeds a decoding limit: block values: 3 > 2");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
