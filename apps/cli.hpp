@@ -32,5 +32,6 @@ std::optional<uint64_t> parse_u64(const std::string& text, const std::string& wh
 
 void add_feed_commands(CLI::App& app, command& run);
 void add_bench_commands(CLI::App& app, command& run);
+void add_node_commands(CLI::App& app, command& run);
 
 } // namespace dynfeed::cli

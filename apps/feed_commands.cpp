@@ -2,6 +2,8 @@
 
 #include "apps/cli.hpp"
 
+#include "apps/control.hpp"
+
 #include "base/hex.hpp"
 #include "core/feed_dir.hpp"
 #include "feed/errc.hpp"
@@ -84,6 +86,19 @@ int append(const feed_args& a) {
   feed_options fo;
   fo.parallel_hashing = true;
   auto dir = feed_dir::open(a.dir, ro, fo);
+  if (!dir && dir.error().is(store_errc::locked)) {
+    // A node holds the store: hand the batch to it.
+    auto blocks = read_blocks(a, fo.limits.block_size_max);
+    if (!blocks)
+      return report(blocks.error());
+    if (blocks->empty())
+      return report(error{feed_errc::empty_batch});
+    auto length = control_append(a.dir, *blocks);
+    if (!length)
+      return report(length.error());
+    std::cout << *length << '\n';
+    return exit_ok;
+  }
   if (!dir)
     return report(dir.error());
   feed& f = (*dir)->feed();

@@ -1,15 +1,19 @@
 #include "apps/cli.hpp"
 
+#include <csignal>
 #include <iostream>
 
 int main(int argc, char** argv) {
   using namespace dynfeed;
+  // A peer or control client that hangs up must not kill us; writes report the error instead.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"dynfeed: dynamic feeds, single-writer append-only logs that peers replicate, "
                "verify block by block and follow live"};
   app.require_subcommand(1);
   cli::command run;
   cli::add_feed_commands(app, run);
   cli::add_bench_commands(app, run);
+  cli::add_node_commands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -31,6 +31,8 @@ const char* describe_msg(uint8_t code) noexcept {
       return "frame too large";
     case msg_errc::wrong_size:
       return "fixed-size field has the wrong size";
+    case msg_errc::local_only:
+      return "component-local message from a peer";
     case msg_errc::unknown_kind:
       return "unknown message kind";
     case msg_errc::limit_exceeded:
@@ -128,8 +130,40 @@ size_t message_words(const cancel&) {
   return struct_words<wire::Cancel>;
 }
 
+size_t message_words(const find_feed&) {
+  return struct_words<wire::FindFeed> + blob_words(hash256::size());
+}
+size_t message_words(const feed_unknown&) {
+  return struct_words<wire::FeedUnknown> + blob_words(hash256::size());
+}
+size_t message_words(const offer_peer&) {
+  return struct_words<wire::OfferPeer>;
+}
+size_t message_words(const attach&) {
+  return struct_words<wire::Attach> + 2 * blob_words(hash256::size());
+}
+size_t message_words(const detach&) {
+  return struct_words<wire::Detach> + blob_words(hash256::size());
+}
+size_t message_words(const channel_up&) {
+  return struct_words<wire::ChannelUp> + blob_words(hash256::size());
+}
+size_t message_words(const channel_down&) {
+  return struct_words<wire::ChannelDown>;
+}
+size_t message_words(const punish& m) {
+  return struct_words<wire::Punish> + text_words(m.detail);
+}
+size_t message_words(const peer_up& m) {
+  return struct_words<wire::PeerUp> + blob_words(hash256::size()) + text_words(m.address);
+}
+size_t message_words(const peer_down& m) {
+  return struct_words<wire::PeerDown> + text_words(m.address);
+}
+
 /// Words of the single segment: the root pointer, the Frame and the message.
-size_t segment_words(const wire_message& message) {
+template <class Variant>
+size_t segment_words(const Variant& message) {
   size_t words = 1 + struct_words<wire::Frame>
                  + std::visit([](const auto& m) { return message_words(m); }, message);
   DYNFEED_REQUIRE(words <= capnp_count_max);
@@ -269,6 +303,52 @@ void put(const no_data& m, wire::Frame::Builder frame) {
   auto out = frame.initNoData();
   out.setChannel(m.channel);
   out.setId(m.id);
+  out.setReason(m.reason);
+}
+void put(const find_feed& m, wire::Frame::Builder frame) {
+  frame.initFindFeed().setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const feed_unknown& m, wire::Frame::Builder frame) {
+  frame.initFeedUnknown().setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const offer_peer& m, wire::Frame::Builder frame) {
+  frame.initOfferPeer().setPeer(m.peer);
+}
+void put(const attach& m, wire::Frame::Builder frame) {
+  auto out = frame.initAttach();
+  out.setKey(blob(m.key));
+  out.setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const detach& m, wire::Frame::Builder frame) {
+  frame.initDetach().setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const channel_up& m, wire::Frame::Builder frame) {
+  auto out = frame.initChannelUp();
+  out.setChannel(m.channel);
+  out.setRemoteNode(blob(m.remote_node));
+}
+void put(const channel_down& m, wire::Frame::Builder frame) {
+  frame.initChannelDown().setReason(m.reason);
+}
+void put(const punish& m, wire::Frame::Builder frame) {
+  auto out = frame.initPunish();
+  out.setReason(m.reason);
+  if (!m.detail.empty())
+    out.setDetail(text(m.detail));
+}
+void put(const peer_up& m, wire::Frame::Builder frame) {
+  auto out = frame.initPeerUp();
+  out.setPeer(m.peer);
+  out.setRemoteNode(blob(m.remote_node));
+  if (!m.address.empty())
+    out.setAddress(text(m.address));
+  out.setOutbound(m.outbound);
+}
+void put(const peer_down& m, wire::Frame::Builder frame) {
+  auto out = frame.initPeerDown();
+  out.setPeer(m.peer);
+  if (!m.address.empty())
+    out.setAddress(text(m.address));
   out.setReason(m.reason);
 }
 void put(const cancel& m, wire::Frame::Builder frame) {
@@ -429,16 +509,61 @@ status get_message(wire::Cancel::Reader in, const codec_limits&, cancel& out) {
   return {};
 }
 
-/// Decodes into the wire_message that will be returned, so that blocks are never moved.
+status get_message(wire::FindFeed::Reader in, const codec_limits&, find_feed& out) {
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::FeedUnknown::Reader in, const codec_limits&, feed_unknown& out) {
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::OfferPeer::Reader in, const codec_limits&, offer_peer& out) {
+  out.peer = in.getPeer();
+  return {};
+}
+status get_message(wire::Attach::Reader in, const codec_limits&, attach& out) {
+  if (auto st = get_fixed("key", in.getKey(), out.key); !st)
+    return st;
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::Detach::Reader in, const codec_limits&, detach& out) {
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::ChannelUp::Reader in, const codec_limits&, channel_up& out) {
+  out.channel = in.getChannel();
+  return get_fixed("remote node", in.getRemoteNode(), out.remote_node);
+}
+status get_message(wire::ChannelDown::Reader in, const codec_limits&, channel_down& out) {
+  out.reason = in.getReason();
+  return {};
+}
+status get_message(wire::Punish::Reader in, const codec_limits& limits, punish& out) {
+  out.reason = in.getReason();
+  return get_text("punish detail", in.getDetail(), limits, out.detail);
+}
+status get_message(wire::PeerUp::Reader in, const codec_limits& limits, peer_up& out) {
+  out.peer = in.getPeer();
+  out.outbound = in.getOutbound();
+  if (auto st = get_fixed("remote node", in.getRemoteNode(), out.remote_node); !st)
+    return st;
+  return get_text("address", in.getAddress(), limits, out.address);
+}
+status get_message(wire::PeerDown::Reader in, const codec_limits& limits, peer_down& out) {
+  out.peer = in.getPeer();
+  out.reason = in.getReason();
+  return get_text("address", in.getAddress(), limits, out.address);
+}
+
+/// Decodes into the message that will be returned, so that blocks are never moved.
 template <class T, class Reader>
-expected<wire_message> make(Reader in, const codec_limits& limits) {
-  wire_message out{std::in_place_type<T>};
-  if (auto st = get_message(in, limits, std::get<T>(out)); !st)
+expected<message> make(Reader in, const codec_limits& limits) {
+  using outer = std::conditional_t<std::is_constructible_v<wire_message, T>, wire_message,
+                                   local_message>;
+  message out{std::in_place_type<outer>, std::in_place_type<T>};
+  if (auto st = get_message(in, limits, std::get<T>(std::get<outer>(out))); !st)
     return std::move(st).error();
   return out;
 }
 
-expected<wire_message> get_frame(wire::Frame::Reader frame, const codec_limits& limits) {
+expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limits) {
   switch (frame.which()) {
     case wire::Frame::INVALID:
       return error{msg_errc::malformed, "no message"};
@@ -462,9 +587,34 @@ expected<wire_message> get_frame(wire::Frame::Reader frame, const codec_limits& 
       return make<no_data>(frame.getNoData(), limits);
     case wire::Frame::CANCEL:
       return make<cancel>(frame.getCancel(), limits);
+    case wire::Frame::FIND_FEED:
+      return make<find_feed>(frame.getFindFeed(), limits);
+    case wire::Frame::FEED_UNKNOWN:
+      return make<feed_unknown>(frame.getFeedUnknown(), limits);
+    case wire::Frame::OFFER_PEER:
+      return make<offer_peer>(frame.getOfferPeer(), limits);
+    case wire::Frame::ATTACH:
+      return make<attach>(frame.getAttach(), limits);
+    case wire::Frame::DETACH:
+      return make<detach>(frame.getDetach(), limits);
+    case wire::Frame::CHANNEL_UP:
+      return make<channel_up>(frame.getChannelUp(), limits);
+    case wire::Frame::CHANNEL_DOWN:
+      return make<channel_down>(frame.getChannelDown(), limits);
+    case wire::Frame::PUNISH:
+      return make<punish>(frame.getPunish(), limits);
+    case wire::Frame::PEER_UP:
+      return make<peer_up>(frame.getPeerUp(), limits);
+    case wire::Frame::PEER_DOWN:
+      return make<peer_down>(frame.getPeerDown(), limits);
   }
   // A member appended to Frame by a newer build.
   return error{msg_errc::unknown_kind, "Frame member " + str(static_cast<uint16_t>(frame.which()))};
+}
+
+/// True for the Frame members that only components of one node exchange.
+bool is_local_kind(wire::Frame::Which which) {
+  return which >= wire::Frame::FIND_FEED && which <= wire::Frame::PEER_DOWN;
 }
 
 /// Checks the segment table against the frame, cheapest first, before Cap'n Proto reads it.
@@ -517,17 +667,10 @@ const error_category& category_of(msg_errc) noexcept {
   return cat;
 }
 
-size_t encoded_size(const wire_message& message) {
-  return word_size * (1 + segment_words(message)); // the segment table takes one word
-}
+namespace {
 
-bytes encode(const wire_message& message) {
-  bytes out;
-  encode(message, out);
-  return out;
-}
-
-void encode(const wire_message& message, bytes& out) {
+template <class Variant>
+void encode_into(const Variant& message, bytes& out) {
   size_t words = segment_words(message);
   out.clear();
   out.resize(word_size * (1 + words)); // zeroed, as a Cap'n Proto segment must be
@@ -548,7 +691,10 @@ void encode(const wire_message& message, bytes& out) {
     out[4 + i] = static_cast<uint8_t>(words >> (8 * i));
 }
 
-expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits) {
+/// Checks the framing, then runs `read` on the Frame with Cap'n Proto's limits set; any
+/// exception Cap'n Proto throws becomes an error here.
+template <class T, class Read>
+expected<T> read_frame(byte_span frame, const codec_limits& limits, Read read) {
   auto words = check_framing(frame, limits);
   if (!words)
     return std::move(words).error();
@@ -568,10 +714,61 @@ expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits) 
   options.nestingLimit = static_cast<int>(std::min<uint64_t>(limits.nesting_depth_max, INT_MAX));
   try {
     capnp::FlatArrayMessageReader reader{aligned, options};
-    return get_frame(reader.getRoot<wire::Frame>(), limits);
+    return read(reader.getRoot<wire::Frame>());
   } catch (const kj::Exception& e) {
     return capnp_error(e);
   }
+}
+
+} // namespace
+
+size_t encoded_size(const wire_message& message) {
+  return word_size * (1 + segment_words(message)); // the segment table takes one word
+}
+
+bytes encode(const wire_message& message) {
+  bytes out;
+  encode(message, out);
+  return out;
+}
+
+void encode(const wire_message& message, bytes& out) {
+  encode_into(message, out);
+}
+
+size_t encoded_size(const local_message& message) {
+  return word_size * (1 + segment_words(message));
+}
+
+bytes encode(const local_message& message) {
+  bytes out;
+  encode(message, out);
+  return out;
+}
+
+void encode(const local_message& message, bytes& out) {
+  encode_into(message, out);
+}
+
+expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits) {
+  return read_frame<wire_message>(frame, limits, [&](wire::Frame::Reader root) -> expected<wire_message> {
+    if (is_local_kind(root.which()))
+      return error{msg_errc::local_only, "Frame member " + str(static_cast<uint16_t>(root.which()))};
+    auto m = get_frame(root, limits);
+    if (!m)
+      return std::move(m).error();
+    return std::get<wire_message>(std::move(*m));
+  });
+}
+
+expected<message> decode(byte_span frame, const codec_limits& limits) {
+  return read_frame<message>(frame, limits,
+                             [&](wire::Frame::Reader root) { return get_frame(root, limits); });
+}
+
+expected<bool> is_local(byte_span frame, const codec_limits& limits) {
+  return read_frame<bool>(frame, limits,
+                          [](wire::Frame::Reader root) -> expected<bool> { return is_local_kind(root.which()); });
 }
 
 } // namespace dynfeed::msg

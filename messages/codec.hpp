@@ -33,6 +33,7 @@ enum class msg_errc : uint8_t {
   too_large,      ///< the frame exceeds frame_size_max
   wrong_size,     ///< a fixed-size field (hash: 32 bytes, signature: 64) has another length
   unknown_kind,   ///< a Frame member this build does not know (a newer peer's message)
+  local_only,     ///< a component-local message where a peer's frame was expected
   limit_exceeded, ///< a segment count, nesting depth, traversal, list length, value size or text
                   ///< size exceeds its codec_limits maximum
 };
@@ -80,8 +81,27 @@ bytes encode(const wire_message& message);
 /// elements and the frame to be below 4 GiB (Cap'n Proto's limits).
 void encode(const wire_message& message, bytes& out);
 
-/// Decodes one frame, checking it against `limits`. Works at any alignment of `frame` (an
-/// unaligned frame is copied once; an aligned one is read in place).
+/// Decodes one frame from a peer, checking it against `limits`. Works at any alignment of
+/// `frame` (an unaligned frame is copied once; an aligned one is read in place). Local
+/// messages are refused (local_only): a remote cannot speak for our own components.
 expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits = {});
+
+// ---- local messages: component to component inside one node -------------------------------
+
+/// Anything a component may receive from another component of its node: a local message, or
+/// a wire frame passed along (a peer forwarding what the remote sent, a feed service handing
+/// a peer what to transmit).
+using message = std::variant<wire_message, local_message>;
+
+size_t encoded_size(const local_message& message);
+bytes encode(const local_message& message);
+void encode(const local_message& message, bytes& out);
+
+/// Decodes a frame from another component: a wire frame or a local message.
+expected<message> decode(byte_span frame, const codec_limits& limits = {});
+
+/// True if `frame` holds a local message, reading only its kind (cheap, for routing frames
+/// without decoding their contents).
+expected<bool> is_local(byte_span frame, const codec_limits& limits = {});
 
 } // namespace dynfeed::msg

@@ -20,6 +20,29 @@ namespace dynfeed::msg {
 /// The wire protocol version this build speaks; carried in `hello`.
 inline constexpr uint16_t protocol_version = 1;
 
+/// Why a connection ended; sent in `bye` and reported to the swarm.
+enum class disconnect_reason : uint16_t {
+  normal = 0,          ///< no longer needed (swarm left, node shutting down)
+  protocol_version,    ///< the remote speaks another protocol version
+  malformed_frame,     ///< a frame that does not decode, or breaks the codec's limits
+  unexpected_message,  ///< a message out of order or on a channel that is not open
+  bad_capability,      ///< the remote opened a feed without proving it knows the key
+  invalid_proof,       ///< data that does not verify
+  unsolicited_data,    ///< data nobody asked for
+  timeout,             ///< the remote stopped answering
+  too_many_channels,   ///< more open channels than channels_max
+  transport_error,     ///< the transport failed (handshake, socket, decryption)
+  shutting_down,       ///< the node is stopping
+};
+const char* to_string(disconnect_reason reason) noexcept;
+
+/// Why a responder sends no_data.
+enum class no_data_reason : uint16_t {
+  not_held = 1,    ///< the responder does not hold the blocks or nodes
+  invalid_request, ///< the request is malformed or out of range
+  fork_mismatch,
+};
+
 // ---- wire: peer to peer ------------------------------------------------------------------
 
 /// First frame each side sends after the encrypted handshake.
@@ -88,5 +111,73 @@ struct cancel {
 
 using wire_message =
   std::variant<hello, bye, open_channel, close_channel, sync, range, request, data, no_data, cancel>;
+
+// ---- local: component to component inside one node ----------------------------------------
+//
+// Wire frames between a peer and a feed service travel as they are: the peer forwards what the
+// remote sent, and transmits what the feed service built (with the channel number the peer gave
+// it), so a data frame is encoded once and never copied into another message.
+
+/// peer -> node: the remote opened a channel for this discovery key; who serves it?
+struct find_feed {
+  hash256 discovery_key;
+};
+
+/// node -> peer: nobody here serves that discovery key.
+struct feed_unknown {
+  hash256 discovery_key;
+};
+
+/// node or swarm -> feed service: replicate with this peer (open the feed on its connection).
+struct offer_peer {
+  uint64_t peer = 0; ///< the peer component
+};
+
+/// feed service -> peer: open (or accept) a channel for me on your connection.
+struct attach {
+  public_key key;
+  hash256 discovery_key;
+};
+
+/// feed service -> peer: close my channel.
+struct detach {
+  hash256 discovery_key;
+};
+
+/// peer -> feed service: the channel is open both ways; put `channel` in every frame you send
+/// me for the remote.
+struct channel_up {
+  uint32_t channel = 0;
+  hash256 remote_node; ///< the remote's static key, for logs and metrics
+};
+
+/// peer -> feed service: the channel is gone (closed by either side or the connection ended).
+struct channel_down {
+  uint16_t reason = 0;
+};
+
+/// feed service -> peer: the remote misbehaved on my channel; end the connection.
+struct punish {
+  uint16_t reason = 0; ///< a disconnect_reason
+  std::string detail;
+};
+
+/// driver -> swarm: a connection the swarm asked for is up (or an inbound one arrived).
+struct peer_up {
+  uint64_t peer = 0;
+  hash256 remote_node;
+  std::string address;
+  bool outbound = false;
+};
+
+/// driver -> swarm: a connection ended or could not be made.
+struct peer_down {
+  uint64_t peer = 0; ///< 0 when the connection never came up
+  std::string address;
+  uint16_t reason = 0;
+};
+
+using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, detach, channel_up,
+                                   channel_down, punish, peer_up, peer_down>;
 
 } // namespace dynfeed::msg

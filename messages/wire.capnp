@@ -51,8 +51,21 @@ struct Frame {
     noData @9 :NoData;
     cancel @10 :Cancel;
 
-    # Next free ordinal: @11. Planned areas, appended as they land: signed values, DHT,
-    # tracker, local (component to component inside a node; never sent to a peer).
+    # ---- local: component to component inside one node; never sent to or accepted from a
+    # peer (messages.hpp) --------------------------------------------------------------------
+    findFeed @11 :FindFeed;
+    feedUnknown @12 :FeedUnknown;
+    offerPeer @13 :OfferPeer;
+    attach @14 :Attach;
+    detach @15 :Detach;
+    channelUp @16 :ChannelUp;
+    channelDown @17 :ChannelDown;
+    punish @18 :Punish;
+    peerUp @19 :PeerUp;
+    peerDown @20 :PeerDown;
+
+    # Next free ordinal: @21. Planned areas, appended as they land: signed values, DHT,
+    # tracker.
   }
 }
 
@@ -160,4 +173,54 @@ struct NoData {
 struct Cancel {
   channel @0 :UInt32;
   id @1 :UInt64;
+}
+
+# ---- local messages (component to component) ----------------------------------------------
+
+struct FindFeed {
+  discoveryKey @0 :Data;  # 32 bytes
+}
+
+struct FeedUnknown {
+  discoveryKey @0 :Data;  # 32 bytes
+}
+
+struct OfferPeer {
+  peer @0 :UInt64;
+}
+
+struct Attach {
+  key @0 :Data;           # 32 bytes
+  discoveryKey @1 :Data;  # 32 bytes
+}
+
+struct Detach {
+  discoveryKey @0 :Data;  # 32 bytes
+}
+
+struct ChannelUp {
+  channel @0 :UInt32;
+  remoteNode @1 :Data;    # 32 bytes
+}
+
+struct ChannelDown {
+  reason @0 :UInt16;
+}
+
+struct Punish {
+  reason @0 :UInt16;
+  detail @1 :Text;
+}
+
+struct PeerUp {
+  peer @0 :UInt64;
+  remoteNode @1 :Data;    # 32 bytes
+  address @2 :Text;
+  outbound @3 :Bool;
+}
+
+struct PeerDown {
+  peer @0 :UInt64;
+  address @1 :Text;
+  reason @2 :UInt16;
 }

@@ -146,7 +146,8 @@ BOOST_AUTO_TEST_CASE(damaged_frames_decode_cleanly_or_fail_cleanly) {
 
 BOOST_AUTO_TEST_CASE(unknown_kinds_are_reported_as_such) {
   bytes frame = encode(close_channel{5});
-  for (uint16_t kind : {uint16_t{11}, uint16_t{12}, uint16_t{0xffff}}) {
+  // The first ordinals past the last Frame member (see wire.capnp), and the largest.
+  for (uint16_t kind : {uint16_t{21}, uint16_t{22}, uint16_t{0xffff}}) {
     bytes newer = frame;
     newer[16] = static_cast<uint8_t>(kind); // the Frame's first data word holds the member
     newer[17] = static_cast<uint8_t>(kind >> 8);
@@ -154,6 +155,24 @@ BOOST_AUTO_TEST_CASE(unknown_kinds_are_reported_as_such) {
     BOOST_TEST(fails_with(decoded, msg_errc::unknown_kind));
     BOOST_TEST(decoded.error().context() == "Frame member " + std::to_string(kind));
   }
+}
+
+BOOST_AUTO_TEST_CASE(local_kinds_from_a_peer_are_refused) {
+  // A remote cannot speak for our own components: every local member arriving as a peer's
+  // frame is refused, while components decode it.
+  for (const local_message& m :
+       {local_message{find_feed{}}, local_message{feed_unknown{}}, local_message{offer_peer{7}},
+        local_message{attach{}}, local_message{detach{}}, local_message{channel_up{3, {}}},
+        local_message{channel_down{1}}, local_message{punish{2, "x"}},
+        local_message{peer_up{1, {}, "a:1", true}}, local_message{peer_down{1, "a:1", 2}}}) {
+    bytes frame = encode(m);
+    BOOST_TEST(fails_with(decode_wire(frame), msg_errc::local_only));
+    auto decoded = decode(frame);
+    BOOST_REQUIRE(decoded.has_value());
+    BOOST_TEST(std::get<local_message>(*decoded).index() == m.index());
+    BOOST_TEST(*is_local(frame));
+  }
+  BOOST_TEST(!*is_local(encode(close_channel{5})));
 }
 
 BOOST_AUTO_TEST_CASE(wrong_size_hashes_and_signatures_are_refused) {

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace dynfeed::atoms {
+
+// Between component actors (the frames and timers of proto/component.hpp).
+using start = caf::atom_constant<caf::atom("start")>;
+using frame = caf::atom_constant<caf::atom("frame")>;
+using timer = caf::atom_constant<caf::atom("timer")>;
+// Between a peer actor and its transport.
+using remote = caf::atom_constant<caf::atom("remote")>;
+using transmit = caf::atom_constant<caf::atom("transmit")>;
+using close = caf::atom_constant<caf::atom("close")>;
+using disconnected = caf::atom_constant<caf::atom("disconn")>;
+// The embedding API.
+using append = caf::atom_constant<caf::atom("append")>;
+using get = caf::atom_constant<caf::atom("get")>;
+using info = caf::atom_constant<caf::atom("info")>;
+using download = caf::atom_constant<caf::atom("download")>;
+using subscribe = caf::atom_constant<caf::atom("subscribe")>;
+using length = caf::atom_constant<caf::atom("length")>;
+using blocks = caf::atom_constant<caf::atom("blocks")>;
+using done = caf::atom_constant<caf::atom("done")>;
+using peers = caf::atom_constant<caf::atom("peers")>;
+using create_feed = caf::atom_constant<caf::atom("createfeed")>;
+using open_feed = caf::atom_constant<caf::atom("openfeed")>;
+using clone_feed = caf::atom_constant<caf::atom("clonefeed")>;
+using join = caf::atom_constant<caf::atom("join")>;
+using listen = caf::atom_constant<caf::atom("listen")>;
+using connect = caf::atom_constant<caf::atom("connect")>;
+using shutdown = caf::atom_constant<caf::atom("shutdown")>;
+using connected = caf::atom_constant<caf::atom("connected")>;
+
+} // namespace dynfeed::atoms

@@ -1,0 +1,132 @@
+#pragma once
+
+/// Embedding dynfeed: a node runs inside your own caf::actor_system and hands back typed actor
+/// handles. Each feed, peer and swarm is an actor of its own; they exchange Cap'n Proto frames.
+///
+///     caf::actor_system sys{cfg};              // cfg.load<caf::io::middleman>() for TCP
+///     auto node = dynfeed::spawn_node(sys, dynfeed::node_config{});
+///     caf::scoped_actor self{sys};
+///     self->request(node, caf::infinite, dynfeed::atoms::create_feed::value, dir, "")
+///       .receive([&](dynfeed::feed_actor feed) { ... }, [&](caf::error& e) { ... });
+///
+/// See examples/embed.cpp for a complete program and README.md for every message.
+
+#include "actors/atoms.hpp"
+#include "actors/inspect.hpp"
+#include "core/feed.hpp"
+#include "crypto/noise.hpp"
+#include "proto/feed_service.hpp"
+#include "proto/peer.hpp"
+#include "storage/rocks_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace dynfeed {
+
+/// A feed's state, as `info` returns it.
+struct feed_info {
+  public_key key;
+  hash256 discovery_key;
+  hash256 id; ///< the tree hash: changes on every append
+  uint64_t length = 0;
+  uint64_t byte_length = 0;
+  uint64_t fork = 0;
+  uint64_t held = 0; ///< blocks stored locally
+  uint64_t peers = 0;
+  bool writable = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feed_info& x) {
+  return f(caf::meta::type_name("feed_info"), x.key, x.discovery_key, x.id, x.length,
+           x.byte_length, x.fork, x.held, x.peers, x.writable);
+}
+
+/// "No end": download everything the first peer has (or, with live, follow forever).
+inline constexpr uint64_t download_to_end = ~uint64_t{0};
+
+/// A feed. Subscribers receive (length, uint64_t length), (blocks, uint64_t first, uint64_t
+/// count), (done) when a download finishes, and (peers, uint64_t count).
+using feed_actor = caf::typed_actor<
+  caf::replies_to<atoms::append, std::vector<bytes>>::with<uint64_t>,
+  caf::replies_to<atoms::get, uint64_t>::with<bytes>,
+  caf::replies_to<atoms::info>::with<feed_info>,
+  caf::reacts_to<atoms::download, uint64_t, uint64_t, bool>,
+  caf::reacts_to<atoms::subscribe, caf::actor>>;
+
+/// Nodes of one actor system that reach each other in-process, by name: a connection to
+/// "mem:NAME" links to the node registered as NAME (tests, single-process simulations, demos).
+class memory_network {
+public:
+  void add(const std::string& name, caf::actor node);
+  caf::actor find(const std::string& name) const;
+
+private:
+  mutable std::mutex mutex_;
+  std::map<std::string, caf::actor> nodes_;
+};
+
+/// How a node reaches other nodes by address ("host:port"): TCP with Noise in net/tcp.hpp.
+/// Results come back to the node as (connected, ...) or (disconnected, ...) messages.
+class transport {
+public:
+  virtual ~transport() = default;
+  virtual caf::expected<uint16_t> listen(caf::actor_system& sys, caf::actor node,
+                                         const noise_keypair& identity, const std::string& host,
+                                         uint16_t port) = 0;
+  virtual void connect(caf::actor_system& sys, caf::actor node, const noise_keypair& identity,
+                       const std::string& address, component_id requester) = 0;
+  /// Stops accepting: the node is shutting down. Open connections end with their peers.
+  virtual void shutdown() = 0;
+};
+
+struct node_config {
+  /// Seeds the components' random streams; 0 takes one from the operating system.
+  uint64_t seed = 0;
+  feed_service_config feed;
+  peer_config peer;
+  feed_options feeds;
+  rocks_options store;
+  /// The node's identity for the encrypted transport: an X25519 seed (random if all zero).
+  key_seed identity_seed;
+  /// Reaches "host:port" addresses; without it only "mem:" links work.
+  std::shared_ptr<transport> network;
+  /// In-process links: the network this node joins, and its name there ("mem:NAME").
+  std::shared_ptr<memory_network> memory;
+  std::string memory_name;
+  /// Delay of every frame over in-process links.
+  caf::timespan memory_latency{0};
+  /// Where log lines go (why connections ended, ...); called from any actor's thread.
+  std::function<void(const std::string&)> log;
+};
+
+/// The node: opens, creates and clones feeds, joins swarms, listens and connects.
+/// - (create_feed, dir, seed_hex) -> feed_actor: a new writable feed in dir ("" seed: random)
+/// - (open_feed, dir) -> feed_actor: an existing feed directory
+/// - (clone_feed, public_key_hex, dir) -> feed_actor: a reader (created if dir is empty)
+/// - (join, feed_actor, addresses) -> bool: a swarm for the feed, connected to "host:port"s
+/// - (listen, host, port) -> uint16_t: accept connections; returns the bound port
+/// - (shutdown): stops every actor of the node
+using node_actor = caf::typed_actor<
+  caf::replies_to<atoms::create_feed, std::string, std::string>::with<feed_actor>,
+  caf::replies_to<atoms::open_feed, std::string>::with<feed_actor>,
+  caf::replies_to<atoms::clone_feed, std::string, std::string>::with<feed_actor>,
+  caf::replies_to<atoms::join, feed_actor, std::vector<std::string>>::with<bool>,
+  caf::replies_to<atoms::listen, std::string, uint16_t>::with<uint16_t>,
+  caf::reacts_to<atoms::shutdown>>;
+
+/// Spawns a node in `sys`. TCP needs the I/O middleman loaded (cfg.load<caf::io::middleman>());
+/// without it the node still replicates over in-process links (link_nodes).
+node_actor spawn_node(caf::actor_system& sys, const node_config& config);
+
+/// dynfeed errors as CAF errors: the category name as the atom, the message as context.
+caf::error to_caf_error(const error& err);
+
+} // namespace dynfeed

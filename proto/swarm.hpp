@@ -1,0 +1,69 @@
+#pragma once
+
+/// The swarm for one topic: the peers it is connected to for that topic, and the addresses it
+/// should be connected to. It asks its connector for connections, offers every connected peer
+/// to its feed service, and reconnects with backoff. Addresses come from a static list until
+/// discovery hands them out.
+
+#include "proto/component.hpp"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dynfeed {
+
+/// How a swarm gets connections: the node dials TCP, the simulator its simulated network.
+/// The result arrives later as a peer_up or peer_down frame.
+class connector {
+public:
+  virtual ~connector() = default;
+  virtual void connect(context& ctx, const std::string& address) = 0;
+};
+
+struct swarm_config {
+  hash256 topic;
+  component_id feed = no_component;
+  std::vector<std::string> addresses; ///< peers to stay connected to
+  clock_time reconnect_delay_min = std::chrono::milliseconds{500};
+  clock_time reconnect_delay_max = std::chrono::seconds{30};
+};
+
+class swarm final : public component {
+public:
+  swarm(const swarm_config& config, connector& dialer);
+
+  void on_start(context& ctx) override;
+  void on_message(context& ctx, component_id from, byte_span frame) override;
+  void on_timer(context& ctx, uint64_t tag) override;
+  void on_stop(context& ctx) override;
+  bool alive() const override { return joined_; }
+
+  /// Adds an address to stay connected to (from discovery, or the user).
+  void add_address(context& ctx, const std::string& address);
+  /// Leaves the swarm: the feed service detaches from its peers.
+  void leave(context& ctx);
+
+  size_t connected() const noexcept { return peers_.size(); }
+  const hash256& topic() const noexcept { return config_.topic; }
+
+private:
+  struct address_state {
+    component_id peer = no_component;
+    bool dialing = false;
+    clock_time backoff{0};
+  };
+
+  void dial(context& ctx, const std::string& address);
+
+  swarm_config config_;
+  connector& dialer_;
+  std::map<std::string, address_state> addresses_;
+  std::set<component_id> peers_;
+  std::map<uint64_t, std::string> retry_timers_;
+  uint64_t next_timer_tag_ = 1;
+  bool joined_ = true;
+};
+
+} // namespace dynfeed

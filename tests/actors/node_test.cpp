@@ -1,0 +1,129 @@
+#define BOOST_TEST_MODULE actors
+#include <boost/test/unit_test.hpp>
+
+#include "actors/node.hpp"
+#include "base/hex.hpp"
+#include "support/caf_fixture.hpp"
+#include "support/print.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace dynfeed;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct two_nodes : test::caf_fixture {
+  test::temp_dir tmp;
+  std::shared_ptr<memory_network> net = std::make_shared<memory_network>();
+  node_actor writer_node;
+  node_actor reader_node;
+
+  two_nodes() {
+    writer_node = spawn_node(sys, config("writer", 1));
+    reader_node = spawn_node(sys, config("reader", 2));
+    run();
+  }
+  ~two_nodes() {
+    caf::anon_send(writer_node, atoms::shutdown::value);
+    caf::anon_send(reader_node, atoms::shutdown::value);
+    run();
+  }
+
+  node_config config(const std::string& name, uint64_t seed) {
+    node_config nc;
+    nc.seed = seed;
+    nc.memory = net;
+    nc.memory_name = name;
+    nc.memory_latency = 5ms;
+    return nc;
+  }
+
+  std::vector<bytes> blocks(uint64_t first, uint64_t count) {
+    std::vector<bytes> out;
+    for (uint64_t i = first; i < first + count; ++i) {
+      std::string s = "entry " + std::to_string(i);
+      out.emplace_back(s.begin(), s.end());
+    }
+    return out;
+  }
+};
+
+/// Collects a feed's events.
+struct events {
+  uint64_t length = 0;
+  uint64_t blocks = 0;
+  bool done = false;
+};
+
+caf::behavior listener(caf::event_based_actor*, events* e) {
+  return {
+    [e](atoms::length, uint64_t l) { e->length = l; },
+    [e](atoms::blocks, uint64_t, uint64_t count) { e->blocks += count; },
+    [e](atoms::done) { e->done = true; },
+    [](atoms::peers, uint64_t) {},
+  };
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(node_actors, two_nodes)
+
+BOOST_AUTO_TEST_CASE(create_append_get_info) {
+  auto feed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", std::string{});
+  BOOST_TEST(ask<uint64_t>(feed, atoms::append::value, blocks(0, 3)) == 3u);
+  BOOST_TEST(ask<uint64_t>(feed, atoms::append::value, blocks(3, 2)) == 5u);
+  bytes b = ask<bytes>(feed, atoms::get::value, uint64_t{4});
+  BOOST_TEST(std::string(b.begin(), b.end()) == "entry 4");
+  feed_info info = ask<feed_info>(feed, atoms::info::value);
+  BOOST_TEST(info.length == 5u);
+  BOOST_TEST(info.writable);
+  BOOST_TEST(info.held == 5u);
+  // The same directory again is the same actor.
+  auto again = ask<feed_actor>(writer_node, atoms::open_feed::value, tmp / "w");
+  BOOST_TEST((again == feed));
+}
+
+BOOST_AUTO_TEST_CASE(errors_come_back_as_errors) {
+  BOOST_CHECK_THROW(ask<feed_actor>(writer_node, atoms::open_feed::value, tmp / "missing"),
+                    std::runtime_error);
+  auto feed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", std::string{});
+  BOOST_CHECK_THROW(ask<bytes>(feed, atoms::get::value, uint64_t{0}), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_node_clones_and_follows_a_writer_node) {
+  auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", std::string{});
+  ask<uint64_t>(wfeed, atoms::append::value, blocks(0, 100));
+  feed_info winfo = ask<feed_info>(wfeed, atoms::info::value);
+
+  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, to_hex(winfo.key), tmp / "r");
+  events e;
+  auto watcher = sys.spawn(listener, &e);
+  caf::anon_send(rfeed, atoms::subscribe::value, watcher);
+  caf::anon_send(rfeed, atoms::download::value, uint64_t{0}, download_to_end, true);
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:writer"}));
+  advance(1s);
+  BOOST_TEST(e.length == 100u);
+  BOOST_TEST(e.blocks == 100u);
+  feed_info rinfo = ask<feed_info>(rfeed, atoms::info::value);
+  BOOST_TEST(rinfo.held == 100u);
+  BOOST_TEST(rinfo.id == winfo.id);
+  BOOST_TEST(rinfo.peers == 1u);
+
+  // Live: new appends reach the reader within a few link delays, in virtual time.
+  ask<uint64_t>(wfeed, atoms::append::value, blocks(100, 7));
+  advance(100ms);
+  BOOST_TEST(e.length == 107u);
+  BOOST_TEST(ask<feed_info>(rfeed, atoms::info::value).held == 107u);
+  bytes b = ask<bytes>(rfeed, atoms::get::value, uint64_t{106});
+  BOOST_TEST(std::string(b.begin(), b.end()) == "entry 106");
+  caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_peer_is_retried_without_blocking_anyone) {
+  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, std::string(64, 'a'), tmp / "r");
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:nobody"}));
+  advance(5s);
+  BOOST_TEST(ask<feed_info>(rfeed, atoms::info::value).peers == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
