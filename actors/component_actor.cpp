@@ -45,6 +45,9 @@ caf::behavior host(component_actor_type* self, std::unique_ptr<component> comp,
   self->state.ctx = std::make_unique<actor_context>(self, *directory, id);
   self->attach_functor([directory, id] { directory->remove(id); });
   self->set_exit_handler([self](const caf::exit_msg& msg) {
+    // As CAF's default: a linked actor that ended normally is no reason to stop.
+    if (msg.reason == caf::exit_reason::normal)
+      return;
     self->state.comp->on_stop(*self->state.ctx);
     self->quit(msg.reason);
   });

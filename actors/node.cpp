@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace dynfeed {
@@ -145,7 +146,14 @@ struct node_shared {
   std::map<caf::actor_addr, component_id> feed_ids;
   std::map<caf::actor_addr, peer_record> peers;
   std::vector<caf::actor> children;
+  bool stopping = false;
 };
+
+/// Every actor the node starts is its child: monitored, so that shutdown can wait for them.
+void adopt(component_actor_type* self, node_shared& node, const caf::actor& child) {
+  self->monitor(child);
+  node.children.push_back(child);
+}
 
 caf::message_handler feed_behavior(component_actor_type* self) {
   auto& hosted = static_cast<hosted_feed&>(*self->state.comp);
@@ -236,7 +244,7 @@ caf::result<feed_actor> start_feed(component_actor_type* self, node_shared& node
   component_id id = spawn_component(self->system(), *node.directory,
                                     std::make_unique<hosted_feed>(std::move(*opened), node.config.feed),
                                     feed_behavior, &handle);
-  node.children.push_back(handle);
+  adopt(self, node, handle);
   static_cast<node_directory&>(*self->state.comp).add_feed(dk, id);
   auto typed = caf::actor_cast<feed_actor>(handle);
   node.feeds_by_dir[dir] = typed;
@@ -256,8 +264,7 @@ caf::actor start_peer(component_actor_type* self, node_shared& node,
   component_id id = spawn_component(self->system(), *node.directory,
                                     std::make_unique<hosted_peer>(pc, std::move(conn)),
                                     peer_behavior, &handle);
-  self->monitor(handle);
-  node.children.push_back(handle);
+  adopt(self, node, handle);
   node.peers[handle.address()] = peer_record{id, requester, address};
   if (requester != no_component) {
     msg::peer_up up{id, hash256::from(remote.span()), address, outbound};
@@ -297,6 +304,15 @@ void connect_in_memory(component_actor_type* self, node_shared& node, const std:
 caf::message_handler node_behavior(component_actor_type* self, std::shared_ptr<node_shared> node) {
   node->self_handle = caf::actor_cast<caf::actor>(self);
   self->set_down_handler([self, node](const caf::down_msg& down) {
+    auto& kids = node->children;
+    kids.erase(std::remove_if(kids.begin(), kids.end(),
+                              [&](const caf::actor& a) { return a.address() == down.source; }),
+               kids.end());
+    if (node->stopping) {
+      if (kids.empty())
+        self->quit(caf::exit_reason::user_shutdown);
+      return;
+    }
     auto it = node->peers.find(down.source);
     if (it == node->peers.end())
       return;
@@ -325,16 +341,21 @@ caf::message_handler node_behavior(component_actor_type* self, std::shared_ptr<n
       caf::actor handle;
       spawn_component(self->system(), *node->directory,
                       std::make_unique<hosted_swarm>(sc, node->self_handle), nullptr, &handle);
-      node->children.push_back(handle);
+      adopt(self, *node, handle);
       return true;
     },
+    // Stops everything and quits once every child has terminated, so that whoever waits for
+    // the node knows that every store is closed.
     [self, node](atoms::shutdown) {
+      if (node->stopping)
+        return;
+      node->stopping = true;
       if (node->config.network)
         node->config.network->shutdown();
       for (const caf::actor& child : node->children)
         self->send_exit(child, caf::exit_reason::user_shutdown);
-      node->children.clear();
-      self->quit(caf::exit_reason::user_shutdown);
+      if (node->children.empty())
+        self->quit(caf::exit_reason::user_shutdown);
     },
     [self, node](atoms::listen, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
       if (!node->config.network)

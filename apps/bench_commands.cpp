@@ -5,6 +5,7 @@
 #include "bench/channel_bench.hpp"
 #include "bench/codec_bench.hpp"
 #include "bench/feed_bench.hpp"
+#include "bench/replicate_bench.hpp"
 
 #include <iostream>
 
@@ -44,6 +45,19 @@ void add_bench_commands(CLI::App& app, command& run) {
   ch->callback([&run, channel_opts] {
     run = [channel_opts] {
       std::cout << bench::run_channel_bench(*channel_opts).dump() << '\n';
+      return exit_ok;
+    };
+  });
+
+  auto repl_opts = std::make_shared<bench::replicate_bench_options>();
+  auto* r = bench->add_subcommand(
+    "replicate", "clone a feed from a seeding process over 127.0.0.1 (encrypted, verified)");
+  r->add_option("--blocks", repl_opts->blocks, "blocks in the feed")->capture_default_str();
+  r->add_option("--block-size", repl_opts->block_size, "bytes per block")->capture_default_str();
+  r->add_option("--seed", repl_opts->seed, "seed for the block contents")->capture_default_str();
+  r->callback([&run, repl_opts] {
+    run = [repl_opts] {
+      std::cout << bench::run_replicate_bench(*repl_opts).dump() << '\n';
       return exit_ok;
     };
   });

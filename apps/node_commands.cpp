@@ -69,6 +69,9 @@ struct running_node {
 
   explicit running_node(bool quiet_log) {
     cfg.load<caf::io::middleman>();
+    // Idle workers wait on a condition variable instead of polling: on a small machine,
+    // polling workers take CPU from the work that matters (and from the other processes).
+    cfg.set("scheduler.policy", caf::atom("sharing"));
     cfg.set("logger.file-verbosity", caf::atom("quiet"));
     cfg.set("logger.console-verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(cfg);
@@ -79,13 +82,19 @@ struct running_node {
       nc.log = [](const std::string& line) { std::cerr << "dynfeed: " + line + "\n"; };
     node = spawn_node(*sys, nc);
   }
-  ~running_node() {
-    // Stop the node (its feeds close their stores), wait for it, and do not wait for stray
-    // actors such as a dial still blocked in connect().
-    caf::scoped_actor self{*sys};
-    self->send(node, atoms::shutdown::value);
-    self->wait_for(node);
-    sys->await_actors_before_shutdown(false);
+  /// Stops the node, waits until every actor of it has terminated (so every store is closed),
+  /// and ends the process with `code`. It does not wait for the actor system to come down:
+  /// CAF 0.17's I/O layer closes sockets gracefully and waits, while stopping, until each
+  /// remote closes its side too, which a remote need not ever do.
+  [[noreturn]] void finish(int code) {
+    {
+      caf::scoped_actor self{*sys};
+      self->send(node, atoms::shutdown::value);
+      self->wait_for(node);
+    }
+    std::cout.flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
   }
 
   /// Sends `xs` to the node and waits for its answer of type T.
@@ -166,10 +175,10 @@ int seed(const node_args& a) {
   running_node n{a.quiet_log};
   auto feed = n.ask<feed_actor>(atoms::open_feed::value, a.dir);
   if (!feed)
-    return report(feed.error().context());
+    n.finish(report(feed.error().context()));
   auto bound = n.ask<uint16_t>(atoms::listen::value, host, port);
   if (!bound)
-    return report("cannot listen on " + a.listen + ": " + bound.error().context());
+    n.finish(report("cannot listen on " + a.listen + ": " + bound.error().context()));
   caf::scoped_actor self{*n.sys};
   feed_info info;
   self->request(*feed, std::chrono::seconds{10}, atoms::info::value)
@@ -185,13 +194,14 @@ int seed(const node_args& a) {
     return out;
   });
   if (!control)
-    return report(control.error());
+    n.finish(report(control.error()));
   std::cout << to_hex(info.key) << '\n'
             << "listening on " << host << ':' << *bound << '\n'
             << std::flush;
   while (!stop_requested)
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  return exit_ok;
+  control->reset(); // no more appends from other processes
+  n.finish(exit_ok);
 }
 
 /// Downloads (and with `print`, writes each block to stdout in order, one per line).
@@ -213,13 +223,13 @@ int fetch(const node_args& a, bool print) {
   running_node n{a.quiet_log};
   auto feed = n.ask<feed_actor>(atoms::clone_feed::value, a.key, a.dir);
   if (!feed)
-    return report(feed.error().context());
+    n.finish(report(feed.error().context()));
   caf::scoped_actor self{*n.sys};
   self->send(*feed, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
   bool live = a.live || print;
   self->send(*feed, atoms::download::value, start, end, live);
   if (!n.ask<bool>(atoms::join::value, *feed, a.peers))
-    return report("cannot join the swarm");
+    n.finish(report("cannot join the swarm"));
 
   progress_line progress;
   uint64_t held = 0;
@@ -258,12 +268,12 @@ int fetch(const node_args& a, bool print) {
     progress.update(held, total, bytes_in);
     if (!live && std::chrono::steady_clock::now() - last_progress > idle_max) {
       progress.finish();
-      return report("no progress for " + std::to_string(static_cast<int>(a.timeout_s))
-                    + " s: no peer answered");
+      n.finish(report("no progress for " + std::to_string(static_cast<int>(a.timeout_s))
+                      + " s: no peer answered"));
     }
   }
   progress.finish();
-  return exit_ok;
+  n.finish(exit_ok);
 }
 
 } // namespace

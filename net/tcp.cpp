@@ -95,11 +95,6 @@ void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
         s.peer = std::move(peer);
         // A peer that stops (it closed the connection, or its node is going) ends the socket.
         self->monitor(s.peer);
-        self->set_down_handler([self, hdl](const caf::down_msg&) {
-          self->state.closing = true;
-          self->close(hdl);
-          self->quit();
-        });
         for (bytes& frame : s.early_frames)
           self->send(s.peer, atoms::remote::value, std::move(frame));
         s.early_frames.clear();
@@ -119,13 +114,25 @@ caf::behavior run_connection(connection_broker* self, caf::io::connection_handle
   st.address = std::move(address);
   st.requester = requester;
   st.socket_buffer_max = options.socket_buffer_max;
-  // The connection lives as long as its node: the node's exit takes it down.
-  self->link_to(st.node);
-  self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
-  self->ack_writes(hdl, true);
-  pump(self, hdl); // the initiator's first handshake message
+  // CAF's fork() runs this before it hands the socket over, so everything that touches the
+  // socket waits for the first message.
+  self->send(self, atoms::start::value);
+  // The node or the peer stopping ends the connection.
+  self->set_down_handler([self, hdl](const caf::down_msg&) {
+    self->state.closing = true;
+    self->close(hdl);
+    self->quit();
+  });
   self->delayed_send(self, options.handshake_timeout, handshake_timeout_atom::value);
   return {
+    [self, hdl](atoms::start) {
+      // The connection lives as long as its node (monitored, not linked: a connection that
+      // ends must not take its node with it).
+      self->monitor(self->state.node);
+      self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
+      self->ack_writes(hdl, true);
+      pump(self, hdl); // the initiator's first handshake message
+    },
     [self, hdl](const caf::io::new_data_msg& m) {
       auto& s = self->state;
       if (s.closing)
@@ -186,6 +193,12 @@ caf::behavior run_acceptor(caf::io::broker* self, caf::actor node, tcp_options o
       self->fork(run_connection, m.handle, node, std::string{"inbound"}, no_component, options,
                  identity, noise_role::responder);
     },
+    // Closing the listening socket ourselves: CAF 0.17 leaves a doorman open (and its
+    // middleman waiting forever at shutdown) when an acceptor that forked is merely exited.
+    [self](atoms::shutdown) {
+      self->close_all();
+      self->quit();
+    },
   };
 }
 
@@ -220,7 +233,7 @@ public:
   void shutdown() override {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const caf::actor& acceptor : acceptors_)
-      caf::anon_send_exit(acceptor, caf::exit_reason::user_shutdown);
+      caf::anon_send(acceptor, atoms::shutdown::value);
     acceptors_.clear();
   }
 

@@ -190,6 +190,19 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
   }
   settle(ctx, r, m.id, false);
   uint64_t before = feed_.length();
+  // The runs of this chunk not held yet: what on_blocks reports once it is stored.
+  std::vector<std::pair<uint64_t, uint64_t>> fresh;
+  if (m.body.block) {
+    uint64_t end = m.body.block->index + m.body.block->values.size();
+    for (uint64_t pos = m.body.block->index; pos < end;) {
+      auto first = feed_.have().find(pos, end, false);
+      if (!first)
+        break;
+      uint64_t stop = feed_.have().find(*first, end, true).value_or(end);
+      fresh.emplace_back(*first, stop - *first);
+      pos = stop;
+    }
+  }
   auto applied = feed_.apply(m.body);
   if (!applied) {
     if (is_misbehaviour(applied.error()))
@@ -206,11 +219,13 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
   bool grew = feed_.length() > before;
   if (observer_ && grew)
     observer_->on_length(feed_.length());
-  if (applied->blocks_added > 0 && observer_)
-    observer_->on_blocks(m.body.block->index, m.body.block->values.size());
-  if (grew || applied->blocks_added > 0)
-    announce(ctx, peer, grew, m.body.block ? m.body.block->index : 0,
-             applied->blocks_added > 0 ? m.body.block->values.size() : 0);
+  for (auto [first, count] : fresh) {
+    if (observer_)
+      observer_->on_blocks(first, count);
+    announce(ctx, peer, false, first, count);
+  }
+  if (grew)
+    announce(ctx, peer, true, 0, 0);
   check_done();
   schedule(ctx);
 }

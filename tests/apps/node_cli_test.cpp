@@ -1,0 +1,181 @@
+#define BOOST_TEST_MODULE node_cli
+#include <boost/test/unit_test.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+
+using namespace dynfeed;
+using test::process_result;
+
+namespace {
+
+process_result dynfeed_cmd(std::vector<std::string> args, const std::string& input = {}) {
+  args.insert(args.begin(), DYNFEED_PATH);
+  return test::run_process(args, input);
+}
+
+nlohmann::json info(const std::string& dir) {
+  process_result r = dynfeed_cmd({"info", dir, "--json"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  return nlohmann::json::parse(r.out);
+}
+
+std::string lines(uint64_t first, uint64_t count) {
+  std::string out;
+  for (uint64_t i = first; i < first + count; ++i)
+    out += "line " + std::to_string(i) + "\n";
+  return out;
+}
+
+/// `dynfeed seed DIR` running in the background, listening on 127.0.0.1.
+struct seeder {
+  test::child_process proc;
+  std::string key;
+  std::string address;
+
+  explicit seeder(const std::string& dir)
+    : proc({DYNFEED_PATH, "seed", dir, "--listen", "127.0.0.1:0", "--quiet"}) {
+    std::string line;
+    BOOST_REQUIRE(proc.read_line(key));
+    BOOST_REQUIRE(proc.read_line(line));
+    BOOST_REQUIRE(line.rfind("listening on ", 0) == 0);
+    address = line.substr(13);
+  }
+
+  uint16_t port() const { return static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))); }
+};
+
+/// A feed with `count` lines, created by the command line.
+std::string make_feed(const test::temp_dir& tmp, uint64_t count) {
+  std::string dir = tmp / "origin";
+  BOOST_REQUIRE(dynfeed_cmd({"create", dir}).exit_code == 0);
+  BOOST_REQUIRE(dynfeed_cmd({"append", dir}, lines(0, count)).exit_code == 0);
+  return dir;
+}
+
+/// Opens a TCP connection to the seeder, sends `bytes`, and closes it.
+void raw_connection(uint16_t port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  if (!bytes.empty())
+    BOOST_REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  ::close(fd);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(clone_over_tcp_verifies_and_stores_everything) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 500);
+  seeder s{origin};
+  process_result r = dynfeed_cmd({"clone", s.key, tmp / "copy", "--peer", s.address, "--quiet"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  nlohmann::json copy = info(tmp / "copy");
+  BOOST_TEST(copy["length"] == 500);
+  BOOST_TEST(copy["blocksHeld"] == 500);
+  BOOST_TEST(copy["writable"] == false);
+  BOOST_TEST(copy["treeHash"] == info(origin)["treeHash"]);
+  BOOST_TEST(dynfeed_cmd({"verify", tmp / "copy"}).exit_code == 0);
+  BOOST_TEST(dynfeed_cmd({"get", tmp / "copy", "321"}).out == "line 321");
+}
+
+BOOST_AUTO_TEST_CASE(clone_a_range_only) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 200);
+  seeder s{origin};
+  process_result r =
+    dynfeed_cmd({"clone", s.key, tmp / "part", "--peer", s.address, "--range", "10-19", "--quiet"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  nlohmann::json part = info(tmp / "part");
+  BOOST_TEST(part["blocksHeld"] == 10);
+  BOOST_TEST(dynfeed_cmd({"get", tmp / "part", "15"}).out == "line 15");
+  process_result missing = dynfeed_cmd({"get", tmp / "part", "25"});
+  BOOST_TEST(missing.exit_code != 0);
+  BOOST_TEST(missing.err.find("not held") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(appends_reach_a_running_seeder_and_its_followers) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 5);
+  seeder s{origin};
+  test::child_process follower{{DYNFEED_PATH, "follow", s.key, tmp / "live", "--peer", s.address,
+                                "--quiet"}};
+  std::string line;
+  for (uint64_t i = 0; i < 5; ++i) {
+    BOOST_REQUIRE(follower.read_line(line));
+    BOOST_TEST(line == "line " + std::to_string(i));
+  }
+  // The seeder holds the store: append hands the batch to it through the control socket.
+  process_result appended = dynfeed_cmd({"append", origin}, "fresh one\nfresh two\n");
+  BOOST_REQUIRE_MESSAGE(appended.exit_code == 0, appended.err);
+  BOOST_TEST(appended.out == "7\n");
+  BOOST_REQUIRE(follower.read_line(line));
+  BOOST_TEST(line == "fresh one");
+  BOOST_REQUIRE(follower.read_line(line));
+  BOOST_TEST(line == "fresh two");
+  // Read-only commands work beside the seeder.
+  BOOST_TEST(info(origin)["length"] == 7);
+}
+
+BOOST_AUTO_TEST_CASE(the_seeder_keeps_serving_after_bad_connections) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 50);
+  seeder s{origin};
+  raw_connection(s.port(), "");
+  raw_connection(s.port(), std::string("\xff\xff garbage that is no handshake", 32));
+  raw_connection(s.port(), std::string(100000, '\0'));
+  process_result r = dynfeed_cmd({"clone", s.key, tmp / "copy", "--peer", s.address, "--quiet"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  BOOST_TEST(info(tmp / "copy")["blocksHeld"] == 50);
+}
+
+BOOST_AUTO_TEST_CASE(the_seeder_stops_on_sigterm) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 10);
+  seeder s{origin};
+  raw_connection(s.port(), "x"); // a connection came and went, as in real life
+  process_result r = dynfeed_cmd({"clone", s.key, tmp / "copy", "--peer", s.address, "--quiet"});
+  BOOST_REQUIRE(r.exit_code == 0);
+  auto start = std::chrono::steady_clock::now();
+  s.proc.kill(SIGTERM);
+  int status = s.proc.wait();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+  BOOST_TEST(seconds < 10.0);
+  // The store is closed properly: it opens, verifies, and the control socket is gone.
+  BOOST_TEST(dynfeed_cmd({"verify", origin}).exit_code == 0);
+  BOOST_TEST(dynfeed_cmd({"append", origin}, "after\n").out == "11\n");
+}
+
+BOOST_AUTO_TEST_CASE(bad_arguments_and_unreachable_peers_are_refused) {
+  test::temp_dir tmp;
+  std::string key(64, 'a');
+  auto refused = [](const process_result& r, const std::string& fragment) {
+    BOOST_TEST(r.exit_code != 0);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    BOOST_TEST(r.err.find(fragment) != std::string::npos, r.err);
+  };
+  refused(dynfeed_cmd({"clone", "xyz", tmp / "c", "--peer", "127.0.0.1:1"}), "PUBKEY");
+  refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "nohostport"}), "--peer");
+  refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "127.0.0.1:1", "--range", "9-2"}),
+          "--range");
+  refused(dynfeed_cmd({"seed", tmp / "missing", "--listen", "127.0.0.1:0"}), "not a directory");
+  refused(dynfeed_cmd({"seed", tmp / "missing", "--listen", "nope"}), "--listen");
+  // A port nobody listens on: the clone gives up after its timeout with one line.
+  refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "127.0.0.1:1", "--timeout", "2",
+                       "--quiet"}),
+          "no peer answered");
+}
