@@ -123,7 +123,7 @@ using node_actor = caf::typed_actor<
   caf::reacts_to<atoms::shutdown>>;
 
 /// Spawns a node in `sys`. TCP needs the I/O middleman loaded (cfg.load<caf::io::middleman>());
-/// without it the node still replicates over in-process links (link_nodes).
+/// without it the node still replicates over in-process links (memory_network, "mem:NAME").
 node_actor spawn_node(caf::actor_system& sys, const node_config& config);
 
 /// dynfeed errors as CAF errors: the category name as the atom, the message as context.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test suite twice: in the Release build with warnings as
-# errors, then in the AddressSanitizer + UndefinedBehaviorSanitizer build.
+# errors, then in the AddressSanitizer + UndefinedBehaviorSanitizer build. Between the two it
+# installs the Release build into build/install and builds and runs examples/ against it.
 #   scripts/test.sh            both configurations
 #   scripts/test.sh release    only the Release build (quicker)
 set -euo pipefail
@@ -8,6 +9,22 @@ cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh -DDYNFEED_WERROR=ON
 ctest --preset release
+
+# The installed package, used as an embedder would: a fresh install and a fresh example build.
+rm -rf build/install build/example
+cmake --install build/release --prefix build/install >/dev/null
+if grep -q -e dynfeed_options -e fsanitize -e Werror build/install/lib/cmake/dynfeed/*.cmake; then
+  echo "test: build-only flags leaked into the installed package" >&2
+  exit 1
+fi
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S examples -B build/example -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$PWD/build/install" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" \
+  "${launcher[@]}" >/dev/null
+cmake --build build/example
+build/example/embed
+build/example/embed --tcp
 
 if [ "${1:-all}" != "release" ]; then
   cmake --preset asan >/dev/null
