@@ -7,12 +7,12 @@
 
 namespace dynfeed {
 
-actor_context::actor_context(caf::event_based_actor* self, actor_directory& directory,
-                             component_id id)
-  : self_(self), directory_(directory), id_(id), random_(directory.seed_for(id)) {}
+actor_context::actor_context(caf::event_based_actor* self,
+                             std::shared_ptr<actor_directory> directory, component_id id)
+  : self_(self), directory_(std::move(directory)), id_(id), random_(directory_->seed_for(id)) {}
 
 void actor_context::send(component_id to, bytes frame) {
-  if (caf::actor target = directory_.find(to))
+  if (caf::actor target = directory_->find(to))
     self_->send(target, atoms::frame::value, id_, std::move(frame));
   // A component that is gone drops frames, as a closed connection would.
 }
@@ -22,7 +22,7 @@ clock_time actor_context::now() const {
 }
 
 void actor_context::log(const std::string& line) {
-  directory_.log(line);
+  directory_->log(line);
 }
 
 timer_id actor_context::start_timer(clock_time delay, uint64_t tag) {
@@ -40,9 +40,10 @@ void stop_if_done(component_actor_type* self) {
 }
 
 caf::behavior host(component_actor_type* self, std::unique_ptr<component> comp,
-                   actor_directory* directory, component_id id, behavior_extension extension) {
+                   std::shared_ptr<actor_directory> directory, component_id id,
+                   behavior_extension extension) {
   self->state.comp = std::move(comp);
-  self->state.ctx = std::make_unique<actor_context>(self, *directory, id);
+  self->state.ctx = std::make_unique<actor_context>(self, directory, id);
   self->attach_functor([directory, id] { directory->remove(id); });
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     // As CAF's default: a linked actor that ended normally is no reason to stop.
@@ -85,15 +86,16 @@ caf::behavior host(component_actor_type* self, std::unique_ptr<component> comp,
 
 } // namespace
 
-component_id spawn_component(caf::actor_system& sys, actor_directory& directory,
+component_id spawn_component(caf::actor_system& sys,
+                             const std::shared_ptr<actor_directory>& directory,
                              std::unique_ptr<component> comp, behavior_extension extension,
                              caf::actor* handle) {
-  component_id id = directory.next_id();
+  component_id id = directory->next_id();
   // Spawned lazily and registered before its first turn, so that no reply to the component
   // can arrive before others can find it.
-  caf::actor a = sys.spawn<caf::lazy_init>(host, std::move(comp), &directory, id,
+  caf::actor a = sys.spawn<caf::lazy_init>(host, std::move(comp), directory, id,
                                            std::move(extension));
-  directory.add(id, a);
+  directory->add(id, a);
   if (handle)
     *handle = a;
   caf::anon_send(a, atoms::start::value);

@@ -21,7 +21,8 @@ namespace dynfeed {
 
 class actor_context final : public context {
 public:
-  actor_context(caf::event_based_actor* self, actor_directory& directory, component_id id);
+  actor_context(caf::event_based_actor* self, std::shared_ptr<actor_directory> directory,
+                component_id id);
 
   component_id self() const override { return id_; }
   void send(component_id to, bytes frame) override;
@@ -36,7 +37,7 @@ public:
 
 private:
   caf::event_based_actor* self_;
-  actor_directory& directory_;
+  std::shared_ptr<actor_directory> directory_; // shared: it must outlive every actor using it
   component_id id_;
   rng random_;
   timer_id next_timer_ = 1;
@@ -57,7 +58,7 @@ using behavior_extension = std::function<caf::message_handler(component_actor_ty
 
 /// Spawns `comp` in a new actor registered in `directory` under a fresh id; returns the id.
 /// The component starts (on_start) in the actor's first turn.
-component_id spawn_component(caf::actor_system& sys, actor_directory& directory,
+component_id spawn_component(caf::actor_system& sys, const std::shared_ptr<actor_directory>& directory,
                              std::unique_ptr<component> comp,
                              behavior_extension extension = nullptr, caf::actor* handle = nullptr);
 

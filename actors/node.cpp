@@ -241,7 +241,7 @@ caf::result<feed_actor> start_feed(component_actor_type* self, node_shared& node
     return to_caf_error(opened.error());
   hash256 dk = (*opened)->feed().discovery_key();
   caf::actor handle;
-  component_id id = spawn_component(self->system(), *node.directory,
+  component_id id = spawn_component(self->system(), node.directory,
                                     std::make_unique<hosted_feed>(std::move(*opened), node.config.feed),
                                     feed_behavior, &handle);
   adopt(self, node, handle);
@@ -261,7 +261,7 @@ caf::actor start_peer(component_actor_type* self, node_shared& node,
   node_id remote = conn->remote();
   bool outbound = conn->initiator();
   caf::actor handle;
-  component_id id = spawn_component(self->system(), *node.directory,
+  component_id id = spawn_component(self->system(), node.directory,
                                     std::make_unique<hosted_peer>(pc, std::move(conn)),
                                     peer_behavior, &handle);
   adopt(self, node, handle);
@@ -339,7 +339,7 @@ caf::message_handler node_behavior(component_actor_type* self, std::shared_ptr<n
       sc.feed = it->second;
       sc.addresses = addresses;
       caf::actor handle;
-      spawn_component(self->system(), *node->directory,
+      spawn_component(self->system(), node->directory,
                       std::make_unique<hosted_swarm>(sc, node->self_handle), nullptr, &handle);
       adopt(self, *node, handle);
       return true;
@@ -422,7 +422,7 @@ node_actor spawn_node(caf::actor_system& sys, const node_config& config) {
                     ? node_id::from(node->identity.pk.span())
                     : node_id::from(crypto::blake2b_256(byte_span{config.memory_name}).span());
   caf::actor handle;
-  spawn_component(sys, *node->directory, std::make_unique<node_directory>(),
+  spawn_component(sys, node->directory, std::make_unique<node_directory>(),
                   [node](component_actor_type* self) { return node_behavior(self, node); },
                   &handle);
   if (config.memory && !config.memory_name.empty())

@@ -202,6 +202,24 @@ caf::behavior run_acceptor(caf::io::broker* self, caf::actor node, tcp_options o
   };
 }
 
+/// Dials `address` and starts its connection broker; tells the node if that fails.
+void dial(caf::event_based_actor* self, caf::actor node, std::string address,
+          component_id requester, tcp_options options, noise_keypair identity) {
+  std::string host;
+  uint16_t port = 0;
+  bool ok = parse_address(address, host, port);
+  if (ok) {
+    auto broker = self->system().middleman().spawn_client(
+      run_connection, host, port, node, address, requester, options, identity,
+      noise_role::initiator);
+    ok = static_cast<bool>(broker);
+  }
+  if (!ok)
+    self->send(node, atoms::disconnected::value, requester, component_id{0}, address,
+               static_cast<uint16_t>(disconnect_reason::transport_error));
+  self->quit();
+}
+
 class tcp_transport final : public transport {
 public:
   explicit tcp_transport(const tcp_options& options) : options_(options) {}
@@ -239,24 +257,10 @@ public:
 
   void connect(caf::actor_system& sys, caf::actor node, const noise_keypair& identity,
                const std::string& address, component_id requester) override {
-    // CAF's connect blocks, so it runs on a thread of its own, not in the node's turn.
-    tcp_options options = options_;
-    sys.spawn<caf::detached>([node, address, requester, options,
-                              identity](caf::event_based_actor* self) {
-      std::string host;
-      uint16_t port = 0;
-      bool ok = parse_address(address, host, port);
-      if (ok) {
-        auto broker = self->system().middleman().spawn_client(
-          run_connection, host, port, node, address, requester, options, identity,
-          noise_role::initiator);
-        ok = static_cast<bool>(broker);
-      }
-      if (!ok)
-        self->send(node, atoms::disconnected::value, requester, component_id{0}, address,
-                   static_cast<uint16_t>(disconnect_reason::transport_error));
-      self->quit();
-    });
+    // CAF's connect blocks, so it runs on a thread of its own, not in the node's turn. (The
+    // values are spawn arguments, not captures: CAF 0.17 spawning a function actor without
+    // arguments dereferences a null pointer, which UndefinedBehaviorSanitizer reports.)
+    sys.spawn<caf::detached>(dial, node, address, requester, options_, identity);
   }
 
 private:

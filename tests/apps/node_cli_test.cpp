@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE node_cli
 #include <boost/test/unit_test.hpp>
 
+#include "messages/codec.hpp"
+#include "net/secure_channel.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -178,4 +180,85 @@ BOOST_AUTO_TEST_CASE(bad_arguments_and_unreachable_peers_are_refused) {
   refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "127.0.0.1:1", "--timeout", "2",
                        "--quiet"}),
           "no peer answered");
+}
+
+namespace {
+
+/// A client that completes the real Noise handshake with the seeder, then sends `frames` as it
+/// likes. Returns true if the seeder ended the connection within a few seconds.
+bool hostile_session(uint16_t port, const std::vector<bytes>& frames) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    return false;
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  secure_channel_config cc;
+  std::string prologue = "dynfeed/1";
+  cc.prologue = bytes(prologue.begin(), prologue.end());
+  secure_channel ch{noise_role::initiator, noise_keypair::generate(), cc};
+  auto flush = [&] {
+    bytes out = ch.take_output();
+    return out.empty() || ::write(fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
+  };
+  channel_events events;
+  uint8_t buf[65536];
+  BOOST_REQUIRE(flush());
+  while (!ch.handshake_complete()) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    BOOST_REQUIRE(n > 0);
+    BOOST_REQUIRE(ch.feed(byte_span{buf, static_cast<size_t>(n)}, events).has_value());
+    BOOST_REQUIRE(flush());
+  }
+  for (const bytes& frame : frames)
+    BOOST_REQUIRE(ch.send(frame).has_value());
+  flush();
+  // The seeder answers what it must, then hangs up: read until end of stream.
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n == 0) {
+      ::close(fd);
+      return true;
+    }
+    if (n < 0) {
+      ::close(fd);
+      return false; // timed out: still connected
+    }
+  }
+}
+
+bytes wire_frame(const msg::wire_message& m) {
+  return msg::encode(m);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(hostile_clients_are_dropped_and_everyone_else_served) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 100);
+  seeder s{origin};
+  msg::hello hello;
+  msg::open_channel bogus_open;
+  bogus_open.channel = 1;
+  bogus_open.discovery_key = hash256::from(bytes(32, 3));
+  msg::data unsolicited;
+  unsolicited.channel = 9;
+  // Garbage instead of a frame; a frame before hello; an unknown kind; data on no channel;
+  // a second hello; a frame over the size limit (the channel refuses it before it is read).
+  BOOST_TEST(hostile_session(s.port(), {bytes{1, 2, 3, 4, 5, 6, 7, 8, 9}}));
+  BOOST_TEST(hostile_session(s.port(), {wire_frame(msg::close_channel{1})}));
+  BOOST_TEST(hostile_session(s.port(), {wire_frame(hello), wire_frame(unsolicited)}));
+  BOOST_TEST(hostile_session(s.port(), {wire_frame(hello), wire_frame(hello)}));
+  BOOST_TEST(hostile_session(s.port(), {wire_frame(hello), msg::encode(msg::local_message{msg::offer_peer{1}})}));
+  msg::hello old = hello;
+  old.version = 0;
+  BOOST_TEST(hostile_session(s.port(), {wire_frame(old)}));
+  // The seeder is unharmed: an honest clone still gets everything.
+  process_result r = dynfeed_cmd({"clone", s.key, tmp / "copy", "--peer", s.address, "--quiet"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  BOOST_TEST(info(tmp / "copy")["blocksHeld"] == 100);
+  BOOST_TEST(info(origin)["length"] == 100);
 }
