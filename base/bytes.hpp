@@ -99,6 +99,17 @@ inline uint64_t load_u64le(const uint8_t* in) noexcept {
     v = (v << 8) | in[i];
   return v;
 }
+/// Appends an unsigned 32-bit integer in little-endian order.
+inline void put_u32le(bytes& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+inline uint32_t load_u32le(const uint8_t* in) noexcept {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i)
+    v = (v << 8) | in[i];
+  return v;
+}
 /// Big-endian keeps integer keys sorted in byte order (RocksDB keys).
 inline void store_u64be(uint8_t* out, uint64_t v) noexcept {
   for (int i = 0; i < 8; ++i)
