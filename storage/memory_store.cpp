@@ -13,9 +13,9 @@ const char* describe_store(uint8_t code) noexcept {
     case store_errc::locked:
       return "store is in use by another process";
     case store_errc::not_found:
-      return "no feed store there";
+      return "no store there";
     case store_errc::already_exists:
-      return "a feed store already exists there";
+      return "a store already exists there";
     case store_errc::version:
       return "store format version not supported";
   }
@@ -69,11 +69,16 @@ expected<std::optional<tree_node>> memory_store::find_node(uint64_t index) {
   return std::optional<tree_node>{it->second};
 }
 
+bool memory_store::inject_failure() noexcept {
+  if (failing_commits_ == 0)
+    return false;
+  --failing_commits_;
+  return true;
+}
+
 status memory_store::commit(const store_batch& batch) {
-  if (failing_commits_ > 0) {
-    --failing_commits_;
+  if (inject_failure())
     return error{store_errc::io_error, "injected commit failure"};
-  }
   ++commit_count_;
   if (batch.meta)
     meta_ = batch.meta;
@@ -86,6 +91,29 @@ status memory_store::commit(const store_batch& batch) {
   for (const auto& [page, data] : batch.bitfield_pages)
     bitfield_[page] = data;
   return {};
+}
+
+expected<std::optional<value_record>> memory_store::load_value(const hash256& feed_id) {
+  auto it = values_.find(feed_id);
+  if (it == values_.end())
+    return std::optional<value_record>{};
+  return std::optional<value_record>{it->second};
+}
+
+status memory_store::store_value(const hash256& feed_id, const value_record& record) {
+  DYNFEED_REQUIRE(feed_id == record.def.id());
+  if (inject_failure())
+    return error{store_errc::io_error, "injected value write failure"};
+  values_[feed_id] = record;
+  return {};
+}
+
+expected<std::vector<hash256>> memory_store::list_values() {
+  std::vector<hash256> ids;
+  ids.reserve(values_.size());
+  for (const auto& entry : values_)
+    ids.push_back(entry.first);
+  return ids;
 }
 
 } // namespace dynfeed

@@ -1,15 +1,16 @@
 #pragma once
 
 #include "storage/store.hpp"
+#include "storage/value_store.hpp"
 
 #include <map>
 #include <unordered_map>
 
 namespace dynfeed {
 
-/// A feed_store in memory, for tests and large simulations. It can be told to fail its next
-/// commits, to test that callers change nothing when a write fails.
-class memory_store final : public feed_store {
+/// A feed_store and value_store in memory, for tests and large simulations. It can be told to
+/// fail its next writes, to test that callers change nothing when a write fails.
+class memory_store final : public feed_store, public value_store {
 public:
   expected<std::optional<feed_meta>> load_meta() override;
   expected<std::optional<head_record>> load_head() override;
@@ -18,7 +19,12 @@ public:
   expected<std::optional<tree_node>> find_node(uint64_t index) override;
   status commit(const store_batch& batch) override;
 
-  /// Makes the next `count` commits fail with store_errc::io_error, writing nothing.
+  expected<std::optional<value_record>> load_value(const hash256& feed_id) override;
+  status store_value(const hash256& feed_id, const value_record& record) override;
+  expected<std::vector<hash256>> list_values() override;
+
+  /// Makes the next `count` writes (commits and stored values) fail with store_errc::io_error,
+  /// writing nothing.
   void fail_commits(uint64_t count) noexcept { failing_commits_ = count; }
   uint64_t commit_count() const noexcept { return commit_count_; }
 
@@ -27,11 +33,15 @@ public:
   std::unordered_map<uint64_t, tree_node>& nodes() noexcept { return nodes_; }
 
 private:
+  /// True (and counted down) when the next write is to fail.
+  bool inject_failure() noexcept;
+
   std::optional<feed_meta> meta_;
   std::optional<head_record> head_;
   std::unordered_map<uint64_t, bytes> blocks_;
   std::unordered_map<uint64_t, tree_node> nodes_;
   std::map<uint64_t, bytes> bitfield_;
+  std::map<hash256, value_record> values_;
   uint64_t failing_commits_ = 0;
   uint64_t commit_count_ = 0;
 };

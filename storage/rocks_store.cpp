@@ -1,5 +1,7 @@
 #include "storage/rocks_store.hpp"
 
+#include "base/hex.hpp"
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -21,6 +23,9 @@ constexpr char block_tag = 'B';
 constexpr char node_page_tag = 'N';
 constexpr char node_tag = 'n';
 constexpr char bitfield_tag = 'F';
+// A value feed's record (storage/value_store.cpp encodes it): 'V' and the feed's 32-byte id.
+constexpr char value_tag = 'V';
+constexpr size_t value_key_size = 1 + hash256::size_bytes;
 constexpr char meta_magic[4] = {'D', 'Y', 'N', 'F'};
 constexpr size_t meta_value_size = 4 + 4 + 32;
 constexpr size_t head_value_size = 8 + 8 + 64;
@@ -62,6 +67,13 @@ rocksdb::Slice as_slice(byte_span s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};
 }
 
+std::array<char, value_key_size> value_key(const hash256& feed_id) {
+  std::array<char, value_key_size> k;
+  k[0] = value_tag;
+  std::memcpy(k.data() + 1, feed_id.data(), hash256::size_bytes);
+  return k;
+}
+
 using node_page = std::array<std::optional<tree_node>, node_page_slots>;
 
 bytes encode_node_page(const node_page& page) {
@@ -69,12 +81,9 @@ bytes encode_node_page(const node_page& page) {
   for (uint64_t slot = 0; slot < node_page_slots; ++slot)
     if (page[slot])
       mask |= uint32_t{1} << slot;
-  bytes out(4);
-  out[0] = static_cast<uint8_t>(mask);
-  out[1] = static_cast<uint8_t>(mask >> 8);
-  out[2] = static_cast<uint8_t>(mask >> 16);
-  out[3] = static_cast<uint8_t>(mask >> 24);
+  bytes out;
   out.reserve(4 + node_entry_size * node_page_slots);
+  put_u32le(out, mask);
   for (const auto& node : page) {
     if (!node)
       continue;
@@ -87,8 +96,7 @@ bytes encode_node_page(const node_page& page) {
 expected<node_page> decode_node_page(uint64_t page_number, byte_span value) {
   if (value.size() < 4)
     return error{store_errc::corrupt, "tree node page " + std::to_string(page_number)};
-  uint32_t mask = static_cast<uint32_t>(value[0]) | static_cast<uint32_t>(value[1]) << 8
-                  | static_cast<uint32_t>(value[2]) << 16 | static_cast<uint32_t>(value[3]) << 24;
+  uint32_t mask = load_u32le(value.data());
   size_t present = static_cast<size_t>(__builtin_popcount(mask));
   if (value.size() != 4 + present * node_entry_size)
     return error{store_errc::corrupt, "tree node page " + std::to_string(page_number)};
@@ -382,6 +390,53 @@ status rocks_store::commit(const store_batch& batch) {
   for (const tree_node& node : batch.nodes)
     impl_->cache(node);
   return {};
+}
+
+expected<std::optional<value_record>> rocks_store::load_value(const hash256& feed_id) {
+  auto key = value_key(feed_id);
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = impl_->db->Get(impl_->read_options, impl_->db->DefaultColumnFamily(),
+                                     rocksdb::Slice{key.data(), key.size()}, &value);
+  if (s.IsNotFound())
+    return std::optional<value_record>{};
+  if (!s.ok())
+    return from_status(s, "reading value feed " + to_hex(feed_id));
+  auto record = decode_value_record(as_span(value));
+  if (!record)
+    return std::move(record).error();
+  if (record->def.id() != feed_id)
+    return error{store_errc::corrupt,
+                 "value record: it belongs to another feed than " + to_hex(feed_id)};
+  return std::optional<value_record>{std::move(*record)};
+}
+
+status rocks_store::store_value(const hash256& feed_id, const value_record& record) {
+  DYNFEED_REQUIRE(feed_id == record.def.id());
+  if (impl_->read_only)
+    return error{store_errc::io_error, "the store is open read-only"};
+  auto key = value_key(feed_id);
+  bytes value = encode_value_record(record);
+  rocksdb::Status s = impl_->db->Put(impl_->write_options, rocksdb::Slice{key.data(), key.size()},
+                                     as_slice(value));
+  if (!s.ok())
+    return from_status(s, "storing value feed " + to_hex(feed_id));
+  return {};
+}
+
+expected<std::vector<hash256>> rocks_store::list_values() {
+  std::vector<hash256> ids;
+  std::unique_ptr<rocksdb::Iterator> it{impl_->db->NewIterator(impl_->read_options)};
+  char prefix = value_tag;
+  for (it->Seek(rocksdb::Slice{&prefix, 1}); it->Valid() && it->key()[0] == value_tag;
+       it->Next()) {
+    if (it->key().size() != value_key_size)
+      return error{store_errc::corrupt, "value feed key of " + std::to_string(it->key().size())
+                                          + " bytes"};
+    ids.push_back(hash256::from(as_span(it->key()).subspan(1, hash256::size_bytes)));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing value feeds");
+  return ids;
 }
 
 } // namespace dynfeed

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "storage/store.hpp"
+#include "storage/value_store.hpp"
 
 #include <memory>
 #include <string>
@@ -28,9 +29,10 @@ struct rocks_options {
   size_t block_cache_size = size_t{64} << 20;
 };
 
-/// A feed_store in a RocksDB database. This file and rocks_store.cpp are the only users of
-/// RocksDB. One database holds one feed; a process holds the database's lock while open.
-class rocks_store final : public feed_store {
+/// A feed_store and value_store in a RocksDB database. This file and rocks_store.cpp are the only
+/// users of RocksDB. One database holds one feed and any number of value feeds; a process holds
+/// the database's lock while open.
+class rocks_store final : public feed_store, public value_store {
 public:
   static expected<std::unique_ptr<rocks_store>> open(const std::string& path,
                                                      const rocks_options& options);
@@ -43,6 +45,10 @@ public:
   expected<std::vector<bytes>> get_blocks(uint64_t first, uint64_t count) override;
   expected<std::optional<tree_node>> find_node(uint64_t index) override;
   status commit(const store_batch& batch) override;
+
+  expected<std::optional<value_record>> load_value(const hash256& feed_id) override;
+  status store_value(const hash256& feed_id, const value_record& record) override;
+  expected<std::vector<hash256>> list_values() override;
 
   struct impl;
 
