@@ -1,6 +1,6 @@
 #pragma once
 
-/// A feed in a directory:
+/// A feed in a directory (core/store_dir.hpp):
 ///
 ///     DIR/            mode 0700
 ///     DIR/db/         the RocksDB database: blocks, tree nodes, signed tree, bitfield
@@ -10,6 +10,7 @@
 /// serves the database can reveal it; a key file that other users could read is refused.
 
 #include "core/feed.hpp"
+#include "core/store_dir.hpp"
 #include "storage/rocks_store.hpp"
 
 #include <memory>
@@ -36,8 +37,10 @@ public:
   dynfeed::feed& feed() noexcept { return *feed_; }
   const std::string& path() const noexcept { return path_; }
 
-  static std::string db_path(const std::string& dir) { return dir + "/db"; }
-  static std::string secret_key_path(const std::string& dir) { return dir + "/secret_key"; }
+  static std::string db_path(const std::string& dir) { return store_dir::db_path(dir); }
+  static std::string secret_key_path(const std::string& dir) {
+    return store_dir::secret_key_path(dir);
+  }
 
 private:
   template <class MakeFeed>
