@@ -1,5 +1,7 @@
 #include "apps/cli.hpp"
 
+#include "base/hex.hpp"
+
 #include <charconv>
 #include <iostream>
 
@@ -27,6 +29,15 @@ std::optional<uint64_t> parse_u64(const std::string& text, const std::string& wh
     return std::nullopt;
   }
   return value;
+}
+
+expected<keypair> keypair_from_seed_option(const std::string& seed_hex) {
+  if (seed_hex.empty())
+    return crypto::generate_keypair();
+  auto seed = fixed_from_hex<key_seed>(seed_hex);
+  if (!seed)
+    return error{base_errc::invalid_argument, "invalid --keypair-seed: " + seed.error().context()};
+  return crypto::keypair_from_seed(*seed);
 }
 
 } // namespace dynfeed::cli

@@ -4,6 +4,8 @@
 /// stderr and a non-zero exit code.
 
 #include "base/error.hpp"
+#include "base/expected.hpp"
+#include "crypto/crypto.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -30,7 +32,12 @@ int report(const std::string& message, int code = exit_error);
 std::optional<uint64_t> parse_u64(const std::string& text, const std::string& what,
                                   std::string& message);
 
+/// The keypair derived from `seed_hex` (--keypair-seed, 64 hex digits), or a fresh random one
+/// when it is empty.
+expected<keypair> keypair_from_seed_option(const std::string& seed_hex);
+
 void add_feed_commands(CLI::App& app, command& run);
+void add_value_commands(CLI::App& app, command& run);
 void add_bench_commands(CLI::App& app, command& run);
 void add_node_commands(CLI::App& app, command& run);
 

@@ -29,18 +29,12 @@ struct feed_args {
 };
 
 int create(const feed_args& a) {
-  keypair kp;
-  if (!a.seed_hex.empty()) {
-    auto seed = fixed_from_hex<key_seed>(a.seed_hex);
-    if (!seed)
-      return report("invalid --keypair-seed: " + seed.error().context());
-    kp = crypto::keypair_from_seed(*seed);
-  } else {
-    kp = crypto::generate_keypair();
-  }
+  auto kp = keypair_from_seed_option(a.seed_hex);
+  if (!kp)
+    return report(kp.error().context());
   rocks_options ro;
   ro.fsync = a.fsync;
-  auto dir = feed_dir::create(a.dir, kp, ro);
+  auto dir = feed_dir::create(a.dir, *kp, ro);
   if (!dir)
     return report(dir.error());
   std::cout << to_hex((*dir)->feed().key()) << '\n';

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   cli::command run;
   cli::add_feed_commands(app, run);
+  cli::add_value_commands(app, run);
   cli::add_bench_commands(app, run);
   cli::add_node_commands(app, run);
   try {

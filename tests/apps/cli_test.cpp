@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
-#include "support/process.hpp"
+#include "support/dynfeed_cli.hpp"
 #include "support/temp_dir.hpp"
 #include "support/vectors.hpp"
 
@@ -11,25 +11,13 @@
 #include <fstream>
 
 using namespace dynfeed;
+using test::dynfeed_cmd;
+using test::expect_refused;
 using test::process_result;
 
 namespace {
 
-process_result dynfeed_cmd(std::vector<std::string> args, const std::string& input = {}) {
-  args.insert(args.begin(), DYNFEED_PATH);
-  return test::run_process(args, input);
-}
-
 const std::string zero_seed(64, '0');
-
-/// A refused command prints exactly one line on stderr and exits non-zero.
-void expect_refused(const process_result& r, const std::string& fragment) {
-  BOOST_TEST(r.exit_code != 0);
-  BOOST_TEST(r.out.empty());
-  BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  BOOST_TEST_MESSAGE(r.err);
-  BOOST_TEST(r.err.find(fragment) != std::string::npos, "stderr: " << r.err);
-}
 
 nlohmann::json info(const std::string& dir) {
   process_result r = dynfeed_cmd({"info", dir, "--json"});
