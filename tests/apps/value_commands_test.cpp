@@ -6,6 +6,7 @@
 #include "support/dynfeed_cli.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 #include <filesystem>
 
@@ -13,6 +14,7 @@ using namespace dynfeed;
 using test::dynfeed_cmd;
 using test::expect_refused;
 using test::process_result;
+using test::text;
 
 namespace {
 
@@ -20,10 +22,6 @@ const std::string seed_hex(64, '7');
 
 keypair seed_keys() {
   return crypto::keypair_from_seed(fixed_from_hex<key_seed>(seed_hex).value());
-}
-
-bytes text(std::string_view s) {
-  return byte_span{s}.to_bytes();
 }
 
 std::string hex_of(std::string_view s) {

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "feed/errc.hpp"
+#include "support/file_mode.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
 
@@ -13,14 +14,9 @@
 
 using namespace dynfeed;
 namespace fs = std::filesystem;
+using test::mode_of;
 
 namespace {
-
-mode_t mode_of(const std::string& path) {
-  struct stat st;
-  BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
-  return st.st_mode & 0777;
-}
 
 std::vector<bytes> blocks_for_dir() {
   std::vector<bytes> out;

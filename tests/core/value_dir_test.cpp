@@ -4,8 +4,10 @@
 
 #include "feed/errc.hpp"
 #include "storage/value_store.hpp"
+#include "support/file_mode.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 #include <sys/stat.h>
 
@@ -14,20 +16,8 @@
 
 using namespace dynfeed;
 namespace fs = std::filesystem;
-
-namespace {
-
-mode_t mode_of(const std::string& path) {
-  struct stat st;
-  BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
-  return st.st_mode & 0777;
-}
-
-bytes text(std::string_view s) {
-  return byte_span{s}.to_bytes();
-}
-
-} // namespace
+using test::mode_of;
+using test::text;
 
 BOOST_AUTO_TEST_SUITE(value_directory)
 

@@ -3,27 +3,23 @@
 #include <boost/test/unit_test.hpp>
 
 #include "support/print.hpp"
+#include "support/values.hpp"
 
 #include <fstream>
 #include <string>
 #include <vector>
 
 using namespace dynfeed;
+using test::text;
 
 namespace {
-
-bytes text(std::string_view s) {
-  return byte_span{s}.to_bytes();
-}
 
 std::string as_text(const bytes& b) {
   return std::string(b.begin(), b.end());
 }
 
 keypair test_keys() {
-  key_seed seed;
-  seed.bytes.fill(0x44);
-  return crypto::keypair_from_seed(seed);
+  return test::key_number(0x44);
 }
 
 bep44::mutable_item signed_item(bytes salt, int64_t seq, std::string_view v) {

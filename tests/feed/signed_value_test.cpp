@@ -4,23 +4,16 @@
 
 #include "feed/bep44.hpp"
 #include "support/print.hpp"
+#include "support/values.hpp"
 
 #include <cstdlib>
 #include <random>
 
 using namespace dynfeed;
+using test::key_number;
+using test::text;
 
 namespace {
-
-keypair key_number(uint8_t n) {
-  key_seed seed;
-  seed.bytes.fill(n);
-  return crypto::keypair_from_seed(seed);
-}
-
-bytes text(std::string_view s) {
-  return byte_span{s}.to_bytes();
-}
 
 /// A 2-of-3 feed of keys 1, 2 and 3.
 struct multi_fixture {

@@ -7,24 +7,17 @@
 #include "storage/rocks_store.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 #include <rocksdb/db.h>
 
 #include <algorithm>
 
 using namespace dynfeed;
+using test::key_number;
+using test::text;
 
 namespace {
-
-keypair key_number(uint8_t n) {
-  key_seed seed;
-  seed.bytes.fill(n);
-  return crypto::keypair_from_seed(seed);
-}
-
-bytes text(std::string_view s) {
-  return byte_span{s}.to_bytes();
-}
 
 /// Records of every shape: empty, a value, an equivocation proof, M-of-N, BEP 44, counters.
 std::vector<value_record> sample_records() {
