@@ -58,11 +58,12 @@ signed_value to_signed_value(const mutable_item& item);
 
 } // namespace bep44
 
-/// BEP 44's error code for a refusal: 205 value too big, 206 invalid signature, 207 salt too
-/// big, 301 CAS mismatch, 302 seq not newer than the stored one (stale, replayed or
-/// equivocating: BEP 44 nodes may treat an identical re-put as a refresh instead), 203 protocol
-/// error for input that is not a valid item (malformed, seq out of range, invalid bencode), 201
-/// generic error for the rest, 0 for no error.
+/// BEP 44's error code for a refusal: 205 value too big, 206 invalid signature (also for
+/// missing, unlisted or repeated signers), 207 salt too big, 301 CAS mismatch, 302 seq not newer
+/// than the stored one (stale, replayed or equivocating: BEP 44 nodes may treat an identical
+/// re-put as a refresh instead), 203 protocol error for input that is not a valid item
+/// (malformed, seq out of range, invalid bencode), 201 generic error for the rest, 0 for no
+/// error.
 int bep44_code(const error& err);
 
 } // namespace dynfeed
