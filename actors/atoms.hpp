@@ -31,5 +31,12 @@ using listen = caf::atom_constant<caf::atom("listen")>;
 using connect = caf::atom_constant<caf::atom("connect")>;
 using shutdown = caf::atom_constant<caf::atom("shutdown")>;
 using connected = caf::atom_constant<caf::atom("connected")>;
+// Value feeds.
+using put_value = caf::atom_constant<caf::atom("putvalue")>;
+using get_value = caf::atom_constant<caf::atom("getvalue")>;
+using value = caf::atom_constant<caf::atom("value")>;
+using open_values = caf::atom_constant<caf::atom("openvalues")>;
+using value_feed = caf::atom_constant<caf::atom("valuefeed")>;
+using join_value = caf::atom_constant<caf::atom("joinvalue")>;
 
 } // namespace dynfeed::atoms

@@ -6,6 +6,7 @@
 #include "actors/component_actor.hpp"
 #include "actors/node.hpp"
 #include "core/feed_dir.hpp"
+#include "proto/publisher.hpp"
 #include "proto/swarm.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -136,5 +137,34 @@ private:
   node_connector connector_;
   swarm swarm_;
 };
+
+/// A value feed's publisher; forwards every value it accepts to subscribed actors.
+class hosted_publisher final : public component, private publisher_observer {
+public:
+  hosted_publisher(value_feed_def def, std::optional<std::pair<uint32_t, secret_key>> signer,
+                   value_store* store, publisher_config config)
+    : publisher_(std::move(def), std::move(signer), store, std::move(config), this) {}
+
+  void bind(caf::event_based_actor* self) { self_ = self; }
+  void subscribe(caf::actor who);
+  publisher& get() noexcept { return publisher_; }
+
+  void on_start(context& ctx) override { publisher_.on_start(ctx); }
+  void on_message(context& ctx, component_id from, byte_span frame) override {
+    publisher_.on_message(ctx, from, frame);
+  }
+
+private:
+  void on_value(const signed_value& value) override;
+
+  publisher publisher_;
+  caf::event_based_actor* self_ = nullptr;
+  std::set<caf::actor> subscribers_;
+};
+
+/// The message handlers each hosted component's actor adds to the component's own.
+caf::message_handler feed_behavior(component_actor_type* self);
+caf::message_handler peer_behavior(component_actor_type* self);
+caf::message_handler publisher_behavior(component_actor_type* self);
 
 } // namespace dynfeed

@@ -3,12 +3,15 @@
 #include "actors/hosted.hpp"
 #include "base/hex.hpp"
 #include "messages/codec.hpp"
+#include "core/value_dir.hpp"
+#include "feed/dynamic.hpp"
 #include "proto/node_directory.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace dynfeed {
 
@@ -17,122 +20,37 @@ caf::error to_caf_error(const error& err) {
                     caf::make_message(err.to_string())};
 }
 
-// ---- hosted components -------------------------------------------------------------------
-
-feed_info hosted_feed::info() const {
-  const feed& f = dir_->feed();
-  feed_info out;
-  out.key = f.key();
-  out.discovery_key = f.discovery_key();
-  out.id = f.id();
-  out.length = f.length();
-  out.byte_length = f.byte_length();
-  out.fork = f.fork();
-  out.held = f.have().count();
-  out.peers = service_.peer_count();
-  out.writable = f.writable();
-  return out;
-}
-
-template <class... Ts>
-void hosted_feed::notify(Ts&&... xs) {
-  for (const caf::actor& who : subscribers_)
-    self_->send(who, xs...);
-}
-
-void hosted_feed::on_length(uint64_t length) {
-  notify(atoms::length::value, length);
-}
-
-void hosted_feed::on_blocks(uint64_t first, uint64_t count) {
-  notify(atoms::blocks::value, first, count);
-}
-
-void hosted_feed::on_download_done() {
-  notify(atoms::done::value);
-}
-
-void hosted_feed::on_peer(component_id, bool) {
-  notify(atoms::peers::value, static_cast<uint64_t>(service_.peer_count()));
-}
-
-void memory_network::add(const std::string& name, caf::actor node) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  nodes_[name] = std::move(node);
-}
-
-caf::actor memory_network::find(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = nodes_.find(name);
-  return it == nodes_.end() ? caf::actor{} : it->second;
-}
-
-template <class... Ts>
-void actor_connection::deliver(Ts&&... xs) {
-  if (latency_ > caf::timespan{0})
-    caf::delayed_anon_send(target_, latency_, std::forward<Ts>(xs)...);
-  else
-    caf::anon_send(target_, std::forward<Ts>(xs)...);
-}
-
-void actor_connection::send_frame(bytes frame) {
-  if (kind_ == target_kind::transport)
-    deliver(atoms::transmit::value, std::move(frame));
-  else
-    deliver(atoms::remote::value, std::move(frame));
-}
-
-void actor_connection::send_close(uint16_t code) {
-  if (kind_ == target_kind::transport)
-    deliver(atoms::close::value, code);
-  else
-    deliver(atoms::disconnected::value, code);
-}
-
-void actor_connection::set_target(caf::actor target) {
-  target_ = std::move(target);
-  for (bytes& frame : waiting_)
-    send_frame(std::move(frame));
-  waiting_.clear();
-  if (close_waiting_)
-    send_close(*close_waiting_);
-}
-
-void actor_connection::transmit(bytes frame) {
-  if (closed_)
-    return;
-  if (!target_) {
-    if (waiting_.size() < frames_waiting_max)
-      waiting_.push_back(std::move(frame));
-    return;
-  }
-  send_frame(std::move(frame));
-}
-
-void actor_connection::close(msg::disconnect_reason why) {
-  if (closed_)
-    return;
-  closed_ = true;
-  auto code = static_cast<uint16_t>(why);
-  if (!target_)
-    close_waiting_ = code;
-  else
-    send_close(code);
-}
-
-void node_connector::connect(context& ctx, const std::string& address) {
-  caf::anon_send(node_, atoms::connect::value, address, ctx.self());
-}
-
 // ---- the node actor ------------------------------------------------------------------------
 
 namespace {
 
-/// A peer the node started: whom to tell when its connection ends.
+/// A connection the node started or accepted: who to tell when it ends.
 struct peer_record {
   component_id id = no_component;
-  component_id requester = no_component;
+  node_id remote;
   std::string address;
+  bool outbound = false;
+  std::set<component_id> requesters; ///< swarms using it
+};
+
+/// A feed the node opened.
+struct feed_record {
+  component_id id = no_component;
+  public_key key;
+  std::optional<secret_key> sk; ///< for a writer: signs its ID announcements
+};
+
+struct node_shared;
+
+/// Starts and stops the node's swarms when a component asks (the rotating modes).
+class node_swarms final : public swarm_host {
+public:
+  explicit node_swarms(node_shared& node) : node_(node) {}
+  void join(context& ctx, const hash256& topic, component_id owner) override;
+  void leave(context& ctx, const hash256& topic, component_id owner) override;
+
+private:
+  node_shared& node_;
 };
 
 /// What the node actor keeps besides its directory component.
@@ -141,62 +59,60 @@ struct node_shared {
   noise_keypair identity;
   node_id self_id;
   std::shared_ptr<actor_directory> directory;
+  node_swarms swarm_host{*this};
+  component_actor_type* self = nullptr;
   caf::actor self_handle;
   std::map<std::string, feed_actor> feeds_by_dir;
-  std::map<caf::actor_addr, component_id> feed_ids;
+  std::map<caf::actor_addr, feed_record> feeds;
+  std::map<component_id, std::vector<std::string>> addresses; ///< each swarm owner's peers
+  std::map<std::pair<hash256, component_id>, caf::actor> swarms;
   std::map<caf::actor_addr, peer_record> peers;
+  std::map<std::string, caf::actor_addr> outbound; ///< address -> its live connection
+  struct publisher_entry {
+    component_id id = no_component;
+    value_actor handle;
+    hash256 topic;
+  };
+  std::map<hash256, publisher_entry> publishers; ///< by value feed id
+  std::map<public_key, std::unique_ptr<value_dir>> value_dirs;
   std::vector<caf::actor> children;
   bool stopping = false;
+
+  node_directory& dir() { return static_cast<node_directory&>(*self->state.comp); }
+  context& ctx() { return *self->state.ctx; }
 };
 
 /// Every actor the node starts is its child: monitored, so that shutdown can wait for them.
-void adopt(component_actor_type* self, node_shared& node, const caf::actor& child) {
-  self->monitor(child);
+void adopt(node_shared& node, const caf::actor& child) {
+  node.self->monitor(child);
   node.children.push_back(child);
 }
 
-caf::message_handler feed_behavior(component_actor_type* self) {
-  auto& hosted = static_cast<hosted_feed&>(*self->state.comp);
-  hosted.bind(self);
-  return {
-    [self](atoms::append, const std::vector<bytes>& blocks) -> caf::result<uint64_t> {
-      auto& h = static_cast<hosted_feed&>(*self->state.comp);
-      auto length = h.service().append(*self->state.ctx,
-                                       std::vector<byte_span>(blocks.begin(), blocks.end()));
-      if (!length)
-        return to_caf_error(length.error());
-      return *length;
-    },
-    [self](atoms::get, uint64_t index) -> caf::result<bytes> {
-      auto& h = static_cast<hosted_feed&>(*self->state.comp);
-      auto value = h.service().data().get(index);
-      if (!value)
-        return to_caf_error(value.error());
-      return std::move(*value);
-    },
-    [self](atoms::info) -> feed_info {
-      return static_cast<hosted_feed&>(*self->state.comp).info();
-    },
-    [self](atoms::download, uint64_t start, uint64_t end, bool live) {
-      auto& h = static_cast<hosted_feed&>(*self->state.comp);
-      std::optional<uint64_t> until;
-      if (end != download_to_end)
-        until = end;
-      h.service().download(*self->state.ctx, start, until, live);
-    },
-    [self](atoms::subscribe, caf::actor who) {
-      static_cast<hosted_feed&>(*self->state.comp).subscribe(std::move(who));
-    },
-  };
+void start_swarm(node_shared& node, const hash256& topic, component_id owner) {
+  auto key = std::make_pair(topic, owner);
+  if (node.swarms.count(key))
+    return;
+  swarm_config sc;
+  sc.topic = topic;
+  sc.feed = owner;
+  sc.addresses = node.addresses[owner];
+  caf::actor handle;
+  spawn_component(node.self->system(), node.directory,
+                  std::make_unique<hosted_swarm>(sc, node.self_handle), nullptr, &handle);
+  adopt(node, handle);
+  node.swarms[key] = handle;
 }
 
-caf::message_handler peer_behavior(component_actor_type* self) {
-  return {
-    // An in-process link learns its far end once the other node has spawned it.
-    [self](atoms::connected, caf::actor target) {
-      static_cast<hosted_peer&>(*self->state.comp).conn().set_target(std::move(target));
-    },
-  };
+void node_swarms::join(context&, const hash256& topic, component_id owner) {
+  start_swarm(node_, topic, owner);
+}
+
+void node_swarms::leave(context&, const hash256& topic, component_id owner) {
+  auto it = node_.swarms.find({topic, owner});
+  if (it == node_.swarms.end())
+    return;
+  node_.self->send_exit(it->second, caf::exit_reason::user_shutdown);
+  node_.swarms.erase(it);
 }
 
 expected<std::unique_ptr<feed_dir>> open_or_create(const std::string& dir, const std::string& op,
@@ -231,62 +147,163 @@ expected<std::unique_ptr<feed_dir>> open_or_create(const std::string& dir, const
   return feed_dir::open(dir, config.store, config.feeds);
 }
 
-caf::result<feed_actor> start_feed(component_actor_type* self, node_shared& node,
-                                   const std::string& dir, const std::string& op,
-                                   const std::string& arg) {
+caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
+                                   const std::string& op, const std::string& arg) {
   if (auto it = node.feeds_by_dir.find(dir); it != node.feeds_by_dir.end())
     return it->second;
   auto opened = open_or_create(dir, op, arg, node.config);
   if (!opened)
     return to_caf_error(opened.error());
+  feed_record record;
+  record.key = (*opened)->feed().key();
+  if (const secret_key* sk = (*opened)->feed().writer_key())
+    record.sk = *sk;
   hash256 dk = (*opened)->feed().discovery_key();
   caf::actor handle;
-  component_id id = spawn_component(self->system(), node.directory,
-                                    std::make_unique<hosted_feed>(std::move(*opened), node.config.feed),
-                                    feed_behavior, &handle);
-  adopt(self, node, handle);
-  static_cast<node_directory&>(*self->state.comp).add_feed(dk, id);
+  record.id = spawn_component(node.self->system(), node.directory,
+                              std::make_unique<hosted_feed>(std::move(*opened), node.config.feed),
+                              feed_behavior, &handle);
+  adopt(node, handle);
+  node.dir().serve(dk, record.id);
   auto typed = caf::actor_cast<feed_actor>(handle);
   node.feeds_by_dir[dir] = typed;
-  node.feed_ids[handle.address()] = id;
+  node.feeds[handle.address()] = record;
   return typed;
 }
 
-/// Spawns the peer for a new connection and tells the swarm that asked for it (if any).
-caf::actor start_peer(component_actor_type* self, node_shared& node,
-                      std::unique_ptr<actor_connection> conn, const std::string& address,
-                      component_id requester) {
-  peer_config pc = node.config.peer;
-  pc.node = self->state.ctx->self();
-  node_id remote = conn->remote();
-  bool outbound = conn->initiator();
+/// The value feed `def`'s publisher, started once; signs with a key the node holds.
+node_shared::publisher_entry start_publisher(node_shared& node, const value_feed_def& def,
+                                            value_store* store, const value_limits& limits,
+                                            std::optional<std::pair<uint32_t, secret_key>> signer) {
+  hash256 id = def.id();
+  if (auto it = node.publishers.find(id); it != node.publishers.end())
+    return it->second;
+  publisher_config pc;
+  pc.limits = limits;
   caf::actor handle;
-  component_id id = spawn_component(self->system(), node.directory,
-                                    std::make_unique<hosted_peer>(pc, std::move(conn)),
-                                    peer_behavior, &handle);
-  adopt(self, node, handle);
-  node.peers[handle.address()] = peer_record{id, requester, address};
+  component_id cid = spawn_component(node.self->system(), node.directory,
+                                     std::make_unique<hosted_publisher>(def, std::move(signer), store, pc),
+                                     publisher_behavior, &handle);
+  adopt(node, handle);
+  node.dir().serve(def.topic(), cid);
+  node_shared::publisher_entry entry{cid, caf::actor_cast<value_actor>(handle), def.topic()};
+  node.publishers[id] = entry;
+  return entry;
+}
+
+/// A one-key value feed: signed and persisted through the key's directory if the node opened
+/// it, in memory otherwise.
+node_shared::publisher_entry start_value_feed(node_shared& node, const public_key& key,
+                                             const bytes& salt) {
+  value_feed_def def = single_key_feed(key, salt);
+  value_store* store = nullptr;
+  std::optional<std::pair<uint32_t, secret_key>> signer;
+  if (auto it = node.value_dirs.find(key); it != node.value_dirs.end()) {
+    store = &it->second->store();
+    signer = std::make_pair(uint32_t{0}, it->second->keys().sk);
+  }
+  return start_publisher(node, def, store, value_limits{}, std::move(signer));
+}
+
+caf::result<bool> join_feed(node_shared& node, const feed_actor& feed,
+                            const std::vector<std::string>& addresses, const std::string& mode_text) {
+  auto it = node.feeds.find(feed.address());
+  if (it == node.feeds.end())
+    return caf::make_error(caf::sec::invalid_argument, "not a feed of this node");
+  auto mode = parse_feed_mode(mode_text);
+  if (!mode)
+    return caf::make_error(caf::sec::invalid_argument, "unknown mode " + mode_text);
+  const feed_record& record = it->second;
+  node.addresses[record.id] = addresses;
+  if (*mode == feed_mode::stable) {
+    start_swarm(node, crypto::discovery_key(record.key), record.id);
+    return true;
+  }
+  // Rotating: the announcements travel on a value feed with its own swarm; the feed service
+  // moves between ID swarms as announcements come and go.
+  std::optional<std::pair<uint32_t, secret_key>> signer;
+  if (record.sk)
+    signer = std::make_pair(uint32_t{0}, *record.sk);
+  value_feed_def def = id_announcements(record.key);
+  auto publisher = start_publisher(node, def, nullptr, announcement_limits(), signer);
+  node.addresses[publisher.id] = addresses;
+  start_swarm(node, publisher.topic, publisher.id);
+  msg::set_mode m{static_cast<uint8_t>(*mode), publisher.id, node.ctx().self()};
+  node.ctx().send(record.id, msg::encode(msg::local_message{m}));
+  return true;
+}
+
+caf::result<std::string> open_value_dir(node_shared& node, const std::string& dir) {
+  auto opened = value_dir::open(dir, node.config.store);
+  if (!opened)
+    return to_caf_error(opened.error());
+  if (!(*opened)->writable())
+    return to_caf_error(error{value_errc::bad_signature, dir + " holds no secret key"});
+  public_key key = (*opened)->keys().pk;
+  value_dir& d = *opened->get();
+  node.value_dirs[key] = std::move(*opened);
+  // Serve every value feed the directory holds.
+  auto ids = d.store().list_values();
+  if (!ids)
+    return to_caf_error(ids.error());
+  for (const hash256& id : *ids) {
+    auto record = d.store().load_value(id);
+    if (record && *record && (*record)->def.threshold == 1 && (*record)->def.signers.size() == 1
+        && (*record)->def.signers[0] == key)
+      start_value_feed(node, key, (*record)->def.salt);
+  }
+  return to_hex(key);
+}
+
+/// Spawns the peer for a new connection and tells the swarm that asked for it (if any).
+caf::actor start_peer(node_shared& node, std::unique_ptr<actor_connection> conn,
+                      const std::string& address, component_id requester) {
+  peer_config pc = node.config.peer;
+  pc.node = node.ctx().self();
+  peer_record record;
+  record.remote = conn->remote();
+  record.outbound = conn->initiator();
+  record.address = address;
+  caf::actor handle;
+  record.id = spawn_component(node.self->system(), node.directory,
+                              std::make_unique<hosted_peer>(pc, std::move(conn)), peer_behavior,
+                              &handle);
+  adopt(node, handle);
+  if (record.outbound)
+    node.outbound[address] = handle.address();
+  node.peers[handle.address()] = record;
   if (requester != no_component) {
-    msg::peer_up up{id, hash256::from(remote.span()), address, outbound};
-    self->state.ctx->send(requester, msg::encode(msg::local_message{up}));
+    node.peers[handle.address()].requesters.insert(requester);
+    msg::peer_up up{record.id, hash256::from(record.remote.span()), address, record.outbound};
+    node.ctx().send(requester, msg::encode(msg::local_message{up}));
   }
   return handle;
 }
 
-void report_down(component_actor_type* self, component_id requester, component_id peer,
+void report_down(node_shared& node, component_id requester, component_id peer,
                  const std::string& address, uint16_t reason) {
   if (requester != no_component)
-    self->state.ctx->send(requester,
-                          msg::encode(msg::local_message{msg::peer_down{peer, address, reason}}));
+    node.ctx().send(requester, msg::encode(msg::local_message{msg::peer_down{peer, address, reason}}));
+}
+
+/// One connection per address: a swarm asking for one that is up gets it at once.
+bool reuse_connection(node_shared& node, const std::string& address, component_id requester) {
+  auto it = node.outbound.find(address);
+  if (it == node.outbound.end())
+    return false;
+  peer_record& record = node.peers.at(it->second);
+  record.requesters.insert(requester);
+  msg::peer_up up{record.id, hash256::from(record.remote.span()), address, true};
+  node.ctx().send(requester, msg::encode(msg::local_message{up}));
+  return true;
 }
 
 /// Dials "mem:NAME" in-process: our peer now, the remote's once its node answers.
-void connect_in_memory(component_actor_type* self, node_shared& node, const std::string& address,
-                       component_id requester) {
+void connect_in_memory(node_shared& node, const std::string& address, component_id requester) {
   caf::actor remote_node =
     node.config.memory ? node.config.memory->find(address.substr(4)) : caf::actor{};
   if (!remote_node) {
-    report_down(self, requester, no_component, address,
+    report_down(node, requester, no_component, address,
                 static_cast<uint16_t>(msg::disconnect_reason::transport_error));
     return;
   }
@@ -297,109 +314,127 @@ void connect_in_memory(component_actor_type* self, node_shared& node, const std:
   hh.resize(64, 0);
   auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
                                                  remote_id, hh, true, node.config.memory_latency);
-  caf::actor mine = start_peer(self, node, std::move(conn), address, requester);
-  self->send(remote_node, atoms::connect::value, mine, node.self_id, hh);
+  caf::actor mine = start_peer(node, std::move(conn), address, requester);
+  node.self->send(remote_node, atoms::connect::value, mine, node.self_id, hh);
 }
 
-caf::message_handler node_behavior(component_actor_type* self, std::shared_ptr<node_shared> node) {
-  node->self_handle = caf::actor_cast<caf::actor>(self);
-  self->set_down_handler([self, node](const caf::down_msg& down) {
-    auto& kids = node->children;
-    kids.erase(std::remove_if(kids.begin(), kids.end(),
-                              [&](const caf::actor& a) { return a.address() == down.source; }),
-               kids.end());
-    if (node->stopping) {
-      if (kids.empty())
-        self->quit(caf::exit_reason::user_shutdown);
-      return;
-    }
-    auto it = node->peers.find(down.source);
-    if (it == node->peers.end())
-      return;
-    report_down(self, it->second.requester, it->second.id, it->second.address,
+void on_down(node_shared& node, const caf::down_msg& down) {
+  auto& kids = node.children;
+  kids.erase(std::remove_if(kids.begin(), kids.end(),
+                            [&](const caf::actor& a) { return a.address() == down.source; }),
+             kids.end());
+  if (node.stopping) {
+    if (kids.empty())
+      node.self->quit(caf::exit_reason::user_shutdown);
+    return;
+  }
+  auto it = node.peers.find(down.source);
+  if (it == node.peers.end())
+    return;
+  for (component_id requester : it->second.requesters)
+    report_down(node, requester, it->second.id, it->second.address,
                 static_cast<uint16_t>(msg::disconnect_reason::normal));
-    node->peers.erase(it);
-  });
+  if (it->second.outbound)
+    node.outbound.erase(it->second.address);
+  node.peers.erase(it);
+}
+
+/// Stops everything and quits once every child has terminated, so that whoever waits for the
+/// node knows that every store is closed.
+void shut_down(node_shared& node) {
+  if (node.stopping)
+    return;
+  node.stopping = true;
+  if (node.config.network)
+    node.config.network->shutdown();
+  for (const caf::actor& child : node.children)
+    node.self->send_exit(child, caf::exit_reason::user_shutdown);
+  if (node.children.empty())
+    node.self->quit(caf::exit_reason::user_shutdown);
+}
+
+caf::message_handler node_api(std::shared_ptr<node_shared> node) {
   return {
-    [self, node](atoms::create_feed, const std::string& dir, const std::string& seed_hex) {
-      return start_feed(self, *node, dir, "create", seed_hex);
+    [node](atoms::create_feed, const std::string& dir, const std::string& seed_hex) {
+      return start_feed(*node, dir, "create", seed_hex);
     },
-    [self, node](atoms::open_feed, const std::string& dir) {
-      return start_feed(self, *node, dir, "open", "");
+    [node](atoms::open_feed, const std::string& dir) {
+      return start_feed(*node, dir, "open", "");
     },
-    [self, node](atoms::clone_feed, const std::string& key_hex, const std::string& dir) {
-      return start_feed(self, *node, dir, "clone", key_hex);
+    [node](atoms::clone_feed, const std::string& key_hex, const std::string& dir) {
+      return start_feed(*node, dir, "clone", key_hex);
     },
-    [self, node](atoms::join, const feed_actor& feed,
-                 const std::vector<std::string>& addresses) -> caf::result<bool> {
-      auto it = node->feed_ids.find(feed.address());
-      if (it == node->feed_ids.end())
-        return caf::make_error(caf::sec::invalid_argument, "not a feed of this node");
-      swarm_config sc;
-      sc.feed = it->second;
-      sc.addresses = addresses;
-      caf::actor handle;
-      spawn_component(self->system(), node->directory,
-                      std::make_unique<hosted_swarm>(sc, node->self_handle), nullptr, &handle);
-      adopt(self, *node, handle);
-      return true;
+    [node](atoms::join, const feed_actor& feed, const std::vector<std::string>& addresses,
+           const std::string& mode) { return join_feed(*node, feed, addresses, mode); },
+    [node](atoms::open_values, const std::string& dir) { return open_value_dir(*node, dir); },
+    [node](atoms::value_feed, const std::string& key_hex,
+           const std::string& salt) -> caf::result<value_actor> {
+      auto key = fixed_from_hex<public_key>(key_hex);
+      if (!key)
+        return to_caf_error(key.error());
+      return start_value_feed(*node, *key, bytes(salt.begin(), salt.end())).handle;
     },
-    // Stops everything and quits once every child has terminated, so that whoever waits for
-    // the node knows that every store is closed.
-    [self, node](atoms::shutdown) {
-      if (node->stopping)
-        return;
-      node->stopping = true;
-      if (node->config.network)
-        node->config.network->shutdown();
-      for (const caf::actor& child : node->children)
-        self->send_exit(child, caf::exit_reason::user_shutdown);
-      if (node->children.empty())
-        self->quit(caf::exit_reason::user_shutdown);
+    [node](atoms::join_value, const value_actor& value,
+           const std::vector<std::string>& addresses) -> caf::result<bool> {
+      for (auto& [id, entry] : node->publishers)
+        if (entry.handle == value) {
+          node->addresses[entry.id] = addresses;
+          start_swarm(*node, entry.topic, entry.id);
+          return true;
+        }
+      return caf::make_error(caf::sec::invalid_argument, "not a value feed of this node");
     },
-    [self, node](atoms::listen, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
+    [node](atoms::listen, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
       if (!node->config.network)
         return caf::make_error(caf::sec::invalid_argument, "this node has no transport");
-      auto bound = node->config.network->listen(self->system(), node->self_handle, node->identity,
-                                                host, port);
+      auto bound = node->config.network->listen(node->self->system(), node->self_handle,
+                                                node->identity, host, port);
       if (!bound)
         return std::move(bound.error());
       return *bound;
     },
+    [node](atoms::shutdown) { shut_down(*node); },
+  };
+}
+
+caf::message_handler node_internals(std::shared_ptr<node_shared> node) {
+  return {
     // A swarm asks for a connection.
-    [self, node](atoms::connect, const std::string& address, component_id requester) {
+    [node](atoms::connect, const std::string& address, component_id requester) {
+      if (reuse_connection(*node, address, requester))
+        return;
       if (address.rfind("mem:", 0) == 0)
-        connect_in_memory(self, *node, address, requester);
+        connect_in_memory(*node, address, requester);
       else if (node->config.network)
-        node->config.network->connect(self->system(), node->self_handle, node->identity, address,
-                                      requester);
+        node->config.network->connect(node->self->system(), node->self_handle, node->identity,
+                                      address, requester);
       else
-        report_down(self, requester, no_component, address,
+        report_down(*node, requester, no_component, address,
                     static_cast<uint16_t>(msg::disconnect_reason::transport_error));
     },
     // A dial failed, or a transport ended before its peer existed.
-    [self, node](atoms::disconnected, component_id requester, component_id peer,
-                 const std::string& address, uint16_t reason) {
-      report_down(self, requester, peer, address, reason);
+    [node](atoms::disconnected, component_id requester, component_id peer,
+           const std::string& address, uint16_t reason) {
+      report_down(*node, requester, peer, address, reason);
     },
     // Another node links to us in-process.
-    [self, node](atoms::connect, caf::actor remote_peer, const node_id& remote_id,
-                 const bytes& handshake_hash) {
+    [node](atoms::connect, caf::actor remote_peer, const node_id& remote_id,
+           const bytes& handshake_hash) {
       auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
                                                      remote_id, handshake_hash, false,
                                                      node->config.memory_latency);
       conn->set_target(remote_peer);
-      caf::actor mine = start_peer(self, *node, std::move(conn), "mem", no_component);
-      self->send(remote_peer, atoms::connected::value, mine);
+      caf::actor mine = start_peer(*node, std::move(conn), "mem", no_component);
+      node->self->send(remote_peer, atoms::connected::value, mine);
     },
     // A transport finished its handshake: spawn the peer that speaks through it.
-    [self, node](atoms::connected, caf::actor transport, const node_id& remote,
-                 const bytes& handshake_hash, bool initiator, const std::string& address,
-                 component_id requester) -> caf::actor {
+    [node](atoms::connected, caf::actor transport, const node_id& remote,
+           const bytes& handshake_hash, bool initiator, const std::string& address,
+           component_id requester) -> caf::actor {
       auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::transport,
                                                      remote, handshake_hash, initiator);
       conn->set_target(std::move(transport));
-      return start_peer(self, *node, std::move(conn), address, requester);
+      return start_peer(*node, std::move(conn), address, requester);
     },
   };
 }
@@ -421,10 +456,15 @@ node_actor spawn_node(caf::actor_system& sys, const node_config& config) {
   node->self_id = config.memory_name.empty()
                     ? node_id::from(node->identity.pk.span())
                     : node_id::from(crypto::blake2b_256(byte_span{config.memory_name}).span());
+  auto behavior = [node](component_actor_type* self) -> caf::message_handler {
+    node->self = self;
+    node->self_handle = caf::actor_cast<caf::actor>(self);
+    self->set_down_handler([node](const caf::down_msg& down) { on_down(*node, down); });
+    return node_api(node).or_else(node_internals(node));
+  };
   caf::actor handle;
-  spawn_component(sys, node->directory, std::make_unique<node_directory>(),
-                  [node](component_actor_type* self) { return node_behavior(self, node); },
-                  &handle);
+  spawn_component(sys, node->directory, std::make_unique<node_directory>(&node->swarm_host),
+                  behavior, &handle);
   if (config.memory && !config.memory_name.empty())
     config.memory->add(config.memory_name, handle);
   return caf::actor_cast<node_actor>(handle);

@@ -87,6 +87,16 @@ public:
   virtual void shutdown() = 0;
 };
 
+/// A value feed in a node. Subscribers receive (value, uint64_t seq, bytes value) for every
+/// value it accepts (and the current one at once).
+/// - (put_value, bytes) -> uint64_t: signs and publishes the next value (the node must hold a
+///   key of the feed: see open_values)
+/// - (get_value) -> (uint64_t seq, bytes value): the latest (seq 0 if none yet)
+/// - (subscribe, caf::actor)
+using value_actor = caf::typed_actor<caf::replies_to<atoms::put_value, bytes>::with<uint64_t>,
+                                     caf::replies_to<atoms::get_value>::with<uint64_t, bytes>,
+                                     caf::reacts_to<atoms::subscribe, caf::actor>>;
+
 struct node_config {
   /// Seeds the components' random streams; 0 takes one from the operating system.
   uint64_t seed = 0;
@@ -111,14 +121,23 @@ struct node_config {
 /// - (create_feed, dir, seed_hex) -> feed_actor: a new writable feed in dir ("" seed: random)
 /// - (open_feed, dir) -> feed_actor: an existing feed directory
 /// - (clone_feed, public_key_hex, dir) -> feed_actor: a reader (created if dir is empty)
-/// - (join, feed_actor, addresses) -> bool: a swarm for the feed, connected to "host:port"s
+/// - (join, feed_actor, addresses, mode) -> bool: shares the feed in mode "stable",
+///   "rotating" or "rotating-roots" (see feed/dynamic.hpp), with peers at "host:port"s
+/// - (open_values, dir) -> std::string: a value-feed writer's directory (dynfeed value create):
+///   its key signs put_value on every value feed of that key; returns the public key (hex)
+/// - (value_feed, public_key_hex, salt) -> value_actor: the value feed of that key and salt
+///   (persisted if the node opened that key's directory, in memory otherwise)
+/// - (join_value, value_actor, addresses) -> bool: exchanges the value feed with those peers
 /// - (listen, host, port) -> uint16_t: accept connections; returns the bound port
 /// - (shutdown): stops every actor of the node
 using node_actor = caf::typed_actor<
   caf::replies_to<atoms::create_feed, std::string, std::string>::with<feed_actor>,
   caf::replies_to<atoms::open_feed, std::string>::with<feed_actor>,
   caf::replies_to<atoms::clone_feed, std::string, std::string>::with<feed_actor>,
-  caf::replies_to<atoms::join, feed_actor, std::vector<std::string>>::with<bool>,
+  caf::replies_to<atoms::join, feed_actor, std::vector<std::string>, std::string>::with<bool>,
+  caf::replies_to<atoms::open_values, std::string>::with<std::string>,
+  caf::replies_to<atoms::value_feed, std::string, std::string>::with<value_actor>,
+  caf::replies_to<atoms::join_value, value_actor, std::vector<std::string>>::with<bool>,
   caf::replies_to<atoms::listen, std::string, uint16_t>::with<uint16_t>,
   caf::reacts_to<atoms::shutdown>>;
 

@@ -12,7 +12,11 @@ namespace dynfeed::cli {
 
 namespace {
 
-constexpr char magic[4] = {'D', 'F', 'C', '1'};
+constexpr char append_magic[4] = {'D', 'F', 'C', '1'};
+constexpr char value_magic[4] = {'D', 'F', 'V', '1'};
+/// Salts and values of the control socket's value requests; value feeds limit them further.
+constexpr uint32_t salt_size_max = 64;
+constexpr uint32_t value_size_max = 64 * 1024;
 
 error io_failure(const std::string& what) {
   return error{base_errc::io_error, what + ": " + std::strerror(errno)};
@@ -72,11 +76,25 @@ sockaddr_un address_of(const std::string& path, bool& fits) {
   return addr;
 }
 
-/// Reads one request, checking every size before it reads the bytes it announces.
-expected<std::vector<bytes>> read_request(int fd, const append_limits& limits) {
-  char got[4];
+/// Reads a u32 size (at most `max`) and that many bytes.
+expected<bytes> read_sized(int fd, uint32_t max, const char* what) {
+  uint32_t size = 0;
+  if (!read_u32(fd, size))
+    return error{base_errc::invalid_argument, "truncated request"};
+  if (size > max)
+    return error{base_errc::invalid_argument, std::string{what} + " of " + std::to_string(size)
+                                                + " bytes is over " + std::to_string(max)};
+  bytes out(size);
+  if (!read_all(fd, out.data(), size))
+    return error{base_errc::invalid_argument, "truncated request"};
+  return out;
+}
+
+/// Reads an append's blocks (after its magic), checking every size before it reads the bytes
+/// it announces.
+expected<std::vector<bytes>> read_append(int fd, const append_limits& limits) {
   uint32_t count = 0;
-  if (!read_all(fd, got, 4) || std::memcmp(got, magic, 4) != 0 || !read_u32(fd, count))
+  if (!read_u32(fd, count))
     return error{base_errc::invalid_argument, "not a control request"};
   if (count == 0 || count > limits.block_count_max)
     return error{base_errc::invalid_argument, "bad block count " + std::to_string(count)};
@@ -108,7 +126,35 @@ struct control_server::impl {
   std::string path;
   append_limits limits;
   append_fn append;
+  put_value_fn put_value;
   std::thread thread;
+
+  static std::string reply_of(const expected<uint64_t>& result) {
+    return result ? "ok " + std::to_string(*result) + "\n"
+                  : "error " + result.error().to_string() + "\n";
+  }
+
+  std::string answer(int client) {
+    char got[4];
+    if (!read_all(client, got, 4))
+      return "error not a control request\n";
+    if (std::memcmp(got, append_magic, 4) == 0 && append) {
+      auto blocks = read_append(client, limits);
+      if (!blocks)
+        return reply_of(blocks.error());
+      return reply_of(append(std::move(*blocks)));
+    }
+    if (std::memcmp(got, value_magic, 4) == 0 && put_value) {
+      auto salt = read_sized(client, salt_size_max, "salt");
+      if (!salt)
+        return reply_of(salt.error());
+      auto value = read_sized(client, value_size_max, "value");
+      if (!value)
+        return reply_of(value.error());
+      return reply_of(put_value(std::move(*salt), std::move(*value)));
+    }
+    return "error this node does not take that request here\n";
+  }
 
   void serve() {
     for (;;) {
@@ -118,15 +164,7 @@ struct control_server::impl {
           continue;
         return; // the listening socket was shut down
       }
-      auto blocks = read_request(client, limits);
-      std::string reply;
-      if (!blocks) {
-        reply = "error " + blocks.error().to_string() + "\n";
-      } else {
-        auto length = append(std::move(*blocks));
-        reply = length ? "ok " + std::to_string(*length) + "\n"
-                       : "error " + length.error().to_string() + "\n";
-      }
+      std::string reply = answer(client);
       write_all(client, reply.data(), reply.size());
       ::close(client);
     }
@@ -145,11 +183,13 @@ control_server::~control_server() {
 
 expected<std::unique_ptr<control_server>> control_server::start(const std::string& dir,
                                                                const append_limits& limits,
-                                                               append_fn append) {
+                                                               append_fn append,
+                                                               put_value_fn put_value) {
   auto state = std::make_unique<impl>();
   state->path = control_socket_path(dir);
   state->limits = limits;
   state->append = std::move(append);
+  state->put_value = std::move(put_value);
   bool fits = false;
   sockaddr_un addr = address_of(state->path, fits);
   if (!fits)
@@ -170,7 +210,10 @@ expected<std::unique_ptr<control_server>> control_server::start(const std::strin
   return std::unique_ptr<control_server>(new control_server(std::move(state)));
 }
 
-expected<uint64_t> control_append(const std::string& dir, const std::vector<bytes>& blocks) {
+namespace {
+
+/// Sends `request` to the node serving `dir` and parses its one-line answer.
+expected<uint64_t> send_request(const std::string& dir, const bytes& request) {
   bool fits = false;
   std::string path = control_socket_path(dir);
   sockaddr_un addr = address_of(path, fits);
@@ -180,15 +223,7 @@ expected<uint64_t> control_append(const std::string& dir, const std::vector<byte
       ::close(fd);
     return error{base_errc::io_error, "the store is in use and no node answers on " + path};
   }
-  bytes request(magic, magic + 4);
-  put_u32(request, static_cast<uint32_t>(blocks.size()));
   bool sent = write_all(fd, request.data(), request.size());
-  for (const bytes& block : blocks) {
-    bytes header;
-    put_u32(header, static_cast<uint32_t>(block.size()));
-    sent = sent && write_all(fd, header.data(), header.size())
-           && write_all(fd, block.data(), block.size());
-  }
   std::string reply;
   char c;
   while (sent && reply.size() < 4096 && ::read(fd, &c, 1) == 1 && c != '\n')
@@ -199,6 +234,27 @@ expected<uint64_t> control_append(const std::string& dir, const std::vector<byte
   if (reply.rfind("error ", 0) == 0)
     return error{base_errc::io_error, "the node refused: " + reply.substr(6)};
   return error{base_errc::io_error, "no answer from the node on " + path};
+}
+
+} // namespace
+
+expected<uint64_t> control_append(const std::string& dir, const std::vector<bytes>& blocks) {
+  bytes request(append_magic, append_magic + 4);
+  put_u32(request, static_cast<uint32_t>(blocks.size()));
+  for (const bytes& block : blocks) {
+    put_u32(request, static_cast<uint32_t>(block.size()));
+    request.insert(request.end(), block.begin(), block.end());
+  }
+  return send_request(dir, request);
+}
+
+expected<uint64_t> control_put_value(const std::string& dir, const bytes& salt, const bytes& value) {
+  bytes request(value_magic, value_magic + 4);
+  put_u32(request, static_cast<uint32_t>(salt.size()));
+  request.insert(request.end(), salt.begin(), salt.end());
+  put_u32(request, static_cast<uint32_t>(value.size()));
+  request.insert(request.end(), value.begin(), value.end());
+  return send_request(dir, request);
 }
 
 } // namespace dynfeed::cli

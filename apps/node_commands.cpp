@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -31,6 +32,7 @@ struct node_args {
   bool live = false;
   double timeout_s = 30;
   bool quiet_log = false;
+  std::string mode = "stable";
 };
 
 std::atomic<bool> stop_requested{false};
@@ -166,6 +168,60 @@ private:
   clock::time_point last_{};
 };
 
+/// Asks `to` for a T from a thread outside the actor system (the control socket's).
+template <class T, class Handle, class... Ts>
+expected<T> ask_from_outside(caf::actor_system& sys, const Handle& to, Ts&&... xs) {
+  caf::scoped_actor asker{sys};
+  expected<T> out = error{base_errc::io_error, "no answer"};
+  asker->request(to, std::chrono::seconds{60}, std::forward<Ts>(xs)...)
+    .receive([&](T& value) { out = std::move(value); },
+             [&](caf::error& err) { out = error{base_errc::io_error, sys.render(err)}; });
+  return out;
+}
+
+/// What `seed` serves: a feed, or a value-feed writer's directory. Returns the key (hex) and
+/// starts the control socket through which other commands reach the node.
+expected<std::string> serve_dir(running_node& n, const node_args& a,
+                                std::unique_ptr<control_server>& control) {
+  caf::actor_system* sys = n.sys.get();
+  auto feed = n.ask<feed_actor>(atoms::open_feed::value, a.dir);
+  if (!feed) {
+    // Not a feed: perhaps the directory of a value-feed writer (dynfeed value create).
+    auto key = n.ask<std::string>(atoms::open_values::value, a.dir);
+    if (!key)
+      return feed.error();
+    node_actor node = n.node;
+    std::string key_hex = *key;
+    auto put = [sys, node, key_hex](bytes salt, bytes value) -> expected<uint64_t> {
+      auto v = ask_from_outside<value_actor>(*sys, node, atoms::value_feed::value, key_hex,
+                                             std::string(salt.begin(), salt.end()));
+      if (!v)
+        return v.error();
+      return ask_from_outside<uint64_t>(*sys, *v, atoms::put_value::value, std::move(value));
+    };
+    auto started = control_server::start(a.dir, append_limits{}, nullptr, put);
+    if (!started)
+      return started.error();
+    control = std::move(*started);
+    return *key;
+  }
+  auto joined = n.ask<bool>(atoms::join::value, *feed, std::vector<std::string>{}, a.mode);
+  if (!joined)
+    return error{base_errc::invalid_argument, "cannot share the feed: " + joined.error().context()};
+  feed_actor target = *feed;
+  auto append = [sys, target](std::vector<bytes> blocks) {
+    return ask_from_outside<uint64_t>(*sys, target, atoms::append::value, std::move(blocks));
+  };
+  auto started = control_server::start(a.dir, append_limits{}, append);
+  if (!started)
+    return started.error();
+  control = std::move(*started);
+  auto info = ask_from_outside<feed_info>(*sys, target, atoms::info::value);
+  if (!info)
+    return info.error();
+  return to_hex(info->key);
+}
+
 int seed(const node_args& a) {
   std::string host;
   uint16_t port = 0;
@@ -173,34 +229,19 @@ int seed(const node_args& a) {
     return report("--listen must be HOST:PORT, got '" + a.listen + "'", exit_usage);
   stop_signals signals;
   running_node n{a.quiet_log};
-  auto feed = n.ask<feed_actor>(atoms::open_feed::value, a.dir);
-  if (!feed)
-    n.finish(report(feed.error().context()));
+  std::unique_ptr<control_server> control;
+  auto key = serve_dir(n, a, control);
+  if (!key)
+    n.finish(report(key.error().context().empty() ? key.error().to_string() : key.error().context()));
   auto bound = n.ask<uint16_t>(atoms::listen::value, host, port);
   if (!bound)
     n.finish(report("cannot listen on " + a.listen + ": " + bound.error().context()));
-  caf::scoped_actor self{*n.sys};
-  feed_info info;
-  self->request(*feed, std::chrono::seconds{10}, atoms::info::value)
-    .receive([&](feed_info& i) { info = i; }, [&](caf::error&) {});
-  feed_actor target = *feed;
-  caf::actor_system* sys = n.sys.get();
-  auto control = control_server::start(a.dir, append_limits{}, [sys, target](std::vector<bytes> blocks) -> expected<uint64_t> {
-    caf::scoped_actor asker{*sys};
-    expected<uint64_t> out = error{base_errc::io_error, "no answer"};
-    asker->request(target, std::chrono::seconds{60}, atoms::append::value, std::move(blocks))
-      .receive([&](uint64_t length) { out = length; },
-               [&](caf::error& err) { out = error{base_errc::io_error, sys->render(err)}; });
-    return out;
-  });
-  if (!control)
-    n.finish(report(control.error()));
-  std::cout << to_hex(info.key) << '\n'
+  std::cout << *key << '\n'
             << "listening on " << host << ':' << *bound << '\n'
             << std::flush;
   while (!stop_requested)
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  control->reset(); // no more appends from other processes
+  control.reset(); // no more requests from other processes
   n.finish(exit_ok);
 }
 
@@ -228,8 +269,9 @@ int fetch(const node_args& a, bool print) {
   self->send(*feed, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
   bool live = a.live || print;
   self->send(*feed, atoms::download::value, start, end, live);
-  if (!n.ask<bool>(atoms::join::value, *feed, a.peers))
-    n.finish(report("cannot join the swarm"));
+  auto joined = n.ask<bool>(atoms::join::value, *feed, a.peers, a.mode);
+  if (!joined)
+    n.finish(report("cannot join the swarm: " + joined.error().context()));
 
   progress_line progress;
   uint64_t held = 0;
@@ -276,7 +318,81 @@ int fetch(const node_args& a, bool print) {
   n.finish(exit_ok);
 }
 
+struct value_args {
+  std::string key;
+  std::string salt;
+  std::vector<std::string> peers;
+  double timeout_s = 30;
+  bool quiet_log = false;
+  bool json = false;
+};
+
+/// `value get` (the first value a peer gives, then exit) or `value watch` (every value, until
+/// stopped): prints the value's bytes, one per line; with --json, {"seq", "value" (hex)}.
+int fetch_value(const value_args& a, bool watch) {
+  if (!fixed_from_hex<public_key>(a.key))
+    return report("PUBKEY must be 64 hex digits, got '" + a.key + "'", exit_usage);
+  if (a.salt.size() > value_limits{}.salt_size_max)
+    return report("--salt has " + std::to_string(a.salt.size()) + " bytes, at most "
+                    + std::to_string(value_limits{}.salt_size_max),
+                  exit_usage);
+  for (const std::string& p : a.peers) {
+    std::string host;
+    uint16_t port = 0;
+    if (!parse_address(p, host, port))
+      return report("--peer must be HOST:PORT, got '" + p + "'", exit_usage);
+  }
+  stop_signals signals;
+  running_node n{a.quiet_log};
+  auto value = n.ask<value_actor>(atoms::value_feed::value, a.key, a.salt);
+  if (!value)
+    n.finish(report(value.error().context()));
+  caf::scoped_actor self{*n.sys};
+  self->send(*value, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
+  if (!n.ask<bool>(atoms::join_value::value, *value, a.peers))
+    n.finish(report("cannot join the value feed's swarm"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.timeout_s);
+  bool got = false;
+  while (!stop_requested && (watch || !got)) {
+    self->receive(
+      [&](atoms::value, uint64_t seq, const bytes& v) {
+        got = true;
+        if (a.json)
+          std::cout << nlohmann::json{{"seq", seq}, {"value", to_hex(v)}}.dump() << '\n';
+        else if (watch)
+          std::cout << seq << ' ' << std::string(v.begin(), v.end()) << '\n';
+        else
+          std::cout << std::string(v.begin(), v.end()) << '\n';
+        std::cout.flush();
+      },
+      caf::after(std::chrono::milliseconds{200}) >> [] {});
+    if (!watch && !got && std::chrono::steady_clock::now() > deadline)
+      n.finish(report("no value within " + std::to_string(static_cast<int>(a.timeout_s))
+                      + " s: no peer has one"));
+  }
+  n.finish(exit_ok);
+}
+
 } // namespace
+
+void add_value_network_commands(CLI::App& value, command& run) {
+  auto args = std::make_shared<value_args>();
+  for (bool watch : {false, true}) {
+    auto* c = value.add_subcommand(watch ? "watch" : "get",
+                                   watch ? "print every new value of a value feed as it arrives"
+                                         : "print the latest value of a value feed");
+    c->add_option("PUBKEY", args->key, "the value feed's public key (hex)")->required();
+    c->add_option("--salt", args->salt, "the value feed's salt (text)");
+    c->add_option("--peer", args->peers, "HOST:PORT of a peer that has the value feed")
+      ->required();
+    if (!watch)
+      c->add_option("--timeout", args->timeout_s, "give up after this many seconds")
+        ->capture_default_str();
+    c->add_flag("--json", args->json, "print {\"seq\": N, \"value\": HEX} per value");
+    c->add_flag("--quiet", args->quiet_log, "do not log connection events");
+    c->callback([&run, args, watch] { run = [args, watch] { return fetch_value(*args, watch); }; });
+  }
+}
 
 void add_node_commands(CLI::App& app, command& run) {
   auto args = std::make_shared<node_args>();
@@ -286,6 +402,9 @@ void add_node_commands(CLI::App& app, command& run) {
   s->add_option("--listen", args->listen, "HOST:PORT to accept connections on")
     ->capture_default_str();
   s->add_flag("--quiet", args->quiet_log, "do not log connection events");
+  s->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
+    ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))
+    ->capture_default_str();
   s->callback([&run, args] { run = [args] { return seed(*args); }; });
 
   auto* c = app.add_subcommand("clone", "download a feed (all blocks, or a range) and verify it");
@@ -297,6 +416,9 @@ void add_node_commands(CLI::App& app, command& run) {
   c->add_option("--timeout", args->timeout_s, "give up after this many seconds without progress")
     ->capture_default_str();
   c->add_flag("--quiet", args->quiet_log, "do not log connection events");
+  c->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
+    ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))
+    ->capture_default_str();
   c->callback([&run, args] { run = [args] { return fetch(*args, false); }; });
 
   auto* f = app.add_subcommand("follow", "print a feed's blocks as they arrive, one per line");
@@ -304,6 +426,9 @@ void add_node_commands(CLI::App& app, command& run) {
   f->add_option("DIR", args->dir, "directory for the copy")->required();
   f->add_option("--peer", args->peers, "HOST:PORT of a peer to follow")->required();
   f->add_flag("--quiet", args->quiet_log, "do not log connection events");
+  f->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
+    ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))
+    ->capture_default_str();
   f->callback([&run, args] { run = [args] { return fetch(*args, true); }; });
 }
 

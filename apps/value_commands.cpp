@@ -2,6 +2,8 @@
 
 #include "apps/cli.hpp"
 
+#include "apps/control.hpp"
+
 #include "base/hex.hpp"
 #include "core/value_dir.hpp"
 #include "feed/bep44.hpp"
@@ -41,6 +43,14 @@ int create(const value_args& a) {
 
 int put(const value_args& a) {
   auto dir = value_dir::open(a.dir);
+  if (!dir && dir.error().is(store_errc::locked)) {
+    // A node serving the directory holds its store: it signs and publishes the value.
+    auto seq = control_put_value(a.dir, text_bytes(a.salt), text_bytes(a.value));
+    if (!seq)
+      return report(seq.error());
+    std::cout << *seq << '\n';
+    return exit_ok;
+  }
   if (!dir)
     return report(dir.error());
   auto stored = (*dir)->put(text_bytes(a.value), text_bytes(a.salt));
@@ -131,6 +141,8 @@ void add_value_commands(CLI::App& app, command& run) {
     ->required();
   v->add_option("--sig", args->sig_hex, "the Ed25519 signature (128 hex digits)")->required();
   v->callback([&run, args] { run = [args] { return verify(*args); }; });
+
+  add_value_network_commands(*value, run);
 }
 
 } // namespace dynfeed::cli

@@ -116,7 +116,7 @@ nlohmann::json run_replicate_bench(const replicate_bench_options& o) {
     ::getrusage(RUSAGE_SELF, &before);
     auto start = clock_type::now();
     self->request(node, std::chrono::seconds{30}, atoms::join::value, feed,
-                  std::vector<std::string>{address})
+                  std::vector<std::string>{address}, std::string{"stable"})
       .receive([](bool) {}, [&](caf::error& e) { throw std::runtime_error(sys.render(e)); });
     double first_ms = -1;
     uint64_t held = 0;

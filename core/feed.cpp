@@ -229,6 +229,31 @@ expected<apply_result> feed::apply(const proof& p) {
   return result;
 }
 
+expected<bool> feed::adopt_tree(const signed_tree& tree) {
+  if (tree.fork != tree_.fork)
+    return error{feed_errc::fork_mismatch, "tree of fork " + str(tree.fork)};
+  if (tree.length <= tree_.length)
+    return false;
+  if (!tree.verify(key_))
+    return error{feed_errc::bad_signature, "tree of length " + str(tree.length)};
+  // A root we already hold under another hash would mean two histories under one key.
+  for (const tree_node& root : tree.roots) {
+    auto known = store_.find_node(root.index);
+    if (!known)
+      return std::move(known).error();
+    if (*known && **known != root)
+      return error{feed_errc::invalid_proof, "root " + str(root.index)
+                                               + " disagrees with a verified node"};
+  }
+  store_batch write;
+  write.nodes = tree.roots;
+  write.head = head_of(tree);
+  if (auto st = store_.commit(write); !st)
+    return std::move(st).error();
+  set_tree(tree);
+  return true;
+}
+
 status feed::verify_all() {
   // A node is verified once it hashes, with its sibling, into a verified parent; the roots are
   // verified by the signature (checked again here). Climbing from each held block's leaf until

@@ -47,6 +47,9 @@ public:
   const public_key& key() const noexcept { return key_; }
   const hash256& discovery_key() const noexcept { return discovery_key_; }
   bool writable() const noexcept { return sk_.has_value(); }
+  /// The writer's secret key, for signing on the feed's behalf (its ID announcements); null
+  /// for a reader.
+  const secret_key* writer_key() const noexcept { return sk_ ? &*sk_ : nullptr; }
   const signed_tree& tree() const noexcept { return tree_; }
   uint64_t length() const noexcept { return tree_.length; }
   uint64_t byte_length() const noexcept { return tree_.byte_length(); }
@@ -71,6 +74,12 @@ public:
   /// Verifies a peer's proof and stores what it proves. A proof that does not verify changes
   /// nothing.
   expected<apply_result> apply(const proof& p);
+
+  /// Takes a newer signed tree that arrived without a proof (a rotating-roots announcement):
+  /// its shape and the writer's signature are checked, and its roots must agree with every
+  /// node this feed already verified. Blocks are then verified against it as they arrive.
+  /// Returns true if the tree was newer and is now the trusted one.
+  expected<bool> adopt_tree(const signed_tree& tree);
 
   /// Re-verifies every stored block and tree node against the signed tree. The error names the
   /// first bad block.

@@ -64,7 +64,8 @@ void replicate(caf::scoped_actor& self, const node_actor& writer, const node_act
                                (dir / "reader").string());
   self->send(rfeed, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
   self->send(rfeed, atoms::download::value, uint64_t{0}, download_to_end, false);
-  ask<bool>(self, reader, atoms::join::value, rfeed, std::vector<std::string>{address});
+  ask<bool>(self, reader, atoms::join::value, rfeed, std::vector<std::string>{address},
+            std::string{"stable"});
 
   uint64_t held = 0;
   bool over = false; // the download finished, or nothing happened for `timeout`

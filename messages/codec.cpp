@@ -161,6 +161,32 @@ size_t message_words(const peer_down& m) {
   return struct_words<wire::PeerDown> + text_words(m.address);
 }
 
+size_t signatures_words(const std::vector<value_signature>& sigs) {
+  DYNFEED_REQUIRE(sigs.size() <= capnp_count_max);
+  if (sigs.empty())
+    return 0;
+  return 1 + sigs.size() * (struct_words<wire::ValueSignature> + blob_words(signature::size()));
+}
+size_t message_words(const value_push& m) {
+  return struct_words<wire::ValuePush> + blob_words(m.value.value.size())
+         + signatures_words(m.value.sigs);
+}
+size_t message_words(const publish_value& m) {
+  return struct_words<wire::PublishValue> + blob_words(m.value.size());
+}
+size_t message_words(const subscribe_values&) {
+  return 0; // a Void member of Frame
+}
+size_t message_words(const value_update& m) {
+  return struct_words<wire::ValueUpdate> + blob_words(m.value.size());
+}
+size_t message_words(const set_mode&) {
+  return struct_words<wire::SetMode>;
+}
+size_t message_words(const rotate_swarm&) {
+  return struct_words<wire::RotateSwarm> + 2 * blob_words(hash256::size());
+}
+
 /// Words of the single segment: the root pointer, the Frame and the message.
 template <class Variant>
 size_t segment_words(const Variant& message) {
@@ -350,6 +376,43 @@ void put(const peer_down& m, wire::Frame::Builder frame) {
   if (!m.address.empty())
     out.setAddress(text(m.address));
   out.setReason(m.reason);
+}
+void put(const value_push& m, wire::Frame::Builder frame) {
+  auto out = frame.initValuePush();
+  out.setChannel(m.channel);
+  out.setSeq(m.value.seq);
+  out.setValue(blob(m.value.value));
+  if (!m.value.sigs.empty()) {
+    auto list = out.initSignatures(static_cast<unsigned>(m.value.sigs.size()));
+    for (unsigned i = 0; i < m.value.sigs.size(); ++i) {
+      list[i].setSigner(m.value.sigs[i].signer);
+      list[i].setSignature(blob(m.value.sigs[i].sig));
+    }
+  }
+}
+void put(const publish_value& m, wire::Frame::Builder frame) {
+  auto out = frame.initPublishValue();
+  out.setValue(blob(m.value));
+  out.setSeq(m.seq);
+}
+void put(const subscribe_values&, wire::Frame::Builder frame) {
+  frame.setSubscribeValues();
+}
+void put(const value_update& m, wire::Frame::Builder frame) {
+  auto out = frame.initValueUpdate();
+  out.setSeq(m.seq);
+  out.setValue(blob(m.value));
+}
+void put(const set_mode& m, wire::Frame::Builder frame) {
+  auto out = frame.initSetMode();
+  out.setMode(m.mode);
+  out.setPublisher(m.publisher);
+  out.setNode(m.node);
+}
+void put(const rotate_swarm& m, wire::Frame::Builder frame) {
+  auto out = frame.initRotateSwarm();
+  out.setLeave(blob(m.leave));
+  out.setJoin(blob(m.join));
 }
 void put(const cancel& m, wire::Frame::Builder frame) {
   auto out = frame.initCancel();
@@ -552,6 +615,49 @@ status get_message(wire::PeerDown::Reader in, const codec_limits& limits, peer_d
   return get_text("address", in.getAddress(), limits, out.address);
 }
 
+status get_value_bytes(const char* what, capnp::Data::Reader in, const codec_limits& limits,
+                       bytes& out) {
+  if (auto st = check_limit(what, in.size(), limits.signed_value_size_max); !st)
+    return st;
+  out.assign(in.begin(), in.end());
+  return {};
+}
+status get_message(wire::ValuePush::Reader in, const codec_limits& limits, value_push& out) {
+  out.channel = in.getChannel();
+  out.value.seq = in.getSeq();
+  if (auto st = get_value_bytes("value", in.getValue(), limits, out.value.value); !st)
+    return st;
+  auto sigs = in.getSignatures();
+  if (auto st = check_limit("value signatures", sigs.size(), limits.value_signatures_max); !st)
+    return st;
+  out.value.sigs.resize(sigs.size());
+  for (unsigned i = 0; i < sigs.size(); ++i) {
+    out.value.sigs[i].signer = sigs[i].getSigner();
+    if (auto st = get_fixed("value signature", sigs[i].getSignature(), out.value.sigs[i].sig); !st)
+      return st;
+  }
+  return {};
+}
+status get_message(wire::PublishValue::Reader in, const codec_limits& limits, publish_value& out) {
+  out.seq = in.getSeq();
+  return get_value_bytes("value", in.getValue(), limits, out.value);
+}
+status get_message(wire::ValueUpdate::Reader in, const codec_limits& limits, value_update& out) {
+  out.seq = in.getSeq();
+  return get_value_bytes("value", in.getValue(), limits, out.value);
+}
+status get_message(wire::SetMode::Reader in, const codec_limits&, set_mode& out) {
+  out.mode = in.getMode();
+  out.publisher = in.getPublisher();
+  out.node = in.getNode();
+  return {};
+}
+status get_message(wire::RotateSwarm::Reader in, const codec_limits&, rotate_swarm& out) {
+  if (auto st = get_fixed("leave topic", in.getLeave(), out.leave); !st)
+    return st;
+  return get_fixed("join topic", in.getJoin(), out.join);
+}
+
 /// Decodes into the message that will be returned, so that blocks are never moved.
 template <class T, class Reader>
 expected<message> make(Reader in, const codec_limits& limits) {
@@ -607,6 +713,18 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
       return make<peer_up>(frame.getPeerUp(), limits);
     case wire::Frame::PEER_DOWN:
       return make<peer_down>(frame.getPeerDown(), limits);
+    case wire::Frame::VALUE_PUSH:
+      return make<value_push>(frame.getValuePush(), limits);
+    case wire::Frame::PUBLISH_VALUE:
+      return make<publish_value>(frame.getPublishValue(), limits);
+    case wire::Frame::SUBSCRIBE_VALUES:
+      return message{std::in_place_type<local_message>, subscribe_values{}};
+    case wire::Frame::VALUE_UPDATE:
+      return make<value_update>(frame.getValueUpdate(), limits);
+    case wire::Frame::SET_MODE:
+      return make<set_mode>(frame.getSetMode(), limits);
+    case wire::Frame::ROTATE_SWARM:
+      return make<rotate_swarm>(frame.getRotateSwarm(), limits);
   }
   // A member appended to Frame by a newer build.
   return error{msg_errc::unknown_kind, "Frame member " + str(static_cast<uint16_t>(frame.which()))};
@@ -614,7 +732,26 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
 
 /// True for the Frame members that only components of one node exchange.
 bool is_local_kind(wire::Frame::Which which) {
-  return which >= wire::Frame::FIND_FEED && which <= wire::Frame::PEER_DOWN;
+  switch (which) {
+    case wire::Frame::FIND_FEED:
+    case wire::Frame::FEED_UNKNOWN:
+    case wire::Frame::OFFER_PEER:
+    case wire::Frame::ATTACH:
+    case wire::Frame::DETACH:
+    case wire::Frame::CHANNEL_UP:
+    case wire::Frame::CHANNEL_DOWN:
+    case wire::Frame::PUNISH:
+    case wire::Frame::PEER_UP:
+    case wire::Frame::PEER_DOWN:
+    case wire::Frame::PUBLISH_VALUE:
+    case wire::Frame::SUBSCRIBE_VALUES:
+    case wire::Frame::VALUE_UPDATE:
+    case wire::Frame::SET_MODE:
+    case wire::Frame::ROTATE_SWARM:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /// Checks the segment table against the frame, cheapest first, before Cap'n Proto reads it.

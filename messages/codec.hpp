@@ -66,6 +66,10 @@ struct codec_limits {
   uint64_t value_size_max = append_limits::default_block_size_max;
   /// User agents and bye reasons, which are for logs only.
   uint64_t text_size_max = 1024;
+  /// A signed value's bytes (value feeds limit their own values further) and its signatures
+  /// (M-of-N feeds have at most value_limits::signers_max signers).
+  uint64_t signed_value_size_max = uint64_t{64} << 10;
+  uint64_t value_signatures_max = 32;
 };
 
 /// The exact size of encode(message), computed without encoding it: a sender can check a peer's

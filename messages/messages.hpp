@@ -10,6 +10,7 @@
 #include "base/bytes.hpp"
 #include "crypto/crypto.hpp"
 #include "feed/proof.hpp"
+#include "feed/signed_value.hpp"
 
 #include <cstdint>
 #include <string>
@@ -109,8 +110,15 @@ struct cancel {
   uint64_t id = 0;
 };
 
-using wire_message =
-  std::variant<hello, bye, open_channel, close_channel, sync, range, request, data, no_data, cancel>;
+/// A signed value on a value feed's channel: sent when the channel opens (the latest held) and
+/// whenever a newer one arrives. Receivers keep only values newer than theirs and relay those.
+struct value_push {
+  uint32_t channel = 0;
+  signed_value value;
+};
+
+using wire_message = std::variant<hello, bye, open_channel, close_channel, sync, range, request,
+                                  data, no_data, cancel, value_push>;
 
 // ---- local: component to component inside one node ----------------------------------------
 //
@@ -177,7 +185,39 @@ struct peer_down {
   uint16_t reason = 0;
 };
 
+/// feed service (a rotating writer) -> publisher: sign and publish this value, with `seq`
+/// (0: one past the held value).
+struct publish_value {
+  bytes value;
+  uint64_t seq = 0;
+};
+
+/// any component -> publisher: tell me every value you accept from now on (and the current one).
+struct subscribe_values {};
+
+/// publisher -> subscriber: the value feed now holds this value.
+struct value_update {
+  uint64_t seq = 0;
+  bytes value;
+};
+
+/// node -> feed service: how this feed is shared (a feed_mode), which publisher carries its
+/// announcements (0: none), and which component moves its swarms (rotate_swarm).
+struct set_mode {
+  uint8_t mode = 0;
+  uint64_t publisher = 0;
+  uint64_t node = 0;
+};
+
+/// feed service -> node: replicate this feed in the swarm for `join` instead of `leave` (the
+/// rotating modes move to the swarm of each new feed ID; a zero topic means none).
+struct rotate_swarm {
+  hash256 leave;
+  hash256 join;
+};
+
 using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, detach, channel_up,
-                                   channel_down, punish, peer_up, peer_down>;
+                                   channel_down, punish, peer_up, peer_down, publish_value,
+                                   subscribe_values, value_update, set_mode, rotate_swarm>;
 
 } // namespace dynfeed::msg

@@ -64,8 +64,17 @@ struct Frame {
     peerUp @19 :PeerUp;
     peerDown @20 :PeerDown;
 
-    # Next free ordinal: @21. Planned areas, appended as they land: signed values, DHT,
-    # tracker.
+    # ---- wire: signed values -------------------------------------------------------------
+    valuePush @21 :ValuePush;
+
+    # ---- local: signed values and the dynamic feed protocol -------------------------------
+    publishValue @22 :PublishValue;
+    subscribeValues @23 :Void;
+    valueUpdate @24 :ValueUpdate;
+    setMode @25 :SetMode;
+    rotateSwarm @26 :RotateSwarm;
+
+    # Next free ordinal: @27. Planned areas, appended as they land: DHT, tracker.
   }
 }
 
@@ -223,4 +232,39 @@ struct PeerDown {
   peer @0 :UInt64;
   address @1 :Text;
   reason @2 :UInt16;
+}
+
+# ---- signed values (feed/signed_value.hpp) -------------------------------------------------
+
+struct ValueSignature {
+  signer @0 :UInt32;     # index into the value feed's signers
+  signature @1 :Data;    # 64 bytes
+}
+
+struct ValuePush {
+  channel @0 :UInt32;
+  seq @1 :UInt64;
+  value @2 :Data;
+  signatures @3 :List(ValueSignature);
+}
+
+struct PublishValue {
+  value @0 :Data;
+  seq @1 :UInt64;   # 0: one past the held value
+}
+
+struct ValueUpdate {
+  seq @0 :UInt64;
+  value @1 :Data;
+}
+
+struct SetMode {
+  mode @0 :UInt8;         # a feed_mode
+  publisher @1 :UInt64;
+  node @2 :UInt64;
+}
+
+struct RotateSwarm {
+  leave @0 :Data;         # 32 bytes; all zero: none
+  join @1 :Data;          # 32 bytes
 }

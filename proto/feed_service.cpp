@@ -40,8 +40,79 @@ expected<uint64_t> feed_service::append(context& ctx, const std::vector<byte_spa
     observer_->on_length(*length);
     observer_->on_blocks(before, *length - before);
   }
-  announce(ctx, std::nullopt, true, before, *length - before);
+  // Stable: the new length goes to every peer inside the swarm. Rotating: it is announced
+  // through the value feed, and we move to the new ID's swarm.
+  announce(ctx, std::nullopt, mode_ == feed_mode::stable, before, *length - before);
+  if (mode_ != feed_mode::stable)
+    announce_writer(ctx);
   return length;
+}
+
+void feed_service::announce_writer(context& ctx) {
+  if (publisher_ != no_component) {
+    // seq = length: announcements of one writer are ordered by the length they announce.
+    msg::publish_value p{encode_announcement(mode_, feed_.tree()), feed_.length()};
+    ctx.send(publisher_, msg::encode(msg::local_message{p}));
+    ++stats_.announcements_published;
+  }
+  move_to(ctx, feed_.id());
+}
+
+void feed_service::move_to(context& ctx, const hash256& feed_id) {
+  hash256 join = id_topic(feed_id);
+  if (topic_ && *topic_ == join)
+    return;
+  if (node_ != no_component)
+    ctx.send(node_, msg::encode(msg::local_message{msg::rotate_swarm{topic_.value_or(hash256{}), join}}));
+  topic_ = join;
+}
+
+void feed_service::on_set_mode(context& ctx, const msg::set_mode& m) {
+  mode_ = static_cast<feed_mode>(m.mode);
+  publisher_ = m.publisher;
+  node_ = m.node;
+  if (mode_ == feed_mode::stable)
+    return;
+  if (publisher_ != no_component)
+    ctx.send(publisher_, msg::encode(msg::local_message{msg::subscribe_values{}}));
+  // A writer announces where it is now; a reader waits to hear it.
+  if (feed_.writable())
+    announce_writer(ctx);
+}
+
+void feed_service::on_announcement(context& ctx, const msg::value_update& u) {
+  if (feed_.writable() || mode_ == feed_mode::stable)
+    return;
+  if (mode_ == feed_mode::rotating) {
+    auto ann = decode_id_announcement(u.value);
+    if (!ann || ann->length <= feed_.length() || (target_ && ann->length <= target_->length))
+      return;
+    target_ = *ann;
+    ++stats_.announcements_followed;
+    if (want_ && !want_end_ && !live_)
+      want_end_ = ann->length; // "everything": what the writer announced
+    move_to(ctx, ann->id);
+  } else {
+    // rotating_roots: the announcement is the signed tree; verify it before asking anyone.
+    auto tree = decode_tree_announcement(u.value);
+    if (!tree)
+      return;
+    auto adopted = feed_.adopt_tree(*tree);
+    if (!adopted) {
+      ctx.log("refused a tree announcement: " + adopted.error().to_string());
+      return;
+    }
+    if (!*adopted)
+      return;
+    ++stats_.announcements_followed;
+    if (observer_)
+      observer_->on_length(feed_.length());
+    if (want_ && !want_end_ && !live_)
+      want_end_ = feed_.length();
+    move_to(ctx, feed_.id());
+    check_done();
+  }
+  schedule(ctx);
 }
 
 void feed_service::download(context& ctx, uint64_t start, std::optional<uint64_t> end, bool live) {
@@ -67,19 +138,33 @@ void feed_service::check_done() {
 
 void feed_service::on_message(context& ctx, component_id from, byte_span frame) {
   auto decoded = msg::decode(frame);
-  DYNFEED_ASSERT(decoded.has_value()); // frames from our own peers and node
+  if (!decoded) {
+    // Only a remote's frame, forwarded by its peer, can fail to decode.
+    punish(ctx, from, disconnect_reason::malformed_frame, decoded.error());
+    return;
+  }
   if (auto* wire = std::get_if<msg::wire_message>(&*decoded)) {
     on_wire(ctx, from, std::move(*wire));
     return;
   }
   auto& local = std::get<msg::local_message>(*decoded);
   if (auto* offer = std::get_if<msg::offer_peer>(&local)) {
+    // A peer found in the swarm of an announced ID holds at least that ID's length.
+    if (auto it = remotes_.find(offer->peer); it != remotes_.end() && target_) {
+      it->second.length = std::max(it->second.length, target_->length);
+      schedule(ctx);
+      return;
+    }
     msg::attach a{feed_.key(), feed_.discovery_key()};
     ctx.send(offer->peer, msg::encode(msg::local_message{a}));
   } else if (auto* up = std::get_if<msg::channel_up>(&local)) {
     on_channel_up(ctx, from, *up);
   } else if (std::holds_alternative<msg::channel_down>(local)) {
     on_channel_down(ctx, from);
+  } else if (auto* m = std::get_if<msg::set_mode>(&local)) {
+    on_set_mode(ctx, *m);
+  } else if (auto* u = std::get_if<msg::value_update>(&local)) {
+    on_announcement(ctx, *u);
   }
 }
 
@@ -129,7 +214,7 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
   if (auto* s = std::get_if<msg::sync>(&m)) {
     if (s->fork == feed_.fork()) {
       r.length = std::max(r.length, std::min(s->length, length_max));
-      if (want_ && !want_end_ && !live_) {
+      if (want_ && !want_end_ && !live_ && mode_ == feed_mode::stable) {
         want_end_ = std::max(r.length, feed_.length()); // "everything": what the first peer has
         check_done();
       }
@@ -203,7 +288,19 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
       pos = stop;
     }
   }
+  std::optional<id_announcement> expecting;
+  if (mode_ == feed_mode::rotating && m.body.upgrade && target_
+      && m.body.upgrade->start + m.body.upgrade->length == target_->length)
+    expecting = target_;
   auto applied = feed_.apply(m.body);
+  if (applied && expecting && applied->target_hash != expecting->id) {
+    // Signed by the writer but not the tree it announced: two histories under one key.
+    punish(ctx, peer, disconnect_reason::invalid_proof,
+           error{feed_errc::invalid_proof, "the upgrade's tree is not the announced ID"});
+    return;
+  }
+  if (applied && target_ && feed_.length() >= target_->length)
+    target_.reset();
   if (!applied) {
     if (is_misbehaviour(applied.error()))
       punish(ctx, peer, disconnect_reason::invalid_proof, applied.error());
@@ -272,6 +369,7 @@ void feed_service::punish(context& ctx, component_id peer, disconnect_reason why
 
 void feed_service::announce(context& ctx, std::optional<component_id> except, bool length,
                             uint64_t first, uint64_t count) {
+  length = length && mode_ == feed_mode::stable; // rotating modes announce through values
   for (auto& [peer, r] : remotes_) {
     if (except && peer == *except && !length)
       continue;
@@ -319,13 +417,25 @@ uint64_t feed_service::chunk_at(uint64_t first, uint64_t limit, const remote& r)
 }
 
 bool feed_service::request_upgrade(context& ctx) {
+  // Stable: to the longest length any peer announced. Rotating: to the announced length, from
+  // a peer that has it. Rotating-roots: never (the announcement carried the tree).
+  if (mode_ == feed_mode::rotating_roots || (mode_ == feed_mode::rotating && !target_))
+    return false;
   component_id best = no_component;
   uint64_t best_length = feed_.length();
-  for (auto& [peer, r] : remotes_)
-    if (r.fork == feed_.fork() && r.length > best_length && r.requests.size() < config_.requests_in_flight_max) {
+  for (auto& [peer, r] : remotes_) {
+    if (r.fork != feed_.fork() || r.requests.size() >= config_.requests_in_flight_max)
+      continue;
+    if (mode_ == feed_mode::rotating) {
+      if (r.length >= target_->length && best == no_component) {
+        best = peer;
+        best_length = target_->length;
+      }
+    } else if (r.length > best_length) {
       best = peer;
       best_length = r.length;
     }
+  }
   if (best == no_component)
     return false;
   remote& r = remotes_.at(best);
@@ -375,7 +485,7 @@ bool feed_service::request_blocks(context& ctx, component_id peer, remote& r) {
 void feed_service::schedule(context& ctx) {
   if (!want_ || done_)
     return;
-  bool wants_more = live_ || !want_end_ || *want_end_ > feed_.length();
+  bool wants_more = live_ || !want_end_ || *want_end_ > feed_.length() || target_.has_value();
   if (wants_more && !upgrade_inflight_)
     request_upgrade(ctx);
   for (auto& [peer, r] : remotes_)

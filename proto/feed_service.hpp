@@ -7,6 +7,7 @@
 /// not verify are disconnected.
 
 #include "core/feed.hpp"
+#include "feed/dynamic.hpp"
 #include "messages/messages.hpp"
 #include "proto/component.hpp"
 #include "proto/remote_have.hpp"
@@ -48,6 +49,8 @@ struct feed_service_stats {
   uint64_t requests_served = 0;
   uint64_t blocks_downloaded = 0;
   uint64_t blocks_uploaded = 0;
+  uint64_t announcements_published = 0;
+  uint64_t announcements_followed = 0;
   uint64_t redundant_blocks = 0; ///< downloaded but already held
   uint64_t timeouts = 0;
   uint64_t rejected_proofs = 0;
@@ -69,6 +72,7 @@ public:
   void on_timer(context& ctx, uint64_t tag) override;
 
   dynfeed::feed& data() noexcept { return feed_; }
+  feed_mode mode() const noexcept { return mode_; }
   size_t peer_count() const noexcept { return remotes_.size(); }
   const feed_service_stats& stats() const noexcept { return stats_; }
 
@@ -110,6 +114,12 @@ private:
                 uint64_t count);
   void check_done();
 
+  // The dynamic feed protocol (rotating modes).
+  void on_set_mode(context& ctx, const msg::set_mode& m);
+  void on_announcement(context& ctx, const msg::value_update& u);
+  void announce_writer(context& ctx);
+  void move_to(context& ctx, const hash256& feed_id);
+
   feed& feed_;
   feed_service_config config_;
   feed_service_observer* observer_;
@@ -118,6 +128,12 @@ private:
   bitfield inflight_;
   bool upgrade_inflight_ = false;
   uint64_t next_request_id_ = 1;
+
+  feed_mode mode_ = feed_mode::stable;
+  component_id publisher_ = no_component;
+  component_id node_ = no_component;
+  std::optional<hash256> topic_;                ///< the ID swarm we are in (rotating modes)
+  std::optional<id_announcement> target_;       ///< where a rotating reader is going
 
   bool want_ = false;
   uint64_t want_start_ = 0;

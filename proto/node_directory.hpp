@@ -1,9 +1,9 @@
 #pragma once
 
-/// The node's directory: which feed service serves which discovery key. When a remote opens a
-/// channel nobody here has offered yet, its peer asks the directory, which hands the peer to
-/// the feed service (or says nobody serves it). The node actor around it also spawns and
-/// supervises the others.
+/// The node's directory: which component (a feed service, or a value feed's publisher) serves
+/// which channel key. When a remote opens a channel nobody here has offered yet, its peer asks
+/// the directory, which hands the peer to that component (or says nobody serves it). It also
+/// moves swarms for components that ask (the rotating modes), through the driver's swarm_host.
 
 #include "proto/component.hpp"
 
@@ -11,17 +11,30 @@
 
 namespace dynfeed {
 
+/// Starts and stops swarms: the node spawns swarm actors; a simulation uses its own network.
+class swarm_host {
+public:
+  virtual ~swarm_host() = default;
+  /// Joins the swarm for `topic`; its peers are offered to `owner`.
+  virtual void join(context& ctx, const hash256& topic, component_id owner) = 0;
+  virtual void leave(context& ctx, const hash256& topic, component_id owner) = 0;
+};
+
 class node_directory final : public component {
 public:
-  void add_feed(const hash256& discovery_key, component_id feed);
-  void remove_feed(const hash256& discovery_key);
-  component_id feed_for(const hash256& discovery_key) const;
-  size_t feed_count() const noexcept { return feeds_.size(); }
+  explicit node_directory(swarm_host* swarms = nullptr) : swarms_(swarms) {}
+
+  /// `component` serves channels opened with `key` (a feed's discovery key, a value topic).
+  void serve(const hash256& key, component_id component);
+  void stop_serving(const hash256& key);
+  component_id server_of(const hash256& key) const;
+  size_t served_count() const noexcept { return servers_.size(); }
 
   void on_message(context& ctx, component_id from, byte_span frame) override;
 
 private:
-  std::map<hash256, component_id> feeds_;
+  swarm_host* swarms_;
+  std::map<hash256, component_id> servers_;
 };
 
 } // namespace dynfeed

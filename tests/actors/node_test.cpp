@@ -3,6 +3,7 @@
 
 #include "actors/node.hpp"
 #include "base/hex.hpp"
+#include "core/value_dir.hpp"
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
@@ -100,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_reader_node_clones_and_follows_a_writer_node) {
   auto watcher = sys.spawn(listener, &e);
   caf::anon_send(rfeed, atoms::subscribe::value, watcher);
   caf::anon_send(rfeed, atoms::download::value, uint64_t{0}, download_to_end, true);
-  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:writer"}));
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:writer"}, std::string{"stable"}));
   advance(1s);
   BOOST_TEST(e.length == 100u);
   BOOST_TEST(e.blocks == 100u);
@@ -119,9 +120,62 @@ BOOST_AUTO_TEST_CASE(a_reader_node_clones_and_follows_a_writer_node) {
   caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
 }
 
+BOOST_AUTO_TEST_CASE(nodes_follow_in_every_mode_in_virtual_time) {
+  for (std::string mode : {"stable", "rotating", "rotating-roots"}) {
+    BOOST_TEST_CONTEXT("mode " << mode) {
+      auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / ("w-" + mode),
+                                   std::string{});
+      ask<uint64_t>(wfeed, atoms::append::value, blocks(0, 10));
+      BOOST_TEST(ask<bool>(writer_node, atoms::join::value, wfeed, std::vector<std::string>{}, mode));
+      feed_info winfo = ask<feed_info>(wfeed, atoms::info::value);
+      auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, to_hex(winfo.key),
+                                   tmp / ("r-" + mode));
+      caf::anon_send(rfeed, atoms::download::value, uint64_t{0}, download_to_end, true);
+      BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed,
+                           std::vector<std::string>{"mem:writer"}, mode));
+      advance(1s);
+      BOOST_TEST(ask<feed_info>(rfeed, atoms::info::value).held == 10u);
+      for (uint64_t round = 1; round <= 3; ++round) {
+        ask<uint64_t>(wfeed, atoms::append::value, blocks(10 * round, 10));
+        advance(500ms);
+        feed_info rinfo = ask<feed_info>(rfeed, atoms::info::value);
+        BOOST_TEST(rinfo.length == 10 * (round + 1));
+        BOOST_TEST(rinfo.held == 10 * (round + 1));
+        BOOST_TEST(rinfo.id == ask<feed_info>(wfeed, atoms::info::value).id);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(value_feeds_reach_readers) {
+  // A writer's value feed, read by another node through the value feed's swarm.
+  auto keys = crypto::keypair_from_seed(key_seed::from(bytes(32, 5)));
+  auto dir = value_dir::create(tmp / "keys", keys);
+  BOOST_REQUIRE(dir);
+  BOOST_REQUIRE((*dir)->put(bytes{'h', 'i'}, bytes{'s'}));
+  dir->reset();
+  std::string key_hex = ask<std::string>(writer_node, atoms::open_values::value, tmp / "keys");
+  BOOST_TEST(key_hex == to_hex(keys.pk));
+  auto wvalue = ask<value_actor>(writer_node, atoms::value_feed::value, key_hex, std::string{"s"});
+  auto rvalue = ask<value_actor>(reader_node, atoms::value_feed::value, key_hex, std::string{"s"});
+  BOOST_TEST(ask<bool>(reader_node, atoms::join_value::value, rvalue,
+                       std::vector<std::string>{"mem:writer"}));
+  advance(1s);
+  auto first = ask2<uint64_t, bytes>(rvalue, atoms::get_value::value);
+  BOOST_TEST(first.first == 1u);
+  BOOST_TEST(first.second == (bytes{'h', 'i'}));
+  BOOST_TEST(ask<uint64_t>(wvalue, atoms::put_value::value, bytes{'y', 'o'}) == 2u);
+  advance(500ms);
+  auto second = ask2<uint64_t, bytes>(rvalue, atoms::get_value::value);
+  BOOST_TEST(second.first == 2u);
+  BOOST_TEST(second.second == (bytes{'y', 'o'}));
+  // The reader cannot sign.
+  BOOST_CHECK_THROW(ask<uint64_t>(rvalue, atoms::put_value::value, bytes{'x'}), std::runtime_error);
+}
+
 BOOST_AUTO_TEST_CASE(an_unreachable_peer_is_retried_without_blocking_anyone) {
   auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, std::string(64, 'a'), tmp / "r");
-  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:nobody"}));
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:nobody"}, std::string{"stable"}));
   advance(5s);
   BOOST_TEST(ask<feed_info>(rfeed, atoms::info::value).peers == 0u);
 }

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE node_cli
 #include <boost/test/unit_test.hpp>
 
+#include "base/hex.hpp"
 #include "messages/codec.hpp"
 #include "net/secure_channel.hpp"
 #include "support/process.hpp"
@@ -261,4 +262,82 @@ BOOST_AUTO_TEST_CASE(hostile_clients_are_dropped_and_everyone_else_served) {
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   BOOST_TEST(info(tmp / "copy")["blocksHeld"] == 100);
   BOOST_TEST(info(origin)["length"] == 100);
+}
+
+BOOST_AUTO_TEST_CASE(followers_follow_a_live_writer_in_every_mode) {
+  for (std::string mode : {"stable", "rotating", "rotating-roots"}) {
+    BOOST_TEST_CONTEXT("mode " << mode) {
+      test::temp_dir tmp;
+      std::string origin = make_feed(tmp, 3);
+      test::child_process seed_proc{{DYNFEED_PATH, "seed", origin, "--listen", "127.0.0.1:0",
+                                     "--quiet", "--mode", mode}};
+      std::string key, listening;
+      BOOST_REQUIRE(seed_proc.read_line(key));
+      BOOST_REQUIRE(seed_proc.read_line(listening));
+      std::string address = listening.substr(13);
+      test::child_process follower{{DYNFEED_PATH, "follow", key, tmp / "live", "--peer", address,
+                                    "--quiet", "--mode", mode}};
+      std::string line;
+      for (uint64_t i = 0; i < 3; ++i) {
+        BOOST_REQUIRE(follower.read_line(line));
+        BOOST_TEST(line == "line " + std::to_string(i));
+      }
+      for (int round = 0; round < 3; ++round) {
+        std::string text = mode + " round " + std::to_string(round);
+        process_result appended = dynfeed_cmd({"append", origin}, text + "\n");
+        BOOST_REQUIRE_MESSAGE(appended.exit_code == 0, appended.err);
+        BOOST_REQUIRE(follower.read_line(line));
+        BOOST_TEST(line == text);
+      }
+      follower.kill(SIGTERM);
+      follower.wait();
+      BOOST_TEST(info(tmp / "live")["length"] == 6);
+      BOOST_TEST(dynfeed_cmd({"verify", tmp / "live"}).exit_code == 0);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(values_are_served_watched_and_kept_across_restarts) {
+  test::temp_dir tmp;
+  std::string keys = tmp / "keys";
+  process_result created = dynfeed_cmd({"value", "create", keys});
+  BOOST_REQUIRE_MESSAGE(created.exit_code == 0, created.err);
+  std::string key = created.out.substr(0, 64);
+  BOOST_REQUIRE(dynfeed_cmd({"value", "put", keys, "first", "--salt", "news"}).out == "1\n");
+  {
+    seeder s{keys};
+    BOOST_TEST(s.key == key);
+    process_result got = dynfeed_cmd({"value", "get", key, "--salt", "news", "--peer", s.address,
+                                      "--quiet", "--timeout", "10"});
+    BOOST_REQUIRE_MESSAGE(got.exit_code == 0, got.err);
+    BOOST_TEST(got.out == "first\n");
+    test::child_process watcher{{DYNFEED_PATH, "value", "watch", key, "--salt", "news", "--peer",
+                                 s.address, "--quiet"}};
+    std::string line;
+    BOOST_REQUIRE(watcher.read_line(line));
+    BOOST_TEST(line == "1 first");
+    // The seeder holds the store: put goes through it, and watchers hear at once.
+    process_result put = dynfeed_cmd({"value", "put", keys, "second", "--salt", "news"});
+    BOOST_REQUIRE_MESSAGE(put.exit_code == 0, put.err);
+    BOOST_TEST(put.out == "2\n");
+    BOOST_REQUIRE(watcher.read_line(line));
+    BOOST_TEST(line == "2 second");
+    // Another salt is another value feed.
+    BOOST_TEST(dynfeed_cmd({"value", "put", keys, "other", "--salt", "misc"}).out == "1\n");
+    process_result misc = dynfeed_cmd({"value", "get", key, "--salt", "misc", "--peer", s.address,
+                                       "--quiet", "--timeout", "10"});
+    BOOST_TEST(misc.out == "other\n");
+  }
+  // Restarted, the seeder still serves the latest value.
+  seeder again{keys};
+  process_result got = dynfeed_cmd({"value", "get", key, "--salt", "news", "--peer",
+                                    again.address, "--quiet", "--json", "--timeout", "10"});
+  BOOST_REQUIRE_MESSAGE(got.exit_code == 0, got.err);
+  nlohmann::json j = nlohmann::json::parse(got.out);
+  BOOST_TEST(j["seq"] == 2);
+  BOOST_TEST(j["value"] == to_hex(byte_span{std::string_view{"second"}}));
+  process_result none = dynfeed_cmd({"value", "get", key, "--salt", "absent", "--peer",
+                                     again.address, "--quiet", "--timeout", "2"});
+  BOOST_TEST(none.exit_code != 0);
+  BOOST_TEST(none.err.find("no peer has one") != std::string::npos);
 }

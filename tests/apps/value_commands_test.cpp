@@ -112,11 +112,11 @@ BOOST_AUTO_TEST_CASE(put_refusals_change_nothing) {
   std::filesystem::copy(dir + "/db", reader + "/db");
   expect_refused(dynfeed_cmd({"value", "put", reader, "v"}), "not writable");
 
-  // While another process holds the store, the store's error is reported.
+  // While another process holds the store, put asks the node serving it; with none, it says so.
   {
     auto held = value_dir::open(dir);
     BOOST_REQUIRE(held);
-    expect_refused(dynfeed_cmd({"value", "put", dir, "v"}), "in use by another process");
+    expect_refused(dynfeed_cmd({"value", "put", dir, "v"}), "in use and no node answers");
   }
   BOOST_TEST(stored_value(dir, "").value == text("kept"));
   BOOST_TEST(dynfeed_cmd({"value", "put", dir, "next"}).out == "2\n");

@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(damaged_frames_decode_cleanly_or_fail_cleanly) {
 BOOST_AUTO_TEST_CASE(unknown_kinds_are_reported_as_such) {
   bytes frame = encode(close_channel{5});
   // The first ordinals past the last Frame member (see wire.capnp), and the largest.
-  for (uint16_t kind : {uint16_t{21}, uint16_t{22}, uint16_t{0xffff}}) {
+  for (uint16_t kind : {uint16_t{27}, uint16_t{28}, uint16_t{0xffff}}) {
     bytes newer = frame;
     newer[16] = static_cast<uint8_t>(kind); // the Frame's first data word holds the member
     newer[17] = static_cast<uint8_t>(kind >> 8);
@@ -164,7 +164,10 @@ BOOST_AUTO_TEST_CASE(local_kinds_from_a_peer_are_refused) {
        {local_message{find_feed{}}, local_message{feed_unknown{}}, local_message{offer_peer{7}},
         local_message{attach{}}, local_message{detach{}}, local_message{channel_up{3, {}}},
         local_message{channel_down{1}}, local_message{punish{2, "x"}},
-        local_message{peer_up{1, {}, "a:1", true}}, local_message{peer_down{1, "a:1", 2}}}) {
+        local_message{peer_up{1, {}, "a:1", true}}, local_message{peer_down{1, "a:1", 2}},
+        local_message{publish_value{bytes{1, 2}, 7}}, local_message{subscribe_values{}},
+        local_message{value_update{3, bytes{4}}}, local_message{set_mode{2, 5, 6}},
+        local_message{rotate_swarm{{}, hash256::from(bytes(32, 9))}}}) {
     bytes frame = encode(m);
     BOOST_TEST(fails_with(decode_wire(frame), msg_errc::local_only));
     auto decoded = decode(frame);

@@ -7,6 +7,10 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace dynfeed::test {
 
@@ -69,6 +73,22 @@ struct caf_fixture {
     if (!got)
       throw std::runtime_error(failure);
     return out;
+  }
+
+  /// As ask, for an answer of two values.
+  template <class A, class B, class Handle, class... Ts>
+  std::pair<A, B> ask2(const Handle& to, Ts&&... xs) {
+    std::optional<std::pair<A, B>> out;
+    std::string failure = "no answer";
+    sys.spawn([&](caf::event_based_actor* self, int) {
+      self->request(to, caf::infinite, std::forward<Ts>(xs)...)
+        .then([&](A& a, B& b) { out = std::make_pair(std::move(a), std::move(b)); },
+              [&](caf::error& err) { failure = sys.render(err); });
+    }, 0);
+    run();
+    if (!out)
+      throw std::runtime_error(failure);
+    return *out;
   }
 };
 

@@ -94,7 +94,14 @@ inline std::vector<msg::wire_message> sample_messages() {
     msg::cancel{},
     msg::cancel{u32_max, u64_max},
     msg::data{},
+    msg::value_push{},
   };
+  msg::value_push full_value{u32_max, {}};
+  full_value.value.seq = u64_max;
+  full_value.value.value = bytes(limits.signed_value_size_max, 0x5a);
+  for (uint32_t i = 0; i < limits.value_signatures_max; ++i)
+    full_value.value.sigs.push_back(value_signature{u32_max - i, patterned<signature>(i)});
+  out.push_back(full_value);
   msg::request both{u32_max, u64_max, {}};
   both.body.fork = u64_max;
   both.body.block = block_request{u64_max, u64_max, u64_max};
@@ -188,6 +195,16 @@ inline bool same(const msg::no_data& a, const msg::no_data& b) {
 }
 inline bool same(const msg::cancel& a, const msg::cancel& b) {
   return a.channel == b.channel && a.id == b.id;
+}
+
+inline bool same(const msg::value_push& a, const msg::value_push& b) {
+  if (a.channel != b.channel || a.value.seq != b.value.seq || a.value.value != b.value.value
+      || a.value.sigs.size() != b.value.sigs.size())
+    return false;
+  for (size_t i = 0; i < a.value.sigs.size(); ++i)
+    if (a.value.sigs[i].signer != b.value.sigs[i].signer || a.value.sigs[i].sig != b.value.sigs[i].sig)
+      return false;
+  return true;
 }
 
 inline bool same(const msg::wire_message& a, const msg::wire_message& b) {

@@ -52,7 +52,7 @@ inline std::unique_ptr<sim_node> make_node(sim::runtime& rt, uint8_t name, bool 
   n->f = writer ? std::move(*feed::create(n->store, kp)) : std::move(*feed::create_reader(n->store, kp.pk));
   n->directory = rt.spawn(std::make_unique<node_directory>());
   n->service = rt.spawn(std::make_unique<feed_service>(*n->f, config, &n->observer));
-  n->dir(rt).add_feed(n->f->discovery_key(), n->service);
+  n->dir(rt).serve(n->f->discovery_key(), n->service);
   return n;
 }
 
@@ -87,6 +87,14 @@ inline std::vector<bytes> numbered_blocks(uint64_t first, uint64_t count, size_t
 
 inline void append(sim::runtime& rt, sim_node& n, const std::vector<bytes>& blocks) {
   rt.with(n.service, [&](component& c, context& ctx) {
+    auto len = static_cast<feed_service&>(c).append(ctx, std::vector<byte_span>(blocks.begin(), blocks.end()));
+    DYNFEED_ASSERT(len.has_value());
+  });
+}
+
+/// Appends through the feed service `service`, as its writer's node would.
+inline void append_blocks(sim::runtime& rt, component_id service, const std::vector<bytes>& blocks) {
+  rt.with(service, [&](component& c, context& ctx) {
     auto len = static_cast<feed_service&>(c).append(ctx, std::vector<byte_span>(blocks.begin(), blocks.end()));
     DYNFEED_ASSERT(len.has_value());
   });

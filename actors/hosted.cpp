@@ -1,0 +1,191 @@
+#include "actors/hosted.hpp"
+
+#include "messages/codec.hpp"
+
+#include <caf/all.hpp>
+
+namespace dynfeed {
+
+feed_info hosted_feed::info() const {
+  const feed& f = dir_->feed();
+  feed_info out;
+  out.key = f.key();
+  out.discovery_key = f.discovery_key();
+  out.id = f.id();
+  out.length = f.length();
+  out.byte_length = f.byte_length();
+  out.fork = f.fork();
+  out.held = f.have().count();
+  out.peers = service_.peer_count();
+  out.writable = f.writable();
+  return out;
+}
+
+template <class... Ts>
+void hosted_feed::notify(Ts&&... xs) {
+  for (const caf::actor& who : subscribers_)
+    self_->send(who, xs...);
+}
+
+void hosted_feed::on_length(uint64_t length) {
+  notify(atoms::length::value, length);
+}
+
+void hosted_feed::on_blocks(uint64_t first, uint64_t count) {
+  notify(atoms::blocks::value, first, count);
+}
+
+void hosted_feed::on_download_done() {
+  notify(atoms::done::value);
+}
+
+void hosted_feed::on_peer(component_id, bool) {
+  notify(atoms::peers::value, static_cast<uint64_t>(service_.peer_count()));
+}
+
+void memory_network::add(const std::string& name, caf::actor node) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  nodes_[name] = std::move(node);
+}
+
+caf::actor memory_network::find(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? caf::actor{} : it->second;
+}
+
+template <class... Ts>
+void actor_connection::deliver(Ts&&... xs) {
+  if (latency_ > caf::timespan{0})
+    caf::delayed_anon_send(target_, latency_, std::forward<Ts>(xs)...);
+  else
+    caf::anon_send(target_, std::forward<Ts>(xs)...);
+}
+
+void actor_connection::send_frame(bytes frame) {
+  if (kind_ == target_kind::transport)
+    deliver(atoms::transmit::value, std::move(frame));
+  else
+    deliver(atoms::remote::value, std::move(frame));
+}
+
+void actor_connection::send_close(uint16_t code) {
+  if (kind_ == target_kind::transport)
+    deliver(atoms::close::value, code);
+  else
+    deliver(atoms::disconnected::value, code);
+}
+
+void actor_connection::set_target(caf::actor target) {
+  target_ = std::move(target);
+  for (bytes& frame : waiting_)
+    send_frame(std::move(frame));
+  waiting_.clear();
+  if (close_waiting_)
+    send_close(*close_waiting_);
+}
+
+void actor_connection::transmit(bytes frame) {
+  if (closed_)
+    return;
+  if (!target_) {
+    if (waiting_.size() < frames_waiting_max)
+      waiting_.push_back(std::move(frame));
+    return;
+  }
+  send_frame(std::move(frame));
+}
+
+void actor_connection::close(msg::disconnect_reason why) {
+  if (closed_)
+    return;
+  closed_ = true;
+  auto code = static_cast<uint16_t>(why);
+  if (!target_)
+    close_waiting_ = code;
+  else
+    send_close(code);
+}
+
+void node_connector::connect(context& ctx, const std::string& address) {
+  caf::anon_send(node_, atoms::connect::value, address, ctx.self());
+}
+
+caf::message_handler feed_behavior(component_actor_type* self) {
+  auto& hosted = static_cast<hosted_feed&>(*self->state.comp);
+  hosted.bind(self);
+  return {
+    [self](atoms::append, const std::vector<bytes>& blocks) -> caf::result<uint64_t> {
+      auto& h = static_cast<hosted_feed&>(*self->state.comp);
+      auto length = h.service().append(*self->state.ctx,
+                                       std::vector<byte_span>(blocks.begin(), blocks.end()));
+      if (!length)
+        return to_caf_error(length.error());
+      return *length;
+    },
+    [self](atoms::get, uint64_t index) -> caf::result<bytes> {
+      auto& h = static_cast<hosted_feed&>(*self->state.comp);
+      auto value = h.service().data().get(index);
+      if (!value)
+        return to_caf_error(value.error());
+      return std::move(*value);
+    },
+    [self](atoms::info) -> feed_info {
+      return static_cast<hosted_feed&>(*self->state.comp).info();
+    },
+    [self](atoms::download, uint64_t start, uint64_t end, bool live) {
+      auto& h = static_cast<hosted_feed&>(*self->state.comp);
+      std::optional<uint64_t> until;
+      if (end != download_to_end)
+        until = end;
+      h.service().download(*self->state.ctx, start, until, live);
+    },
+    [self](atoms::subscribe, caf::actor who) {
+      static_cast<hosted_feed&>(*self->state.comp).subscribe(std::move(who));
+    },
+  };
+}
+
+caf::message_handler peer_behavior(component_actor_type* self) {
+  return {
+    // An in-process link learns its far end once the other node has spawned it.
+    [self](atoms::connected, caf::actor target) {
+      static_cast<hosted_peer&>(*self->state.comp).conn().set_target(std::move(target));
+    },
+  };
+}
+
+void hosted_publisher::subscribe(caf::actor who) {
+  if (const auto& current = publisher_.state().current)
+    self_->send(who, atoms::value::value, current->seq, current->value);
+  subscribers_.insert(std::move(who));
+}
+
+void hosted_publisher::on_value(const signed_value& value) {
+  for (const caf::actor& who : subscribers_)
+    self_->send(who, atoms::value::value, value.seq, value.value);
+}
+
+caf::message_handler publisher_behavior(component_actor_type* self) {
+  static_cast<hosted_publisher&>(*self->state.comp).bind(self);
+  return {
+    [self](atoms::put_value, bytes& value) -> caf::result<uint64_t> {
+      auto& h = static_cast<hosted_publisher&>(*self->state.comp);
+      auto seq = h.get().put(*self->state.ctx, std::move(value));
+      if (!seq)
+        return to_caf_error(seq.error());
+      return *seq;
+    },
+    [self](atoms::get_value) -> caf::result<uint64_t, bytes> {
+      const auto& current = static_cast<hosted_publisher&>(*self->state.comp).get().state().current;
+      if (!current)
+        return {uint64_t{0}, bytes{}};
+      return {current->seq, current->value};
+    },
+    [self](atoms::subscribe, caf::actor who) {
+      static_cast<hosted_publisher&>(*self->state.comp).subscribe(std::move(who));
+    },
+  };
+}
+
+} // namespace dynfeed

@@ -1,0 +1,83 @@
+#pragma once
+
+/// The publisher: one per value feed in a node. It holds the feed's latest signed value (and,
+/// when it has a store, keeps it across restarts), pushes it to every peer on the feed's
+/// channel, takes only newer values from peers and relays those, and answers a peer that is
+/// behind with what it holds. A writer (holding a key of the feed) also signs new values.
+/// Subscribed components hear of every value it accepts.
+
+#include "feed/signed_value.hpp"
+#include "messages/messages.hpp"
+#include "proto/component.hpp"
+#include "storage/store.hpp"
+#include "storage/value_store.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+
+namespace dynfeed {
+
+class publisher_observer {
+public:
+  virtual ~publisher_observer() = default;
+  virtual void on_value(const signed_value& /*value*/) {}
+  /// A peer's value was refused (counted by reason in the stats).
+  virtual void on_rejected(component_id /*peer*/, const error& /*why*/) {}
+  /// Two different values validly signed with one seq: the first is kept, both are proof.
+  virtual void on_equivocation(const signed_value& /*held*/, const signed_value& /*other*/) {}
+};
+
+struct publisher_stats {
+  uint64_t accepted = 0;
+  uint64_t relayed = 0;
+  std::map<uint8_t, uint64_t> rejected; ///< by value_errc code
+};
+
+struct publisher_config {
+  value_limits limits;
+  validate_fn validate; ///< the user's rule, after all of dynfeed's (may be empty)
+};
+
+class publisher final : public component {
+public:
+  /// `signer`: a secret key of the feed and its index in def.signers, for a writer.
+  /// `store`: where the value persists (nullptr: memory only).
+  publisher(value_feed_def def, std::optional<std::pair<uint32_t, secret_key>> signer,
+            value_store* store, publisher_config config, publisher_observer* observer = nullptr);
+
+  /// Signs `value` with `seq` (default: one past the held one) and publishes it.
+  expected<uint64_t> put(context& ctx, bytes value, std::optional<uint64_t> cas = std::nullopt,
+                         std::optional<uint64_t> seq = std::nullopt);
+  /// Offers a complete signed value (e.g. an M-of-N value signed elsewhere).
+  status offer(context& ctx, const signed_value& value, const put_options& options = {});
+
+  void on_start(context& ctx) override;
+  void on_message(context& ctx, component_id from, byte_span frame) override;
+
+  const value_feed_def& definition() const noexcept { return def_; }
+  const value_state& state() const noexcept { return state_; }
+  const publisher_stats& stats() const noexcept { return stats_; }
+  size_t peer_count() const noexcept { return peers_.size(); }
+
+private:
+  status decide(context& ctx, const signed_value& value, const put_options& options,
+                std::optional<component_id> from);
+  void on_push(context& ctx, component_id peer, const signed_value& value);
+  void send_current(context& ctx, component_id peer);
+  void notify(context& ctx);
+  status persist();
+
+  value_feed_def def_;
+  hash256 id_;
+  std::optional<std::pair<uint32_t, secret_key>> signer_;
+  value_store* store_;
+  publisher_config config_;
+  publisher_observer* observer_;
+  value_state state_;
+  std::map<component_id, uint32_t> peers_; ///< peer -> our channel on its connection
+  std::set<component_id> subscribers_;
+  publisher_stats stats_;
+};
+
+} // namespace dynfeed
