@@ -38,5 +38,9 @@ using value = caf::atom_constant<caf::atom("value")>;
 using open_values = caf::atom_constant<caf::atom("openvalues")>;
 using value_feed = caf::atom_constant<caf::atom("valuefeed")>;
 using join_value = caf::atom_constant<caf::atom("joinvalue")>;
+using offer_value = caf::atom_constant<caf::atom("offervalue")>;
+using validate = caf::atom_constant<caf::atom("validate")>;
+using equivocation = caf::atom_constant<caf::atom("equivocat")>;
+using set_rules = caf::atom_constant<caf::atom("setrules")>;
 
 } // namespace dynfeed::atoms

@@ -155,6 +155,41 @@ caf::message_handler peer_behavior(component_actor_type* self) {
   };
 }
 
+publisher_config hosted_publisher::config_of(const value_feed_spec& rules) {
+  publisher_config pc;
+  pc.limits = rules.limits;
+  pc.validate = rules.validate;
+  pc.validate_async = static_cast<bool>(rules.validator);
+  return pc;
+}
+
+void hosted_publisher::set_rules(const value_feed_spec& rules) {
+  publisher_.set_config(config_of(rules));
+  validator_ = rules.validator;
+  validator_timeout_ = rules.validator_timeout;
+}
+
+value_feed_info hosted_publisher::info() const {
+  value_feed_info i;
+  i.id = publisher_.definition().id();
+  i.topic = publisher_.definition().topic();
+  const value_state& st = publisher_.state();
+  if (st.current) {
+    i.seq = st.current->seq;
+    i.value = st.current->value;
+  }
+  i.peers = publisher_.peer_count();
+  i.accepted = publisher_.stats().accepted;
+  i.relayed = publisher_.stats().relayed;
+  i.rejected = st.rejected;
+  for (size_t code = 1; code < st.rejected_by.size(); ++code)
+    if (st.rejected_by[code] != 0)
+      i.rejected_by[static_cast<uint8_t>(code)] = st.rejected_by[code];
+  i.equivocation = st.equivocation.has_value();
+  i.writable = publisher_.writable();
+  return i;
+}
+
 void hosted_publisher::subscribe(caf::actor who) {
   if (const auto& current = publisher_.state().current)
     self_->send(who, atoms::value::value, current->seq, current->value);
@@ -166,25 +201,60 @@ void hosted_publisher::on_value(const signed_value& value) {
     self_->send(who, atoms::value::value, value.seq, value.value);
 }
 
+void hosted_publisher::on_equivocation(const signed_value& held, const signed_value& other) {
+  for (const caf::actor& who : subscribers_)
+    self_->send(who, atoms::equivocation::value, held, other);
+}
+
+void hosted_publisher::on_validate(uint64_t token, const signed_value& incoming,
+                                   const std::optional<signed_value>& held) {
+  auto* self = self_;
+  auto decide = [self, token](status verdict) {
+    auto& h = static_cast<hosted_publisher&>(*self->state.comp);
+    h.publisher_.validated(*self->state.ctx, token, std::move(verdict));
+  };
+  if (!validator_) {
+    decide(error{value_errc::rejected, "no validator"});
+    return;
+  }
+  self
+    ->request(validator_, validator_timeout_, atoms::validate::value, incoming.seq,
+              incoming.value, held ? held->seq : uint64_t{0}, held ? held->value : bytes{})
+    .then(
+      [decide](bool accept) {
+        decide(accept ? status{} : status{error{value_errc::rejected, "the validator refused it"}});
+      },
+      [decide](caf::error& e) {
+        decide(error{value_errc::rejected, "the validator failed: " + caf::to_string(e)});
+      });
+}
+
 caf::message_handler publisher_behavior(component_actor_type* self) {
   static_cast<hosted_publisher&>(*self->state.comp).bind(self);
+  auto hosted = [self]() -> hosted_publisher& {
+    return static_cast<hosted_publisher&>(*self->state.comp);
+  };
   return {
-    [self](atoms::put_value, bytes& value) -> caf::result<uint64_t> {
-      auto& h = static_cast<hosted_publisher&>(*self->state.comp);
-      auto seq = h.get().put(*self->state.ctx, std::move(value));
+    [self, hosted](atoms::put_value, bytes& value) -> caf::result<uint64_t> {
+      auto seq = hosted().get().put(*self->state.ctx, std::move(value));
       if (!seq)
         return to_caf_error(seq.error());
       return *seq;
     },
-    [self](atoms::get_value) -> caf::result<uint64_t, bytes> {
-      const auto& current = static_cast<hosted_publisher&>(*self->state.comp).get().state().current;
+    [self, hosted](atoms::offer_value, const signed_value& value) -> caf::result<uint64_t> {
+      if (auto st = hosted().get().offer(*self->state.ctx, value); !st)
+        return to_caf_error(st.error());
+      return value.seq;
+    },
+    [hosted](atoms::get_value) -> caf::result<uint64_t, bytes> {
+      const auto& current = hosted().get().state().current;
       if (!current)
         return {uint64_t{0}, bytes{}};
       return {current->seq, current->value};
     },
-    [self](atoms::subscribe, caf::actor who) {
-      static_cast<hosted_publisher&>(*self->state.comp).subscribe(std::move(who));
-    },
+    [hosted](atoms::info) { return hosted().info(); },
+    [hosted](atoms::subscribe, caf::actor who) { hosted().subscribe(std::move(who)); },
+    [hosted](atoms::set_rules, const value_feed_spec& rules) { hosted().set_rules(rules); },
   };
 }
 

@@ -138,16 +138,21 @@ private:
   swarm swarm_;
 };
 
-/// A value feed's publisher; forwards every value it accepts to subscribed actors.
+/// A value feed's publisher; forwards every value it accepts, and every equivocation, to
+/// subscribed actors, and asks the user's validator actor (if any) about peers' values.
 class hosted_publisher final : public component, private publisher_observer {
 public:
   hosted_publisher(value_feed_def def, std::optional<std::pair<uint32_t, secret_key>> signer,
-                   value_store* store, publisher_config config)
-    : publisher_(std::move(def), std::move(signer), store, std::move(config), this) {}
+                   value_store* store, const value_feed_spec& rules)
+    : publisher_(std::move(def), std::move(signer), store, config_of(rules), this),
+      validator_(rules.validator), validator_timeout_(rules.validator_timeout) {}
 
-  void bind(caf::event_based_actor* self) { self_ = self; }
+  void bind(component_actor_type* self) { self_ = self; }
   void subscribe(caf::actor who);
+  /// Takes the limits and rules of `rules` (its definition must be this feed's).
+  void set_rules(const value_feed_spec& rules);
   publisher& get() noexcept { return publisher_; }
+  value_feed_info info() const;
 
   void on_start(context& ctx) override { publisher_.on_start(ctx); }
   void on_message(context& ctx, component_id from, byte_span frame) override {
@@ -155,10 +160,16 @@ public:
   }
 
 private:
+  static publisher_config config_of(const value_feed_spec& rules);
   void on_value(const signed_value& value) override;
+  void on_equivocation(const signed_value& held, const signed_value& other) override;
+  void on_validate(uint64_t token, const signed_value& incoming,
+                   const std::optional<signed_value>& held) override;
 
   publisher publisher_;
-  caf::event_based_actor* self_ = nullptr;
+  caf::actor validator_;
+  caf::timespan validator_timeout_;
+  component_actor_type* self_ = nullptr;
   std::set<caf::actor> subscribers_;
 };
 

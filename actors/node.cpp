@@ -173,17 +173,16 @@ caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
 
 /// The value feed `def`'s publisher, started once; signs with a key the node holds.
 node_shared::publisher_entry start_publisher(node_shared& node, const value_feed_def& def,
-                                            value_store* store, const value_limits& limits,
+                                            value_store* store, const value_feed_spec& rules,
                                             std::optional<std::pair<uint32_t, secret_key>> signer) {
   hash256 id = def.id();
   if (auto it = node.publishers.find(id); it != node.publishers.end())
     return it->second;
-  publisher_config pc;
-  pc.limits = limits;
   caf::actor handle;
-  component_id cid = spawn_component(node.self->system(), node.directory,
-                                     std::make_unique<hosted_publisher>(def, std::move(signer), store, pc),
-                                     publisher_behavior, &handle);
+  component_id cid = spawn_component(
+    node.self->system(), node.directory,
+    std::make_unique<hosted_publisher>(def, std::move(signer), store, rules), publisher_behavior,
+    &handle);
   adopt(node, handle);
   node.dir().serve(def.topic(), cid);
   node_shared::publisher_entry entry{cid, caf::actor_cast<value_actor>(handle), def.topic()};
@@ -191,18 +190,34 @@ node_shared::publisher_entry start_publisher(node_shared& node, const value_feed
   return entry;
 }
 
-/// A one-key value feed: signed and persisted through the key's directory if the node opened
-/// it, in memory otherwise.
-node_shared::publisher_entry start_value_feed(node_shared& node, const public_key& key,
-                                             const bytes& salt) {
-  value_feed_def def = single_key_feed(key, salt);
+/// A value feed: signed and persisted through the directory of the first listed key the node
+/// opened, in memory otherwise. A feed the node holds already keeps running, with the spec's
+/// rules if `replace_rules`.
+expected<node_shared::publisher_entry> start_value_feed(node_shared& node,
+                                                        const value_feed_spec& spec,
+                                                        bool replace_rules) {
+  if (auto st = check_def(spec.def, spec.limits); !st)
+    return std::move(st).error();
+  if (auto it = node.publishers.find(spec.def.id()); it != node.publishers.end()) {
+    if (replace_rules)
+      node.self->send(caf::actor_cast<caf::actor>(it->second.handle), atoms::set_rules::value,
+                      spec);
+    return it->second;
+  }
   value_store* store = nullptr;
   std::optional<std::pair<uint32_t, secret_key>> signer;
-  if (auto it = node.value_dirs.find(key); it != node.value_dirs.end()) {
-    store = &it->second->store();
-    signer = std::make_pair(uint32_t{0}, it->second->keys().sk);
-  }
-  return start_publisher(node, def, store, value_limits{}, std::move(signer));
+  for (uint32_t i = 0; i < spec.def.signers.size() && !signer; ++i)
+    if (auto it = node.value_dirs.find(spec.def.signers[i]); it != node.value_dirs.end()) {
+      store = &it->second->store();
+      signer = std::make_pair(i, it->second->keys().sk);
+    }
+  return start_publisher(node, spec.def, store, spec, std::move(signer));
+}
+
+value_feed_spec one_key_spec(const public_key& key, const bytes& salt) {
+  value_feed_spec spec;
+  spec.def = single_key_feed(key, salt);
+  return spec;
 }
 
 caf::result<bool> join_feed(node_shared& node, const feed_actor& feed,
@@ -225,7 +240,9 @@ caf::result<bool> join_feed(node_shared& node, const feed_actor& feed,
   if (record.sk)
     signer = std::make_pair(uint32_t{0}, *record.sk);
   value_feed_def def = id_announcements(record.key);
-  auto publisher = start_publisher(node, def, nullptr, announcement_limits(), signer);
+  value_feed_spec rules;
+  rules.limits = announcement_limits();
+  auto publisher = start_publisher(node, def, nullptr, rules, signer);
   node.addresses[publisher.id] = addresses;
   start_swarm(node, publisher.topic, publisher.id);
   msg::set_mode m{static_cast<uint8_t>(*mode), publisher.id, node.ctx().self()};
@@ -248,9 +265,16 @@ caf::result<std::string> open_value_dir(node_shared& node, const std::string& di
     return to_caf_error(ids.error());
   for (const hash256& id : *ids) {
     auto record = d.store().load_value(id);
-    if (record && *record && (*record)->def.threshold == 1 && (*record)->def.signers.size() == 1
-        && (*record)->def.signers[0] == key)
-      start_value_feed(node, key, (*record)->def.salt);
+    if (!record || !*record)
+      continue;
+    const auto& signers = (*record)->def.signers;
+    if (std::find(signers.begin(), signers.end(), key) == signers.end())
+      continue;
+    value_feed_spec spec;
+    spec.def = (*record)->def;
+    if (auto started = start_value_feed(node, spec, false); !started && node.config.log)
+      node.config.log("cannot serve value feed " + to_hex(id).substr(0, 16) + ": "
+                      + started.error().to_string());
   }
   return to_hex(key);
 }
@@ -372,7 +396,17 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
       auto key = fixed_from_hex<public_key>(key_hex);
       if (!key)
         return to_caf_error(key.error());
-      return start_value_feed(*node, *key, bytes(salt.begin(), salt.end())).handle;
+      auto started = start_value_feed(*node, one_key_spec(*key, bytes(salt.begin(), salt.end())),
+                                      false);
+      if (!started)
+        return to_caf_error(started.error());
+      return started->handle;
+    },
+    [node](atoms::value_feed, const value_feed_spec& spec) -> caf::result<value_actor> {
+      auto started = start_value_feed(*node, spec, true);
+      if (!started)
+        return to_caf_error(started.error());
+      return started->handle;
     },
     [node](atoms::join_value, const value_actor& value,
            const std::vector<std::string>& addresses) -> caf::result<bool> {

@@ -20,6 +20,7 @@
 #include "storage/rocks_store.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <map>
@@ -87,14 +88,57 @@ public:
   virtual void shutdown() = 0;
 };
 
+/// How a node holds one value feed: who may sign it, and the rules beyond dynfeed's own.
+struct value_feed_spec {
+  /// One key (single_key_feed) or M of N keys; the salt names one of the keys' feeds.
+  value_feed_def def;
+  value_limits limits;
+  /// The user's rule, run in the value feed's actor on every value (the node's own too).
+  validate_fn validate;
+  /// An actor that judges every value from a peer once it passed every other rule: it
+  /// receives (validate, uint64_t seq, bytes value, uint64_t held_seq, bytes held_value)
+  /// (held_seq 0: nothing held) and answers true to accept; false, an error or no answer
+  /// within validator_timeout rejects. At most 64 values wait for it at once.
+  caf::actor validator;
+  caf::timespan validator_timeout = std::chrono::seconds{10};
+};
+
+/// A value feed's state, as `info` returns it.
+struct value_feed_info {
+  hash256 id;    ///< the hash of the definition
+  hash256 topic; ///< its swarm's topic
+  uint64_t seq = 0;
+  bytes value;
+  uint64_t peers = 0;
+  uint64_t accepted = 0; ///< values accepted since the node started
+  uint64_t relayed = 0;  ///< pushes of accepted values to other peers
+  /// Refused offers, kept with the value: in total and by reason (value_errc code).
+  uint64_t rejected = 0;
+  std::map<uint8_t, uint64_t> rejected_by;
+  bool equivocation = false; ///< proof of two values with one seq is held
+  bool writable = false;     ///< the node holds a key of the feed
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, value_feed_info& x) {
+  return f(caf::meta::type_name("value_feed_info"), x.id, x.topic, x.seq, x.value, x.peers,
+           x.accepted, x.relayed, x.rejected, x.rejected_by, x.equivocation, x.writable);
+}
+
 /// A value feed in a node. Subscribers receive (value, uint64_t seq, bytes value) for every
-/// value it accepts (and the current one at once).
+/// value it accepts (and the current one at once), and (equivocation, signed_value held,
+/// signed_value other) when the feed's signers are caught signing two values with one seq.
 /// - (put_value, bytes) -> uint64_t: signs and publishes the next value (the node must hold a
-///   key of the feed: see open_values)
+///   key of the feed: see open_values); for an M-of-N feed with M > 1, use offer_value
+/// - (offer_value, signed_value) -> uint64_t: publishes a value signed elsewhere (by M of the
+///   N keys); every rule applies but the validator actor's
 /// - (get_value) -> (uint64_t seq, bytes value): the latest (seq 0 if none yet)
+/// - (info) -> value_feed_info
 /// - (subscribe, caf::actor)
 using value_actor = caf::typed_actor<caf::replies_to<atoms::put_value, bytes>::with<uint64_t>,
+                                     caf::replies_to<atoms::offer_value, signed_value>::with<uint64_t>,
                                      caf::replies_to<atoms::get_value>::with<uint64_t, bytes>,
+                                     caf::replies_to<atoms::info>::with<value_feed_info>,
                                      caf::reacts_to<atoms::subscribe, caf::actor>>;
 
 struct node_config {
@@ -127,6 +171,9 @@ struct node_config {
 ///   its key signs put_value on every value feed of that key; returns the public key (hex)
 /// - (value_feed, public_key_hex, salt) -> value_actor: the value feed of that key and salt
 ///   (persisted if the node opened that key's directory, in memory otherwise)
+/// - (value_feed, value_feed_spec) -> value_actor: any value feed (M of N keys, own limits and
+///   rules); persisted and signed through the directory of any listed key the node opened. For
+///   a feed the node already holds, the spec's limits and rules replace the old ones.
 /// - (join_value, value_actor, addresses) -> bool: exchanges the value feed with those peers
 /// - (listen, host, port) -> uint16_t: accept connections; returns the bound port
 /// - (shutdown): stops every actor of the node
@@ -137,6 +184,7 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atoms::join, feed_actor, std::vector<std::string>, std::string>::with<bool>,
   caf::replies_to<atoms::open_values, std::string>::with<std::string>,
   caf::replies_to<atoms::value_feed, std::string, std::string>::with<value_actor>,
+  caf::replies_to<atoms::value_feed, value_feed_spec>::with<value_actor>,
   caf::replies_to<atoms::join_value, value_actor, std::vector<std::string>>::with<bool>,
   caf::replies_to<atoms::listen, std::string, uint16_t>::with<uint16_t>,
   caf::reacts_to<atoms::shutdown>>;
@@ -149,3 +197,6 @@ node_actor spawn_node(caf::actor_system& sys, const node_config& config);
 caf::error to_caf_error(const error& err);
 
 } // namespace dynfeed
+
+// Holds callbacks and actor handles: only ever sent within one process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dynfeed::value_feed_spec)

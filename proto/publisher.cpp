@@ -65,8 +65,50 @@ status publisher::offer(context& ctx, const signed_value& value, const put_optio
 }
 
 status publisher::decide(context& ctx, const signed_value& value, const put_options& options,
-                         std::optional<component_id> from) {
-  value_decision d = accept_value(def_, state_, value, config_.limits, options, config_.validate);
+                         std::optional<component_id> from, const status* verdict,
+                         bool* deferred) {
+  bool ask_later = false;
+  validate_fn rule = config_.validate;
+  if (verdict) {
+    rule = [&](const value_feed_def& def, const signed_value& incoming,
+               const std::optional<signed_value>& previous) -> status {
+      if (config_.validate)
+        if (auto st = config_.validate(def, incoming, previous); !st)
+          return st;
+      return *verdict;
+    };
+  } else if (config_.validate_async && from) {
+    rule = [&](const value_feed_def& def, const signed_value& incoming,
+               const std::optional<signed_value>& previous) -> status {
+      if (config_.validate)
+        if (auto st = config_.validate(def, incoming, previous); !st)
+          return st;
+      ask_later = true; // passed everything else: now the user decides
+      return {};
+    };
+  }
+  value_decision d = accept_value(def_, state_, value, config_.limits, options, rule);
+  if (ask_later && !d.err) {
+    for (const auto& [token, w] : waiting_)
+      if (w.value == value) {
+        *deferred = true; // already asked
+        return {};
+      }
+    if (waiting_.size() >= config_.validations_waiting_max) {
+      ++stats_.validations_dropped;
+      error err{value_errc::rejected, "too many values wait for validation"};
+      ++stats_.rejected[err.code()];
+      ++state_.rejected;
+      ++state_.rejected_by[err.code()];
+      return err;
+    }
+    uint64_t token = next_token_++;
+    waiting_[token] = waiting{value, *from};
+    *deferred = true;
+    if (observer_)
+      observer_->on_validate(token, value, state_.current);
+    return {};
+  }
   if (d.store) {
     value_state before = state_;
     state_ = d.next;
@@ -74,6 +116,9 @@ status publisher::decide(context& ctx, const signed_value& value, const put_opti
       state_ = before; // memory changes only after the store did
       return st;
     }
+  } else {
+    state_.rejected = d.next.rejected; // counters ride along with the next write
+    state_.rejected_by = d.next.rejected_by;
   }
   if (d.err) {
     ++stats_.rejected[d.err.code()];
@@ -94,6 +139,17 @@ status publisher::decide(context& ctx, const signed_value& value, const put_opti
   return {};
 }
 
+void publisher::validated(context& ctx, uint64_t token, status verdict) {
+  auto it = waiting_.find(token);
+  if (it == waiting_.end())
+    return;
+  waiting w = std::move(it->second);
+  waiting_.erase(it);
+  status st = decide(ctx, w.value, {}, w.from, &verdict);
+  if (!st && peers_.count(w.from))
+    answer_refusal(ctx, w.from, st.error());
+}
+
 void publisher::send_current(context& ctx, component_id peer) {
   auto it = peers_.find(peer);
   if (it == peers_.end() || !state_.current)
@@ -112,10 +168,13 @@ void publisher::notify(context& ctx) {
 }
 
 void publisher::on_push(context& ctx, component_id peer, const signed_value& value) {
-  status st = decide(ctx, value, {}, peer);
-  if (st)
-    return;
-  const error& err = st.error();
+  bool deferred = false;
+  status st = decide(ctx, value, {}, peer, nullptr, &deferred);
+  if (!st)
+    answer_refusal(ctx, peer, st.error());
+}
+
+void publisher::answer_refusal(context& ctx, component_id peer, const error& err) {
   if (err.is(value_errc::stale_seq)) {
     send_current(ctx, peer); // it is behind: give it ours
   } else if (is_forgery(err)) {

@@ -7,6 +7,7 @@
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
+#include "support/values.hpp"
 
 using namespace dynfeed;
 using namespace std::chrono_literals;
@@ -62,6 +63,31 @@ caf::behavior listener(caf::event_based_actor*, events* e) {
     [e](atoms::blocks, uint64_t, uint64_t count) { e->blocks += count; },
     [e](atoms::done) { e->done = true; },
     [](atoms::peers, uint64_t) {},
+  };
+}
+
+/// Collects a value feed's events.
+struct value_events {
+  std::vector<uint64_t> seqs;
+  std::vector<std::pair<signed_value, signed_value>> equivocations;
+};
+
+caf::behavior value_listener(caf::event_based_actor*, value_events* e) {
+  return {
+    [e](atoms::value, uint64_t seq, const bytes&) { e->seqs.push_back(seq); },
+    [e](atoms::equivocation, const signed_value& held, const signed_value& other) {
+      e->equivocations.emplace_back(held, other);
+    },
+  };
+}
+
+/// A validator actor that refuses values starting with "bad" and counts what it was asked.
+caf::behavior refusing_bad(caf::event_based_actor*, int* asked) {
+  return {
+    [asked](atoms::validate, uint64_t, const bytes& value, uint64_t, const bytes&) {
+      ++*asked;
+      return std::string(value.begin(), value.end()).rfind("bad", 0) != 0;
+    },
   };
 }
 
@@ -171,6 +197,74 @@ BOOST_AUTO_TEST_CASE(value_feeds_reach_readers) {
   BOOST_TEST(second.second == (bytes{'y', 'o'}));
   // The reader cannot sign.
   BOOST_CHECK_THROW(ask<uint64_t>(rvalue, atoms::put_value::value, bytes{'x'}), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(m_of_n_value_feeds_with_the_users_rules) {
+  // A 2-of-3 feed. The writer node holds key 0's directory and a callback rule; the reader
+  // asks a validator actor about every value from its peers.
+  keypair k[3] = {test::key_number(11), test::key_number(12), test::key_number(13)};
+  value_feed_def def{2, {k[0].pk, k[1].pk, k[2].pk}, test::text("council")};
+  BOOST_REQUIRE(value_dir::create(tmp / "k0", k[0]));
+  ask<std::string>(writer_node, atoms::open_values::value, tmp / "k0");
+  value_feed_spec wspec;
+  wspec.def = def;
+  wspec.validate = [](const value_feed_def&, const signed_value& v,
+                      const std::optional<signed_value>&) -> status {
+    if (!v.value.empty() && v.value[0] == 'x')
+      return error{base_errc::invalid_argument, "no x"};
+    return {};
+  };
+  auto wvalue = ask<value_actor>(writer_node, atoms::value_feed::value, wspec);
+  int asked = 0;
+  value_feed_spec rspec;
+  rspec.def = def;
+  rspec.validator = sys.spawn(refusing_bad, &asked);
+  auto rvalue = ask<value_actor>(reader_node, atoms::value_feed::value, rspec);
+  value_events seen;
+  caf::anon_send(rvalue, atoms::subscribe::value,
+                 caf::actor_cast<caf::actor>(sys.spawn(value_listener, &seen)));
+  BOOST_TEST(ask<bool>(reader_node, atoms::join_value::value, rvalue,
+                       std::vector<std::string>{"mem:writer"}));
+  advance(1s);
+  auto signed_by = [&](std::vector<int> who, uint64_t seq, std::string_view text) {
+    signed_value v{seq, test::text(text), {}};
+    for (int i : who)
+      v.sigs.push_back(sign_value(def, static_cast<uint32_t>(i), seq, v.value, k[i].sk));
+    return v;
+  };
+  // One key is not enough, whether the node signs or the value comes signed.
+  BOOST_CHECK_THROW(ask<uint64_t>(wvalue, atoms::put_value::value, test::text("solo")),
+                    std::runtime_error);
+  BOOST_CHECK_THROW(ask<uint64_t>(wvalue, atoms::offer_value::value, signed_by({2}, 1, "solo")),
+                    std::runtime_error);
+  BOOST_TEST(ask<uint64_t>(wvalue, atoms::offer_value::value, signed_by({0, 2}, 1, "hello")) == 1u);
+  advance(500ms);
+  BOOST_TEST((ask2<uint64_t, bytes>(rvalue, atoms::get_value::value).first == 1u));
+  BOOST_TEST(asked == 1);
+  // The writer's rule refuses "x..."; the reader's validator refuses "bad...".
+  BOOST_CHECK_THROW(ask<uint64_t>(wvalue, atoms::offer_value::value, signed_by({1, 2}, 2, "xyz")),
+                    std::runtime_error);
+  BOOST_TEST(ask<uint64_t>(wvalue, atoms::offer_value::value, signed_by({1, 2}, 2, "bad news")) == 2u);
+  advance(500ms);
+  BOOST_TEST(asked == 2);
+  value_feed_info rinfo = ask<value_feed_info>(rvalue, atoms::info::value);
+  BOOST_TEST(rinfo.seq == 1u);
+  BOOST_TEST(rinfo.rejected_by[static_cast<uint8_t>(value_errc::rejected)] == 1u);
+  BOOST_TEST(!rinfo.writable);
+  value_feed_info winfo = ask<value_feed_info>(wvalue, atoms::info::value);
+  BOOST_TEST(winfo.seq == 2u);
+  BOOST_TEST(winfo.writable);
+  BOOST_TEST(winfo.id == def.id());
+  BOOST_TEST(winfo.rejected_by[static_cast<uint8_t>(value_errc::not_enough_signatures)] == 2u);
+  // Two signers sign another value with seq 1: the reader keeps "hello" and reports both.
+  BOOST_CHECK_THROW(ask<uint64_t>(rvalue, atoms::offer_value::value, signed_by({0, 1}, 1, "hola")),
+                    std::runtime_error);
+  run();
+  BOOST_TEST(seen.seqs == (std::vector<uint64_t>{1}));
+  BOOST_REQUIRE(seen.equivocations.size() == 1u);
+  BOOST_TEST(seen.equivocations[0].first.value == test::text("hello"));
+  BOOST_TEST(seen.equivocations[0].second.value == test::text("hola"));
+  BOOST_TEST(ask<value_feed_info>(rvalue, atoms::info::value).equivocation);
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_peer_is_retried_without_blocking_anyone) {

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "messages/codec.hpp"
+#include "support/hostile_connection.hpp"
 #include "support/print.hpp"
 #include "support/sim_nodes.hpp"
 
@@ -12,29 +13,7 @@ using msg::disconnect_reason;
 
 namespace {
 
-/// Wraps the writer's end of a link and lets a test rewrite, drop or add frames on the way out:
-/// every kind of misbehaviour, seen by a real peer and feed service on the other side.
-class hostile_connection final : public connection {
-public:
-  using rewrite_fn = std::function<std::vector<bytes>(bytes frame, uint64_t index)>;
-
-  hostile_connection(connection& inner, rewrite_fn rewrite)
-    : inner_(inner), rewrite_(std::move(rewrite)) {}
-
-  void transmit(bytes frame) override {
-    for (bytes& out : rewrite_(std::move(frame), sent_++))
-      inner_.transmit(std::move(out));
-  }
-  void close(disconnect_reason why) override { inner_.close(why); }
-  const node_id& remote() const override { return inner_.remote(); }
-  byte_span handshake_hash() const override { return inner_.handshake_hash(); }
-  bool initiator() const override { return inner_.initiator(); }
-
-private:
-  connection& inner_;
-  rewrite_fn rewrite_;
-  uint64_t sent_ = 0;
-};
+using test::hostile_connection;
 
 /// The honest side's peer, kept reachable so the test can ask why its connection ended.
 struct honest_side {
