@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -123,3 +124,15 @@ inline uint64_t load_u64be(const uint8_t* in) noexcept {
 }
 
 } // namespace dynfeed
+
+/// Hashes fixed byte strings by their first 8 bytes (or fewer): digests and keys are uniformly
+/// random already. Unordered containers keyed by them iterate in an order that depends only on
+/// the keys, so a simulation that iterates one stays deterministic.
+template <size_t N, class Tag>
+struct std::hash<dynfeed::fixed_bytes<N, Tag>> {
+  size_t operator()(const dynfeed::fixed_bytes<N, Tag>& x) const noexcept {
+    uint64_t v = 0;
+    std::memcpy(&v, x.bytes.data(), N < 8 ? N : 8);
+    return static_cast<size_t>(v);
+  }
+};

@@ -186,6 +186,20 @@ size_t message_words(const set_mode&) {
 size_t message_words(const rotate_swarm&) {
   return struct_words<wire::RotateSwarm> + 2 * blob_words(hash256::size());
 }
+size_t message_words(const find_peers&) {
+  return struct_words<wire::FindPeers> + blob_words(hash256::size());
+}
+size_t message_words(const peers_found& m) {
+  DYNFEED_REQUIRE(m.addresses.size() <= capnp_count_max);
+  size_t words = struct_words<wire::PeersFound> + blob_words(hash256::size());
+  words += m.addresses.size(); // one pointer per text, no tag in a list of pointers
+  for (const std::string& a : m.addresses)
+    words += blob_words(a.size() + 1); // in a list, even an empty text holds its NUL
+  return words;
+}
+size_t message_words(const stop_finding&) {
+  return struct_words<wire::StopFinding> + blob_words(hash256::size());
+}
 
 /// Words of the single segment: the root pointer, the Frame and the message.
 template <class Variant>
@@ -413,6 +427,23 @@ void put(const rotate_swarm& m, wire::Frame::Builder frame) {
   auto out = frame.initRotateSwarm();
   out.setLeave(blob(m.leave));
   out.setJoin(blob(m.join));
+}
+void put(const find_peers& m, wire::Frame::Builder frame) {
+  auto out = frame.initFindPeers();
+  out.setTopic(blob(m.topic));
+  out.setAnnounce(m.announce);
+}
+void put(const peers_found& m, wire::Frame::Builder frame) {
+  auto out = frame.initPeersFound();
+  out.setTopic(blob(m.topic));
+  if (!m.addresses.empty()) {
+    auto list = out.initAddresses(static_cast<unsigned>(m.addresses.size()));
+    for (unsigned i = 0; i < m.addresses.size(); ++i)
+      list.set(i, text(m.addresses[i]));
+  }
+}
+void put(const stop_finding& m, wire::Frame::Builder frame) {
+  frame.initStopFinding().setTopic(blob(m.topic));
 }
 void put(const cancel& m, wire::Frame::Builder frame) {
   auto out = frame.initCancel();
@@ -657,6 +688,25 @@ status get_message(wire::RotateSwarm::Reader in, const codec_limits&, rotate_swa
     return st;
   return get_fixed("join topic", in.getJoin(), out.join);
 }
+status get_message(wire::FindPeers::Reader in, const codec_limits&, find_peers& out) {
+  out.announce = in.getAnnounce();
+  return get_fixed("topic", in.getTopic(), out.topic);
+}
+status get_message(wire::PeersFound::Reader in, const codec_limits& limits, peers_found& out) {
+  if (auto st = get_fixed("topic", in.getTopic(), out.topic); !st)
+    return st;
+  auto list = in.getAddresses();
+  if (auto st = check_limit("addresses", list.size(), limits.addresses_max); !st)
+    return st;
+  out.addresses.resize(list.size());
+  for (unsigned i = 0; i < list.size(); ++i)
+    if (auto st = get_text("address", list[i], limits, out.addresses[i]); !st)
+      return st;
+  return {};
+}
+status get_message(wire::StopFinding::Reader in, const codec_limits&, stop_finding& out) {
+  return get_fixed("topic", in.getTopic(), out.topic);
+}
 
 /// Decodes into the message that will be returned, so that blocks are never moved.
 template <class T, class Reader>
@@ -725,6 +775,12 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
       return make<set_mode>(frame.getSetMode(), limits);
     case wire::Frame::ROTATE_SWARM:
       return make<rotate_swarm>(frame.getRotateSwarm(), limits);
+    case wire::Frame::FIND_PEERS:
+      return make<find_peers>(frame.getFindPeers(), limits);
+    case wire::Frame::PEERS_FOUND:
+      return make<peers_found>(frame.getPeersFound(), limits);
+    case wire::Frame::STOP_FINDING:
+      return make<stop_finding>(frame.getStopFinding(), limits);
   }
   // A member appended to Frame by a newer build.
   return error{msg_errc::unknown_kind, "Frame member " + str(static_cast<uint16_t>(frame.which()))};
@@ -748,6 +804,9 @@ bool is_local_kind(wire::Frame::Which which) {
     case wire::Frame::VALUE_UPDATE:
     case wire::Frame::SET_MODE:
     case wire::Frame::ROTATE_SWARM:
+    case wire::Frame::FIND_PEERS:
+    case wire::Frame::PEERS_FOUND:
+    case wire::Frame::STOP_FINDING:
       return true;
     default:
       return false;

@@ -70,6 +70,8 @@ struct codec_limits {
   /// (M-of-N feeds have at most value_limits::signers_max signers).
   uint64_t signed_value_size_max = uint64_t{64} << 10;
   uint64_t value_signatures_max = 32;
+  /// Addresses in one peers_found (a discovery component reports at most this many at once).
+  uint64_t addresses_max = 256;
 };
 
 /// The exact size of encode(message), computed without encoding it: a sender can check a peer's

@@ -216,8 +216,28 @@ struct rotate_swarm {
   hash256 join;
 };
 
+/// swarm -> discovery: find peers for `topic` (and, with `announce`, tell others that this node
+/// has it), now and periodically until stop_finding.
+struct find_peers {
+  hash256 topic;
+  bool announce = false;
+};
+
+/// discovery -> swarm: addresses ("host:port") of nodes that announced `topic`, as a lookup
+/// finds them (a lookup may report several times).
+struct peers_found {
+  hash256 topic;
+  std::vector<std::string> addresses;
+};
+
+/// swarm -> discovery: no more interest in `topic` (stop announcing it for this swarm).
+struct stop_finding {
+  hash256 topic;
+};
+
 using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, detach, channel_up,
                                    channel_down, punish, peer_up, peer_down, publish_value,
-                                   subscribe_values, value_update, set_mode, rotate_swarm>;
+                                   subscribe_values, value_update, set_mode, rotate_swarm,
+                                   find_peers, peers_found, stop_finding>;
 
 } // namespace dynfeed::msg

@@ -74,7 +74,12 @@ struct Frame {
     setMode @25 :SetMode;
     rotateSwarm @26 :RotateSwarm;
 
-    # Next free ordinal: @27. Planned areas, appended as they land: DHT, tracker.
+    # ---- local: discovery ------------------------------------------------------------------
+    findPeers @27 :FindPeers;
+    peersFound @28 :PeersFound;
+    stopFinding @29 :StopFinding;
+
+    # Next free ordinal: @30.
   }
 }
 
@@ -267,4 +272,20 @@ struct SetMode {
 struct RotateSwarm {
   leave @0 :Data;         # 32 bytes; all zero: none
   join @1 :Data;          # 32 bytes
+}
+
+# ---- discovery (proto/discovery.hpp) ------------------------------------------------------
+
+struct FindPeers {
+  topic @0 :Data;         # 32 bytes
+  announce @1 :Bool;
+}
+
+struct PeersFound {
+  topic @0 :Data;         # 32 bytes
+  addresses @1 :List(Text);
+}
+
+struct StopFinding {
+  topic @0 :Data;         # 32 bytes
 }

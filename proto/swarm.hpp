@@ -2,8 +2,8 @@
 
 /// The swarm for one topic: the peers it is connected to for that topic, and the addresses it
 /// should be connected to. It asks its connector for connections, offers every connected peer
-/// to its feed service, and reconnects with backoff. Addresses come from a static list until
-/// discovery hands them out.
+/// to its feed service, and reconnects with backoff. Addresses come from a static list and from
+/// a discovery component (proto/discovery.hpp), which it asks to find and announce the topic.
 
 #include "proto/component.hpp"
 
@@ -26,6 +26,12 @@ struct swarm_config {
   hash256 topic;
   component_id feed = no_component;
   std::vector<std::string> addresses; ///< peers to stay connected to
+  /// The node's discovery component (no_component: none), and whether to announce the topic
+  /// there (a node that only downloads may stay unlisted).
+  component_id discovery = no_component;
+  bool announce = true;
+  /// Addresses from discovery kept at most; beyond, new ones are ignored until one is dropped.
+  size_t discovered_max = 32;
   clock_time reconnect_delay_min = std::chrono::milliseconds{500};
   clock_time reconnect_delay_max = std::chrono::seconds{30};
 };
@@ -40,7 +46,7 @@ public:
   void on_stop(context& ctx) override;
   bool alive() const override { return joined_; }
 
-  /// Adds an address to stay connected to (from discovery, or the user).
+  /// Adds an address to stay connected to (from the user's list).
   void add_address(context& ctx, const std::string& address);
   /// Leaves the swarm: the feed service detaches from its peers.
   void leave(context& ctx);
@@ -52,10 +58,14 @@ private:
   struct address_state {
     component_id peer = no_component;
     bool dialing = false;
+    bool discovered = false; ///< from discovery rather than the static list
+    uint32_t failures = 0;   ///< dials in a row that failed
     clock_time backoff{0};
   };
 
   void dial(context& ctx, const std::string& address);
+  void on_found(context& ctx, const std::vector<std::string>& addresses);
+  size_t discovered_count() const;
 
   swarm_config config_;
   connector& dialer_;

@@ -3,36 +3,40 @@
 #include "base/assert.hpp"
 #include "crypto/crypto.hpp"
 
+#include <algorithm>
+
 namespace dynfeed::sim {
 
 class runtime::slot_context final : public context {
 public:
-  slot_context(runtime& rt, component_id id) : rt_(rt), id_(id), random_(rt.seed_ ^ (id * 0x9e3779b97f4a7c15ULL)) {}
+  slot_context(runtime& rt, component_id id)
+    : rt_(rt), id_(id), random_(rt.seed_ ^ (id * 0x9e3779b97f4a7c15ULL)) {}
 
   component_id self() const override { return id_; }
   void send(component_id to, bytes frame) override {
-    rt_.post(event{rt_.now_, 0, kind::frame, to, id_, 0, std::move(frame)});
+    rt_.deliver(to, mail{kind::frame, id_, 0, std::move(frame)});
   }
   clock_time now() const override { return rt_.now_; }
   timer_id start_timer(clock_time delay, uint64_t tag) override {
     timer_id id = next_timer_++;
-    active_timers_.insert(id);
-    timer_tags_[id] = tag;
-    rt_.post(event{rt_.now_ + delay, 0, kind::timer, id_, id_, id, {}});
+    active_.push_back({id, tag});
+    rt_.schedule(rt_.now_ + delay, order::timer, id_, mail{kind::timer, id_, id, {}});
     return id;
   }
   void cancel_timer(timer_id id) override {
-    active_timers_.erase(id);
-    timer_tags_.erase(id);
+    auto it = std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
+    if (it != active_.end())
+      active_.erase(it);
   }
   rng& random() override { return random_; }
 
-  /// The tag of timer `id` if it is still wanted.
+  /// The tag of timer `id` if it is still wanted (a component has a handful at most).
   std::optional<uint64_t> take_timer(timer_id id) {
-    if (!active_timers_.erase(id))
+    auto it = std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
+    if (it == active_.end())
       return std::nullopt;
-    uint64_t tag = timer_tags_.at(id);
-    timer_tags_.erase(id);
+    uint64_t tag = it->second;
+    active_.erase(it);
     return tag;
   }
 
@@ -41,17 +45,38 @@ private:
   component_id id_;
   rng random_;
   timer_id next_timer_ = 1;
-  std::unordered_set<timer_id> active_timers_;
-  std::unordered_map<timer_id, uint64_t> timer_tags_;
+  std::vector<std::pair<timer_id, uint64_t>> active_;
 };
 
 struct runtime::slot {
   std::unique_ptr<component> comp;
   std::unique_ptr<slot_context> ctx;
+  std::unique_ptr<link_end> link;           ///< a peer's connection, owned here
+  std::unique_ptr<datagram_socket> socket;  ///< a datagram component's socket
+  host_id host = no_host;
+  std::vector<mail> mailbox;
+  size_t head = 0; ///< next mail in `mailbox`
+  bool queued = false;
   bool stopped = false;
 };
 
-runtime::runtime(uint64_t seed) : seed_(seed) {
+/// A datagram socket bound on a simulated host.
+class sim_socket final : public datagram_socket {
+public:
+  sim_socket(runtime& rt, host_id host, endpoint local) : rt_(rt), host_(host), local_(local) {}
+  void send_to(const endpoint& to, bytes datagram) override {
+    rt_.send_datagram(host_, local_, to, std::move(datagram));
+  }
+  endpoint local() const override { return local_; }
+
+private:
+  runtime& rt_;
+  host_id host_;
+  endpoint local_;
+};
+
+runtime::runtime(uint64_t seed, network_config net)
+  : seed_(seed), net_(std::move(net)), net_random_(seed ^ 0x6e6574776f726b21ULL) {
   mix(seed);
 }
 
@@ -65,63 +90,125 @@ void runtime::mix(uint64_t v) noexcept {
   }
 }
 
-void runtime::post(event e) {
-  e.seq = next_seq_++;
-  queue_.push(std::move(e));
+// ---- hosts -------------------------------------------------------------------------------------
+
+host_id runtime::add_host(const host_config& config) {
+  host_id id = net_.add_host(config);
+  hosts_.resize(id + 1);
+  return id;
 }
 
-component_id runtime::spawn(std::unique_ptr<component> comp) {
+void runtime::crash(host_id host) {
+  host_state& h = hosts_.at(host);
+  if (!h.alive)
+    return;
+  h.alive = false;
+  for (uint16_t port : h.ports)
+    sockets_.erase(endpoint{net_.host(host).ip, port}.packed());
+  h.ports.clear();
+  std::vector<component_id> gone = std::move(h.components);
+  h.components.clear();
+  for (component_id id : gone) {
+    auto it = slots_.find(id);
+    if (it == slots_.end())
+      continue;
+    if (link_end* end = it->second->link.get(); end && !end->closed_) {
+      // The far end hears nothing more; it notices the break after a one-way latency.
+      end->closed_ = true;
+      ++stats_.links_broken;
+      mail m{kind::disconnect, id, static_cast<uint64_t>(msg::disconnect_reason::transport_error), {}};
+      schedule(now_ + net_.latency(end->host_, end->other_host_), order::network, end->other_, std::move(m));
+    }
+    remove(id);
+  }
+  net_.reset_queues(host);
+}
+
+void runtime::restart(host_id host) {
+  hosts_.at(host).alive = true;
+}
+
+// ---- components --------------------------------------------------------------------------------
+
+component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
+  DYNFEED_REQUIRE(host == no_host || hosts_.at(host).alive);
   component_id id = next_id_++;
   auto s = std::make_unique<slot>();
   s->comp = std::move(comp);
   s->ctx = std::make_unique<slot_context>(*this, id);
+  s->host = host;
   slots_.emplace(id, std::move(s));
-  post(event{now_, 0, kind::start, id, id, 0, {}});
+  if (host != no_host)
+    hosts_[host].components.push_back(id);
+  deliver(id, mail{kind::start, id, 0, {}});
   return id;
+}
+
+void runtime::remove(component_id id) {
+  auto it = slots_.find(id);
+  if (it == slots_.end())
+    return;
+  if (it->second->host != no_host) {
+    auto& list = hosts_[it->second->host].components;
+    list.erase(std::remove(list.begin(), list.end(), id), list.end());
+  }
+  slots_.erase(it);
 }
 
 std::pair<component_id, component_id> runtime::connect(
   const node_id& a, const node_id& b, clock_time latency,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
+  auto ids = connect(no_host, no_host, a, b, make_a, make_b);
+  slots_.at(ids.first)->link->latency_ = latency;
+  slots_.at(ids.second)->link->latency_ = latency;
+  return ids;
+}
+
+std::pair<component_id, component_id> runtime::connect(
+  host_id a, host_id b, const node_id& node_a, const node_id& node_b,
+  const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
+  const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
   auto end_a = std::make_unique<link_end>();
   auto end_b = std::make_unique<link_end>();
   // Both ends share a handshake hash bound to the two identities, as Noise would give them.
-  hash256 h = crypto::blake2b_256({a.span(), b.span()});
+  hash256 h = crypto::blake2b_256({node_a.span(), node_b.span()});
   for (auto* e : {end_a.get(), end_b.get()}) {
     e->rt_ = this;
-    e->latency_ = latency;
     e->handshake_hash_ = bytes(h.bytes.begin(), h.bytes.end());
     e->handshake_hash_.resize(64, 0);
   }
-  end_a->remote_ = b;
+  end_a->remote_ = node_b;
   end_a->initiator_ = true;
-  end_b->remote_ = a;
-  component_id ida = spawn(make_a(*end_a));
-  component_id idb = spawn(make_b(*end_b));
-  end_a->self_ = ida;
-  end_a->other_ = idb;
-  end_b->self_ = idb;
-  end_b->other_ = ida;
-  links_.push_back(std::move(end_a));
-  links_.push_back(std::move(end_b));
+  end_a->host_ = a;
+  end_a->other_host_ = b;
+  end_b->remote_ = node_a;
+  end_b->host_ = b;
+  end_b->other_host_ = a;
+  link_end& ra = *end_a;
+  link_end& rb = *end_b;
+  component_id ida = spawn(make_a(ra), a);
+  component_id idb = spawn(make_b(rb), b);
+  ra.self_ = ida;
+  ra.other_ = idb;
+  rb.self_ = idb;
+  rb.other_ = ida;
+  slots_.at(ida)->link = std::move(end_a);
+  slots_.at(idb)->link = std::move(end_b);
   return {ida, idb};
 }
 
-void link_end::transmit(bytes frame) {
-  if (closed_)
-    return;
-  rt_->post(runtime::event{rt_->now_ + latency_, 0, runtime::kind::remote, other_, self_, 0,
-                           std::move(frame)});
-}
-
-void link_end::close(msg::disconnect_reason why) {
-  if (closed_)
-    return;
-  closed_ = true;
-  // The remote learns of it after the frames already in flight.
-  rt_->post(runtime::event{rt_->now_ + latency_, 0, runtime::kind::disconnect, other_, self_,
-                           static_cast<uint64_t>(why), {}});
+component_id runtime::open_datagram(
+  host_id host, uint16_t port,
+  const std::function<std::unique_ptr<datagram_component>(datagram_socket&)>& make) {
+  endpoint local{net_.host(host).ip, port};
+  DYNFEED_REQUIRE(!sockets_.count(local.packed()));
+  auto socket = std::make_unique<sim_socket>(*this, host, local);
+  component_id id = spawn(make(*socket), host);
+  slots_.at(id)->socket = std::move(socket);
+  sockets_[local.packed()] = id;
+  hosts_[host].ports.push_back(port);
+  return id;
 }
 
 void runtime::with(component_id id, const std::function<void(component&, context&)>& fn) {
@@ -135,54 +222,192 @@ component* runtime::find(component_id id) {
   return it == slots_.end() ? nullptr : it->second->comp.get();
 }
 
-void runtime::dispatch(event& e) {
-  auto it = slots_.find(e.to);
+void runtime::post_frame(component_id to, bytes frame) {
+  deliver(to, mail{kind::frame, no_component, 0, std::move(frame)});
+}
+
+// ---- the network -------------------------------------------------------------------------------
+
+void link_end::transmit(bytes frame) {
+  if (closed_)
+    return;
+  runtime& rt = *rt_;
+  clock_time at;
+  if (host_ == no_host) {
+    at = std::max(rt.now_ + latency_, last_arrival_);
+  } else {
+    auto when = rt.net_.stream(host_, other_host_, frame.size(), rt.now_, last_arrival_, rt.net_random_);
+    if (!when) {
+      // A partition: the stream stalls and breaks on both sides.
+      rt.break_link(*this, msg::disconnect_reason::transport_error, rt.net_.latency(host_, other_host_));
+      return;
+    }
+    at = *when;
+  }
+  last_arrival_ = at;
+  rt.schedule(at, runtime::order::network, other_,
+              runtime::mail{runtime::kind::remote, self_, 0, std::move(frame)});
+}
+
+void link_end::close(msg::disconnect_reason why) {
+  if (closed_)
+    return;
+  closed_ = true;
+  runtime& rt = *rt_;
+  // The remote learns of it after the frames already in flight.
+  clock_time at = host_ == no_host ? rt.now_ + latency_ : rt.now_ + rt.net_.latency(host_, other_host_);
+  rt.schedule(std::max(at, last_arrival_), runtime::order::network, other_,
+              runtime::mail{runtime::kind::disconnect, self_, static_cast<uint64_t>(why), {}});
+}
+
+void runtime::break_link(link_end& end, msg::disconnect_reason why, clock_time delay) {
+  if (end.closed_)
+    return;
+  end.closed_ = true;
+  ++stats_.links_broken;
+  // Both ends find out: the far one after the delay, this one at once (its send failed).
+  schedule(std::max(now_ + delay, end.last_arrival_), order::network, end.other_,
+           mail{kind::disconnect, end.self_, static_cast<uint64_t>(why), {}});
+  schedule(now_, order::network, end.self_, mail{kind::disconnect, end.other_, static_cast<uint64_t>(why), {}});
+}
+
+void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram) {
+  auto it = sockets_.find(to.packed());
+  if (it == sockets_.end()) {
+    ++stats_.datagrams_lost;
+    return;
+  }
+  host_id dest = slots_.at(it->second)->host;
+  datagram_fate fate = net_.datagram(host, dest, datagram.size(), now_, net_random_);
+  if (fate.count == 0)
+    ++stats_.datagrams_lost;
+  for (uint8_t i = 0; i < fate.count; ++i)
+    schedule(fate.at[i], order::network, it->second,
+             mail{kind::datagram, no_component, from.packed(), i + 1 < fate.count ? datagram : std::move(datagram)});
+}
+
+// ---- running -----------------------------------------------------------------------------------
+
+void runtime::schedule(clock_time at, order cls, component_id to, mail m) {
+  queue_.push(timed{at, cls, next_seq_++, to, std::move(m)});
+}
+
+void runtime::deliver(component_id to, mail m) {
+  auto it = slots_.find(to);
   if (it == slots_.end() || it->second->stopped)
     return; // gone: dropped, like a frame to a closed connection
   slot& s = *it->second;
-  switch (e.what) {
+  s.mailbox.push_back(std::move(m));
+  if (!s.queued) {
+    s.queued = true;
+    ready_.push_back(to);
+  }
+}
+
+void runtime::handle(slot& s, mail& m) {
+  ++stats_.messages;
+  context& ctx = *s.ctx;
+  switch (m.what) {
     case kind::start:
-      s.comp->on_start(*s.ctx);
+      s.comp->on_start(ctx);
       break;
     case kind::frame:
-      s.comp->on_message(*s.ctx, e.from, e.frame);
+      s.comp->on_message(ctx, m.from, m.frame);
       break;
     case kind::remote:
-      static_cast<connected_component&>(*s.comp).on_remote(*s.ctx, e.frame);
+      static_cast<connected_component&>(*s.comp).on_remote(ctx, m.frame);
       break;
     case kind::timer:
-      if (auto tag = s.ctx->take_timer(e.tag))
-        s.comp->on_timer(*s.ctx, *tag);
+      if (auto tag = s.ctx->take_timer(m.tag))
+        s.comp->on_timer(ctx, *tag);
       break;
     case kind::disconnect:
-      for (auto& l : links_)
-        if (l->self_ == e.to)
-          l->closed_ = true;
+      if (s.link)
+        s.link->closed_ = true;
       static_cast<connected_component&>(*s.comp).on_disconnect(
-        *s.ctx, static_cast<msg::disconnect_reason>(e.tag));
+        ctx, static_cast<msg::disconnect_reason>(m.tag));
       break;
+    case kind::datagram: {
+      endpoint from{static_cast<uint32_t>(m.tag >> 16), static_cast<uint16_t>(m.tag & 0xffff)};
+      static_cast<datagram_component&>(*s.comp).on_datagram(ctx, from, m.frame);
+      break;
+    }
   }
-  if (!s.comp->alive())
-    s.stopped = true;
+}
+
+void runtime::run_ready() {
+  while (!ready_.empty()) {
+    component_id id = ready_.front();
+    ready_.pop_front();
+    auto it = slots_.find(id);
+    if (it == slots_.end())
+      continue;
+    slot& s = *it->second;
+    if (s.stopped || s.head == s.mailbox.size()) {
+      s.queued = false;
+      continue;
+    }
+    mail m = std::move(s.mailbox[s.head++]);
+    if (s.head == s.mailbox.size()) {
+      s.mailbox.clear();
+      s.head = 0;
+    }
+    handle(s, m);
+    if (!s.comp->alive()) {
+      s.stopped = true;
+      remove(id);
+      continue;
+    }
+    if (s.head < s.mailbox.size())
+      ready_.push_front(id); // drains its mailbox before anyone else runs
+    else
+      s.queued = false;
+  }
 }
 
 bool runtime::step() {
+  if (!ready_.empty()) {
+    run_ready();
+    return true;
+  }
   if (queue_.empty())
     return false;
-  event e = std::move(const_cast<event&>(queue_.top()));
-  queue_.pop();
-  now_ = e.at;
-  ++events_;
-  mix(static_cast<uint64_t>(e.at.count()));
-  mix(static_cast<uint64_t>(e.what));
-  mix(e.to);
-  mix(e.from);
-  mix(e.frame.size());
-  dispatch(e);
+  clock_time at = queue_.top().at;
+  now_ = at;
+  if (queue_.top().cls == order::timer) {
+    // Every timer of this instant fires before anything else runs.
+    while (!queue_.empty() && queue_.top().at == at && queue_.top().cls == order::timer) {
+      timed t = std::move(const_cast<timed&>(queue_.top()));
+      queue_.pop();
+      ++events_;
+      ++stats_.timers;
+      mix(static_cast<uint64_t>(at.count()));
+      mix(t.to);
+      deliver(t.to, std::move(t.m));
+    }
+  } else {
+    timed t = std::move(const_cast<timed&>(queue_.top()));
+    queue_.pop();
+    ++events_;
+    mix(static_cast<uint64_t>(at.count()));
+    mix(static_cast<uint64_t>(t.m.what));
+    mix(t.to);
+    mix(t.m.frame.size());
+    if (t.m.what == kind::remote) {
+      ++stats_.link_frames;
+      stats_.link_bytes += t.m.frame.size();
+    } else if (t.m.what == kind::datagram) {
+      ++stats_.datagrams;
+      stats_.datagram_bytes += t.m.frame.size();
+    }
+    deliver(t.to, std::move(t.m));
+  }
+  run_ready();
   return true;
 }
 
 void runtime::run_until(clock_time t) {
+  run_ready();
   while (!queue_.empty() && queue_.top().at <= t)
     step();
   if (now_ < t)
@@ -193,7 +418,7 @@ bool runtime::run_until_idle(uint64_t events_max) {
   for (uint64_t n = 0; n < events_max; ++n)
     if (!step())
       return true;
-  return queue_.empty();
+  return queue_.empty() && ready_.empty();
 }
 
 } // namespace dynfeed::sim

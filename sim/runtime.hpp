@@ -1,26 +1,45 @@
 #pragma once
 
-/// The plain driver: runs components of any number of simulated nodes on one thread, in
-/// virtual time, with no CAF. Events (frames between components, frames over links, timers)
-/// are ordered by (time, sequence number), so a run is a pure function of its seed and inputs.
-/// Every delivery is folded into a trace digest: the same seed gives the same digest.
+/// The plain driver: runs the components of any number of simulated hosts on one thread, in
+/// virtual time, with no CAF. Its scheduling is the one CAF's test coordinator gives the same
+/// components hosted in actors (actors/component_actor.hpp), so both drivers run a scenario the
+/// same way:
+///
+/// - Each component has a mailbox. A frame sent to a component with an empty mailbox queues it
+///   at the back of the ready list; a component that still has mail after handling one message
+///   goes back to the front (it drains its mailbox before anyone else runs).
+/// - Timers and network deliveries wait in a timed queue ordered by (time, class, sequence):
+///   at one instant, every timer due fires into its mailbox first and the ready list runs; then
+///   each network delivery, one at a time, followed by running the ready list.
+///
+/// Hosts have an IPv4 address and live on the simulated network (sim/network.hpp): links
+/// between components of two hosts and datagrams between their sockets take the time the
+/// network model gives them. A host can crash (its components vanish without a word, its links
+/// break) and start again. Every network delivery and timer is folded into a trace digest: the
+/// same seed and inputs give the same digest.
 
 #include "proto/component.hpp"
 #include "proto/connection.hpp"
+#include "proto/datagram.hpp"
+#include "sim/network.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace dynfeed::sim {
 
 class runtime;
 
-/// One end of an in-memory connection between two peer components.
+/// Not on the network: components spawned without a host (tests), and links with a fixed
+/// latency between them.
+inline constexpr host_id no_host = ~host_id{0};
+
+/// One end of a simulated connection between two peer components.
 class link_end final : public connection {
 public:
   void transmit(bytes frame) override;
@@ -34,77 +53,150 @@ private:
   runtime* rt_ = nullptr;
   component_id self_ = no_component;
   component_id other_ = no_component;
+  host_id host_ = no_host;
+  host_id other_host_ = no_host;
   node_id remote_;
   bytes handshake_hash_;
   bool initiator_ = false;
   bool closed_ = false;
-  clock_time latency_{0};
+  clock_time latency_{0};      ///< hostless links only
+  clock_time last_arrival_{0}; ///< frames of a stream arrive in order
+};
+
+/// Counters of what the runtime moved, for reports and benchmarks.
+struct runtime_stats {
+  uint64_t messages = 0;           ///< handled by components (frames, timers, remote frames, ...)
+  uint64_t link_frames = 0;        ///< frames delivered over links
+  uint64_t link_bytes = 0;
+  uint64_t datagrams = 0;          ///< datagrams delivered
+  uint64_t datagram_bytes = 0;
+  uint64_t datagrams_lost = 0;     ///< lost, partitioned, or sent to nobody
+  uint64_t links_broken = 0;       ///< by partitions and crashes
+  uint64_t timers = 0;             ///< timers fired (including cancelled ones, then ignored)
 };
 
 class runtime {
 public:
-  explicit runtime(uint64_t seed);
+  explicit runtime(uint64_t seed, network_config net = {});
   ~runtime();
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
 
-  /// Adds a component; it starts (on_start) at the current virtual time.
-  component_id spawn(std::unique_ptr<component> comp);
-  /// Creates both ends of a link between nodes `a` and `b`; the factory makes the peer
-  /// component for each end, given that end's connection. Returns the two peer ids.
+  // ---- hosts ---------------------------------------------------------------------------------
+
+  host_id add_host(const host_config& config);
+  sim::network& net() noexcept { return net_; }
+  bool alive(host_id host) const { return hosts_.at(host).alive; }
+  /// Stops every component of `host` at once, without on_stop: its links break (the far ends
+  /// learn of it after a one-way latency), its sockets close, its mail and timers vanish.
+  void crash(host_id host);
+  /// Lets a crashed host run components again (the caller spawns them, from stored state).
+  void restart(host_id host);
+
+  // ---- components ----------------------------------------------------------------------------
+
+  /// Adds a component (on `host`, or on none); it starts (on_start) as its first message.
+  component_id spawn(std::unique_ptr<component> comp, host_id host = no_host);
+  /// Creates both ends of a link between two nodes; the factories make the peer component of
+  /// each end given its connection. Frames take `latency` each way.
   std::pair<component_id, component_id> connect(
     const node_id& a, const node_id& b, clock_time latency,
     const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
     const std::function<std::unique_ptr<connected_component>(connection&)>& make_b);
+  /// The same between components of two hosts: frames take what the network model says, and
+  /// the link breaks when a partition separates the hosts or one of them crashes.
+  std::pair<component_id, component_id> connect(
+    host_id a, host_id b, const node_id& node_a, const node_id& node_b,
+    const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
+    const std::function<std::unique_ptr<connected_component>(connection&)>& make_b);
+  /// Binds a datagram socket on `host` at `port` and spawns the component that owns it.
+  component_id open_datagram(
+    host_id host, uint16_t port,
+    const std::function<std::unique_ptr<datagram_component>(datagram_socket&)>& make);
 
-  /// Calls `fn` with `id`'s component and context, as if it were that component's turn
-  /// (how a scenario issues commands such as append).
+  /// Calls `fn` with `id`'s component and context at once, as if it were that component's
+  /// turn (how a test inspects or drives one component directly).
   void with(component_id id, const std::function<void(component&, context&)>& fn);
   component* find(component_id id);
+  /// Puts a frame in `to`'s mailbox from nobody (how a scenario issues commands).
+  void post_frame(component_id to, bytes frame);
 
-  /// Runs one event; false when there is none.
+  // ---- running -------------------------------------------------------------------------------
+
+  /// Runs the ready components until none is left, or else the next instant of the timed queue;
+  /// false when there is nothing at all to do.
   bool step();
-  /// Runs every event due up to `t` and moves the clock to `t`.
+  /// Runs everything due up to `t` and moves the clock to `t`.
   void run_until(clock_time t);
-  /// Runs until no event is left, or `events_max` events ran (then returns false).
+  /// Runs until nothing is left, or `events_max` steps ran (then returns false).
   bool run_until_idle(uint64_t events_max = 100000000);
 
   clock_time now() const noexcept { return now_; }
   uint64_t events() const noexcept { return events_; }
   uint64_t digest() const noexcept { return digest_; }
   uint64_t seed() const noexcept { return seed_; }
+  const runtime_stats& stats() const noexcept { return stats_; }
+  size_t component_count() const noexcept { return slots_.size(); }
 
 private:
   friend class link_end;
+  friend class sim_socket;
   struct slot;
   class slot_context;
-  enum class kind : uint8_t { start, frame, remote, timer, disconnect };
-  struct event {
-    clock_time at;
-    uint64_t seq;
+  enum class kind : uint8_t { start, frame, remote, timer, disconnect, datagram };
+  /// Classes at one instant: timers fire before network deliveries.
+  enum class order : uint8_t { timer = 0, network = 1 };
+  struct mail {
     kind what;
-    component_id to;
     component_id from;
-    uint64_t tag; ///< timer id, or disconnect reason
+    uint64_t tag; ///< timer id, disconnect reason, or the sender's packed endpoint
     bytes frame;
   };
+  struct timed {
+    clock_time at;
+    order cls;
+    uint64_t seq;
+    component_id to;
+    mail m;
+  };
   struct later {
-    bool operator()(const event& a, const event& b) const noexcept {
-      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+    bool operator()(const timed& a, const timed& b) const noexcept {
+      if (a.at != b.at)
+        return a.at > b.at;
+      if (a.cls != b.cls)
+        return a.cls > b.cls;
+      return a.seq > b.seq;
     }
   };
+  struct host_state {
+    bool alive = true;
+    std::vector<component_id> components;
+    std::vector<uint16_t> ports;
+  };
 
-  void post(event e);
-  void dispatch(event& e);
+  void schedule(clock_time at, order cls, component_id to, mail m);
+  void deliver(component_id to, mail m);
+  void run_ready();
+  void handle(slot& s, mail& m);
+  void remove(component_id id);
+  void break_link(link_end& end, msg::disconnect_reason why, clock_time delay);
+  void send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram);
   void mix(uint64_t v) noexcept;
 
   uint64_t seed_;
+  sim::network net_;
+  rng net_random_;
   clock_time now_{0};
   uint64_t next_seq_ = 0;
   uint64_t events_ = 0;
   uint64_t digest_ = 0xcbf29ce484222325ULL;
   component_id next_id_ = 1;
-  std::priority_queue<event, std::vector<event>, later> queue_;
+  runtime_stats stats_;
+  std::priority_queue<timed, std::vector<timed>, later> queue_;
   std::unordered_map<component_id, std::unique_ptr<slot>> slots_;
-  std::vector<std::unique_ptr<link_end>> links_;
+  std::deque<component_id> ready_;
+  std::vector<host_state> hosts_;
+  std::unordered_map<uint64_t, component_id> sockets_; ///< packed endpoint -> component
 };
 
 } // namespace dynfeed::sim

@@ -12,6 +12,7 @@
 #include "support/print.hpp"
 
 #include <capnp/message.h>
+#include <capnp/schema.h>
 #include <capnp/serialize.h>
 
 #include <cstring>
@@ -147,7 +148,8 @@ BOOST_AUTO_TEST_CASE(damaged_frames_decode_cleanly_or_fail_cleanly) {
 BOOST_AUTO_TEST_CASE(unknown_kinds_are_reported_as_such) {
   bytes frame = encode(close_channel{5});
   // The first ordinals past the last Frame member (see wire.capnp), and the largest.
-  for (uint16_t kind : {uint16_t{27}, uint16_t{28}, uint16_t{0xffff}}) {
+  auto members = static_cast<uint16_t>(capnp::Schema::from<wire::Frame>().getUnionFields().size());
+  for (uint16_t kind : {members, static_cast<uint16_t>(members + 1), uint16_t{0xffff}}) {
     bytes newer = frame;
     newer[16] = static_cast<uint8_t>(kind); // the Frame's first data word holds the member
     newer[17] = static_cast<uint8_t>(kind >> 8);
@@ -167,7 +169,10 @@ BOOST_AUTO_TEST_CASE(local_kinds_from_a_peer_are_refused) {
         local_message{peer_up{1, {}, "a:1", true}}, local_message{peer_down{1, "a:1", 2}},
         local_message{publish_value{bytes{1, 2}, 7}}, local_message{subscribe_values{}},
         local_message{value_update{3, bytes{4}}}, local_message{set_mode{2, 5, 6}},
-        local_message{rotate_swarm{{}, hash256::from(bytes(32, 9))}}}) {
+        local_message{rotate_swarm{{}, hash256::from(bytes(32, 9))}},
+        local_message{find_peers{hash256::from(bytes(32, 1)), true}},
+        local_message{peers_found{hash256::from(bytes(32, 2)), {"10.0.0.1:7", "", "b:2"}}},
+        local_message{stop_finding{hash256::from(bytes(32, 3))}}}) {
     bytes frame = encode(m);
     BOOST_TEST(fails_with(decode_wire(frame), msg_errc::local_only));
     auto decoded = decode(frame);
@@ -176,6 +181,13 @@ BOOST_AUTO_TEST_CASE(local_kinds_from_a_peer_are_refused) {
     BOOST_TEST(*is_local(frame));
   }
   BOOST_TEST(!*is_local(encode(close_channel{5})));
+  // Lists of texts come back whole, empty texts included.
+  peers_found found{hash256::from(bytes(32, 2)), {"10.0.0.1:7", "", "b:2"}};
+  auto back = decode(encode(local_message{found}));
+  BOOST_REQUIRE(back.has_value());
+  const auto& got = std::get<peers_found>(std::get<local_message>(*back));
+  BOOST_TEST(got.topic == found.topic);
+  BOOST_TEST(got.addresses == found.addresses, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(wrong_size_hashes_and_signatures_are_refused) {

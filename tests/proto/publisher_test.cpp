@@ -79,53 +79,23 @@ void put(sim::runtime& rt, value_node& n, std::string_view value) {
   });
 }
 
-struct linked {
-  component_id a_peer = no_component;
-  peer* b_peer = nullptr; ///< to ask why b's end closed
-};
-
 /// Connects a and b (a's outgoing frames through `rewrite`, if any) and hands the link to a's
-/// publisher, as a's swarm would; b's side finds its publisher through its directory.
-linked link(sim::runtime& rt, value_node& a, value_node& b,
-            test::hostile_connection::rewrite_fn rewrite = nullptr) {
-  linked out;
+/// publisher, as a's swarm would; b's side finds its publisher through its directory. Returns
+/// a's peer; `*b_closed` learns why b's end closed, if it does.
+component_id link(sim::runtime& rt, value_node& a, value_node& b,
+                  test::hostile_connection::rewrite_fn rewrite = nullptr,
+                  std::optional<disconnect_reason>* b_closed = nullptr) {
   peer_config ca, cb;
   ca.node = a.directory;
   cb.node = b.directory;
   auto ids = rt.connect(
     a.id, b.id, 10ms,
-    [&](connection& c) -> std::unique_ptr<connected_component> {
-      if (!rewrite)
-        return std::make_unique<peer>(ca, c);
-      // The wrapper lives as long as the test's runtime: keep it beside the peer.
-      struct wrapped final : connected_component {
-        wrapped(connection& inner, test::hostile_connection::rewrite_fn fn, const peer_config& pc)
-          : conn(inner, std::move(fn)), p(pc, conn) {}
-        void on_start(context& ctx) override { p.on_start(ctx); }
-        void on_message(context& ctx, component_id from, byte_span f) override {
-          p.on_message(ctx, from, f);
-        }
-        void on_remote(context& ctx, byte_span f) override { p.on_remote(ctx, f); }
-        void on_disconnect(context& ctx, disconnect_reason why) override {
-          p.on_disconnect(ctx, why);
-        }
-        void on_timer(context& ctx, uint64_t tag) override { p.on_timer(ctx, tag); }
-        bool alive() const override { return p.alive(); }
-        test::hostile_connection conn;
-        peer p;
-      };
-      return std::make_unique<wrapped>(c, rewrite, ca);
-    },
-    [&](connection& c) {
-      auto p = std::make_unique<peer>(cb, c);
-      out.b_peer = p.get();
-      return p;
-    });
-  out.a_peer = ids.first;
+    [&](connection& c) { return std::make_unique<test::watched_peer>(ca, c, nullptr, rewrite); },
+    [&](connection& c) { return std::make_unique<test::watched_peer>(cb, c, b_closed); });
   rt.with(a.pub, [&](component&, context& ctx) {
     ctx.send(a.pub, msg::encode(msg::local_message{msg::offer_peer{ids.first}}));
   });
-  return out;
+  return ids.first;
 }
 
 /// Rewrites every value_push a sends through `fn`.
@@ -200,12 +170,12 @@ BOOST_AUTO_TEST_CASE(a_forged_value_ends_the_connection_and_changes_nothing) {
   auto a = make_value_node(rt, 1, true);
   auto b = make_value_node(rt, 2, false);
   put(rt, *a, "one");
-  linked l = link(rt, *a, *b, rewrite_pushes([](signed_value& v) { v.value = test::text("evil"); }));
+  std::optional<disconnect_reason> closed;
+  link(rt, *a, *b, rewrite_pushes([](signed_value& v) { v.value = test::text("evil"); }), &closed);
   settle(rt);
   BOOST_TEST(b->held_seq(rt) == 0u);
   BOOST_TEST(b->state(rt).rejected_count(value_errc::bad_signature) == 1u);
-  BOOST_REQUIRE(l.b_peer->close_reason().has_value());
-  BOOST_TEST((*l.b_peer->close_reason() == disconnect_reason::invalid_proof));
+  BOOST_TEST((closed == disconnect_reason::invalid_proof));
   BOOST_TEST(b->get(rt).peer_count() == 0u);
 }
 
@@ -214,14 +184,15 @@ BOOST_AUTO_TEST_CASE(an_oversized_value_is_refused_even_when_validly_signed) {
   auto a = make_value_node(rt, 1, true);
   auto b = make_value_node(rt, 2, false);
   put(rt, *a, "one");
-  linked l = link(rt, *a, *b, rewrite_pushes([](signed_value& v) {
+  std::optional<disconnect_reason> closed;
+  link(rt, *a, *b, rewrite_pushes([](signed_value& v) {
     v = make_signed_value(news(), v.seq, bytes(value_limits{}.value_size_max + 1, 7),
                           writer_keys().sk);
-  }));
+  }), &closed);
   settle(rt);
   BOOST_TEST(b->held_seq(rt) == 0u);
   BOOST_TEST(b->state(rt).rejected_count(value_errc::value_too_large) == 1u);
-  BOOST_TEST((l.b_peer->close_reason() == disconnect_reason::invalid_proof));
+  BOOST_TEST((closed == disconnect_reason::invalid_proof));
 }
 
 BOOST_AUTO_TEST_CASE(the_held_value_survives_a_restart_and_a_failed_write_changes_nothing) {
