@@ -107,9 +107,6 @@ void actor_connection::close(msg::disconnect_reason why) {
     send_close(code);
 }
 
-void node_connector::connect(context& ctx, const std::string& address) {
-  caf::anon_send(node_, atoms::connect::value, address, ctx.self());
-}
 
 caf::message_handler feed_behavior(component_actor_type* self) {
   auto& hosted = static_cast<hosted_feed&>(*self->state.comp);

@@ -110,34 +110,6 @@ private:
   peer peer_;
 };
 
-/// Dials through the node actor, which reports back to the swarm with peer_up / peer_down.
-class node_connector final : public connector {
-public:
-  explicit node_connector(caf::actor node) : node_(std::move(node)) {}
-  void connect(context& ctx, const std::string& address) override;
-
-private:
-  caf::actor node_;
-};
-
-/// A swarm with its connector.
-class hosted_swarm final : public component {
-public:
-  hosted_swarm(const swarm_config& config, caf::actor node)
-    : connector_(std::move(node)), swarm_(config, connector_) {}
-
-  void on_start(context& ctx) override { swarm_.on_start(ctx); }
-  void on_message(context& ctx, component_id from, byte_span frame) override {
-    swarm_.on_message(ctx, from, frame);
-  }
-  void on_timer(context& ctx, uint64_t tag) override { swarm_.on_timer(ctx, tag); }
-  void on_stop(context& ctx) override { swarm_.on_stop(ctx); }
-
-private:
-  node_connector connector_;
-  swarm swarm_;
-};
-
 /// A value feed's publisher; forwards every value it accepts, and every equivocation, to
 /// subscribed actors, and asks the user's validator actor (if any) about peers' values.
 class hosted_publisher final : public component, private publisher_observer {

@@ -5,7 +5,7 @@
 #include "messages/codec.hpp"
 #include "core/value_dir.hpp"
 #include "feed/dynamic.hpp"
-#include "proto/node_directory.hpp"
+#include "proto/node_core.hpp"
 
 #include <caf/all.hpp>
 
@@ -24,15 +24,6 @@ caf::error to_caf_error(const error& err) {
 
 namespace {
 
-/// A connection the node started or accepted: who to tell when it ends.
-struct peer_record {
-  component_id id = no_component;
-  node_id remote;
-  std::string address;
-  bool outbound = false;
-  std::set<component_id> requesters; ///< swarms using it
-};
-
 /// A feed the node opened.
 struct feed_record {
   component_id id = no_component;
@@ -42,32 +33,33 @@ struct feed_record {
 
 struct node_shared;
 
-/// Starts and stops the node's swarms when a component asks (the rotating modes).
-class node_swarms final : public swarm_host {
+/// How the node's core starts components and dials: actors, TCP and in-process links.
+class actor_host final : public node_host {
 public:
-  explicit node_swarms(node_shared& node) : node_(node) {}
-  void join(context& ctx, const hash256& topic, component_id owner) override;
-  void leave(context& ctx, const hash256& topic, component_id owner) override;
+  explicit actor_host(node_shared& node) : node_(node) {}
+  component_id start_swarm(context& ctx, const swarm_config& config) override;
+  component_id start_publisher(context& ctx, const value_feed_def& def,
+                               std::optional<value_signer> signer,
+                               const value_limits& limits) override;
+  void stop(context& ctx, component_id id) override;
+  void dial(context& ctx, const std::string& address) override;
 
 private:
   node_shared& node_;
 };
 
-/// What the node actor keeps besides its directory component.
+/// What the node actor keeps besides its core component.
 struct node_shared {
   node_config config;
   noise_keypair identity;
   node_id self_id;
   std::shared_ptr<actor_directory> directory;
-  node_swarms swarm_host{*this};
+  actor_host host{*this};
   component_actor_type* self = nullptr;
   caf::actor self_handle;
   std::map<std::string, feed_actor> feeds_by_dir;
   std::map<caf::actor_addr, feed_record> feeds;
-  std::map<component_id, std::vector<std::string>> addresses; ///< each swarm owner's peers
-  std::map<std::pair<hash256, component_id>, caf::actor> swarms;
-  std::map<caf::actor_addr, peer_record> peers;
-  std::map<std::string, caf::actor_addr> outbound; ///< address -> its live connection
+  std::map<caf::actor_addr, component_id> peers; ///< peer actors, to tell the core they ended
   struct publisher_entry {
     component_id id = no_component;
     value_actor handle;
@@ -78,7 +70,7 @@ struct node_shared {
   std::vector<caf::actor> children;
   bool stopping = false;
 
-  node_directory& dir() { return static_cast<node_directory&>(*self->state.comp); }
+  node_core& core() { return static_cast<node_core&>(*self->state.comp); }
   context& ctx() { return *self->state.ctx; }
 };
 
@@ -88,31 +80,91 @@ void adopt(node_shared& node, const caf::actor& child) {
   node.children.push_back(child);
 }
 
-void start_swarm(node_shared& node, const hash256& topic, component_id owner) {
-  auto key = std::make_pair(topic, owner);
-  if (node.swarms.count(key))
-    return;
-  swarm_config sc;
-  sc.topic = topic;
-  sc.feed = owner;
-  sc.addresses = node.addresses[owner];
+component_id actor_host::start_swarm(context&, const swarm_config& config) {
   caf::actor handle;
-  spawn_component(node.self->system(), node.directory,
-                  std::make_unique<hosted_swarm>(sc, node.self_handle), nullptr, &handle);
+  component_id id = spawn_component(node_.self->system(), node_.directory,
+                                    std::make_unique<swarm>(config), nullptr, &handle);
+  adopt(node_, handle);
+  return id;
+}
+
+/// The value feed `def`'s publisher, started once; signs with a key the node holds.
+node_shared::publisher_entry start_publisher(node_shared& node, const value_feed_def& def,
+                                            value_store* store, const value_feed_spec& rules,
+                                            std::optional<value_signer> signer) {
+  hash256 id = def.id();
+  if (auto it = node.publishers.find(id); it != node.publishers.end())
+    return it->second;
+  caf::actor handle;
+  component_id cid = spawn_component(
+    node.self->system(), node.directory,
+    std::make_unique<hosted_publisher>(def, std::move(signer), store, rules), publisher_behavior,
+    &handle);
   adopt(node, handle);
-  node.swarms[key] = handle;
+  node.core().serve(def.topic(), cid);
+  node_shared::publisher_entry entry{cid, caf::actor_cast<value_actor>(handle), def.topic()};
+  node.publishers[id] = entry;
+  return entry;
 }
 
-void node_swarms::join(context&, const hash256& topic, component_id owner) {
-  start_swarm(node_, topic, owner);
+component_id actor_host::start_publisher(context&, const value_feed_def& def,
+                                         std::optional<value_signer> signer,
+                                         const value_limits& limits) {
+  value_feed_spec rules;
+  rules.limits = limits;
+  return dynfeed::start_publisher(node_, def, nullptr, rules, std::move(signer)).id;
 }
 
-void node_swarms::leave(context&, const hash256& topic, component_id owner) {
-  auto it = node_.swarms.find({topic, owner});
-  if (it == node_.swarms.end())
+void actor_host::stop(context&, component_id id) {
+  if (caf::actor a = node_.directory->find(id))
+    node_.self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+/// Spawns the peer for a new connection and tells the core.
+caf::actor start_peer(node_shared& node, std::unique_ptr<actor_connection> conn,
+                      const std::string& address) {
+  peer_config pc = node.config.peer;
+  pc.node = node.ctx().self();
+  node_id remote = conn->remote();
+  bool outbound = conn->initiator();
+  caf::actor handle;
+  component_id id = spawn_component(node.self->system(), node.directory,
+                                    std::make_unique<hosted_peer>(pc, std::move(conn)),
+                                    peer_behavior, &handle);
+  adopt(node, handle);
+  node.peers[handle.address()] = id;
+  node.core().connected(node.ctx(), address, id, remote, outbound);
+  return handle;
+}
+
+/// Dials "mem:NAME" in-process: our peer now, the remote's once its node answers.
+void connect_in_memory(node_shared& node, const std::string& address) {
+  caf::actor remote_node =
+    node.config.memory ? node.config.memory->find(address.substr(4)) : caf::actor{};
+  if (!remote_node) {
+    node.core().dial_failed(node.ctx(), address,
+                            static_cast<uint16_t>(msg::disconnect_reason::transport_error));
     return;
-  node_.self->send_exit(it->second, caf::exit_reason::user_shutdown);
-  node_.swarms.erase(it);
+  }
+  // Both ends share a handshake hash bound to the two identities, as Noise would give them.
+  node_id remote_id = node_id::from(crypto::blake2b_256(byte_span{address.substr(4)}).span());
+  hash256 h = crypto::blake2b_256({node.self_id.span(), remote_id.span()});
+  bytes hh(h.bytes.begin(), h.bytes.end());
+  hh.resize(64, 0);
+  auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
+                                                 remote_id, hh, true, node.config.memory_latency);
+  caf::actor mine = start_peer(node, std::move(conn), address);
+  node.self->send(remote_node, atoms::connect::value, mine, node.self_id, hh);
+}
+
+void actor_host::dial(context& ctx, const std::string& address) {
+  if (address.rfind("mem:", 0) == 0)
+    connect_in_memory(node_, address);
+  else if (node_.config.network)
+    node_.config.network->connect(node_.self->system(), node_.self_handle, node_.identity, address);
+  else
+    node_.core().dial_failed(ctx, address,
+                             static_cast<uint16_t>(msg::disconnect_reason::transport_error));
 }
 
 expected<std::unique_ptr<feed_dir>> open_or_create(const std::string& dir, const std::string& op,
@@ -164,30 +216,11 @@ caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
                               std::make_unique<hosted_feed>(std::move(*opened), node.config.feed),
                               feed_behavior, &handle);
   adopt(node, handle);
-  node.dir().serve(dk, record.id);
+  node.core().serve(dk, record.id);
   auto typed = caf::actor_cast<feed_actor>(handle);
   node.feeds_by_dir[dir] = typed;
   node.feeds[handle.address()] = record;
   return typed;
-}
-
-/// The value feed `def`'s publisher, started once; signs with a key the node holds.
-node_shared::publisher_entry start_publisher(node_shared& node, const value_feed_def& def,
-                                            value_store* store, const value_feed_spec& rules,
-                                            std::optional<std::pair<uint32_t, secret_key>> signer) {
-  hash256 id = def.id();
-  if (auto it = node.publishers.find(id); it != node.publishers.end())
-    return it->second;
-  caf::actor handle;
-  component_id cid = spawn_component(
-    node.self->system(), node.directory,
-    std::make_unique<hosted_publisher>(def, std::move(signer), store, rules), publisher_behavior,
-    &handle);
-  adopt(node, handle);
-  node.dir().serve(def.topic(), cid);
-  node_shared::publisher_entry entry{cid, caf::actor_cast<value_actor>(handle), def.topic()};
-  node.publishers[id] = entry;
-  return entry;
 }
 
 /// A value feed: signed and persisted through the directory of the first listed key the node
@@ -205,11 +238,11 @@ expected<node_shared::publisher_entry> start_value_feed(node_shared& node,
     return it->second;
   }
   value_store* store = nullptr;
-  std::optional<std::pair<uint32_t, secret_key>> signer;
+  std::optional<value_signer> signer;
   for (uint32_t i = 0; i < spec.def.signers.size() && !signer; ++i)
     if (auto it = node.value_dirs.find(spec.def.signers[i]); it != node.value_dirs.end()) {
       store = &it->second->store();
-      signer = std::make_pair(i, it->second->keys().sk);
+      signer = value_signer{i, it->second->keys().sk};
     }
   return start_publisher(node, spec.def, store, spec, std::move(signer));
 }
@@ -229,24 +262,7 @@ caf::result<bool> join_feed(node_shared& node, const feed_actor& feed,
   if (!mode)
     return caf::make_error(caf::sec::invalid_argument, "unknown mode " + mode_text);
   const feed_record& record = it->second;
-  node.addresses[record.id] = addresses;
-  if (*mode == feed_mode::stable) {
-    start_swarm(node, crypto::discovery_key(record.key), record.id);
-    return true;
-  }
-  // Rotating: the announcements travel on a value feed with its own swarm; the feed service
-  // moves between ID swarms as announcements come and go.
-  std::optional<std::pair<uint32_t, secret_key>> signer;
-  if (record.sk)
-    signer = std::make_pair(uint32_t{0}, *record.sk);
-  value_feed_def def = id_announcements(record.key);
-  value_feed_spec rules;
-  rules.limits = announcement_limits();
-  auto publisher = start_publisher(node, def, nullptr, rules, signer);
-  node.addresses[publisher.id] = addresses;
-  start_swarm(node, publisher.topic, publisher.id);
-  msg::set_mode m{static_cast<uint8_t>(*mode), publisher.id, node.ctx().self()};
-  node.ctx().send(record.id, msg::encode(msg::local_message{m}));
+  node.core().join_feed(node.ctx(), record.id, record.key, record.sk, addresses, *mode);
   return true;
 }
 
@@ -279,69 +295,6 @@ caf::result<std::string> open_value_dir(node_shared& node, const std::string& di
   return to_hex(key);
 }
 
-/// Spawns the peer for a new connection and tells the swarm that asked for it (if any).
-caf::actor start_peer(node_shared& node, std::unique_ptr<actor_connection> conn,
-                      const std::string& address, component_id requester) {
-  peer_config pc = node.config.peer;
-  pc.node = node.ctx().self();
-  peer_record record;
-  record.remote = conn->remote();
-  record.outbound = conn->initiator();
-  record.address = address;
-  caf::actor handle;
-  record.id = spawn_component(node.self->system(), node.directory,
-                              std::make_unique<hosted_peer>(pc, std::move(conn)), peer_behavior,
-                              &handle);
-  adopt(node, handle);
-  if (record.outbound)
-    node.outbound[address] = handle.address();
-  node.peers[handle.address()] = record;
-  if (requester != no_component) {
-    node.peers[handle.address()].requesters.insert(requester);
-    msg::peer_up up{record.id, hash256::from(record.remote.span()), address, record.outbound};
-    node.ctx().send(requester, msg::encode(msg::local_message{up}));
-  }
-  return handle;
-}
-
-void report_down(node_shared& node, component_id requester, component_id peer,
-                 const std::string& address, uint16_t reason) {
-  if (requester != no_component)
-    node.ctx().send(requester, msg::encode(msg::local_message{msg::peer_down{peer, address, reason}}));
-}
-
-/// One connection per address: a swarm asking for one that is up gets it at once.
-bool reuse_connection(node_shared& node, const std::string& address, component_id requester) {
-  auto it = node.outbound.find(address);
-  if (it == node.outbound.end())
-    return false;
-  peer_record& record = node.peers.at(it->second);
-  record.requesters.insert(requester);
-  msg::peer_up up{record.id, hash256::from(record.remote.span()), address, true};
-  node.ctx().send(requester, msg::encode(msg::local_message{up}));
-  return true;
-}
-
-/// Dials "mem:NAME" in-process: our peer now, the remote's once its node answers.
-void connect_in_memory(node_shared& node, const std::string& address, component_id requester) {
-  caf::actor remote_node =
-    node.config.memory ? node.config.memory->find(address.substr(4)) : caf::actor{};
-  if (!remote_node) {
-    report_down(node, requester, no_component, address,
-                static_cast<uint16_t>(msg::disconnect_reason::transport_error));
-    return;
-  }
-  // Both ends share a handshake hash bound to the two identities, as Noise would give them.
-  node_id remote_id = node_id::from(crypto::blake2b_256(byte_span{address.substr(4)}).span());
-  hash256 h = crypto::blake2b_256({node.self_id.span(), remote_id.span()});
-  bytes hh(h.bytes.begin(), h.bytes.end());
-  hh.resize(64, 0);
-  auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
-                                                 remote_id, hh, true, node.config.memory_latency);
-  caf::actor mine = start_peer(node, std::move(conn), address, requester);
-  node.self->send(remote_node, atoms::connect::value, mine, node.self_id, hh);
-}
-
 void on_down(node_shared& node, const caf::down_msg& down) {
   auto& kids = node.children;
   kids.erase(std::remove_if(kids.begin(), kids.end(),
@@ -355,12 +308,9 @@ void on_down(node_shared& node, const caf::down_msg& down) {
   auto it = node.peers.find(down.source);
   if (it == node.peers.end())
     return;
-  for (component_id requester : it->second.requesters)
-    report_down(node, requester, it->second.id, it->second.address,
-                static_cast<uint16_t>(msg::disconnect_reason::normal));
-  if (it->second.outbound)
-    node.outbound.erase(it->second.address);
+  component_id peer = it->second;
   node.peers.erase(it);
+  node.core().peer_ended(node.ctx(), peer);
 }
 
 /// Stops everything and quits once every child has terminated, so that whoever waits for the
@@ -412,8 +362,8 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
            const std::vector<std::string>& addresses) -> caf::result<bool> {
       for (auto& [id, entry] : node->publishers)
         if (entry.handle == value) {
-          node->addresses[entry.id] = addresses;
-          start_swarm(*node, entry.topic, entry.id);
+          node->core().set_addresses(entry.id, addresses);
+          node->core().join_swarm(node->ctx(), entry.topic, entry.id);
           return true;
         }
       return caf::make_error(caf::sec::invalid_argument, "not a value feed of this node");
@@ -433,23 +383,9 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
 
 caf::message_handler node_internals(std::shared_ptr<node_shared> node) {
   return {
-    // A swarm asks for a connection.
-    [node](atoms::connect, const std::string& address, component_id requester) {
-      if (reuse_connection(*node, address, requester))
-        return;
-      if (address.rfind("mem:", 0) == 0)
-        connect_in_memory(*node, address, requester);
-      else if (node->config.network)
-        node->config.network->connect(node->self->system(), node->self_handle, node->identity,
-                                      address, requester);
-      else
-        report_down(*node, requester, no_component, address,
-                    static_cast<uint16_t>(msg::disconnect_reason::transport_error));
-    },
-    // A dial failed, or a transport ended before its peer existed.
-    [node](atoms::disconnected, component_id requester, component_id peer,
-           const std::string& address, uint16_t reason) {
-      report_down(*node, requester, peer, address, reason);
+    // A dial failed, or the connection ended before its peer existed.
+    [node](atoms::disconnected, const std::string& address, uint16_t reason) {
+      node->core().dial_failed(node->ctx(), address, reason);
     },
     // Another node links to us in-process.
     [node](atoms::connect, caf::actor remote_peer, const node_id& remote_id,
@@ -458,17 +394,16 @@ caf::message_handler node_internals(std::shared_ptr<node_shared> node) {
                                                      remote_id, handshake_hash, false,
                                                      node->config.memory_latency);
       conn->set_target(remote_peer);
-      caf::actor mine = start_peer(*node, std::move(conn), "mem", no_component);
+      caf::actor mine = start_peer(*node, std::move(conn), "mem");
       node->self->send(remote_peer, atoms::connected::value, mine);
     },
     // A transport finished its handshake: spawn the peer that speaks through it.
     [node](atoms::connected, caf::actor transport, const node_id& remote,
-           const bytes& handshake_hash, bool initiator, const std::string& address,
-           component_id requester) -> caf::actor {
+           const bytes& handshake_hash, bool initiator, const std::string& address) -> caf::actor {
       auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::transport,
                                                      remote, handshake_hash, initiator);
       conn->set_target(std::move(transport));
-      return start_peer(*node, std::move(conn), address, requester);
+      return start_peer(*node, std::move(conn), address);
     },
   };
 }
@@ -497,7 +432,7 @@ node_actor spawn_node(caf::actor_system& sys, const node_config& config) {
     return node_api(node).or_else(node_internals(node));
   };
   caf::actor handle;
-  spawn_component(sys, node->directory, std::make_unique<node_directory>(&node->swarm_host),
+  spawn_component(sys, node->directory, std::make_unique<node_core>(node_core_config{}, &node->host),
                   behavior, &handle);
   if (config.memory && !config.memory_name.empty())
     config.memory->add(config.memory_name, handle);

@@ -82,8 +82,10 @@ public:
   virtual caf::expected<uint16_t> listen(caf::actor_system& sys, caf::actor node,
                                          const noise_keypair& identity, const std::string& host,
                                          uint16_t port) = 0;
+  /// Dials `address`; the node hears (connected, transport, remote, handshake_hash, initiator,
+  /// address) -> peer actor once the handshake completes, or (disconnected, address, reason).
   virtual void connect(caf::actor_system& sys, caf::actor node, const noise_keypair& identity,
-                       const std::string& address, component_id requester) = 0;
+                       const std::string& address) = 0;
   /// Stops accepting: the node is shutting down. Open connections end with their peers.
   virtual void shutdown() = 0;
 };

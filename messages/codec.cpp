@@ -200,6 +200,9 @@ size_t message_words(const peers_found& m) {
 size_t message_words(const stop_finding&) {
   return struct_words<wire::StopFinding> + blob_words(hash256::size());
 }
+size_t message_words(const dial& m) {
+  return blob_words(m.address.size() + 1); // a Text member of Frame, always with its NUL
+}
 
 /// Words of the single segment: the root pointer, the Frame and the message.
 template <class Variant>
@@ -444,6 +447,9 @@ void put(const peers_found& m, wire::Frame::Builder frame) {
 }
 void put(const stop_finding& m, wire::Frame::Builder frame) {
   frame.initStopFinding().setTopic(blob(m.topic));
+}
+void put(const dial& m, wire::Frame::Builder frame) {
+  frame.setDial(text(m.address));
 }
 void put(const cancel& m, wire::Frame::Builder frame) {
   auto out = frame.initCancel();
@@ -781,6 +787,14 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
       return make<peers_found>(frame.getPeersFound(), limits);
     case wire::Frame::STOP_FINDING:
       return make<stop_finding>(frame.getStopFinding(), limits);
+    case wire::Frame::DIAL: {
+      message out{std::in_place_type<local_message>, std::in_place_type<dial>};
+      if (auto st = get_text("address", frame.getDial(), limits,
+                             std::get<dial>(std::get<local_message>(out)).address);
+          !st)
+        return std::move(st).error();
+      return out;
+    }
   }
   // A member appended to Frame by a newer build.
   return error{msg_errc::unknown_kind, "Frame member " + str(static_cast<uint16_t>(frame.which()))};
@@ -807,6 +821,7 @@ bool is_local_kind(wire::Frame::Which which) {
     case wire::Frame::FIND_PEERS:
     case wire::Frame::PEERS_FOUND:
     case wire::Frame::STOP_FINDING:
+    case wire::Frame::DIAL:
       return true;
     default:
       return false;

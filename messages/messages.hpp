@@ -235,9 +235,15 @@ struct stop_finding {
   hash256 topic;
 };
 
+/// swarm -> node: connect me to `address` ("host:port"); the node answers with peer_up (at
+/// once when a connection to it is up already) or peer_down.
+struct dial {
+  std::string address;
+};
+
 using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, detach, channel_up,
                                    channel_down, punish, peer_up, peer_down, publish_value,
                                    subscribe_values, value_update, set_mode, rotate_swarm,
-                                   find_peers, peers_found, stop_finding>;
+                                   find_peers, peers_found, stop_finding, dial>;
 
 } // namespace dynfeed::msg

@@ -78,8 +78,9 @@ struct Frame {
     findPeers @27 :FindPeers;
     peersFound @28 :PeersFound;
     stopFinding @29 :StopFinding;
+    dial @30 :Text;         # swarm -> node: the address to connect to
 
-    # Next free ordinal: @30.
+    # Next free ordinal: @31.
   }
 }
 

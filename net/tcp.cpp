@@ -42,7 +42,7 @@ struct connection_state {
   caf::actor peer;
   std::vector<bytes> early_frames; ///< frames that arrived before the peer existed
   std::string address;
-  component_id requester = no_component;
+  bool outbound = false;
   size_t socket_buffer_max = 0;
   bool closing = false;
 };
@@ -74,8 +74,8 @@ void finish(connection_broker* self, caf::io::connection_handle hdl, disconnect_
   auto code = static_cast<uint16_t>(why);
   if (st.peer)
     self->send(st.peer, atoms::disconnected::value, code);
-  else
-    self->send(st.node, atoms::disconnected::value, st.requester, component_id{0}, st.address, code);
+  else if (st.outbound)
+    self->send(st.node, atoms::disconnected::value, st.address, code); // the dial failed
   self->close(hdl);
   self->quit();
 }
@@ -88,7 +88,7 @@ void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
   bool initiator = st.channel->role() == noise_role::initiator;
   self
     ->request(st.node, caf::infinite, atoms::connected::value,
-              caf::actor_cast<caf::actor>(self), remote, hh, initiator, st.address, st.requester)
+              caf::actor_cast<caf::actor>(self), remote, hh, initiator, st.address)
     .then(
       [self, hdl](caf::actor peer) {
         auto& s = self->state;
@@ -103,7 +103,7 @@ void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
 }
 
 caf::behavior run_connection(connection_broker* self, caf::io::connection_handle hdl,
-                             caf::actor node, std::string address, component_id requester,
+                             caf::actor node, std::string address,
                              tcp_options options, noise_keypair identity, noise_role role) {
   auto& st = self->state;
   secure_channel_config cc;
@@ -112,7 +112,7 @@ caf::behavior run_connection(connection_broker* self, caf::io::connection_handle
   st.channel = std::make_unique<secure_channel>(role, identity, cc);
   st.node = std::move(node);
   st.address = std::move(address);
-  st.requester = requester;
+  st.outbound = role == noise_role::initiator;
   st.socket_buffer_max = options.socket_buffer_max;
   // CAF's fork() runs this before it hands the socket over, so everything that touches the
   // socket waits for the first message.
@@ -190,7 +190,7 @@ caf::behavior run_acceptor(caf::io::broker* self, caf::actor node, tcp_options o
                            noise_keypair identity) {
   return {
     [self, node, options, identity](const caf::io::new_connection_msg& m) {
-      self->fork(run_connection, m.handle, node, std::string{"inbound"}, no_component, options,
+      self->fork(run_connection, m.handle, node, std::string{"inbound"}, options,
                  identity, noise_role::responder);
     },
     // Closing the listening socket ourselves: CAF 0.17 leaves a doorman open (and its
@@ -204,18 +204,18 @@ caf::behavior run_acceptor(caf::io::broker* self, caf::actor node, tcp_options o
 
 /// Dials `address` and starts its connection broker; tells the node if that fails.
 void dial(caf::event_based_actor* self, caf::actor node, std::string address,
-          component_id requester, tcp_options options, noise_keypair identity) {
+          tcp_options options, noise_keypair identity) {
   std::string host;
   uint16_t port = 0;
   bool ok = parse_address(address, host, port);
   if (ok) {
     auto broker = self->system().middleman().spawn_client(
-      run_connection, host, port, node, address, requester, options, identity,
+      run_connection, host, port, node, address, options, identity,
       noise_role::initiator);
     ok = static_cast<bool>(broker);
   }
   if (!ok)
-    self->send(node, atoms::disconnected::value, requester, component_id{0}, address,
+    self->send(node, atoms::disconnected::value, address,
                static_cast<uint16_t>(disconnect_reason::transport_error));
   self->quit();
 }
@@ -256,11 +256,11 @@ public:
   }
 
   void connect(caf::actor_system& sys, caf::actor node, const noise_keypair& identity,
-               const std::string& address, component_id requester) override {
+               const std::string& address) override {
     // CAF's connect blocks, so it runs on a thread of its own, not in the node's turn. (The
     // values are spawn arguments, not captures: CAF 0.17 spawning a function actor without
     // arguments dereferences a null pointer, which UndefinedBehaviorSanitizer reports.)
-    sys.spawn<caf::detached>(dial, node, address, requester, options_, identity);
+    sys.spawn<caf::detached>(dial, node, address, options_, identity);
   }
 
 private:

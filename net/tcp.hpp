@@ -29,7 +29,7 @@ bool parse_address(const std::string& address, std::string& host, uint16_t& port
 
 /// The node's TCP transport: accepts on host:port (port 0 picks one) and dials "host:port" in
 /// the background; the node hears (connected, ...) once a handshake completes, or
-/// (disconnected, requester, 0, address, reason) if a dial fails.
+/// (disconnected, address, reason) if a dial fails.
 std::shared_ptr<transport> make_tcp_transport(const tcp_options& options = {});
 
 } // namespace dynfeed

@@ -59,7 +59,7 @@ void feed_service::announce_writer(context& ctx) {
 }
 
 void feed_service::move_to(context& ctx, const hash256& feed_id) {
-  hash256 join = id_topic(feed_id);
+  hash256 join = dynfeed::id_topic(feed_id);
   if (topic_ && *topic_ == join)
     return;
   if (node_ != no_component)

@@ -73,6 +73,8 @@ public:
 
   dynfeed::feed& data() noexcept { return feed_; }
   feed_mode mode() const noexcept { return mode_; }
+  /// The ID swarm this feed is in (rotating modes), if any yet.
+  const std::optional<hash256>& id_topic() const noexcept { return topic_; }
   size_t peer_count() const noexcept { return remotes_.size(); }
   const feed_service_stats& stats() const noexcept { return stats_; }
 

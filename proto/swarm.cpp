@@ -4,7 +4,7 @@
 
 namespace dynfeed {
 
-swarm::swarm(const swarm_config& config, connector& dialer) : config_(config), dialer_(dialer) {}
+swarm::swarm(const swarm_config& config) : config_(config) {}
 
 namespace {
 /// Dials in a row that may fail before a discovered address is forgotten: its node may have
@@ -52,7 +52,7 @@ void swarm::dial(context& ctx, const std::string& address) {
   if (a.dialing || a.peer != no_component)
     return;
   a.dialing = true;
-  dialer_.connect(ctx, address);
+  ctx.send(config_.node, msg::encode(msg::local_message{msg::dial{address}}));
 }
 
 void swarm::on_message(context& ctx, component_id, byte_span frame) {

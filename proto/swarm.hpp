@@ -1,7 +1,7 @@
 #pragma once
 
 /// The swarm for one topic: the peers it is connected to for that topic, and the addresses it
-/// should be connected to. It asks its connector for connections, offers every connected peer
+/// should be connected to. It asks its node for connections (dial), offers every connected peer
 /// to its feed service, and reconnects with backoff. Addresses come from a static list and from
 /// a discovery component (proto/discovery.hpp), which it asks to find and announce the topic.
 
@@ -14,17 +14,10 @@
 
 namespace dynfeed {
 
-/// How a swarm gets connections: the node dials TCP, the simulator its simulated network.
-/// The result arrives later as a peer_up or peer_down frame.
-class connector {
-public:
-  virtual ~connector() = default;
-  virtual void connect(context& ctx, const std::string& address) = 0;
-};
-
 struct swarm_config {
   hash256 topic;
-  component_id feed = no_component;
+  component_id feed = no_component; ///< gets every connected peer (offer_peer)
+  component_id node = no_component; ///< makes connections (dial -> peer_up / peer_down)
   std::vector<std::string> addresses; ///< peers to stay connected to
   /// The node's discovery component (no_component: none), and whether to announce the topic
   /// there (a node that only downloads may stay unlisted).
@@ -38,7 +31,7 @@ struct swarm_config {
 
 class swarm final : public component {
 public:
-  swarm(const swarm_config& config, connector& dialer);
+  explicit swarm(const swarm_config& config);
 
   void on_start(context& ctx) override;
   void on_message(context& ctx, component_id from, byte_span frame) override;
@@ -68,7 +61,6 @@ private:
   size_t discovered_count() const;
 
   swarm_config config_;
-  connector& dialer_;
   std::map<std::string, address_state> addresses_;
   std::set<component_id> peers_;
   std::map<uint64_t, std::string> retry_timers_;

@@ -14,16 +14,29 @@ namespace {
 
 /// Stands in for the node's swarms: records every move and hands the one linked peer to
 /// whoever joins a swarm (as discovery would find it there).
-struct recording_swarms final : swarm_host {
+struct recording_swarms final : node_host {
   component_id peer = no_component;
   std::vector<hash256> joined;
   std::vector<hash256> left;
-  void join(context& ctx, const hash256& topic, component_id owner) override {
-    joined.push_back(topic);
+  std::map<component_id, hash256> running;
+  component_id next = 1000000;
+
+  component_id start_swarm(context& ctx, const swarm_config& config) override {
+    joined.push_back(config.topic);
     if (peer != no_component)
-      ctx.send(owner, msg::encode(msg::local_message{msg::offer_peer{peer}}));
+      ctx.send(config.feed, msg::encode(msg::local_message{msg::offer_peer{peer}}));
+    running[next] = config.topic;
+    return next++;
   }
-  void leave(context&, const hash256& topic, component_id) override { left.push_back(topic); }
+  component_id start_publisher(context&, const value_feed_def&, std::optional<value_signer>,
+                               const value_limits&) override {
+    return no_component; // the test starts its own
+  }
+  void stop(context&, component_id id) override {
+    left.push_back(running.at(id));
+    running.erase(id);
+  }
+  void dial(context&, const std::string&) override {}
 };
 
 /// A node in a dynamic mode: a feed service, its announcement publisher and a directory that
@@ -47,7 +60,7 @@ std::unique_ptr<mode_node> make_mode_node(sim::runtime& rt, uint8_t name, bool w
   n->id = node_id::from(bytes(32, name));
   keypair kp = test::test_writer_keys();
   n->f = writer ? std::move(*feed::create(n->store, kp)) : std::move(*feed::create_reader(n->store, kp.pk));
-  n->directory = rt.spawn(std::make_unique<node_directory>(&n->swarms));
+  n->directory = rt.spawn(std::make_unique<node_core>(node_core_config{}, &n->swarms));
   n->service = rt.spawn(std::make_unique<feed_service>(*n->f, feed_service_config{}, &n->observer));
   value_feed_def def = id_announcements(kp.pk);
   std::optional<std::pair<uint32_t, secret_key>> signer;
@@ -56,7 +69,7 @@ std::unique_ptr<mode_node> make_mode_node(sim::runtime& rt, uint8_t name, bool w
   publisher_config pc;
   pc.limits = announcement_limits();
   n->announcer = rt.spawn(std::make_unique<publisher>(def, signer, nullptr, pc));
-  auto& dir = static_cast<node_directory&>(*rt.find(n->directory));
+  auto& dir = static_cast<node_core&>(*rt.find(n->directory));
   dir.serve(n->f->discovery_key(), n->service);
   dir.serve(def.topic(), n->announcer);
   return n;

@@ -3,7 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "messages/codec.hpp"
-#include "proto/node_directory.hpp"
+#include "proto/node_core.hpp"
 #include "proto/peer.hpp"
 #include "sim/runtime.hpp"
 #include "storage/memory_store.hpp"
@@ -66,9 +66,9 @@ std::unique_ptr<value_node> make_value_node(sim::runtime& rt, uint8_t name, bool
   std::optional<std::pair<uint32_t, secret_key>> signer;
   if (writer)
     signer = std::make_pair(uint32_t{0}, writer_keys().sk);
-  n->directory = rt.spawn(std::make_unique<node_directory>());
+  n->directory = rt.spawn(std::make_unique<node_core>());
   n->pub = rt.spawn(std::make_unique<publisher>(news(), signer, &n->store, config, &n->seen));
-  static_cast<node_directory&>(*rt.find(n->directory)).serve(news().topic(), n->pub);
+  static_cast<node_core&>(*rt.find(n->directory)).serve(news().topic(), n->pub);
   return n;
 }
 

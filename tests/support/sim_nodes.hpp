@@ -6,7 +6,7 @@
 #include "core/feed.hpp"
 #include "messages/codec.hpp"
 #include "proto/feed_service.hpp"
-#include "proto/node_directory.hpp"
+#include "proto/node_core.hpp"
 #include "proto/peer.hpp"
 #include "sim/runtime.hpp"
 #include "storage/memory_store.hpp"
@@ -35,7 +35,7 @@ struct sim_node {
   component_id directory = no_component;
   component_id service = no_component;
 
-  node_directory& dir(sim::runtime& rt) { return static_cast<node_directory&>(*rt.find(directory)); }
+  node_core& dir(sim::runtime& rt) { return static_cast<node_core&>(*rt.find(directory)); }
   feed_service& svc(sim::runtime& rt) { return static_cast<feed_service&>(*rt.find(service)); }
 };
 
@@ -50,7 +50,7 @@ inline std::unique_ptr<sim_node> make_node(sim::runtime& rt, uint8_t name, bool 
   n->id = node_id::from(bytes(32, name));
   keypair kp = test_writer_keys();
   n->f = writer ? std::move(*feed::create(n->store, kp)) : std::move(*feed::create_reader(n->store, kp.pk));
-  n->directory = rt.spawn(std::make_unique<node_directory>());
+  n->directory = rt.spawn(std::make_unique<node_core>());
   n->service = rt.spawn(std::make_unique<feed_service>(*n->f, config, &n->observer));
   n->dir(rt).serve(n->f->discovery_key(), n->service);
   return n;
