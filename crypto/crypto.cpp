@@ -89,8 +89,40 @@ signature sign(byte_span message, const secret_key& sk) {
   return sig;
 }
 
+namespace {
+verify_cache* installed_cache = nullptr;
+} // namespace
+
+std::optional<bool> verify_cache::find(const hash256& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end())
+    return std::nullopt;
+  ++hits_;
+  return it->second;
+}
+
+void verify_cache::insert(const hash256& key, bool valid) {
+  ++misses_;
+  if (entries_.size() >= entries_max_)
+    entries_.clear(); // crude, but bounded and deterministic
+  entries_.emplace(key, valid);
+}
+
+void set_verify_cache(verify_cache* cache) noexcept {
+  installed_cache = cache;
+}
+
 bool verify(const signature& sig, byte_span message, const public_key& pk) noexcept {
   ensure_sodium();
+  if (installed_cache) {
+    hash256 key = blake2b_256({pk.span(), sig.span(), blake2b_256(message).span()});
+    if (auto known = installed_cache->find(key))
+      return *known;
+    bool valid =
+      crypto_sign_verify_detached(sig.data(), message.data(), message.size(), pk.data()) == 0;
+    installed_cache->insert(key, valid);
+    return valid;
+  }
   return crypto_sign_verify_detached(sig.data(), message.data(), message.size(), pk.data()) == 0;
 }
 

@@ -7,6 +7,8 @@
 #include "base/expected.hpp"
 
 #include <initializer_list>
+#include <optional>
+#include <unordered_map>
 #include <string>
 
 namespace dynfeed {
@@ -66,6 +68,28 @@ status check_keypair(const public_key& pk, const secret_key& sk);
 
 signature sign(byte_span message, const secret_key& sk);
 bool verify(const signature& sig, byte_span message, const public_key& pk) noexcept;
+
+/// Remembers verification results by (key, message hash, signature). A simulation of many
+/// nodes verifies the same signed trees and values again and again; with a cache installed,
+/// each distinct triple costs one Ed25519 verification and the rest a BLAKE2b of the message
+/// and a lookup, with the same answers. Off unless installed; not thread-safe: install it
+/// only in single-threaded programs (the simulator).
+class verify_cache {
+public:
+  explicit verify_cache(size_t entries_max = size_t{1} << 20) : entries_max_(entries_max) {}
+  std::optional<bool> find(const hash256& key) const;
+  void insert(const hash256& key, bool valid);
+  uint64_t hits() const noexcept { return hits_; }
+  uint64_t misses() const noexcept { return misses_; }
+
+private:
+  size_t entries_max_;
+  std::unordered_map<hash256, bool> entries_;
+  mutable uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+};
+/// Installs (or, with nullptr, removes) the process-wide verification cache.
+void set_verify_cache(verify_cache* cache) noexcept;
 
 /// Unkeyed BLAKE2b-256 of the plain concatenation of `parts`.
 hash256 blake2b_256(std::initializer_list<byte_span> parts) noexcept;

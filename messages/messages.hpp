@@ -34,6 +34,7 @@ enum class disconnect_reason : uint16_t {
   too_many_channels,   ///< more open channels than channels_max
   transport_error,     ///< the transport failed (handshake, socket, decryption)
   shutting_down,       ///< the node is stopping
+  too_many_peers,      ///< the node has as many connections as it takes
 };
 const char* to_string(disconnect_reason reason) noexcept;
 

@@ -26,6 +26,8 @@ const char* to_string(disconnect_reason reason) noexcept {
       return "transport error";
     case disconnect_reason::shutting_down:
       return "shutting down";
+    case disconnect_reason::too_many_peers:
+      return "too many peers";
   }
   return "unknown reason";
 }

@@ -373,8 +373,10 @@ void feed_service::announce(context& ctx, std::optional<component_id> except, bo
   for (auto& [peer, r] : remotes_) {
     if (except && peer == *except && !length)
       continue;
-    if (length)
+    if (length) {
       ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, feed_.fork(), feed_.length()}}));
+      ++stats_.syncs_sent;
+    }
     if (count > 0 && !(except && peer == *except))
       ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, first, count, false}}));
   }

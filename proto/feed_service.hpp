@@ -50,6 +50,7 @@ struct feed_service_stats {
   uint64_t blocks_downloaded = 0;
   uint64_t blocks_uploaded = 0;
   uint64_t announcements_published = 0;
+  uint64_t syncs_sent = 0;       ///< new lengths told to peers inside the swarm (stable mode)
   uint64_t announcements_followed = 0;
   uint64_t redundant_blocks = 0; ///< downloaded but already held
   uint64_t timeouts = 0;

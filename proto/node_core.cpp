@@ -110,12 +110,19 @@ void node_core::on_dial(context& ctx, component_id requester, const std::string&
 
 void node_core::connected(context& ctx, const std::string& address, component_id peer,
                           const node_id& remote, bool outbound) {
+  if (!outbound && inbound_ >= config_.inbound_max) {
+    msg::punish full{static_cast<uint16_t>(msg::disconnect_reason::too_many_peers), "node full"};
+    ctx.send(peer, msg::encode(msg::local_message{full}));
+    return;
+  }
   peer_record& p = peers_[peer];
   p.address = address;
   p.remote = remote;
   p.outbound = outbound;
-  if (!outbound)
+  if (!outbound) {
+    ++inbound_;
     return; // inbound peers find their feeds through the directory (find_feed)
+  }
   outbound_[address] = peer;
   auto it = dialing_.find(address);
   if (it == dialing_.end())
@@ -144,6 +151,8 @@ void node_core::peer_ended(context& ctx, component_id peer) {
     return;
   peer_record p = std::move(it->second);
   peers_.erase(it);
+  if (!p.outbound)
+    --inbound_;
   if (p.outbound) {
     auto out = outbound_.find(p.address);
     if (out != outbound_.end() && out->second == peer)

@@ -48,6 +48,9 @@ public:
 struct node_core_config {
   /// Settings for every swarm the core starts (topic, feed and node are filled in).
   swarm_config swarm;
+  /// Inbound connections taken at most; more are closed with too_many_peers, so that a
+  /// popular node (a writer everyone dials) serves a bounded set and the rest spread out.
+  size_t inbound_max = 64;
 };
 
 class node_core final : public component {
@@ -89,6 +92,7 @@ public:
   /// A peer component ended (its connection closed).
   void peer_ended(context& ctx, component_id peer);
   size_t peer_count() const noexcept { return peers_.size(); }
+  size_t inbound_count() const noexcept { return inbound_; }
 
   void on_message(context& ctx, component_id from, byte_span frame) override;
 
@@ -112,6 +116,7 @@ private:
   std::map<component_id, peer_record> peers_;
   std::map<std::string, component_id> outbound_;              ///< address -> its live peer
   std::map<std::string, std::set<component_id>> dialing_;     ///< address -> swarms waiting
+  size_t inbound_ = 0;
 };
 
 } // namespace dynfeed

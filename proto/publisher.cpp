@@ -156,6 +156,7 @@ void publisher::send_current(context& ctx, component_id peer) {
     return;
   msg::value_push push{it->second, *state_.current};
   ctx.send(peer, msg::encode(msg::wire_message{push}));
+  ++stats_.pushes_sent;
 }
 
 void publisher::notify(context& ctx) {

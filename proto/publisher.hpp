@@ -35,6 +35,7 @@ public:
 struct publisher_stats {
   uint64_t accepted = 0;
   uint64_t relayed = 0;
+  uint64_t pushes_sent = 0; ///< value_push frames sent (relays, newcomers, peers behind)
   std::map<uint8_t, uint64_t> rejected; ///< by value_errc code
   uint64_t validations_dropped = 0;     ///< peers' values refused because too many were waiting
 };

@@ -148,11 +148,32 @@ void runtime::remove(component_id id) {
   auto it = slots_.find(id);
   if (it == slots_.end())
     return;
-  if (it->second->host != no_host) {
-    auto& list = hosts_[it->second->host].components;
-    list.erase(std::remove(list.begin(), list.end(), id), list.end());
+  slot& s = *it->second;
+  if (s.host != no_host) {
+    host_state& h = hosts_[s.host];
+    h.components.erase(std::remove(h.components.begin(), h.components.end(), id), h.components.end());
+    if (s.socket) {
+      endpoint local = s.socket->local();
+      sockets_.erase(local.packed());
+      h.ports.erase(std::remove(h.ports.begin(), h.ports.end(), local.port), h.ports.end());
+    }
   }
+  // The far end of a link whose peer just went away hears of it (a closed connection).
+  if (s.link && !s.link->closed_)
+    s.link->close(msg::disconnect_reason::normal);
   slots_.erase(it);
+  if (removed_hook_)
+    removed_hook_(id);
+}
+
+void runtime::stop(component_id id) {
+  deliver(id, mail{kind::stop, no_component, 0, {}});
+}
+
+void runtime::at(clock_time t, std::function<void()> action) {
+  uint64_t id = next_action_++;
+  actions_.emplace(id, std::move(action));
+  schedule(t, order::network, no_component, mail{kind::action, no_component, id, {}});
 }
 
 std::pair<component_id, component_id> runtime::connect(
@@ -165,10 +186,10 @@ std::pair<component_id, component_id> runtime::connect(
   return ids;
 }
 
-std::pair<component_id, component_id> runtime::connect(
-  host_id a, host_id b, const node_id& node_a, const node_id& node_b,
-  const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
-  const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
+std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, const node_id& node_a,
+                                                       const node_id& node_b,
+                                                       const peer_factory& make_a,
+                                                       const peer_factory& make_b) {
   auto end_a = std::make_unique<link_end>();
   auto end_b = std::make_unique<link_end>();
   // Both ends share a handshake hash bound to the two identities, as Noise would give them.
@@ -198,9 +219,7 @@ std::pair<component_id, component_id> runtime::connect(
   return {ida, idb};
 }
 
-component_id runtime::open_datagram(
-  host_id host, uint16_t port,
-  const std::function<std::unique_ptr<datagram_component>(datagram_socket&)>& make) {
+component_id runtime::open_datagram(host_id host, uint16_t port, const socket_factory& make) {
   endpoint local{net_.host(host).ip, port};
   DYNFEED_REQUIRE(!sockets_.count(local.packed()));
   auto socket = std::make_unique<sim_socket>(*this, host, local);
@@ -332,6 +351,12 @@ void runtime::handle(slot& s, mail& m) {
       static_cast<datagram_component&>(*s.comp).on_datagram(ctx, from, m.frame);
       break;
     }
+    case kind::stop:
+      s.comp->on_stop(ctx);
+      s.stopped = true;
+      break;
+    case kind::action:
+      break; // run by step(), never mailed
   }
 }
 
@@ -353,7 +378,7 @@ void runtime::run_ready() {
       s.head = 0;
     }
     handle(s, m);
-    if (!s.comp->alive()) {
+    if (s.stopped || !s.comp->alive()) {
       s.stopped = true;
       remove(id);
       continue;
@@ -385,6 +410,16 @@ bool runtime::step() {
       mix(t.to);
       deliver(t.to, std::move(t.m));
     }
+  } else if (queue_.top().m.what == kind::action) {
+    uint64_t id = queue_.top().m.tag;
+    queue_.pop();
+    ++events_;
+    mix(static_cast<uint64_t>(at.count()));
+    mix(static_cast<uint64_t>(kind::action));
+    auto it = actions_.find(id);
+    std::function<void()> action = std::move(it->second);
+    actions_.erase(it);
+    action();
   } else {
     timed t = std::move(const_cast<timed&>(queue_.top()));
     queue_.pop();

@@ -21,6 +21,7 @@
 #include "proto/component.hpp"
 #include "proto/connection.hpp"
 #include "proto/datagram.hpp"
+#include "sim/driver.hpp"
 #include "sim/network.hpp"
 
 #include <cstdint>
@@ -63,19 +64,7 @@ private:
   clock_time last_arrival_{0}; ///< frames of a stream arrive in order
 };
 
-/// Counters of what the runtime moved, for reports and benchmarks.
-struct runtime_stats {
-  uint64_t messages = 0;           ///< handled by components (frames, timers, remote frames, ...)
-  uint64_t link_frames = 0;        ///< frames delivered over links
-  uint64_t link_bytes = 0;
-  uint64_t datagrams = 0;          ///< datagrams delivered
-  uint64_t datagram_bytes = 0;
-  uint64_t datagrams_lost = 0;     ///< lost, partitioned, or sent to nobody
-  uint64_t links_broken = 0;       ///< by partitions and crashes
-  uint64_t timers = 0;             ///< timers fired (including cancelled ones, then ignored)
-};
-
-class runtime {
+class runtime final : public driver {
 public:
   explicit runtime(uint64_t seed, network_config net = {});
   ~runtime();
@@ -84,19 +73,17 @@ public:
 
   // ---- hosts ---------------------------------------------------------------------------------
 
-  host_id add_host(const host_config& config);
-  sim::network& net() noexcept { return net_; }
-  bool alive(host_id host) const { return hosts_.at(host).alive; }
-  /// Stops every component of `host` at once, without on_stop: its links break (the far ends
-  /// learn of it after a one-way latency), its sockets close, its mail and timers vanish.
-  void crash(host_id host);
-  /// Lets a crashed host run components again (the caller spawns them, from stored state).
-  void restart(host_id host);
+  host_id add_host(const host_config& config) override;
+  sim::network& net() noexcept override { return net_; }
+  bool alive(host_id host) const override { return hosts_.at(host).alive; }
+  void crash(host_id host) override;
+  void restart(host_id host) override;
 
   // ---- components ----------------------------------------------------------------------------
 
   /// Adds a component (on `host`, or on none); it starts (on_start) as its first message.
-  component_id spawn(std::unique_ptr<component> comp, host_id host = no_host);
+  component_id spawn(std::unique_ptr<component> comp, host_id host = no_host) override;
+  void stop(component_id id) override;
   /// Creates both ends of a link between two nodes; the factories make the peer component of
   /// each end given its connection. Frames take `latency` each way.
   std::pair<component_id, component_id> connect(
@@ -105,21 +92,15 @@ public:
     const std::function<std::unique_ptr<connected_component>(connection&)>& make_b);
   /// The same between components of two hosts: frames take what the network model says, and
   /// the link breaks when a partition separates the hosts or one of them crashes.
-  std::pair<component_id, component_id> connect(
-    host_id a, host_id b, const node_id& node_a, const node_id& node_b,
-    const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
-    const std::function<std::unique_ptr<connected_component>(connection&)>& make_b);
-  /// Binds a datagram socket on `host` at `port` and spawns the component that owns it.
-  component_id open_datagram(
-    host_id host, uint16_t port,
-    const std::function<std::unique_ptr<datagram_component>(datagram_socket&)>& make);
-
-  /// Calls `fn` with `id`'s component and context at once, as if it were that component's
-  /// turn (how a test inspects or drives one component directly).
-  void with(component_id id, const std::function<void(component&, context&)>& fn);
-  component* find(component_id id);
-  /// Puts a frame in `to`'s mailbox from nobody (how a scenario issues commands).
-  void post_frame(component_id to, bytes frame);
+  std::pair<component_id, component_id> connect(host_id a, host_id b, const node_id& node_a,
+                                                const node_id& node_b, const peer_factory& make_a,
+                                                const peer_factory& make_b) override;
+  component_id open_datagram(host_id host, uint16_t port, const socket_factory& make) override;
+  void with(component_id id, const std::function<void(component&, context&)>& fn) override;
+  component* find(component_id id) override;
+  void post_frame(component_id to, bytes frame) override;
+  void at(clock_time t, std::function<void()> action) override;
+  void on_removed(std::function<void(component_id)> hook) override { removed_hook_ = std::move(hook); }
 
   // ---- running -------------------------------------------------------------------------------
 
@@ -127,15 +108,15 @@ public:
   /// false when there is nothing at all to do.
   bool step();
   /// Runs everything due up to `t` and moves the clock to `t`.
-  void run_until(clock_time t);
+  void run_until(clock_time t) override;
   /// Runs until nothing is left, or `events_max` steps ran (then returns false).
   bool run_until_idle(uint64_t events_max = 100000000);
 
-  clock_time now() const noexcept { return now_; }
-  uint64_t events() const noexcept { return events_; }
-  uint64_t digest() const noexcept { return digest_; }
+  clock_time now() const noexcept override { return now_; }
+  uint64_t events() const noexcept override { return events_; }
+  uint64_t digest() const noexcept override { return digest_; }
   uint64_t seed() const noexcept { return seed_; }
-  const runtime_stats& stats() const noexcept { return stats_; }
+  const runtime_stats& stats() const noexcept override { return stats_; }
   size_t component_count() const noexcept { return slots_.size(); }
 
 private:
@@ -143,7 +124,7 @@ private:
   friend class sim_socket;
   struct slot;
   class slot_context;
-  enum class kind : uint8_t { start, frame, remote, timer, disconnect, datagram };
+  enum class kind : uint8_t { start, frame, remote, timer, disconnect, datagram, stop, action };
   /// Classes at one instant: timers fire before network deliveries.
   enum class order : uint8_t { timer = 0, network = 1 };
   struct mail {
@@ -197,6 +178,9 @@ private:
   std::deque<component_id> ready_;
   std::vector<host_state> hosts_;
   std::unordered_map<uint64_t, component_id> sockets_; ///< packed endpoint -> component
+  std::unordered_map<uint64_t, std::function<void()>> actions_;
+  uint64_t next_action_ = 1;
+  std::function<void(component_id)> removed_hook_;
 };
 
 } // namespace dynfeed::sim
