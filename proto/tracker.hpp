@@ -3,7 +3,7 @@
 /// Tracker discovery: a server that maps topics to the peers that announced them, and the
 /// client a node runs to use one or more such servers. Both are datagram components
 /// (proto/datagram.hpp) speaking the packets of messages/tracker_codec.hpp; the client takes
-/// the discovery messages of proto/discovery.hpp from swarms. docs/tracker.md has the protocol,
+/// the discovery messages of proto/discovery.hpp from swarms. docs/discovery.md has the protocol,
 /// the tokens, the limits and the eviction policy.
 ///
 /// Counters (discovery_stats): ops[tracker_lookup] and ops[tracker_announce] count queries,
@@ -44,7 +44,7 @@ struct tracker_server_config {
   /// Source IPs whose buckets are remembered; beyond, the least recently seen one is forgotten
   /// (an idle bucket is full anyway).
   size_t rate_sources_max = 65536;
-  /// Storage limits: see docs/tracker.md for the eviction policy they come with.
+  /// Storage limits: see docs/discovery.md for the eviction policy they come with.
   size_t topics_max = 65536;
   size_t peers_per_topic_max = 200;
   size_t records_per_source_max = 64; ///< records of one source IP, over all topics
