@@ -492,6 +492,8 @@ void dht::send_bootstrap(context& ctx) {
 void dht::joined(context& ctx, const lookup& self_lookup) {
   joining_ = false;
   joined_ = true;
+  // Topics asked for before anyone could be asked need not wait for their retry.
+  run_topics_now(ctx, [](const wanted_topic& w) { return w.failed; });
   if (!config_.refresh_on_join)
     return;
   // Kademlia's join: fill every bucket farther than our closest neighbour. Bucket i holds IDs
@@ -551,11 +553,45 @@ void dht::on_message(context& ctx, component_id from, byte_span frame) {
     unwant(ctx, from, stop->topic);
 }
 
+bool dht::announcing(const wanted_topic& w) {
+  return std::any_of(w.components.begin(), w.components.end(),
+                     [](const auto& c) { return c.second; });
+}
+
+endpoint dht::own_record() const {
+  return endpoint{socket_.local().ip, config_.announce_port};
+}
+
+void dht::set_announce_port(context& ctx, uint16_t port) {
+  config_.announce_port = port;
+  if (port == 0 || !table_)
+    return;
+  for (auto& [topic, w] : wanted_)
+    if (announcing(w))
+      w.next_announce = clock_time{0}; // the address is new: announce it now
+  // A round under way sees the announce due when it ends and starts the next at once.
+  run_topics_now(ctx, [](const wanted_topic& w) { return announcing(w); });
+}
+
+void dht::run_topics_now(context& ctx, const std::function<bool(const wanted_topic&)>& due) {
+  std::vector<hash256> topics;
+  for (const auto& [topic, w] : wanted_)
+    if (!w.running && due(w))
+      topics.push_back(topic);
+  for (const hash256& topic : topics) {
+    auto it = wanted_.find(topic);
+    if (it == wanted_.end())
+      continue;
+    if (it->second.timer != 0)
+      ctx.cancel_timer(it->second.timer);
+    run_topic(ctx, topic);
+  }
+}
+
 void dht::want(context& ctx, component_id who, const hash256& topic, bool announce) {
   auto [it, inserted] = wanted_.try_emplace(topic);
   wanted_topic& w = it->second;
-  bool was_announcing = std::any_of(w.components.begin(), w.components.end(),
-                                    [](const auto& c) { return c.second; });
+  bool was_announcing = announcing(w);
   w.components[who] = announce;
   if (inserted) {
     w.serial = next_serial_++;
@@ -594,9 +630,7 @@ void dht::run_topic(context& ctx, const hash256& topic) {
   w.running = true;
   w.reported.clear();
   uint64_t serial = w.serial;
-  bool announcing = std::any_of(w.components.begin(), w.components.end(),
-                                [](const auto& c) { return c.second; });
-  bool announce_now = announcing && config_.announce_port != 0 && ctx.now() >= w.next_announce;
+  bool announce_now = announcing(w) && config_.announce_port != 0 && ctx.now() >= w.next_announce;
   if (announce_now)
     w.next_announce = ctx.now() + config_.announce_interval;
   auto progress = [this, topic, serial](context& c, const std::vector<endpoint>& peers) {
@@ -616,6 +650,7 @@ void dht::run_topic(context& ctx, const hash256& topic) {
       return;
     wanted_topic& wt = it->second;
     wt.running = false;
+    wt.failed = static_cast<bool>(err);
     clock_time delay = config_.lookup_interval;
     if (err) {
       delay = std::min(delay, config_.bootstrap_retry); // nobody to ask yet: soon again
@@ -623,10 +658,19 @@ void dht::run_topic(context& ctx, const hash256& topic) {
         wt.next_announce = clock_time{0};
     } else {
       wt.known = peers;
+      endpoint own = own_record();
+      if (std::any_of(peers.begin(), peers.end(), [&](const endpoint& p) { return p != own; })) {
+        wt.empty_rounds = 0;
+      } else {
+        // Nobody yet: perhaps the writer has not announced. Soon again, then less often.
+        constexpr uint32_t doublings_max = 16;
+        uint32_t doublings = std::min(wt.empty_rounds, doublings_max);
+        clock_time retry = config_.empty_lookup_retry * (int64_t{1} << doublings);
+        delay = std::min(delay, retry);
+        wt.empty_rounds = std::min(wt.empty_rounds + 1, doublings_max);
+      }
     }
-    bool announce_due = config_.announce_port != 0 && c.now() >= wt.next_announce
-                        && std::any_of(wt.components.begin(), wt.components.end(),
-                                       [](const auto& x) { return x.second; });
+    bool announce_due = config_.announce_port != 0 && c.now() >= wt.next_announce && announcing(wt);
     if (announce_due && !err)
       delay = clock_time{0}; // an announce was asked for while this round ran
     wt.timer = arm(c, timer_kind::topic, delay, serial);
@@ -647,7 +691,7 @@ void dht::report(context& ctx, const hash256& topic, const std::vector<endpoint>
   auto it = wanted_.find(topic);
   if (it == wanted_.end())
     return;
-  endpoint own{socket_.local().ip, config_.announce_port};
+  endpoint own = own_record();
   std::vector<std::string> addresses;
   for (const endpoint& p : peers)
     if (p != own)

@@ -105,6 +105,10 @@ struct dht_config {
   // ---- discovery (find_peers from swarms) ----------------------------------------------------
   clock_time lookup_interval = std::chrono::minutes{2};
   clock_time announce_interval = std::chrono::minutes{10};
+  /// A round that found nobody but this node comes back sooner: after this, doubling with each
+  /// such round up to lookup_interval, so that a reader that came before the writer's announce
+  /// does not wait a whole interval.
+  clock_time empty_lookup_retry = std::chrono::seconds{5};
   /// Topics that discovery_stats::by_topic counts at most (a remote must not grow it forever).
   size_t stats_topics_max = 4096;
 
@@ -150,6 +154,8 @@ public:
   void on_timer(context& ctx, uint64_t tag) override;
   void on_datagram(context& ctx, const endpoint& from, byte_span datagram) override;
   const discovery_stats& stats() const override { return stats_; }
+  /// Announces from now on carry `port` (config.announce_port); announced topics go at once.
+  void set_announce_port(context& ctx, uint16_t port) override;
 
   /// Asks `nodes` for our neighbourhood (and keeps them for retries).
   void bootstrap(context& ctx, const std::vector<endpoint>& nodes);
@@ -234,6 +240,8 @@ private:
     clock_time next_announce{0};
     std::set<endpoint> reported;   ///< addresses reported during the current round
     std::vector<endpoint> known;   ///< found by the last round, for components that join
+    bool failed = false;           ///< the last round could not run (no nodes, busy)
+    uint32_t empty_rounds = 0;     ///< rounds in a row that found nobody but this node
   };
 
   // datagrams
@@ -286,6 +294,11 @@ private:
   void want(context& ctx, component_id who, const hash256& topic, bool announce);
   void unwant(context& ctx, component_id who, const hash256& topic);
   void run_topic(context& ctx, const hash256& topic);
+  /// Runs now the rounds of the topics `due` picks (cancelling their timers).
+  void run_topics_now(context& ctx, const std::function<bool(const wanted_topic&)>& due);
+  static bool announcing(const wanted_topic& w);
+  /// This node as a peer record: our address with the announced port.
+  endpoint own_record() const;
   void report(context& ctx, const hash256& topic, const std::vector<endpoint>& peers,
               component_id only = no_component);
 

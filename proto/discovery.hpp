@@ -84,6 +84,10 @@ struct discovery_stats {
 class discovery_component : public datagram_component {
 public:
   virtual const discovery_stats& stats() const = 0;
+  /// The port this node accepts connections on (its TCP port), known once it listens: what
+  /// announces carry from now on (0: nothing to announce). Topics that some component wants
+  /// announced are announced at once. Backends that announce nothing ignore it.
+  virtual void set_announce_port(context& /*ctx*/, uint16_t /*port*/) {}
 };
 
 } // namespace dynfeed

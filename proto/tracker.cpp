@@ -404,6 +404,21 @@ void tracker_client::on_find(context& ctx, component_id from, const msg::find_pe
   }
 }
 
+void tracker_client::set_announce_port(context& ctx, uint16_t port) {
+  config_.announce_port = port;
+  if (port == 0)
+    return;
+  for (auto& [topic, t] : topics_) {
+    if (!announcing(t))
+      continue;
+    for (size_t k = 0; k < t.rounds.size(); ++k) {
+      t.rounds[k].next_announce = ctx.now(); // the address is new: announce it now
+      if (!t.rounds[k].in_flight)
+        start_round(ctx, topic, k);
+    }
+  }
+}
+
 void tracker_client::on_stop_finding(context& ctx, component_id from, const msg::stop_finding& m) {
   auto it = topics_.find(m.topic);
   if (it == topics_.end())
@@ -441,6 +456,11 @@ void tracker_client::end_round(context& ctx, const hash256& topic, size_t tracke
   // After a failure the next round waits a whole interval, even if an announce is due.
   if (!failed && announcing(t))
     delay = std::min(delay, std::max(clock_time{0}, r.next_announce - ctx.now()));
+  if (!failed && r.empty_rounds > 0) {
+    constexpr uint32_t doublings_max = 16;
+    uint32_t doublings = std::min(r.empty_rounds - 1, doublings_max);
+    delay = std::min(delay, config_.empty_lookup_retry * (int64_t{1} << doublings));
+  }
   auto spread = static_cast<uint64_t>(static_cast<double>(delay.count()) * config_.jitter);
   delay += clock_time{ctx.random().below(spread + 1)};
   schedule_round(ctx, topic, tracker, delay);
@@ -585,7 +605,10 @@ void tracker_client::on_reply(context& ctx, const pending& p, const tracker::bod
     return;
   }
   if (auto* found = std::get_if<tracker::lookup_reply>(&reply)) {
-    on_peers(ctx, p.topic, *found);
+    if (on_peers(ctx, p.topic, *found) == 0)
+      r.empty_rounds = std::min<uint32_t>(r.empty_rounds + 1, 64);
+    else
+      r.empty_rounds = 0;
     if (announcing(*t) && ctx.now() >= r.next_announce) {
       if (found->token.empty()) {
         end_round(ctx, p.topic, p.tracker, true);
@@ -601,8 +624,8 @@ void tracker_client::on_reply(context& ctx, const pending& p, const tracker::bod
   end_round(ctx, p.topic, p.tracker, false);
 }
 
-void tracker_client::on_peers(context& ctx, const hash256& topic,
-                              const tracker::lookup_reply& reply) {
+size_t tracker_client::on_peers(context& ctx, const hash256& topic,
+                                const tracker::lookup_reply& reply) {
   const uint32_t local_ip = socket_.local().ip;
   std::set<endpoint> seen;
   std::vector<std::string> addresses;
@@ -616,6 +639,7 @@ void tracker_client::on_peers(context& ctx, const hash256& topic,
     addresses.push_back(e.to_string());
   }
   deliver(ctx, topic, addresses);
+  return addresses.size();
 }
 
 void tracker_client::deliver(context& ctx, const hash256& topic,

@@ -129,6 +129,10 @@ struct tracker_client_config {
   /// (the servers' record_ttl should be a few announce intervals).
   clock_time lookup_interval = std::chrono::minutes{2};
   clock_time announce_interval = std::chrono::minutes{5};
+  /// A lookup that found nobody comes back sooner: after this, doubling with each such round
+  /// up to lookup_interval, so that a reader that came before the writer's announce does not
+  /// wait a whole interval.
+  clock_time empty_lookup_retry = std::chrono::seconds{5};
   /// Rounds start up to this fraction of their interval later, at random, so that nodes that
   /// started together do not ask in lockstep.
   double jitter = 0.1;
@@ -152,6 +156,8 @@ public:
   void on_timer(context& ctx, uint64_t tag) override;
   void on_datagram(context& ctx, const endpoint& from, byte_span datagram) override;
   const discovery_stats& stats() const override { return stats_; }
+  /// Announces carry `port` from now on (config.announce_port); announced topics go at once.
+  void set_announce_port(context& ctx, uint16_t port) override;
 
   size_t topic_count() const noexcept { return topics_.size(); }
   size_t pending_count() const noexcept { return pending_.size(); }
@@ -164,6 +170,7 @@ private:
     uint64_t timer_tag = 0;
     bool in_flight = false;
     bool token_retried = false; ///< this round asked again after a bad_token error
+    uint32_t empty_rounds = 0;  ///< lookups in a row that found nobody
   };
   struct topic_state {
     uint64_t epoch = 0; ///< tells this following of the topic from earlier ones
@@ -199,7 +206,8 @@ private:
   void transmit(context& ctx, uint64_t transaction, pending& p);
   void on_timeout(context& ctx, uint64_t transaction);
   void on_reply(context& ctx, const pending& p, const msg::tracker::body& reply);
-  void on_peers(context& ctx, const hash256& topic, const msg::tracker::lookup_reply& reply);
+  /// Delivers the peers of a lookup reply; how many there were (the node itself left out).
+  size_t on_peers(context& ctx, const hash256& topic, const msg::tracker::lookup_reply& reply);
   void deliver(context& ctx, const hash256& topic, const std::vector<std::string>& addresses);
   void count_topic(const hash256& topic);
 

@@ -74,6 +74,21 @@ signed_value news(uint64_t seq, std::string_view value) {
   return make_signed_value(news_feed(), seq, text(value), key_number(1).sk);
 }
 
+/// A component on node `index`'s host that asks its DHT node for topics, as a swarm does.
+struct swarm_stand_in {
+  dht_network& net;
+  size_t node;
+  component_id id;
+
+  swarm_stand_in(dht_network& n, size_t index)
+    : net(n), node(index), id(n.rt.spawn(std::make_unique<peers_recorder>(), n.hosts.at(index))) {}
+
+  void ask(const msg::local_message& m) {
+    net.rt.with(id, [&](component&, context& ctx) { ctx.send(net.nodes[node], msg::encode(m)); });
+  }
+  peers_recorder& heard() { return static_cast<peers_recorder&>(*net.rt.find(id)); }
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(dht_in_a_network)
@@ -247,6 +262,59 @@ BOOST_AUTO_TEST_CASE(find_peers_from_swarms) {
   found = net.lookup_peers(30, topic);
   BOOST_TEST_REQUIRE(found.peers.size() == 1u);
   BOOST_TEST(found.peers[0].to_string() == addr2);
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_before_the_writer_finds_it_soon) {
+  dht_config config;
+  config.announce_port = 7000; // lookup_interval stays 2 min
+  dht_network net{52};
+  net.grow(30, config);
+  hash256 topic = hash_of("topic: an early reader");
+  swarm_stand_in reader{net, 3};
+  swarm_stand_in writer{net, 4};
+  reader.ask(msg::find_peers{topic, false});
+  net.rt.run_until(net.rt.now() + 3s);
+  BOOST_TEST(reader.heard().addresses.empty());
+  writer.ask(msg::find_peers{topic, true});
+  std::string at_writer = endpoint{net.address(4).ip, 7000}.to_string();
+  // The reader's round found nobody: the next comes after 5 s, then 10, 20, ..., not 2 min.
+  BOOST_TEST(net.run_until([&] { return reader.heard().saw(at_writer); }, 10s));
+  BOOST_TEST(net.node(3).stats()[discovery_op::announce].queries_sent == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(announcing_starts_once_the_port_is_known) {
+  dht_network net{53};
+  net.grow(30, dht_config{}); // announce_port 0: not listening yet
+  hash256 topic = hash_of("topic: a late port");
+  swarm_stand_in writer{net, 5};
+  writer.ask(msg::find_peers{topic, true});
+  net.rt.run_until(net.rt.now() + 30s);
+  BOOST_TEST(net.node(5).stats()[discovery_op::get_peers].queries_sent > 0u);
+  BOOST_TEST(net.node(5).stats()[discovery_op::announce].queries_sent == 0u);
+  net.with(5, [&](dht& d, context& ctx) { d.set_announce_port(ctx, 7100); });
+  net.rt.run_until(net.rt.now() + 5s); // at once, not at the next round (2 min)
+  BOOST_TEST(net.node(5).stats()[discovery_op::announce].queries_sent > 0u);
+  dht_lookup_result found = net.lookup_peers(20, topic);
+  BOOST_TEST_REQUIRE(found.peers.size() == 1u);
+  endpoint announced{net.address(5).ip, 7100};
+  BOOST_TEST(found.peers[0].to_string() == announced.to_string());
+}
+
+BOOST_AUTO_TEST_CASE(topics_asked_before_joining_run_once_joined) {
+  dht_network net{54};
+  net.grow(30, dht_config{});
+  hash256 topic = hash_of("topic: asked too early");
+  BOOST_TEST(net.announce(7, topic, 7000).stored > 0u);
+  dht_config late;
+  late.bootstrap = {net.address(0)};
+  size_t fresh = net.add_node(late);
+  swarm_stand_in reader{net, fresh};
+  // Asked before the bootstrap node answered (nothing arrived yet): nobody to ask.
+  BOOST_TEST(net.node(fresh).stats().datagrams_received == 0u);
+  reader.ask(msg::find_peers{topic, false});
+  std::string at_7 = endpoint{net.address(7).ip, 7000}.to_string();
+  // It runs again once the node joined, not after bootstrap_retry (10 s).
+  BOOST_TEST(net.run_until([&] { return reader.heard().saw(at_7); }, 3s));
 }
 
 BOOST_AUTO_TEST_CASE(put_and_get_values_through_the_network) {

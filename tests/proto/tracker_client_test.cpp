@@ -288,6 +288,42 @@ BOOST_AUTO_TEST_CASE(client_topics_are_bounded) {
   BOOST_TEST(w.client(n).stats().by_topic.count(topic_number(2)) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_reader_before_the_writer_hears_of_it_soon) {
+  tracker_world w{28};      // records live 15 min
+  tracker_client_config c; // lookups every 2 min, announces every 5
+  auto reader = w.add_node(topic, false, c);
+  w.rt.run_until(3s);
+  BOOST_TEST(w.asker(reader).addresses.empty());
+  auto writer = w.add_node(topic, true, c); // announces at once
+  // The reader's lookup found nobody: the next comes after 5 s (and 10 % jitter), not 2 min.
+  w.rt.run_until(20s);
+  BOOST_TEST(w.asker(reader).addresses == strings{writer.address.to_string()});
+  const op_counters& lookups = w.client(reader).stats()[discovery_op::tracker_lookup];
+  uint64_t sent = lookups.queries_sent;
+  BOOST_TEST(sent == 2u);
+  // Having found someone, it looks up every lookup_interval again.
+  w.rt.run_until(4min + 20s);
+  BOOST_TEST(lookups.queries_sent - sent >= 1u);
+  BOOST_TEST(lookups.queries_sent - sent <= 2u);
+}
+
+BOOST_AUTO_TEST_CASE(announces_start_once_the_port_is_known) {
+  tracker_world w{29, short_ttl()};
+  auto writer = w.add_node(topic, true, fast_client(), 0); // not listening yet: lookups only
+  w.rt.run_until(30s);
+  const discovery_stats& s = w.client(writer).stats();
+  BOOST_TEST(s[discovery_op::tracker_lookup].queries_sent >= 3u);
+  BOOST_TEST(s[discovery_op::tracker_announce].queries_sent == 0u);
+  BOOST_TEST(w.srv().peers_of(topic, w.rt.now()).empty());
+  w.rt.with(writer.client, [](component& c, context& ctx) {
+    static_cast<tracker_client&>(c).set_announce_port(ctx, 7100);
+  });
+  w.rt.run_until(w.rt.now() + 1s); // at once, not at the next round (10 s)
+  BOOST_TEST(s[discovery_op::tracker_announce].queries_sent == 1u);
+  endpoint announced{writer.address.ip, 7100};
+  BOOST_TEST(texts(w.srv().peers_of(topic, w.rt.now())) == strings{announced.to_string()});
+}
+
 BOOST_AUTO_TEST_CASE(same_seed_same_run) {
   auto run = [](uint64_t seed) {
     sim::network_config net;
