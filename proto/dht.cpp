@@ -492,7 +492,7 @@ void dht::send_bootstrap(context& ctx) {
 void dht::joined(context& ctx, const lookup& self_lookup) {
   joining_ = false;
   joined_ = true;
-  // Topics asked for before anyone could be asked need not wait for their retry.
+  // Topics whose round still had nobody to ask need not wait for their retry.
   run_topics_now(ctx, [](const wanted_topic& w) { return w.failed; });
   if (!config_.refresh_on_join)
     return;

@@ -108,7 +108,7 @@ struct dht_config {
   /// A round that found nobody but this node comes back sooner: after this, doubling with each
   /// such round up to lookup_interval, so that a reader that came before the writer's announce
   /// does not wait a whole interval.
-  clock_time empty_lookup_retry = std::chrono::seconds{5};
+  clock_time empty_lookup_retry = std::chrono::seconds{1};
   /// Topics that discovery_stats::by_topic counts at most (a remote must not grow it forever).
   size_t stats_topics_max = 4096;
 

@@ -162,6 +162,9 @@ void dht::on_answer(context& ctx, pending_query& p, const msg::dht_node& from,
       auto then = [this](context& c, lookup& l) { joined(c, l); };
       if (begin_lookup(ctx, discovery_op::find_node, id(), then, nullptr, seeds))
         joining_ = false;
+      // Somebody answers now: topics that had nobody to ask need not wait for the join to end
+      // (which waits for every silent node it was told of).
+      run_topics_now(ctx, [](const wanted_topic& w) { return w.failed; });
       return;
     }
     case purpose::evict_ping:

@@ -132,7 +132,7 @@ struct tracker_client_config {
   /// A lookup that found nobody comes back sooner: after this, doubling with each such round
   /// up to lookup_interval, so that a reader that came before the writer's announce does not
   /// wait a whole interval.
-  clock_time empty_lookup_retry = std::chrono::seconds{5};
+  clock_time empty_lookup_retry = std::chrono::seconds{1};
   /// Rounds start up to this fraction of their interval later, at random, so that nodes that
   /// started together do not ask in lockstep.
   double jitter = 0.1;

@@ -277,7 +277,7 @@ BOOST_AUTO_TEST_CASE(a_reader_before_the_writer_finds_it_soon) {
   BOOST_TEST(reader.heard().addresses.empty());
   writer.ask(msg::find_peers{topic, true});
   std::string at_writer = endpoint{net.address(4).ip, 7000}.to_string();
-  // The reader's round found nobody: the next comes after 5 s, then 10, 20, ..., not 2 min.
+  // The reader's rounds found nobody: the next come after 1, 2, 4, 8 s..., not 2 min.
   BOOST_TEST(net.run_until([&] { return reader.heard().saw(at_writer); }, 10s));
   BOOST_TEST(net.node(3).stats()[discovery_op::announce].queries_sent == 0u);
 }
@@ -300,11 +300,17 @@ BOOST_AUTO_TEST_CASE(announcing_starts_once_the_port_is_known) {
   BOOST_TEST(found.peers[0].to_string() == announced.to_string());
 }
 
-BOOST_AUTO_TEST_CASE(topics_asked_before_joining_run_once_joined) {
+BOOST_AUTO_TEST_CASE(topics_asked_before_joining_run_once_somebody_answers) {
   dht_network net{54};
   net.grow(30, dht_config{});
   hash256 topic = hash_of("topic: asked too early");
   BOOST_TEST(net.announce(7, topic, 7000).stored > 0u);
+  // A node that left: every table knows it, and it answers nothing.
+  auto [silent_id, silent] = net.add_probe(hash_of("gone"));
+  (void)silent_id;
+  for (size_t i = 0; i < net.nodes.size(); ++i)
+    silent->query(net.address(i), 900 + i, msg::dht_ping{});
+  net.rt.run_until(net.rt.now() + 1s);
   dht_config late;
   late.bootstrap = {net.address(0)};
   size_t fresh = net.add_node(late);
@@ -313,8 +319,12 @@ BOOST_AUTO_TEST_CASE(topics_asked_before_joining_run_once_joined) {
   BOOST_TEST(net.node(fresh).stats().datagrams_received == 0u);
   reader.ask(msg::find_peers{topic, false});
   std::string at_7 = endpoint{net.address(7).ip, 7000}.to_string();
-  // It runs again once the node joined, not after bootstrap_retry (10 s).
-  BOOST_TEST(net.run_until([&] { return reader.heard().saw(at_7); }, 3s));
+  // It runs again as soon as the bootstrap node answers: not after bootstrap_retry (10 s), and
+  // not after the join, which waits for the silent node's two timeouts (4 s).
+  BOOST_TEST(net.run_until([&] { return reader.heard().saw(at_7); }, 1s));
+  BOOST_TEST(net.node(fresh).stats()[discovery_op::find_node].timeouts == 0u);
+  net.rt.run_until(net.rt.now() + 5s);
+  BOOST_TEST(net.node(fresh).stats()[discovery_op::find_node].timeouts > 0u);
 }
 
 BOOST_AUTO_TEST_CASE(put_and_get_values_through_the_network) {
