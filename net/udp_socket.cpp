@@ -207,6 +207,30 @@ bool udp_socket::drain(bytes& buffer) {
   return true;
 }
 
+namespace {
+
+class udp_transport final : public datagram_transport {
+public:
+  explicit udp_transport(const udp_options& options) : options_(options) {}
+
+  expected<std::unique_ptr<datagram_socket>> open(const endpoint& local,
+                                                  receive_fn on_receive) override {
+    auto opened = udp_socket::open(local, std::move(on_receive), options_);
+    if (!opened)
+      return std::move(opened).error();
+    return std::unique_ptr<datagram_socket>{std::move(*opened)};
+  }
+
+private:
+  udp_options options_;
+};
+
+} // namespace
+
+std::shared_ptr<datagram_transport> make_udp_transport(const udp_options& options) {
+  return std::make_shared<udp_transport>(options);
+}
+
 udp_socket_stats udp_socket::stats() const {
   udp_socket_stats s;
   s.sent = sent_;

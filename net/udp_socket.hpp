@@ -91,4 +91,7 @@ private:
   std::atomic<uint64_t> receive_failed_{0};
 };
 
+/// Opens udp_sockets with `options`: the node's datagram transport (node_config, discover).
+std::shared_ptr<datagram_transport> make_udp_transport(const udp_options& options = {});
+
 } // namespace dynfeed

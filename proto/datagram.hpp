@@ -5,7 +5,11 @@
 /// network model, with loss, duplication and reordering.
 
 #include "base/endpoint.hpp"
+#include "base/expected.hpp"
 #include "proto/component.hpp"
+
+#include <functional>
+#include <memory>
 
 namespace dynfeed {
 
@@ -23,6 +27,19 @@ public:
   virtual void send_to(const endpoint& to, bytes datagram) = 0;
   /// The address this socket is bound to.
   virtual endpoint local() const = 0;
+};
+
+/// Opens datagram sockets for a node: UDP (net/udp_socket.hpp), or whatever a test provides.
+class datagram_transport {
+public:
+  /// Called once per datagram received, on whatever thread the socket receives on.
+  using receive_fn = std::function<void(const endpoint& from, bytes datagram)>;
+
+  virtual ~datagram_transport() = default;
+  /// A socket bound to `local` (ip 0: every interface; port 0: any), handing what it receives
+  /// to `on_receive` until it is destroyed. An error says why it could not be opened.
+  virtual expected<std::unique_ptr<datagram_socket>> open(const endpoint& local,
+                                                          receive_fn on_receive) = 0;
 };
 
 /// A component that owns a datagram socket (a DHT node, a tracker or its client).
