@@ -42,5 +42,10 @@ using offer_value = caf::atom_constant<caf::atom("offervalue")>;
 using validate = caf::atom_constant<caf::atom("validate")>;
 using equivocation = caf::atom_constant<caf::atom("equivocat")>;
 using set_rules = caf::atom_constant<caf::atom("setrules")>;
+// Discovery: datagrams from a socket to the actor of its component, the node's TCP port for
+// announces, and starting a node's discovery.
+using datagram = caf::atom_constant<caf::atom("datagram")>;
+using announce_port = caf::atom_constant<caf::atom("annport")>;
+using discover = caf::atom_constant<caf::atom("discover")>;
 
 } // namespace dynfeed::atoms

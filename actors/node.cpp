@@ -1,5 +1,6 @@
 #include "actors/node.hpp"
 
+#include "actors/datagram_host.hpp"
 #include "actors/hosted.hpp"
 #include "base/hex.hpp"
 #include "messages/codec.hpp"
@@ -64,10 +65,13 @@ struct node_shared {
     component_id id = no_component;
     value_actor handle;
     hash256 topic;
+    bool own = false; ///< a value feed of a value directory the node opened: announced
   };
   std::map<hash256, publisher_entry> publishers; ///< by value feed id
   std::map<public_key, std::unique_ptr<value_dir>> value_dirs;
   std::vector<caf::actor> children;
+  caf::actor discovery;     ///< the discovery component's actor, once `discover` started it
+  uint16_t listen_port = 0; ///< what announces carry: the port `listen` bound last
   bool stopping = false;
 
   node_core& core() { return static_cast<node_core&>(*self->state.comp); }
@@ -223,6 +227,16 @@ caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
   return typed;
 }
 
+/// With discovery running, the swarms of the value feeds the node signs from its opened value
+/// directories are joined, so that discovery announces them (and readers find the node).
+void announce_own_values(node_shared& node) {
+  if (!node.discovery)
+    return;
+  for (const auto& [id, entry] : node.publishers)
+    if (entry.own)
+      node.core().join_swarm(node.ctx(), entry.topic, entry.id);
+}
+
 /// A value feed: signed and persisted through the directory of the first listed key the node
 /// opened, in memory otherwise. A feed the node holds already keeps running, with the spec's
 /// rules if `replace_rules`.
@@ -244,7 +258,14 @@ expected<node_shared::publisher_entry> start_value_feed(node_shared& node,
       store = &it->second->store();
       signer = value_signer{i, it->second->keys().sk};
     }
-  return start_publisher(node, spec.def, store, spec, std::move(signer));
+  bool own = signer.has_value();
+  node_shared::publisher_entry entry = start_publisher(node, spec.def, store, spec, std::move(signer));
+  if (own) {
+    node.publishers[spec.def.id()].own = true;
+    entry.own = true;
+    announce_own_values(node);
+  }
+  return entry;
 }
 
 value_feed_spec one_key_spec(const public_key& key, const bytes& salt) {
@@ -293,6 +314,35 @@ caf::result<std::string> open_value_dir(node_shared& node, const std::string& di
                       + started.error().to_string());
   }
   return to_hex(key);
+}
+
+/// The node's discovery component, on a socket of its own; swarms started from now on use it.
+caf::result<uint16_t> start_discovery(node_shared& node, const discovery_config& config) {
+  if (node.discovery)
+    return caf::make_error(caf::sec::invalid_argument, "discovery runs already");
+  if (!config.datagrams)
+    return caf::make_error(caf::sec::invalid_argument, "discovery needs a datagram transport");
+  datagram_component_factory make;
+  if (config.kind == discovery_config::backend::dht) {
+    dht_config dc = config.dht;
+    dc.announce_port = node.listen_port;
+    make = [dc](datagram_socket& s) { return std::make_unique<dht>(dc, s); };
+  } else {
+    if (config.tracker.trackers.empty())
+      return caf::make_error(caf::sec::invalid_argument, "tracker discovery needs a tracker");
+    tracker_client_config tc = config.tracker;
+    tc.announce_port = node.listen_port;
+    make = [tc](datagram_socket& s) { return std::make_unique<tracker_client>(s, tc); };
+  }
+  auto hosted = spawn_datagram_component(node.self->system(), node.directory, *config.datagrams,
+                                         config.local, make);
+  if (!hosted)
+    return to_caf_error(hosted.error());
+  adopt(node, hosted->actor);
+  node.discovery = hosted->actor;
+  node.core().set_discovery(hosted->id);
+  announce_own_values(node);
+  return hosted->local.port;
 }
 
 void on_down(node_shared& node, const caf::down_msg& down) {
@@ -362,6 +412,9 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
            const std::vector<std::string>& addresses) -> caf::result<bool> {
       for (auto& [id, entry] : node->publishers)
         if (entry.handle == value) {
+          // An announced feed's swarm runs already: it starts again with these addresses.
+          if (entry.own && node->discovery)
+            node->core().leave_swarm(node->ctx(), entry.topic, entry.id);
           node->core().set_addresses(entry.id, addresses);
           node->core().join_swarm(node->ctx(), entry.topic, entry.id);
           return true;
@@ -375,8 +428,12 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
                                                 node->identity, host, port);
       if (!bound)
         return std::move(bound.error());
+      node->listen_port = *bound;
+      if (node->discovery)
+        node->self->send(node->discovery, atoms::announce_port::value, *bound);
       return *bound;
     },
+    [node](atoms::discover, const discovery_config& config) { return start_discovery(*node, config); },
     [node](atoms::shutdown) { shut_down(*node); },
   };
 }

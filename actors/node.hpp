@@ -15,8 +15,10 @@
 #include "actors/inspect.hpp"
 #include "core/feed.hpp"
 #include "crypto/noise.hpp"
+#include "proto/dht.hpp"
 #include "proto/feed_service.hpp"
 #include "proto/peer.hpp"
+#include "proto/tracker.hpp"
 #include "storage/rocks_store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -105,6 +107,22 @@ struct value_feed_spec {
   caf::timespan validator_timeout = std::chrono::seconds{10};
 };
 
+/// How a node finds the peers of its swarms (docs/discovery.md): a DHT node or a tracker
+/// client on a datagram socket of its own. Sent with `discover`.
+struct discovery_config {
+  enum class backend : uint8_t { dht, tracker };
+  backend kind = backend::dht;
+  /// Opens the socket: make_udp_transport() (net/udp_socket.hpp) for UDP.
+  std::shared_ptr<datagram_transport> datagrams;
+  /// Where the socket binds (ip 0: every interface; port 0: any). Announces carry the
+  /// address datagrams leave from, so it should be the interface the node listens on.
+  endpoint local;
+  /// The DHT's settings; `dht.bootstrap` lists the nodes to join through.
+  dht_config dht;
+  /// The tracker client's settings; `tracker.trackers` lists the trackers (at least one).
+  tracker_client_config tracker;
+};
+
 /// A value feed's state, as `info` returns it.
 struct value_feed_info {
   hash256 id;    ///< the hash of the definition
@@ -178,6 +196,10 @@ struct node_config {
 ///   a feed the node already holds, the spec's limits and rules replace the old ones.
 /// - (join_value, value_actor, addresses) -> bool: exchanges the value feed with those peers
 /// - (listen, host, port) -> uint16_t: accept connections; returns the bound port
+/// - (discover, discovery_config) -> uint16_t: starts the node's discovery (once); returns the
+///   port its socket is bound to. Swarms joined from then on find peers through it and, once
+///   the node listens, announce the port it listens on; so do the value feeds of the value
+///   directories the node opened.
 /// - (shutdown): stops every actor of the node
 using node_actor = caf::typed_actor<
   caf::replies_to<atoms::create_feed, std::string, std::string>::with<feed_actor>,
@@ -189,6 +211,7 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atoms::value_feed, value_feed_spec>::with<value_actor>,
   caf::replies_to<atoms::join_value, value_actor, std::vector<std::string>>::with<bool>,
   caf::replies_to<atoms::listen, std::string, uint16_t>::with<uint16_t>,
+  caf::replies_to<atoms::discover, discovery_config>::with<uint16_t>,
   caf::reacts_to<atoms::shutdown>>;
 
 /// Spawns a node in `sys`. TCP needs the I/O middleman loaded (cfg.load<caf::io::middleman>());
@@ -200,5 +223,6 @@ caf::error to_caf_error(const error& err);
 
 } // namespace dynfeed
 
-// Holds callbacks and actor handles: only ever sent within one process.
+// Hold callbacks, actor handles and transports: only ever sent within one process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dynfeed::value_feed_spec)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dynfeed::discovery_config)
