@@ -1,6 +1,6 @@
 /// dynfeed seed | clone | follow: a node on TCP, serving or downloading one feed.
 
-#include "apps/cli.hpp"
+#include "apps/node_support.hpp"
 
 #include "actors/node.hpp"
 #include "apps/control.hpp"
@@ -33,34 +33,7 @@ struct node_args {
   double timeout_s = 30;
   bool quiet_log = false;
   std::string mode = "stable";
-};
-
-std::atomic<bool> stop_requested{false};
-
-/// SIGINT and SIGTERM are blocked in every thread (CAF's threads inherit the mask, so a signal
-/// never interrupts the multiplexer) and collected by one thread of our own.
-class stop_signals {
-public:
-  stop_signals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this] {
-      int sig = 0;
-      sigwait(&set_, &sig);
-      stop_requested = true;
-    });
-  }
-  ~stop_signals() {
-    if (!stop_requested)
-      pthread_kill(thread_.native_handle(), SIGTERM); // wakes sigwait
-    thread_.join();
-  }
-
-private:
-  sigset_t set_;
-  std::thread thread_;
+  discovery_args discovery;
 };
 
 /// An actor system with the I/O layer, quiet logs and a node with TCP.
@@ -99,6 +72,19 @@ struct running_node {
     std::_Exit(code);
   }
 
+  /// Starts the node's discovery, if `config` says which; false (after reporting why) if it
+  /// cannot.
+  bool discover(const std::optional<discovery_config>& config) {
+    if (!config)
+      return true;
+    auto port = ask<uint16_t>(atoms::discover::value, *config);
+    if (!port) {
+      report("cannot start discovery: " + port.error().context());
+      return false;
+    }
+    return true;
+  }
+
   /// Sends `xs` to the node and waits for its answer of type T.
   template <class T, class... Ts>
   expected<T> ask(Ts&&... xs) {
@@ -113,6 +99,22 @@ struct running_node {
     return std::move(*out);
   }
 };
+
+/// Checks --peer, --bootstrap and --tracker of a command that downloads: at least one, each
+/// well formed. Returns the discovery to start (its socket on every interface, any port).
+expected<std::optional<discovery_config>> where_peers_are(const std::vector<std::string>& peers,
+                                                          const discovery_args& discovery) {
+  for (const std::string& p : peers) {
+    std::string host;
+    uint16_t port = 0;
+    if (!parse_address(p, host, port))
+      return error{base_errc::invalid_argument, "--peer must be HOST:PORT, got '" + p + "'"};
+  }
+  if (peers.empty() && discovery.empty())
+    return error{base_errc::invalid_argument,
+                 "say where the peers are: --peer, --bootstrap or --tracker"};
+  return discovery_from(discovery, endpoint{});
+}
 
 /// "A-B" (inclusive) or "A-" into [start, end).
 bool parse_range(const std::string& text, uint64_t& start, uint64_t& end, std::string& message) {
@@ -227,8 +229,22 @@ int seed(const node_args& a) {
   uint16_t port = 0;
   if (!parse_address(a.listen, host, port))
     return report("--listen must be HOST:PORT, got '" + a.listen + "'", exit_usage);
+  // Announces carry the address datagrams leave from: the socket binds where TCP listens.
+  expected<std::optional<discovery_config>> discovery = std::optional<discovery_config>{};
+  if (!a.discovery.empty()) {
+    auto local = endpoint::parse(host + ":0");
+    if (!local)
+      return report("with --bootstrap or --tracker, --listen must be IPV4:PORT, got '" + a.listen
+                      + "'",
+                    exit_usage);
+    discovery = discovery_from(a.discovery, *local);
+    if (!discovery)
+      return report(discovery.error().context(), exit_usage);
+  }
   stop_signals signals;
   running_node n{a.quiet_log};
+  if (!n.discover(*discovery))
+    n.finish(exit_error);
   std::unique_ptr<control_server> control;
   auto key = serve_dir(n, a, control);
   if (!key)
@@ -254,14 +270,13 @@ int fetch(const node_args& a, bool print) {
     return report(message, exit_usage);
   if (!fixed_from_hex<public_key>(a.key))
     return report("PUBKEY must be 64 hex digits, got '" + a.key + "'", exit_usage);
-  for (const std::string& p : a.peers) {
-    std::string host;
-    uint16_t port = 0;
-    if (!parse_address(p, host, port))
-      return report("--peer must be HOST:PORT, got '" + p + "'", exit_usage);
-  }
+  auto discovery = where_peers_are(a.peers, a.discovery);
+  if (!discovery)
+    return report(discovery.error().context(), exit_usage);
   stop_signals signals;
   running_node n{a.quiet_log};
+  if (!n.discover(*discovery))
+    n.finish(exit_error);
   auto feed = n.ask<feed_actor>(atoms::clone_feed::value, a.key, a.dir);
   if (!feed)
     n.finish(report(feed.error().context()));
@@ -322,6 +337,7 @@ struct value_args {
   std::string key;
   std::string salt;
   std::vector<std::string> peers;
+  discovery_args discovery;
   double timeout_s = 30;
   bool quiet_log = false;
   bool json = false;
@@ -336,14 +352,13 @@ int fetch_value(const value_args& a, bool watch) {
     return report("--salt has " + std::to_string(a.salt.size()) + " bytes, at most "
                     + std::to_string(value_limits{}.salt_size_max),
                   exit_usage);
-  for (const std::string& p : a.peers) {
-    std::string host;
-    uint16_t port = 0;
-    if (!parse_address(p, host, port))
-      return report("--peer must be HOST:PORT, got '" + p + "'", exit_usage);
-  }
+  auto discovery = where_peers_are(a.peers, a.discovery);
+  if (!discovery)
+    return report(discovery.error().context(), exit_usage);
   stop_signals signals;
   running_node n{a.quiet_log};
+  if (!n.discover(*discovery))
+    n.finish(exit_error);
   auto value = n.ask<value_actor>(atoms::value_feed::value, a.key, a.salt);
   if (!value)
     n.finish(report(value.error().context()));
@@ -383,8 +398,8 @@ void add_value_network_commands(CLI::App& value, command& run) {
                                          : "print the latest value of a value feed");
     c->add_option("PUBKEY", args->key, "the value feed's public key (hex)")->required();
     c->add_option("--salt", args->salt, "the value feed's salt (text)");
-    c->add_option("--peer", args->peers, "HOST:PORT of a peer that has the value feed")
-      ->required();
+    c->add_option("--peer", args->peers, "HOST:PORT of a peer that has the value feed");
+    add_discovery_options(*c, args->discovery);
     if (!watch)
       c->add_option("--timeout", args->timeout_s, "give up after this many seconds")
         ->capture_default_str();
@@ -402,6 +417,7 @@ void add_node_commands(CLI::App& app, command& run) {
   s->add_option("--listen", args->listen, "HOST:PORT to accept connections on")
     ->capture_default_str();
   s->add_flag("--quiet", args->quiet_log, "do not log connection events");
+  add_discovery_options(*s, args->discovery);
   s->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
     ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))
     ->capture_default_str();
@@ -410,7 +426,8 @@ void add_node_commands(CLI::App& app, command& run) {
   auto* c = app.add_subcommand("clone", "download a feed (all blocks, or a range) and verify it");
   c->add_option("PUBKEY", args->key, "the feed's public key (hex)")->required();
   c->add_option("DIR", args->dir, "directory for the copy")->required();
-  c->add_option("--peer", args->peers, "HOST:PORT of a peer to download from")->required();
+  c->add_option("--peer", args->peers, "HOST:PORT of a peer to download from");
+  add_discovery_options(*c, args->discovery);
   c->add_option("--range", args->range, "blocks A-B (inclusive) or A- only");
   c->add_flag("--live", args->live, "keep following new blocks after the download");
   c->add_option("--timeout", args->timeout_s, "give up after this many seconds without progress")
@@ -424,7 +441,8 @@ void add_node_commands(CLI::App& app, command& run) {
   auto* f = app.add_subcommand("follow", "print a feed's blocks as they arrive, one per line");
   f->add_option("PUBKEY", args->key, "the feed's public key (hex)")->required();
   f->add_option("DIR", args->dir, "directory for the copy")->required();
-  f->add_option("--peer", args->peers, "HOST:PORT of a peer to follow")->required();
+  f->add_option("--peer", args->peers, "HOST:PORT of a peer to follow");
+  add_discovery_options(*f, args->discovery);
   f->add_flag("--quiet", args->quiet_log, "do not log connection events");
   f->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
     ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))

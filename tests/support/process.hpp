@@ -103,15 +103,18 @@ public:
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
 
-  /// The next line of output, false at end of output.
+  /// The next line of output (of any length), false at end of output.
   bool read_line(std::string& line) {
+    line.clear();
     char buf[256];
-    if (!std::fgets(buf, sizeof(buf), out_))
-      return false;
-    line = buf;
-    if (!line.empty() && line.back() == '\n')
-      line.pop_back();
-    return true;
+    while (std::fgets(buf, sizeof(buf), out_)) {
+      line += buf;
+      if (line.back() == '\n') {
+        line.pop_back();
+        return true;
+      }
+    }
+    return !line.empty();
   }
   void kill(int sig) { ::kill(pid_, sig); }
   int wait() {

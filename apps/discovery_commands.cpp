@@ -1,0 +1,258 @@
+/// dynfeed dht | tracker: discovery servers on UDP; and the --bootstrap / --tracker options of
+/// the commands that run a node.
+
+#include "apps/node_support.hpp"
+
+#include "actors/datagram_host.hpp"
+#include "base/hex.hpp"
+#include "net/udp_socket.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+namespace dynfeed::cli {
+
+std::atomic<bool> stop_requested{false};
+
+stop_signals::stop_signals() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  thread_ = std::thread([this] {
+    int sig = 0;
+    sigwait(&set_, &sig);
+    stop_requested = true;
+  });
+}
+
+stop_signals::~stop_signals() {
+  if (!stop_requested)
+    pthread_kill(thread_.native_handle(), SIGTERM); // wakes sigwait
+  thread_.join();
+}
+
+// ---- --bootstrap and --tracker --------------------------------------------------------------
+
+void add_discovery_options(CLI::App& command, discovery_args& args) {
+  auto* b = command.add_option("--bootstrap", args.bootstrap,
+                               "IPV4:PORT of a DHT node to join the DHT through (repeatable); "
+                               "swarms find peers in the DHT");
+  auto* t = command.add_option("--tracker", args.trackers,
+                               "IPV4:PORT of a tracker (repeatable); swarms find peers there");
+  b->excludes(t);
+}
+
+expected<endpoint> parse_ipv4_address(const std::string& text, const std::string& option) {
+  auto e = endpoint::parse(text);
+  if (!e || e->ip == 0 || e->port == 0)
+    return error{base_errc::invalid_argument,
+                 option + " must be IPV4:PORT (a.b.c.d:port, port not 0), got '" + text + "'"};
+  return *e;
+}
+
+namespace {
+
+bool loopback(uint32_t ip) {
+  return (ip >> 24) == 127;
+}
+
+expected<std::vector<endpoint>> parse_all(const std::vector<std::string>& texts,
+                                          const std::string& option) {
+  std::vector<endpoint> out;
+  for (const std::string& t : texts) {
+    auto e = parse_ipv4_address(t, option);
+    if (!e)
+      return e.error();
+    out.push_back(*e);
+  }
+  return out;
+}
+
+} // namespace
+
+dht_config dht_settings(const endpoint& local, const std::vector<endpoint>& bootstrap) {
+  dht_config config;
+  config.bootstrap = bootstrap;
+  bool local_network = (local.ip == 0 || loopback(local.ip))
+                       && std::all_of(bootstrap.begin(), bootstrap.end(),
+                                      [](const endpoint& e) { return loopback(e.ip); });
+  if (local_network && (local.ip != 0 || !bootstrap.empty()))
+    config.nodes_per_ip_max = config.k;
+  return config;
+}
+
+expected<std::optional<discovery_config>> discovery_from(const discovery_args& args,
+                                                         const endpoint& local) {
+  if (args.empty())
+    return std::optional<discovery_config>{};
+  discovery_config config;
+  config.datagrams = make_udp_transport();
+  config.local = local;
+  if (!args.bootstrap.empty()) {
+    auto nodes = parse_all(args.bootstrap, "--bootstrap");
+    if (!nodes)
+      return nodes.error();
+    config.kind = discovery_config::backend::dht;
+    config.dht = dht_settings(local, *nodes);
+  } else {
+    auto trackers = parse_all(args.trackers, "--tracker");
+    if (!trackers)
+      return trackers.error();
+    config.kind = discovery_config::backend::tracker;
+    config.tracker.trackers = *trackers;
+  }
+  return std::optional<discovery_config>{std::move(config)};
+}
+
+// ---- dynfeed dht, dynfeed tracker ------------------------------------------------------------
+
+namespace {
+
+struct server_args {
+  std::string listen;
+  std::vector<std::string> bootstrap;
+  bool quiet_log = false;
+};
+
+nlohmann::json to_json(const op_counters& c) {
+  return {{"queriesSent", c.queries_sent},       {"responsesReceived", c.responses_received},
+          {"timeouts", c.timeouts},              {"errorsReceived", c.errors_received},
+          {"queriesReceived", c.queries_received}, {"responsesSent", c.responses_sent},
+          {"errorsSent", c.errors_sent}};
+}
+
+/// A discovery component's counters as one JSON object (what `dht` and `tracker` print when
+/// they stop): operations that saw no traffic are left out.
+nlohmann::json to_json(const discovery_stats& s) {
+  nlohmann::json ops = nlohmann::json::object();
+  for (size_t i = 0; i < discovery_op_count; ++i) {
+    const op_counters& c = s.ops[i];
+    if (c.queries_sent + c.queries_received + c.responses_received + c.timeouts > 0)
+      ops[std::string{to_string(static_cast<discovery_op>(i))}] = to_json(c);
+  }
+  return {{"datagramsSent", s.datagrams_sent},
+          {"datagramsReceived", s.datagrams_received},
+          {"bytesSent", s.bytes_sent},
+          {"bytesReceived", s.bytes_received},
+          {"ops", ops},
+          {"refused",
+           {{"malformed", s.refused.malformed},
+            {"unsolicited", s.refused.unsolicited},
+            {"rateLimited", s.refused.rate_limited},
+            {"badToken", s.refused.bad_token},
+            {"storageFull", s.refused.storage_full},
+            {"badValue", s.refused.bad_value}}},
+          {"topics", s.by_topic.size()},
+          {"lookups", s.lookups},
+          {"lookupHops", s.lookup_hops},
+          {"lookupHopsMax", s.lookup_hops_max},
+          {"recordsHeld", s.records_held}};
+}
+
+/// --listen: where a server binds (port 0: one the system picks).
+expected<endpoint> parse_listen(const std::string& text) {
+  auto e = endpoint::parse(text);
+  if (!e)
+    return error{base_errc::invalid_argument,
+                 "--listen must be IPV4:PORT (port 0 picks one), got '" + text + "'"};
+  return *e;
+}
+
+/// Hosts one discovery component on UDP at `local` until SIGINT or SIGTERM; prints `first`
+/// (if any), "listening on IP:PORT", and at the end the component's counters as JSON.
+int serve(const server_args& a, const endpoint& local, const std::string& first,
+          const datagram_component_factory& make) {
+  stop_signals signals;
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  uint64_t seed = 0;
+  crypto::random_bytes(reinterpret_cast<uint8_t*>(&seed), sizeof seed);
+  auto directory = std::make_shared<actor_directory>(seed);
+  if (!a.quiet_log)
+    directory->set_log([](const std::string& line) { std::cerr << "dynfeed: " + line + "\n"; });
+  auto transport = make_udp_transport();
+  auto hosted = spawn_datagram_component(sys, directory, *transport, local, make);
+  if (!hosted) {
+    report("cannot listen on " + a.listen + ": " + hosted.error().context());
+    std::fflush(nullptr);
+    std::_Exit(exit_error); // nothing runs; the actor system need not come down
+  }
+  if (!first.empty())
+    std::cout << first << '\n';
+  std::cout << "listening on " << hosted->local.to_string() << '\n' << std::flush;
+  while (!stop_requested)
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  int code = exit_ok;
+  {
+    caf::scoped_actor self{sys};
+    self->request(caf::actor_cast<discovery_actor>(hosted->actor), std::chrono::seconds{10},
+                  atoms::info::value)
+      .receive([](const discovery_stats& s) { std::cout << to_json(s).dump() << '\n'; },
+               [&](caf::error& err) { code = report("no counters: " + sys.render(err)); });
+    self->send_exit(hosted->actor, caf::exit_reason::user_shutdown);
+    self->wait_for(hosted->actor);
+  }
+  std::cout.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+int run_dht(const server_args& a) {
+  auto local = parse_listen(a.listen);
+  if (!local)
+    return report(local.error().context(), exit_usage);
+  std::vector<endpoint> bootstrap;
+  for (const std::string& b : a.bootstrap) {
+    auto e = parse_ipv4_address(b, "--bootstrap");
+    if (!e)
+      return report(e.error().context(), exit_usage);
+    bootstrap.push_back(*e);
+  }
+  dht_config config = dht_settings(*local, bootstrap);
+  crypto::random_bytes(config.id.data(), config.id.size());
+  auto make = [config](datagram_socket& s) { return std::make_unique<dht>(config, s); };
+  return serve(a, *local, to_hex(config.id), make);
+}
+
+int run_tracker(const server_args& a) {
+  auto local = parse_listen(a.listen);
+  if (!local)
+    return report(local.error().context(), exit_usage);
+  tracker_server_config config;
+  // Tokens must not be predictable from the component's seeded stream.
+  crypto::random_bytes(config.secret_key.data(), config.secret_key.size());
+  auto make = [config](datagram_socket& s) { return std::make_unique<tracker_server>(s, config); };
+  return serve(a, *local, "", make);
+}
+
+} // namespace
+
+void add_discovery_commands(CLI::App& app, command& run) {
+  auto args = std::make_shared<server_args>();
+
+  auto* d = app.add_subcommand("dht", "run a DHT node (UDP) until stopped; prints its ID, the "
+                                      "address, and its counters as JSON at the end");
+  d->add_option("--listen", args->listen, "IPV4:PORT to receive datagrams on (port 0 picks one)")
+    ->required();
+  d->add_option("--bootstrap", args->bootstrap, "IPV4:PORT of a DHT node to join through "
+                                                "(repeatable; none: the first node)");
+  d->add_flag("--quiet", args->quiet_log, "do not log");
+  d->callback([&run, args] { run = [args] { return run_dht(*args); }; });
+
+  auto* t = app.add_subcommand("tracker", "run a tracker (UDP) until stopped; prints the address, "
+                                          "and its counters as JSON at the end");
+  t->add_option("--listen", args->listen, "IPV4:PORT to receive datagrams on (port 0 picks one)")
+    ->required();
+  t->add_flag("--quiet", args->quiet_log, "do not log");
+  t->callback([&run, args] { run = [args] { return run_tracker(*args); }; });
+}
+
+} // namespace dynfeed::cli
