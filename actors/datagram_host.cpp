@@ -105,11 +105,10 @@ caf::message_handler datagram_behavior(component_actor_type* self) {
 
 } // namespace
 
-expected<hosted_datagram> spawn_datagram_component(caf::actor_system& sys,
-                                                   const std::shared_ptr<actor_directory>& directory,
-                                                   datagram_transport& transport,
-                                                   const endpoint& local,
-                                                   const datagram_component_factory& make) {
+expected<hosted_datagram>
+spawn_datagram_component(caf::actor_system& sys, const std::shared_ptr<actor_directory>& directory,
+                         datagram_transport& transport, const endpoint& local,
+                         const datagram_component_factory& make) {
   auto inbox = std::make_shared<datagram_inbox>();
   auto socket = transport.open(local, [inbox](const endpoint& from, bytes datagram) {
     inbox->deliver(from, std::move(datagram));

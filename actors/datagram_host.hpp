@@ -39,11 +39,10 @@ struct hosted_datagram {
 /// Opens a socket with `transport` bound to `local`, builds the component on it and hosts it
 /// in a new actor registered in `directory` (whose seed gives the component's random stream).
 /// An error (the socket could not be opened) leaves nothing behind.
-expected<hosted_datagram> spawn_datagram_component(caf::actor_system& sys,
-                                                   const std::shared_ptr<actor_directory>& directory,
-                                                   datagram_transport& transport,
-                                                   const endpoint& local,
-                                                   const datagram_component_factory& make);
+expected<hosted_datagram>
+spawn_datagram_component(caf::actor_system& sys, const std::shared_ptr<actor_directory>& directory,
+                         datagram_transport& transport, const endpoint& local,
+                         const datagram_component_factory& make);
 
 } // namespace dynfeed
 

@@ -259,7 +259,8 @@ expected<node_shared::publisher_entry> start_value_feed(node_shared& node,
       signer = value_signer{i, it->second->keys().sk};
     }
   bool own = signer.has_value();
-  node_shared::publisher_entry entry = start_publisher(node, spec.def, store, spec, std::move(signer));
+  node_shared::publisher_entry entry =
+    start_publisher(node, spec.def, store, spec, std::move(signer));
   if (own) {
     node.publishers[spec.def.id()].own = true;
     entry.own = true;
@@ -433,7 +434,9 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
         node->self->send(node->discovery, atoms::announce_port::value, *bound);
       return *bound;
     },
-    [node](atoms::discover, const discovery_config& config) { return start_discovery(*node, config); },
+    [node](atoms::discover, const discovery_config& config) {
+      return start_discovery(*node, config);
+    },
     [node](atoms::shutdown) { shut_down(*node); },
   };
 }

@@ -45,7 +45,8 @@ public:
   expected<std::unique_ptr<datagram_socket>> open(const endpoint& local,
                                                   receive_fn on_receive) override {
     if (refuse)
-      return error{base_errc::io_error, "udp: bind " + local.to_string() + ": Address already in use"};
+      return error{base_errc::io_error,
+                   "udp: bind " + local.to_string() + ": Address already in use"};
     deliver = std::move(on_receive);
     ++opened;
     endpoint at = local;
@@ -150,7 +151,8 @@ BOOST_AUTO_TEST_CASE(a_hosted_tracker_answers_datagrams_and_counts_them) {
   BOOST_TEST(replies[1].transaction == 12u);
   BOOST_TEST(std::holds_alternative<tracker::lookup_reply>(replies[1].what));
 
-  auto stats = ask<discovery_stats>(caf::actor_cast<discovery_actor>(hosted->actor), atoms::info::value);
+  auto stats =
+    ask<discovery_stats>(caf::actor_cast<discovery_actor>(hosted->actor), atoms::info::value);
   BOOST_TEST(stats[discovery_op::tracker_lookup].queries_received == 2u);
   BOOST_TEST(stats[discovery_op::tracker_lookup].responses_sent == 2u);
   BOOST_TEST(stats.refused.malformed == 1u);
@@ -183,7 +185,8 @@ BOOST_AUTO_TEST_CASE(a_node_finds_and_announces_through_its_tracker) {
   auto feed = ask<feed_actor>(node, atoms::create_feed::value, tmp / "w", std::string{});
   feed_info info = ask<feed_info>(feed, atoms::info::value);
   BOOST_TEST(ask<uint16_t>(node, atoms::discover::value, tracker_discovery()) == 40000u);
-  BOOST_TEST(ask<bool>(node, atoms::join::value, feed, std::vector<std::string>{}, std::string{"stable"}));
+  BOOST_TEST(ask<bool>(node, atoms::join::value, feed, std::vector<std::string>{},
+                       std::string{"stable"}));
   run();
   // The swarm asked the tracker for the feed's discovery key; with no port yet, no announce.
   auto sent = datagrams->packets_to(tracker_at);
@@ -199,7 +202,8 @@ BOOST_AUTO_TEST_CASE(a_node_finds_and_announces_through_its_tracker) {
   BOOST_TEST(tcp->dialed[0] == "10.0.0.9:7000");
 
   // Once the node listens, it announces the port it listens on.
-  BOOST_TEST(ask<uint16_t>(node, atoms::listen::value, std::string{"127.0.0.1"}, uint16_t{0}) == 7777u);
+  BOOST_TEST(ask<uint16_t>(node, atoms::listen::value, std::string{"127.0.0.1"}, uint16_t{0})
+             == 7777u);
   run();
   answer_lookup({});
   sent = datagrams->packets_to(tracker_at);

@@ -78,7 +78,8 @@ struct discovering_seeder {
     BOOST_REQUIRE(line.rfind("listening on ", 0) == 0);
   }
 
-  static std::vector<std::string> command(const std::string& dir, std::vector<std::string> options) {
+  static std::vector<std::string> command(const std::string& dir,
+                                          std::vector<std::string> options) {
     std::vector<std::string> argv{DYNFEED_PATH, "seed", dir, "--listen", "127.0.0.1:0", "--quiet"};
     argv.insert(argv.end(), options.begin(), options.end());
     return argv;
@@ -276,9 +277,11 @@ BOOST_AUTO_TEST_CASE(bad_discovery_arguments_are_refused_and_change_nothing) {
   };
   std::string copy = tmp / "c";
   refused(run({"clone", key, copy}), 2, "--peer, --bootstrap or --tracker");
-  refused(run({"clone", key, copy, "--bootstrap", "nohostport"}), 2, "--bootstrap must be IPV4:PORT");
+  refused(run({"clone", key, copy, "--bootstrap", "nohostport"}), 2,
+          "--bootstrap must be IPV4:PORT");
   refused(run({"clone", key, copy, "--bootstrap", "127.0.0.1:0"}), 2, "--bootstrap");
-  refused(run({"follow", key, copy, "--tracker", "example.org:6969"}), 2, "--tracker must be IPV4:PORT");
+  refused(run({"follow", key, copy, "--tracker", "example.org:6969"}), 2,
+          "--tracker must be IPV4:PORT");
   refused(run({"clone", key, copy, "--bootstrap", "127.0.0.1:1", "--tracker", "127.0.0.1:2"}), 2,
           "excludes");
   refused(run({"value", "get", key}), 2, "--peer, --bootstrap or --tracker");
