@@ -222,10 +222,16 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
     }
   } else if (auto* g = std::get_if<msg::range>(&m)) {
     uint64_t length = std::min(g->length, length_max - std::min(g->start, length_max));
-    if (g->drop)
+    if (g->drop) {
       r.have.drop(g->start, length);
-    else
+    } else {
       r.have.add(g->start, length);
+      // Holding block i means holding a signed tree of at least i + 1 blocks: in the rotating
+      // modes, where lengths travel in announcements rather than syncs, this is how a peer
+      // that just caught up becomes a source of the upgrade.
+      if (length > 0)
+        r.length = std::max(r.length, g->start + length);
+    }
     schedule(ctx);
   } else if (auto* q = std::get_if<msg::request>(&m)) {
     on_request(ctx, from, r, *q);

@@ -50,8 +50,12 @@ void node_core::leave_swarm(context& ctx, const hash256& topic, component_id own
   swarms_.erase(it);
   for (auto& [address, waiting] : dialing_)
     waiting.erase(swarm);
+  // Leaving a swarm closes the connections it opened that no other swarm of ours uses (inbound
+  // ones belong to the remote's swarm).
   for (auto& [peer, p] : peers_)
-    p.requesters.erase(swarm);
+    if (p.requesters.erase(swarm) > 0 && p.requesters.empty() && p.outbound)
+      ctx.send(peer, msg::encode(msg::local_message{msg::punish{
+                       static_cast<uint16_t>(msg::disconnect_reason::normal), "swarm left"}}));
   if (host_)
     host_->stop(ctx, swarm);
 }

@@ -104,6 +104,7 @@ private:
     clock_time started{0};        ///< latest start
     size_t next_append = 0;       ///< first append it has not reached
     bool seen_peer = false;       ///< since the latest start
+    uint64_t contiguous = 0;      ///< blocks [0, contiguous) held
     uint64_t last_value_seq = 0;  ///< per lifetime
     uint32_t crashes = 0;
   };
@@ -118,6 +119,8 @@ private:
   void check_convergence();
   void fail(std::string what);
   void absorb(const sim_node& node); ///< adds a node lifetime's counters to the totals
+  discovery_factory make_discovery();
+  sim_node_config node_config(const std::vector<std::string>& addresses);
   reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
 
   // node_observer
@@ -141,6 +144,7 @@ private:
   std::vector<sample> samples_;
   std::vector<clock_time> discover_delays_;
   totals past_; ///< counters of node lifetimes that ended in a crash
+  std::vector<uint64_t> received_past_; ///< discovery datagrams received, per node, ended lifetimes
   uint32_t appends_planned_ = 0;
   bool partitioned_ = false;
   std::optional<invariant_violation> violation_;
