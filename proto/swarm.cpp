@@ -42,6 +42,47 @@ void swarm::on_found(context& ctx, const std::vector<std::string>& addresses) {
     ++discovered;
   }
   fill(ctx);
+  rotate(ctx);
+}
+
+void swarm::rotate(context& ctx) {
+  if (config_.rotate_interval <= clock_time{0} || ctx.now() - rotated_at_ < config_.rotate_interval)
+    return;
+  size_t active = 0;
+  std::vector<std::string> candidates;
+  for (const auto& [address, a] : addresses_) {
+    if (!a.discovered)
+      continue;
+    if (a.dialing || a.peer != no_component)
+      ++active;
+    else if (a.retry_at <= ctx.now())
+      candidates.push_back(address);
+  }
+  if (active < config_.outbound_wanted || candidates.empty())
+    return;
+  rotated_at_ = ctx.now();
+  dial(ctx, candidates[ctx.random().below(candidates.size())]);
+}
+
+void swarm::trim(context& ctx) {
+  size_t connected = 0;
+  const std::string* oldest = nullptr;
+  for (const auto& [address, a] : addresses_) {
+    if (!a.discovered || a.peer == no_component)
+      continue;
+    ++connected;
+    if (!oldest || a.up_at < addresses_.at(*oldest).up_at)
+      oldest = &address;
+  }
+  if (connected <= config_.outbound_wanted || !oldest)
+    return;
+  address_state& a = addresses_.at(*oldest);
+  peers_.erase(a.peer);
+  a.peer = no_component;
+  a.failures = 0;
+  a.backoff = clock_time{0};
+  a.retry_at = ctx.now() + config_.rotate_interval; // others first
+  ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{*oldest}}));
 }
 
 void swarm::fill(context& ctx) {
@@ -109,6 +150,7 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
     }
     peers_.insert(up->peer);
     ctx.send(config_.feed, msg::encode(msg::local_message{msg::offer_peer{up->peer}}));
+    trim(ctx);
   } else if (auto* down = std::get_if<msg::peer_down>(local)) {
     on_down(ctx, *down);
   }

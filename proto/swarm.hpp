@@ -34,6 +34,11 @@ struct swarm_config {
   size_t outbound_wanted = 8;
   /// A connection that ends sooner than this after it came up counts as a failed dial.
   clock_time stable_after = std::chrono::seconds{10};
+  /// At most this often, when discovery answers and the swarm is full, it dials one more
+  /// candidate and, once that is up, hangs up on its longest-standing discovered peer: the
+  /// swarm's graph keeps mixing, and heals after a partition instead of staying split along
+  /// the connections that survived it. Zero: never.
+  clock_time rotate_interval = std::chrono::seconds{60};
   clock_time reconnect_delay_min = std::chrono::milliseconds{500};
   clock_time reconnect_delay_max = std::chrono::seconds{30};
 };
@@ -72,6 +77,10 @@ private:
   void on_down(context& ctx, const msg::peer_down& down);
   /// Dials discovered candidates until `outbound_wanted` are connected or dialing.
   void fill(context& ctx);
+  /// Dials one candidate beyond outbound_wanted, if it is time to rotate (see rotate_interval).
+  void rotate(context& ctx);
+  /// Over outbound_wanted connected: hangs up on the longest-standing discovered peer.
+  void trim(context& ctx);
   size_t discovered_count() const;
 
   swarm_config config_;
@@ -80,6 +89,7 @@ private:
   std::map<uint64_t, std::string> retry_timers_; ///< static addresses' redials
   uint64_t next_timer_tag_ = 1;
   clock_time fill_at_{-1}; ///< when the pending fill timer fires (-1: none pending)
+  clock_time rotated_at_{0}; ///< the last rotation
   bool joined_ = true;
 };
 

@@ -234,12 +234,9 @@ void simulation::schedule_workload() {
       for (sim_node* reader : readers_)
         if (random_.chance(fraction))
           drv_.net().set_group(reader->host(), 1);
-      partitioned_ = true;
+      ++partitions_started_;
     });
-    drv_.at(p.at + p.duration, [this] {
-      drv_.net().heal();
-      partitioned_ = false;
-    });
+    drv_.at(p.at + p.duration, [this] { drv_.net().heal(); });
   }
 
   for (clock_time t = s.sample_interval; t <= s.duration; t += s.sample_interval) {
@@ -283,6 +280,7 @@ void simulation::schedule_crash(sim_node& node) {
 void simulation::crash_reader(sim_node& node) {
   absorb(node);
   ++state_of(node).crashes;
+  ++crashes_;
   world_->crash(node);
   sim_node* n = &node;
   drv_.at(drv_.now() + scenario_.restart_after, [this, n] { start_reader(*n); });
@@ -445,10 +443,17 @@ void simulation::check_convergence() {
 
 // ---- running -----------------------------------------------------------------------------------
 
-void simulation::run(const std::function<void(clock_time)>& progress) {
-  auto wall_start = std::chrono::steady_clock::now();
+void simulation::prepare() {
+  if (prepared_)
+    return;
+  prepared_ = true;
   build();
   schedule_workload();
+}
+
+void simulation::run(const std::function<void(clock_time)>& progress) {
+  auto wall_start = std::chrono::steady_clock::now();
+  prepare();
   for (clock_time t = 1s;; t += 1s) {
     t = std::min(t, scenario_.duration);
     drv_.run_until(t);
