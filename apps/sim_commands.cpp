@@ -1,6 +1,7 @@
 /// dynfeed sim: runs a scenario in the deterministic simulator.
 
 #include "apps/cli.hpp"
+#include "sim/caf_driver.hpp"
 #include "sim/runtime.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -80,9 +81,6 @@ int run_sim(const sim_options& o) {
       return report("--duration must be between 0 and 10^7 seconds", exit_usage);
     s.duration = std::chrono::duration_cast<clock_time>(std::chrono::duration<double>(*o.duration_s));
   }
-  if (o.driver != "plain")
-    return report("--driver " + o.driver + ": only the plain driver is available so far",
-                  exit_usage);
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
@@ -91,13 +89,15 @@ int run_sim(const sim_options& o) {
   }
 
   std::cout << "seed " << s.seed << std::endl;
-  sim::runtime drv(s.seed, s.network);
-  sim::simulation simulation(s, drv);
+  std::unique_ptr<sim::runtime> drv = o.driver == "caf"
+                                        ? sim::make_caf_runtime(s.seed, s.network)
+                                        : std::make_unique<sim::runtime>(s.seed, s.network);
+  sim::simulation simulation(s, *drv);
   bool bar = !o.quiet && isatty(STDERR_FILENO);
   {
     std::optional<progress_bar> progress;
     if (bar)
-      progress.emplace(s.duration, drv);
+      progress.emplace(s.duration, *drv);
     simulation.run([&](clock_time now) {
       if (progress)
         (*progress)(now);
@@ -138,7 +138,9 @@ void add_sim_commands(CLI::App& app, command& run) {
   sim->add_option("--nodes", o->nodes, "readers following the feed (default: the scenario's)");
   sim->add_option("--duration", o->duration_s, "virtual seconds to run (default: the scenario's)");
   sim->add_option("--out", o->out, "directory for summary.json, timeseries.csv and appends.csv");
-  sim->add_option("--driver", o->driver, "plain (component classes, for scale) or caf")
+  sim->add_option("--driver", o->driver,
+                  "plain (components run by the simulator, for scale) or caf (each component "
+                  "in a CAF actor on the test coordinator, for fidelity); same digest")
     ->check(CLI::IsMember({"plain", "caf"}))
     ->capture_default_str();
   sim->add_flag("--list", o->list, "list the built-in scenarios");

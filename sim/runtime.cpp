@@ -75,9 +75,12 @@ private:
   endpoint local_;
 };
 
-runtime::runtime(uint64_t seed, network_config net)
-  : seed_(seed), net_(std::move(net)), net_random_(seed ^ 0x6e6574776f726b21ULL) {
+runtime::runtime(uint64_t seed, network_config net, std::unique_ptr<executor> exec)
+  : seed_(seed), net_(std::move(net)), net_random_(seed ^ 0x6e6574776f726b21ULL),
+    exec_(std::move(exec)) {
   mix(seed);
+  if (exec_)
+    exec_->attach(*this);
 }
 
 runtime::~runtime() = default;
@@ -140,6 +143,8 @@ component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
   slots_.emplace(id, std::move(s));
   if (host != no_host)
     hosts_[host].components.push_back(id);
+  if (exec_)
+    exec_->spawned(id);
   deliver(id, mail{kind::start, id, 0, {}});
   return id;
 }
@@ -162,6 +167,8 @@ void runtime::remove(component_id id) {
   if (s.link && !s.link->closed_)
     s.link->close(msg::disconnect_reason::normal);
   slots_.erase(it);
+  if (exec_)
+    exec_->removed(id);
   if (removed_hook_)
     removed_hook_(id);
 }
@@ -315,6 +322,10 @@ void runtime::deliver(component_id to, mail m) {
   auto it = slots_.find(to);
   if (it == slots_.end() || it->second->stopped)
     return; // gone: dropped, like a frame to a closed connection
+  if (exec_) {
+    exec_->post(to, std::move(m));
+    return;
+  }
   slot& s = *it->second;
   s.mailbox.push_back(std::move(m));
   if (!s.queued) {
@@ -360,7 +371,32 @@ void runtime::handle(slot& s, mail& m) {
   }
 }
 
+bool runtime::settle(component_id id, slot& s) {
+  if (s.stopped || !s.comp->alive()) {
+    s.stopped = true;
+    remove(id);
+    return false;
+  }
+  return true;
+}
+
+bool runtime::dispatch(component_id id, mail&& m) {
+  auto it = slots_.find(id);
+  if (it == slots_.end() || it->second->stopped)
+    return false;
+  handle(*it->second, m);
+  return settle(id, *it->second);
+}
+
+bool runtime::has_ready() const {
+  return exec_ ? !exec_->idle() : !ready_.empty();
+}
+
 void runtime::run_ready() {
+  if (exec_) {
+    exec_->run();
+    return;
+  }
   while (!ready_.empty()) {
     component_id id = ready_.front();
     ready_.pop_front();
@@ -378,11 +414,8 @@ void runtime::run_ready() {
       s.head = 0;
     }
     handle(s, m);
-    if (s.stopped || !s.comp->alive()) {
-      s.stopped = true;
-      remove(id);
+    if (!settle(id, s))
       continue;
-    }
     if (s.head < s.mailbox.size())
       ready_.push_front(id); // drains its mailbox before anyone else runs
     else
@@ -391,7 +424,7 @@ void runtime::run_ready() {
 }
 
 bool runtime::step() {
-  if (!ready_.empty()) {
+  if (has_ready()) {
     run_ready();
     return true;
   }
@@ -453,7 +486,7 @@ bool runtime::run_until_idle(uint64_t events_max) {
   for (uint64_t n = 0; n < events_max; ++n)
     if (!step())
       return true;
-  return queue_.empty() && ready_.empty();
+  return queue_.empty() && !has_ready();
 }
 
 } // namespace dynfeed::sim

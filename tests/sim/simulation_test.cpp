@@ -1,6 +1,7 @@
 // Whole scenarios on the plain driver: determinism, each fault, and invariant violations
 // caught when a fault is injected on purpose.
 
+#include "sim/caf_driver.hpp"
 #include "sim/runtime.hpp"
 #include "sim/simulation.hpp"
 
@@ -43,8 +44,11 @@ struct outcome {
   runtime_stats stats;
 };
 
-outcome run(const scenario& s, const std::function<void(simulation&)>& before = nullptr) {
-  runtime drv(s.seed, s.network);
+outcome run(const scenario& s, const std::function<void(simulation&)>& before = nullptr,
+            bool on_caf = false) {
+  std::unique_ptr<runtime> owned =
+    on_caf ? make_caf_runtime(s.seed, s.network) : std::make_unique<runtime>(s.seed, s.network);
+  runtime& drv = *owned;
   simulation sim(s, drv);
   sim.prepare();
   if (before)
@@ -94,6 +98,25 @@ BOOST_AUTO_TEST_CASE(readers_follow_the_writer_and_the_same_seed_replays_bit_for
   outcome other = run(small(6));
   BOOST_TEST(other.digest != one.digest);
   expect_converged(other, s);
+}
+
+BOOST_AUTO_TEST_CASE(the_caf_driver_gives_the_plain_drivers_digest) {
+  // Faults included: crashes, a partition, lossy links.
+  scenario s = small(9);
+  s.readers = 25;
+  s.crashes_per_hour = 20;
+  s.restart_after = 15s;
+  s.partitions.push_back(partition_spec{40s, 30s, 0.3});
+  s.network.stream_loss = 0.02;
+  outcome plain = run(s);
+  outcome caf = run(s, nullptr, true);
+  BOOST_TEST(plain.crashes > 0u);
+  BOOST_TEST(caf.digest == plain.digest);
+  BOOST_TEST(caf.stats.messages == plain.stats.messages);
+  plain.summary.erase("wallSeconds");
+  caf.summary.erase("wallSeconds");
+  BOOST_TEST(caf.summary.dump() == plain.summary.dump());
+  expect_converged(caf, s);
 }
 
 BOOST_AUTO_TEST_CASE(each_mode_converges) {
