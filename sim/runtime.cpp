@@ -112,10 +112,10 @@ void runtime::crash(host_id host) {
   std::vector<component_id> gone = std::move(h.components);
   h.components.clear();
   for (component_id id : gone) {
-    auto it = slots_.find(id);
-    if (it == slots_.end())
+    slot* gone_slot = slot_of(id);
+    if (!gone_slot)
       continue;
-    if (link_end* end = it->second->link.get(); end && !end->closed_) {
+    if (link_end* end = gone_slot->link.get(); end && !end->closed_) {
       // The far end hears nothing more; it notices the break after a one-way latency.
       end->closed_ = true;
       ++stats_.links_broken;
@@ -140,7 +140,10 @@ component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
   s->comp = std::move(comp);
   s->ctx = std::make_unique<slot_context>(*this, id);
   s->host = host;
-  slots_.emplace(id, std::move(s));
+  if (slots_.size() <= id)
+    slots_.resize(id + 1);
+  slots_[id] = std::move(s);
+  ++live_;
   if (host != no_host)
     hosts_[host].components.push_back(id);
   if (exec_)
@@ -150,10 +153,10 @@ component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
 }
 
 void runtime::remove(component_id id) {
-  auto it = slots_.find(id);
-  if (it == slots_.end())
+  slot* found = slot_of(id);
+  if (!found)
     return;
-  slot& s = *it->second;
+  slot& s = *found;
   if (s.host != no_host) {
     host_state& h = hosts_[s.host];
     h.components.erase(std::remove(h.components.begin(), h.components.end(), id), h.components.end());
@@ -166,7 +169,8 @@ void runtime::remove(component_id id) {
   // The far end of a link whose peer just went away hears of it (a closed connection).
   if (s.link && !s.link->closed_)
     s.link->close(msg::disconnect_reason::normal);
-  slots_.erase(it);
+  slots_[id].reset();
+  --live_;
   if (exec_)
     exec_->removed(id);
   if (removed_hook_)
@@ -188,8 +192,8 @@ std::pair<component_id, component_id> runtime::connect(
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
   auto ids = connect(no_host, no_host, a, b, make_a, make_b);
-  slots_.at(ids.first)->link->latency_ = latency;
-  slots_.at(ids.second)->link->latency_ = latency;
+  slot_of(ids.first)->link->latency_ = latency;
+  slot_of(ids.second)->link->latency_ = latency;
   return ids;
 }
 
@@ -221,8 +225,8 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
   ra.other_ = idb;
   rb.self_ = idb;
   rb.other_ = ida;
-  slots_.at(ida)->link = std::move(end_a);
-  slots_.at(idb)->link = std::move(end_b);
+  slot_of(ida)->link = std::move(end_a);
+  slot_of(idb)->link = std::move(end_b);
   return {ida, idb};
 }
 
@@ -231,21 +235,21 @@ component_id runtime::open_datagram(host_id host, uint16_t port, const socket_fa
   DYNFEED_REQUIRE(!sockets_.count(local.packed()));
   auto socket = std::make_unique<sim_socket>(*this, host, local);
   component_id id = spawn(make(*socket), host);
-  slots_.at(id)->socket = std::move(socket);
+  slot_of(id)->socket = std::move(socket);
   sockets_[local.packed()] = id;
   hosts_[host].ports.push_back(port);
   return id;
 }
 
 void runtime::with(component_id id, const std::function<void(component&, context&)>& fn) {
-  auto it = slots_.find(id);
-  DYNFEED_REQUIRE(it != slots_.end());
-  fn(*it->second->comp, *it->second->ctx);
+  slot* s = slot_of(id);
+  DYNFEED_REQUIRE(s != nullptr);
+  fn(*s->comp, *s->ctx);
 }
 
 component* runtime::find(component_id id) {
-  auto it = slots_.find(id);
-  return it == slots_.end() ? nullptr : it->second->comp.get();
+  slot* s = slot_of(id);
+  return s ? s->comp.get() : nullptr;
 }
 
 void runtime::post_frame(component_id to, bytes frame) {
@@ -303,7 +307,7 @@ void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& 
     ++stats_.datagrams_lost;
     return;
   }
-  host_id dest = slots_.at(it->second)->host;
+  host_id dest = slot_of(it->second)->host;
   datagram_fate fate = net_.datagram(host, dest, datagram.size(), now_, net_random_);
   if (fate.count == 0)
     ++stats_.datagrams_lost;
@@ -319,14 +323,14 @@ void runtime::schedule(clock_time at, order cls, component_id to, mail m) {
 }
 
 void runtime::deliver(component_id to, mail m) {
-  auto it = slots_.find(to);
-  if (it == slots_.end() || it->second->stopped)
+  slot* found = slot_of(to);
+  if (!found || found->stopped)
     return; // gone: dropped, like a frame to a closed connection
   if (exec_) {
     exec_->post(to, std::move(m));
     return;
   }
-  slot& s = *it->second;
+  slot& s = *found;
   s.mailbox.push_back(std::move(m));
   if (!s.queued) {
     s.queued = true;
@@ -381,11 +385,11 @@ bool runtime::settle(component_id id, slot& s) {
 }
 
 bool runtime::dispatch(component_id id, mail&& m) {
-  auto it = slots_.find(id);
-  if (it == slots_.end() || it->second->stopped)
+  slot* s = slot_of(id);
+  if (!s || s->stopped)
     return false;
-  handle(*it->second, m);
-  return settle(id, *it->second);
+  handle(*s, m);
+  return settle(id, *s);
 }
 
 bool runtime::has_ready() const {
@@ -400,10 +404,10 @@ void runtime::run_ready() {
   while (!ready_.empty()) {
     component_id id = ready_.front();
     ready_.pop_front();
-    auto it = slots_.find(id);
-    if (it == slots_.end())
+    slot* found = slot_of(id);
+    if (!found)
       continue;
-    slot& s = *it->second;
+    slot& s = *found;
     if (s.stopped || s.head == s.mailbox.size()) {
       s.queued = false;
       continue;

@@ -129,7 +129,7 @@ public:
   uint64_t digest() const noexcept override { return digest_; }
   uint64_t seed() const noexcept { return seed_; }
   const runtime_stats& stats() const noexcept override { return stats_; }
-  size_t component_count() const noexcept { return slots_.size(); }
+  size_t component_count() const noexcept { return live_; }
 
   /// For executors: handles one mail of component `id` now; false when the component is gone
   /// (it was, or it ended with this mail).
@@ -164,6 +164,9 @@ private:
     std::vector<uint16_t> ports;
   };
 
+  slot* slot_of(component_id id) const noexcept {
+    return id < slots_.size() ? slots_[id].get() : nullptr;
+  }
   void schedule(clock_time at, order cls, component_id to, mail m);
   void deliver(component_id to, mail m);
   void run_ready();
@@ -186,7 +189,8 @@ private:
   component_id next_id_ = 1;
   runtime_stats stats_;
   std::priority_queue<timed, std::vector<timed>, later> queue_;
-  std::unordered_map<component_id, std::unique_ptr<slot>> slots_;
+  std::vector<std::unique_ptr<slot>> slots_; ///< by component id (ids are never reused)
+  size_t live_ = 0;
   std::deque<component_id> ready_;
   std::vector<host_state> hosts_;
   std::unordered_map<uint64_t, component_id> sockets_; ///< packed endpoint -> component
