@@ -87,6 +87,8 @@ void add_bench_commands(CLI::App& app, command& run) {
     ->check(CLI::IsMember({"plain", "caf"}))
     ->capture_default_str();
   sm->add_option("--seed", sim_opts->seed, "the seed")->capture_default_str();
+  sm->add_option("--peers", sim_opts->peers_wanted, "outbound peers per swarm")
+    ->capture_default_str();
   sm->callback([&run, sim_opts] {
     run = [sim_opts] {
       std::cout << bench::run_sim_bench(*sim_opts).dump() << '\n';

@@ -46,6 +46,8 @@ sim::scenario scale_scenario(const sim_bench_options& o) {
   s.append_interval = 30s;
   s.settle = std::min<clock_time>(30s, s.duration / 4);
   s.lookup_interval = 120s;
+  s.peers_wanted = o.peers_wanted;
+  s.peers_known_max = 2 * o.peers_wanted;
   s.sample_interval = 10s;
   s.network.regions = {"eu", "us", "asia"};
   s.network.latency_ms = {{10, 45, 120}, {45, 15, 90}, {120, 90, 20}};
@@ -78,6 +80,7 @@ nlohmann::json run_sim_bench(const sim_bench_options& o) {
     {"driver", o.driver},
     {"nodes", nodes},
     {"seed", o.seed},
+    {"peersWanted", o.peers_wanted},
     {"virtualSeconds", virt},
     {"wallSeconds", wall},
     {"virtualToWall", wall > 0 ? virt / wall : 0},

@@ -11,6 +11,7 @@ struct sim_bench_options {
   uint32_t nodes = 100000;     ///< readers; the writer comes on top
   double duration_s = 180;     ///< virtual seconds
   std::string driver = "plain";
+  size_t peers_wanted = 4;     ///< outbound peers per swarm (memory grows with it)
   uint64_t seed = 1;
 };
 

@@ -134,6 +134,8 @@ sim_node_config simulation::node_config(const std::vector<std::string>& addresse
   sim_node_config config;
   config.mode = scenario_.mode;
   config.core.inbound_max = scenario_.inbound_max;
+  config.core.swarm.outbound_wanted = scenario_.peers_wanted;
+  config.core.swarm.discovered_max = scenario_.peers_known_max;
   config.discovery = make_discovery();
   config.addresses = addresses;
   return config;
