@@ -6,6 +6,7 @@
 #include "bench/codec_bench.hpp"
 #include "bench/feed_bench.hpp"
 #include "bench/replicate_bench.hpp"
+#include "bench/sim_bench.hpp"
 
 #include <iostream>
 
@@ -72,6 +73,25 @@ void add_bench_commands(CLI::App& app, command& run) {
   c->callback([&run, codec_opts] {
     run = [codec_opts] {
       std::cout << bench::run_codec_bench(*codec_opts).dump() << '\n';
+      return exit_ok;
+    };
+  });
+
+  auto sim_opts = std::make_shared<bench::sim_bench_options>();
+  auto* sm = bench->add_subcommand(
+    "sim", "the simulator at scale: events and frame deliveries per second, memory per node");
+  sm->add_option("--nodes", sim_opts->nodes, "readers (the writer comes on top)")
+    ->capture_default_str();
+  sm->add_option("--duration", sim_opts->duration_s, "virtual seconds")->capture_default_str();
+  sm->add_option("--driver", sim_opts->driver, "plain or caf")
+    ->check(CLI::IsMember({"plain", "caf"}))
+    ->capture_default_str();
+  sm->add_option("--seed", sim_opts->seed, "the seed")->capture_default_str();
+  sm->add_option("--peers", sim_opts->peers_wanted, "outbound peers per swarm")
+    ->capture_default_str();
+  sm->callback([&run, sim_opts] {
+    run = [sim_opts] {
+      std::cout << bench::run_sim_bench(*sim_opts).dump() << '\n';
       return exit_ok;
     };
   });

@@ -42,6 +42,7 @@ void add_bench_commands(CLI::App& app, command& run);
 void add_node_commands(CLI::App& app, command& run);
 /// dht, tracker: discovery servers.
 void add_discovery_commands(CLI::App& app, command& run);
+void add_sim_commands(CLI::App& app, command& run);
 /// value get / watch: added to the `value` subcommand (they run a node).
 void add_value_network_commands(CLI::App& value, command& run);
 

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   cli::add_bench_commands(app, run);
   cli::add_node_commands(app, run);
   cli::add_discovery_commands(app, run);
+  cli::add_sim_commands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

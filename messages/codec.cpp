@@ -203,6 +203,9 @@ size_t message_words(const stop_finding&) {
 size_t message_words(const dial& m) {
   return blob_words(m.address.size() + 1); // a Text member of Frame, always with its NUL
 }
+size_t message_words(const hang_up& m) {
+  return blob_words(m.address.size() + 1);
+}
 
 /// Words of the single segment: the root pointer, the Frame and the message.
 template <class Variant>
@@ -450,6 +453,9 @@ void put(const stop_finding& m, wire::Frame::Builder frame) {
 }
 void put(const dial& m, wire::Frame::Builder frame) {
   frame.setDial(text(m.address));
+}
+void put(const hang_up& m, wire::Frame::Builder frame) {
+  frame.setHangUp(text(m.address));
 }
 void put(const cancel& m, wire::Frame::Builder frame) {
   auto out = frame.initCancel();
@@ -795,6 +801,14 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
         return std::move(st).error();
       return out;
     }
+    case wire::Frame::HANG_UP: {
+      message out{std::in_place_type<local_message>, std::in_place_type<hang_up>};
+      if (auto st = get_text("address", frame.getHangUp(), limits,
+                             std::get<hang_up>(std::get<local_message>(out)).address);
+          !st)
+        return std::move(st).error();
+      return out;
+    }
   }
   // A member appended to Frame by a newer build.
   return error{msg_errc::unknown_kind, "Frame member " + str(static_cast<uint16_t>(frame.which()))};
@@ -822,6 +836,7 @@ bool is_local_kind(wire::Frame::Which which) {
     case wire::Frame::PEERS_FOUND:
     case wire::Frame::STOP_FINDING:
     case wire::Frame::DIAL:
+    case wire::Frame::HANG_UP:
       return true;
     default:
       return false;

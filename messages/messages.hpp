@@ -242,9 +242,15 @@ struct dial {
   std::string address;
 };
 
+/// swarm -> node: the swarm no longer needs its connection to `address` (it replaces a peer);
+/// the node closes it unless another swarm uses it.
+struct hang_up {
+  std::string address;
+};
+
 using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, detach, channel_up,
                                    channel_down, punish, peer_up, peer_down, publish_value,
                                    subscribe_values, value_update, set_mode, rotate_swarm,
-                                   find_peers, peers_found, stop_finding, dial>;
+                                   find_peers, peers_found, stop_finding, dial, hang_up>;
 
 } // namespace dynfeed::msg

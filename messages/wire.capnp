@@ -79,6 +79,7 @@ struct Frame {
     peersFound @28 :PeersFound;
     stopFinding @29 :StopFinding;
     dial @30 :Text;         # swarm -> node: the address to connect to
+    hangUp @31 :Text;       # swarm -> node: this swarm no longer needs its connection there
 
     # Next free ordinal: @31.
   }

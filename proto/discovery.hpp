@@ -76,6 +76,10 @@ struct discovery_stats {
   /// Records stored for others right now (peer records and values).
   uint64_t records_held = 0;
 
+  /// Adds another node's (or lifetime's) counters: sums, and the larger hop maximum. Leaves
+  /// by_topic alone.
+  void add(const discovery_stats& other);
+
   op_counters& operator[](discovery_op op) { return ops[static_cast<size_t>(op)]; }
   const op_counters& operator[](discovery_op op) const { return ops[static_cast<size_t>(op)]; }
 };

@@ -214,6 +214,7 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
   if (auto* s = std::get_if<msg::sync>(&m)) {
     if (s->fork == feed_.fork()) {
       r.length = std::max(r.length, std::min(s->length, length_max));
+      remote_length_max_ = std::max(remote_length_max_, r.length);
       if (want_ && !want_end_ && !live_ && mode_ == feed_mode::stable) {
         want_end_ = std::max(r.length, feed_.length()); // "everything": what the first peer has
         check_done();
@@ -222,10 +223,18 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
     }
   } else if (auto* g = std::get_if<msg::range>(&m)) {
     uint64_t length = std::min(g->length, length_max - std::min(g->start, length_max));
-    if (g->drop)
+    if (g->drop) {
       r.have.drop(g->start, length);
-    else
+    } else {
       r.have.add(g->start, length);
+      // Holding block i means holding a signed tree of at least i + 1 blocks: in the rotating
+      // modes, where lengths travel in announcements rather than syncs, this is how a peer
+      // that just caught up becomes a source of the upgrade.
+      if (length > 0) {
+        r.length = std::max(r.length, g->start + length);
+        remote_length_max_ = std::max(remote_length_max_, r.length);
+      }
+    }
     schedule(ctx);
   } else if (auto* q = std::get_if<msg::request>(&m)) {
     on_request(ctx, from, r, *q);
@@ -423,6 +432,10 @@ bool feed_service::request_upgrade(context& ctx) {
   // a peer that has it. Rotating-roots: never (the announcement carried the tree).
   if (mode_ == feed_mode::rotating_roots || (mode_ == feed_mode::rotating && !target_))
     return false;
+  // Nobody has told of a longer tree than ours (or of the announced one): nothing to ask.
+  if (remote_length_max_ <= feed_.length() ||
+      (mode_ == feed_mode::rotating && remote_length_max_ < target_->length))
+    return false;
   component_id best = no_component;
   uint64_t best_length = feed_.length();
   for (auto& [peer, r] : remotes_) {
@@ -490,6 +503,9 @@ void feed_service::schedule(context& ctx) {
   bool wants_more = live_ || !want_end_ || *want_end_ > feed_.length() || target_.has_value();
   if (wants_more && !upgrade_inflight_)
     request_upgrade(ctx);
+  uint64_t limit = want_end_ ? std::min(*want_end_, feed_.length()) : feed_.length();
+  if (!feed_.have().find(want_start_, limit, false))
+    return; // every block wanted is held: no peer needs to be asked
   for (auto& [peer, r] : remotes_)
     while (r.requests.size() < config_.requests_in_flight_max && request_blocks(ctx, peer, r)) {
     }

@@ -127,6 +127,7 @@ private:
   feed_service_config config_;
   feed_service_observer* observer_;
   std::map<component_id, remote> remotes_;
+  uint64_t remote_length_max_ = 0; ///< the longest tree any peer told of (may outlive the peer)
   std::unordered_map<uint64_t, component_id> request_owner_;
   bitfield inflight_;
   bool upgrade_inflight_ = false;

@@ -50,8 +50,12 @@ void node_core::leave_swarm(context& ctx, const hash256& topic, component_id own
   swarms_.erase(it);
   for (auto& [address, waiting] : dialing_)
     waiting.erase(swarm);
+  // Leaving a swarm closes the connections it opened that no other swarm of ours uses (inbound
+  // ones belong to the remote's swarm).
   for (auto& [peer, p] : peers_)
-    p.requesters.erase(swarm);
+    if (p.requesters.erase(swarm) > 0 && p.requesters.empty() && p.outbound)
+      ctx.send(peer, msg::encode(msg::local_message{msg::punish{
+                       static_cast<uint16_t>(msg::disconnect_reason::normal), "swarm left"}}));
   if (host_)
     host_->stop(ctx, swarm);
 }
@@ -183,7 +187,21 @@ void node_core::on_message(context& ctx, component_id from, byte_span frame) {
     join_swarm(ctx, rotate->join, from);
   } else if (auto* d = std::get_if<msg::dial>(local)) {
     on_dial(ctx, from, d->address);
+  } else if (auto* h = std::get_if<msg::hang_up>(local)) {
+    on_hang_up(ctx, from, h->address);
   }
+}
+
+void node_core::on_hang_up(context& ctx, component_id requester, const std::string& address) {
+  if (auto waiting = dialing_.find(address); waiting != dialing_.end())
+    waiting->second.erase(requester);
+  auto out = outbound_.find(address);
+  if (out == outbound_.end())
+    return;
+  peer_record& p = peers_.at(out->second);
+  if (p.requesters.erase(requester) > 0 && p.requesters.empty())
+    ctx.send(out->second, msg::encode(msg::local_message{msg::punish{
+                            static_cast<uint16_t>(msg::disconnect_reason::normal), "peer replaced"}}));
 }
 
 } // namespace dynfeed

@@ -105,6 +105,7 @@ private:
   };
 
   void on_dial(context& ctx, component_id requester, const std::string& address);
+  void on_hang_up(context& ctx, component_id requester, const std::string& address);
   void send_up(context& ctx, component_id requester, component_id peer, const peer_record& p);
 
   node_core_config config_;

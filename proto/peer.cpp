@@ -223,8 +223,9 @@ void peer::on_message(context& ctx, component_id from, byte_span frame) {
       channels_.erase(it);
     }
   } else if (auto* p = std::get_if<msg::punish>(&local)) {
-    ctx.log("feed rejected data from " + to_hex(conn_.remote().span()).substr(0, 16) + ": "
-            + p->detail);
+    if (p->reason != static_cast<uint16_t>(disconnect_reason::normal))
+      ctx.log("closing the connection to " + to_hex(conn_.remote().span()).substr(0, 16) + ": "
+              + p->detail);
     fail(ctx, static_cast<disconnect_reason>(p->reason));
   }
 }

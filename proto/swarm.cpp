@@ -2,6 +2,8 @@
 
 #include "messages/codec.hpp"
 
+#include <algorithm>
+
 namespace dynfeed {
 
 swarm::swarm(const swarm_config& config) : config_(config) {}
@@ -10,6 +12,8 @@ namespace {
 /// Dials in a row that may fail before a discovered address is forgotten: its node may have
 /// left, and discovery reports it again if it is still announced.
 constexpr uint32_t discovered_failures_max = 3;
+/// The timer tag of fill(); redial timers count up from 1.
+constexpr uint64_t fill_tag = 0;
 } // namespace
 
 void swarm::on_start(context& ctx) {
@@ -30,13 +34,86 @@ size_t swarm::discovered_count() const {
 void swarm::on_found(context& ctx, const std::vector<std::string>& addresses) {
   size_t discovered = discovered_count();
   for (const std::string& address : addresses) {
+    if (discovered >= config_.discovered_max)
+      break;
     if (addresses_.count(address))
       continue;
-    if (discovered >= config_.discovered_max)
-      return;
     addresses_[address].discovered = true;
     ++discovered;
-    dial(ctx, address);
+  }
+  fill(ctx);
+  rotate(ctx);
+}
+
+void swarm::rotate(context& ctx) {
+  if (config_.rotate_interval <= clock_time{0} || ctx.now() - rotated_at_ < config_.rotate_interval)
+    return;
+  size_t active = 0;
+  std::vector<std::string> candidates;
+  for (const auto& [address, a] : addresses_) {
+    if (!a.discovered)
+      continue;
+    if (a.dialing || a.peer != no_component)
+      ++active;
+    else if (a.retry_at <= ctx.now())
+      candidates.push_back(address);
+  }
+  if (active < config_.outbound_wanted || candidates.empty())
+    return;
+  rotated_at_ = ctx.now();
+  dial(ctx, candidates[ctx.random().below(candidates.size())]);
+}
+
+void swarm::trim(context& ctx) {
+  size_t connected = 0;
+  const std::string* oldest = nullptr;
+  for (const auto& [address, a] : addresses_) {
+    if (!a.discovered || a.peer == no_component)
+      continue;
+    ++connected;
+    if (!oldest || a.up_at < addresses_.at(*oldest).up_at)
+      oldest = &address;
+  }
+  if (connected <= config_.outbound_wanted || !oldest)
+    return;
+  address_state& a = addresses_.at(*oldest);
+  peers_.erase(a.peer);
+  a.peer = no_component;
+  a.failures = 0;
+  a.backoff = clock_time{0};
+  a.retry_at = ctx.now() + config_.rotate_interval; // others first
+  ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{*oldest}}));
+}
+
+void swarm::fill(context& ctx) {
+  if (!joined_)
+    return;
+  size_t active = 0;
+  std::vector<std::string> candidates;
+  clock_time now = ctx.now();
+  clock_time next_retry = clock_time::max();
+  for (const auto& [address, a] : addresses_) {
+    if (!a.discovered)
+      continue;
+    if (a.dialing || a.peer != no_component)
+      ++active;
+    else if (a.retry_at <= now)
+      candidates.push_back(address);
+    else
+      next_retry = std::min(next_retry, a.retry_at);
+  }
+  while (active < config_.outbound_wanted && !candidates.empty()) {
+    size_t pick = ctx.random().below(candidates.size());
+    std::swap(candidates[pick], candidates.back());
+    dial(ctx, candidates.back());
+    candidates.pop_back();
+    ++active;
+  }
+  // Come back when an address in backoff may be dialed again, if one is still needed.
+  if (active < config_.outbound_wanted && next_retry != clock_time::max() &&
+      (fill_at_ < clock_time{0} || next_retry < fill_at_)) {
+    fill_at_ = next_retry;
+    ctx.start_timer(next_retry - now, fill_tag);
   }
 }
 
@@ -69,33 +146,51 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
     if (it != addresses_.end()) {
       it->second.dialing = false;
       it->second.peer = up->peer;
-      it->second.failures = 0;
-      it->second.backoff = clock_time{0};
+      it->second.up_at = ctx.now();
     }
     peers_.insert(up->peer);
     ctx.send(config_.feed, msg::encode(msg::local_message{msg::offer_peer{up->peer}}));
+    trim(ctx);
   } else if (auto* down = std::get_if<msg::peer_down>(local)) {
-    peers_.erase(down->peer);
-    auto it = addresses_.find(down->address);
-    if (it == addresses_.end())
-      return;
-    address_state& a = it->second;
-    a.dialing = false;
-    a.peer = no_component;
-    if (a.discovered && ++a.failures >= discovered_failures_max) {
-      addresses_.erase(it);
-      return;
-    }
-    // Exponential backoff with jitter, so that many readers do not redial in lockstep.
-    a.backoff = std::clamp(a.backoff * 2, config_.reconnect_delay_min, config_.reconnect_delay_max);
-    auto jitter = clock_time{ctx.random().below(static_cast<uint64_t>(a.backoff.count()) / 4 + 1)};
-    uint64_t tag = next_timer_tag_++;
-    retry_timers_[tag] = down->address;
-    ctx.start_timer(a.backoff + jitter, tag);
+    on_down(ctx, *down);
   }
 }
 
+void swarm::on_down(context& ctx, const msg::peer_down& down) {
+  peers_.erase(down.peer);
+  auto it = addresses_.find(down.address);
+  if (it == addresses_.end())
+    return;
+  address_state& a = it->second;
+  bool lasted = a.peer != no_component && ctx.now() - a.up_at >= config_.stable_after;
+  a.dialing = false;
+  a.peer = no_component;
+  if (lasted) {
+    a.failures = 0;
+    a.backoff = clock_time{0};
+  }
+  // Exponential backoff with jitter, so that many readers do not redial in lockstep.
+  a.backoff = std::clamp(a.backoff * 2, config_.reconnect_delay_min, config_.reconnect_delay_max);
+  auto jitter = clock_time{ctx.random().below(static_cast<uint64_t>(a.backoff.count()) / 4 + 1)};
+  if (a.discovered) {
+    if (!lasted && ++a.failures >= discovered_failures_max)
+      addresses_.erase(it);
+    else
+      a.retry_at = ctx.now() + a.backoff + jitter;
+    fill(ctx);
+    return;
+  }
+  uint64_t tag = next_timer_tag_++;
+  retry_timers_[tag] = down.address;
+  ctx.start_timer(a.backoff + jitter, tag);
+}
+
 void swarm::on_timer(context& ctx, uint64_t tag) {
+  if (tag == fill_tag) {
+    fill_at_ = clock_time{-1};
+    fill(ctx);
+    return;
+  }
   auto it = retry_timers_.find(tag);
   if (it == retry_timers_.end())
     return;
@@ -118,6 +213,7 @@ void swarm::on_stop(context& ctx) {
   addresses_.clear();
   peers_.clear();
   retry_timers_.clear();
+  fill_at_ = clock_time{-1};
 }
 
 } // namespace dynfeed

@@ -2,9 +2,14 @@
 
 /// The swarm for one topic: the peers it is connected to for that topic, and the addresses it
 /// should be connected to. It asks its node for connections (dial), offers every connected peer
-/// to its feed service, and reconnects with backoff. Addresses come from a static list and from
-/// a discovery component (proto/discovery.hpp), which it asks to find and announce the topic.
+/// to its feed service, and reconnects with backoff. Addresses come from a static list (always
+/// dialed) and from a discovery component (proto/discovery.hpp), which it asks to find and
+/// announce the topic. Discovered addresses are candidates: the swarm keeps `outbound_wanted`
+/// of them connected or dialing, chosen at random (so that a thousand readers told the same
+/// addresses do not all dial the first), and replaces those that fail. A connection that ends
+/// soon after it came up (a full node refusing it, a peer that flaps) counts as a failure.
 
+#include "messages/messages.hpp"
 #include "proto/component.hpp"
 
 #include <map>
@@ -25,6 +30,15 @@ struct swarm_config {
   bool announce = true;
   /// Addresses from discovery kept at most; beyond, new ones are ignored until one is dropped.
   size_t discovered_max = 32;
+  /// Discovered addresses connected or dialing at once (inbound peers come on top).
+  size_t outbound_wanted = 8;
+  /// A connection that ends sooner than this after it came up counts as a failed dial.
+  clock_time stable_after = std::chrono::seconds{10};
+  /// At most this often, when discovery answers and the swarm is full, it dials one more
+  /// candidate and, once that is up, hangs up on its longest-standing discovered peer: the
+  /// swarm's graph keeps mixing, and heals after a partition instead of staying split along
+  /// the connections that survived it. Zero: never.
+  clock_time rotate_interval = std::chrono::seconds{60};
   clock_time reconnect_delay_min = std::chrono::milliseconds{500};
   clock_time reconnect_delay_max = std::chrono::seconds{30};
 };
@@ -54,17 +68,28 @@ private:
     bool discovered = false; ///< from discovery rather than the static list
     uint32_t failures = 0;   ///< dials in a row that failed
     clock_time backoff{0};
+    clock_time up_at{0};     ///< when the connection came up
+    clock_time retry_at{0};  ///< discovered: not dialed again before
   };
 
   void dial(context& ctx, const std::string& address);
   void on_found(context& ctx, const std::vector<std::string>& addresses);
+  void on_down(context& ctx, const msg::peer_down& down);
+  /// Dials discovered candidates until `outbound_wanted` are connected or dialing.
+  void fill(context& ctx);
+  /// Dials one candidate beyond outbound_wanted, if it is time to rotate (see rotate_interval).
+  void rotate(context& ctx);
+  /// Over outbound_wanted connected: hangs up on the longest-standing discovered peer.
+  void trim(context& ctx);
   size_t discovered_count() const;
 
   swarm_config config_;
   std::map<std::string, address_state> addresses_;
   std::set<component_id> peers_;
-  std::map<uint64_t, std::string> retry_timers_;
+  std::map<uint64_t, std::string> retry_timers_; ///< static addresses' redials
   uint64_t next_timer_tag_ = 1;
+  clock_time fill_at_{-1}; ///< when the pending fill timer fires (-1: none pending)
+  clock_time rotated_at_{0}; ///< the last rotation
   bool joined_ = true;
 };
 

@@ -5,12 +5,28 @@
 
 namespace dynfeed::sim {
 
+void ideal_registry::announce(const hash256& topic, const endpoint& who) {
+  announcers& a = topics_[topic];
+  if (a.where.emplace(who, a.list.size()).second)
+    a.list.push_back(who);
+}
+
 void ideal_registry::withdraw(const hash256& topic, const endpoint& who) {
   auto it = topics_.find(topic);
   if (it == topics_.end())
     return;
-  it->second.erase(who);
-  if (it->second.empty())
+  announcers& a = it->second;
+  auto at = a.where.find(who);
+  if (at == a.where.end())
+    return;
+  size_t index = at->second;
+  a.where.erase(at);
+  if (index + 1 != a.list.size()) {
+    a.list[index] = a.list.back();
+    a.where[a.list[index]] = index;
+  }
+  a.list.pop_back();
+  if (a.list.empty())
     topics_.erase(it);
 }
 
@@ -20,17 +36,13 @@ std::vector<std::string> ideal_registry::peers(const hash256& topic, const endpo
   auto it = topics_.find(topic);
   if (it == topics_.end())
     return out;
-  const std::set<endpoint>& all = it->second;
-  // Start at a random point and wrap around: every announcer is as likely to be told.
-  auto start = all.begin();
-  std::advance(start, static_cast<long>(pick % all.size()));
-  auto at = start;
-  do {
-    if (*at != asker)
-      out.push_back(at->to_string());
-    if (++at == all.end())
-      at = all.begin();
-  } while (at != start && out.size() < max);
+  const std::vector<endpoint>& all = it->second.list;
+  size_t start = pick % all.size();
+  for (size_t i = 0; i < all.size() && out.size() < max; ++i) {
+    const endpoint& e = all[(start + i) % all.size()];
+    if (e != asker)
+      out.push_back(e.to_string());
+  }
   return out;
 }
 

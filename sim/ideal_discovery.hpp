@@ -8,6 +8,7 @@
 
 #include <map>
 #include <set>
+#include <vector>
 #include <unordered_map>
 
 namespace dynfeed::sim {
@@ -15,17 +16,22 @@ namespace dynfeed::sim {
 /// Who announced which topic: shared by every node of a simulation.
 class ideal_registry {
 public:
-  void announce(const hash256& topic, const endpoint& who) { topics_[topic].insert(who); }
+  void announce(const hash256& topic, const endpoint& who);
   void withdraw(const hash256& topic, const endpoint& who);
-  /// Up to `max` announcers of `topic`, other than `asker`, taken evenly from the ordered set
-  /// starting at a point `pick` chooses.
+  /// Up to `max` announcers of `topic`, other than `asker`: consecutive ones from a point
+  /// `pick` chooses, wrapping around, so that every announcer is as likely to be told.
   std::vector<std::string> peers(const hash256& topic, const endpoint& asker, size_t max,
                                  uint64_t pick) const;
   /// Topics with at least one announcer right now.
   size_t topic_count() const noexcept { return topics_.size(); }
 
 private:
-  std::unordered_map<hash256, std::set<endpoint>> topics_;
+  /// Announcers in a vector (constant-time picks at any position) and where each one is.
+  struct announcers {
+    std::vector<endpoint> list;
+    std::unordered_map<endpoint, size_t> where;
+  };
+  std::unordered_map<hash256, announcers> topics_;
 };
 
 struct ideal_config {

@@ -75,9 +75,12 @@ private:
   endpoint local_;
 };
 
-runtime::runtime(uint64_t seed, network_config net)
-  : seed_(seed), net_(std::move(net)), net_random_(seed ^ 0x6e6574776f726b21ULL) {
+runtime::runtime(uint64_t seed, network_config net, std::unique_ptr<executor> exec)
+  : seed_(seed), net_(std::move(net)), net_random_(seed ^ 0x6e6574776f726b21ULL),
+    exec_(std::move(exec)) {
   mix(seed);
+  if (exec_)
+    exec_->attach(*this);
 }
 
 runtime::~runtime() = default;
@@ -109,10 +112,10 @@ void runtime::crash(host_id host) {
   std::vector<component_id> gone = std::move(h.components);
   h.components.clear();
   for (component_id id : gone) {
-    auto it = slots_.find(id);
-    if (it == slots_.end())
+    slot* gone_slot = slot_of(id);
+    if (!gone_slot)
       continue;
-    if (link_end* end = it->second->link.get(); end && !end->closed_) {
+    if (link_end* end = gone_slot->link.get(); end && !end->closed_) {
       // The far end hears nothing more; it notices the break after a one-way latency.
       end->closed_ = true;
       ++stats_.links_broken;
@@ -137,18 +140,23 @@ component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
   s->comp = std::move(comp);
   s->ctx = std::make_unique<slot_context>(*this, id);
   s->host = host;
-  slots_.emplace(id, std::move(s));
+  if (slots_.size() <= id)
+    slots_.resize(id + 1);
+  slots_[id] = std::move(s);
+  ++live_;
   if (host != no_host)
     hosts_[host].components.push_back(id);
+  if (exec_)
+    exec_->spawned(id);
   deliver(id, mail{kind::start, id, 0, {}});
   return id;
 }
 
 void runtime::remove(component_id id) {
-  auto it = slots_.find(id);
-  if (it == slots_.end())
+  slot* found = slot_of(id);
+  if (!found)
     return;
-  slot& s = *it->second;
+  slot& s = *found;
   if (s.host != no_host) {
     host_state& h = hosts_[s.host];
     h.components.erase(std::remove(h.components.begin(), h.components.end(), id), h.components.end());
@@ -161,7 +169,10 @@ void runtime::remove(component_id id) {
   // The far end of a link whose peer just went away hears of it (a closed connection).
   if (s.link && !s.link->closed_)
     s.link->close(msg::disconnect_reason::normal);
-  slots_.erase(it);
+  slots_[id].reset();
+  --live_;
+  if (exec_)
+    exec_->removed(id);
   if (removed_hook_)
     removed_hook_(id);
 }
@@ -181,8 +192,8 @@ std::pair<component_id, component_id> runtime::connect(
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
   auto ids = connect(no_host, no_host, a, b, make_a, make_b);
-  slots_.at(ids.first)->link->latency_ = latency;
-  slots_.at(ids.second)->link->latency_ = latency;
+  slot_of(ids.first)->link->latency_ = latency;
+  slot_of(ids.second)->link->latency_ = latency;
   return ids;
 }
 
@@ -214,8 +225,8 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
   ra.other_ = idb;
   rb.self_ = idb;
   rb.other_ = ida;
-  slots_.at(ida)->link = std::move(end_a);
-  slots_.at(idb)->link = std::move(end_b);
+  slot_of(ida)->link = std::move(end_a);
+  slot_of(idb)->link = std::move(end_b);
   return {ida, idb};
 }
 
@@ -224,21 +235,21 @@ component_id runtime::open_datagram(host_id host, uint16_t port, const socket_fa
   DYNFEED_REQUIRE(!sockets_.count(local.packed()));
   auto socket = std::make_unique<sim_socket>(*this, host, local);
   component_id id = spawn(make(*socket), host);
-  slots_.at(id)->socket = std::move(socket);
+  slot_of(id)->socket = std::move(socket);
   sockets_[local.packed()] = id;
   hosts_[host].ports.push_back(port);
   return id;
 }
 
 void runtime::with(component_id id, const std::function<void(component&, context&)>& fn) {
-  auto it = slots_.find(id);
-  DYNFEED_REQUIRE(it != slots_.end());
-  fn(*it->second->comp, *it->second->ctx);
+  slot* s = slot_of(id);
+  DYNFEED_REQUIRE(s != nullptr);
+  fn(*s->comp, *s->ctx);
 }
 
 component* runtime::find(component_id id) {
-  auto it = slots_.find(id);
-  return it == slots_.end() ? nullptr : it->second->comp.get();
+  slot* s = slot_of(id);
+  return s ? s->comp.get() : nullptr;
 }
 
 void runtime::post_frame(component_id to, bytes frame) {
@@ -296,7 +307,7 @@ void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& 
     ++stats_.datagrams_lost;
     return;
   }
-  host_id dest = slots_.at(it->second)->host;
+  host_id dest = slot_of(it->second)->host;
   datagram_fate fate = net_.datagram(host, dest, datagram.size(), now_, net_random_);
   if (fate.count == 0)
     ++stats_.datagrams_lost;
@@ -312,10 +323,14 @@ void runtime::schedule(clock_time at, order cls, component_id to, mail m) {
 }
 
 void runtime::deliver(component_id to, mail m) {
-  auto it = slots_.find(to);
-  if (it == slots_.end() || it->second->stopped)
+  slot* found = slot_of(to);
+  if (!found || found->stopped)
     return; // gone: dropped, like a frame to a closed connection
-  slot& s = *it->second;
+  if (exec_) {
+    exec_->post(to, std::move(m));
+    return;
+  }
+  slot& s = *found;
   s.mailbox.push_back(std::move(m));
   if (!s.queued) {
     s.queued = true;
@@ -360,14 +375,39 @@ void runtime::handle(slot& s, mail& m) {
   }
 }
 
+bool runtime::settle(component_id id, slot& s) {
+  if (s.stopped || !s.comp->alive()) {
+    s.stopped = true;
+    remove(id);
+    return false;
+  }
+  return true;
+}
+
+bool runtime::dispatch(component_id id, mail&& m) {
+  slot* s = slot_of(id);
+  if (!s || s->stopped)
+    return false;
+  handle(*s, m);
+  return settle(id, *s);
+}
+
+bool runtime::has_ready() const {
+  return exec_ ? !exec_->idle() : !ready_.empty();
+}
+
 void runtime::run_ready() {
+  if (exec_) {
+    exec_->run();
+    return;
+  }
   while (!ready_.empty()) {
     component_id id = ready_.front();
     ready_.pop_front();
-    auto it = slots_.find(id);
-    if (it == slots_.end())
+    slot* found = slot_of(id);
+    if (!found)
       continue;
-    slot& s = *it->second;
+    slot& s = *found;
     if (s.stopped || s.head == s.mailbox.size()) {
       s.queued = false;
       continue;
@@ -378,11 +418,8 @@ void runtime::run_ready() {
       s.head = 0;
     }
     handle(s, m);
-    if (s.stopped || !s.comp->alive()) {
-      s.stopped = true;
-      remove(id);
+    if (!settle(id, s))
       continue;
-    }
     if (s.head < s.mailbox.size())
       ready_.push_front(id); // drains its mailbox before anyone else runs
     else
@@ -391,7 +428,7 @@ void runtime::run_ready() {
 }
 
 bool runtime::step() {
-  if (!ready_.empty()) {
+  if (has_ready()) {
     run_ready();
     return true;
   }
@@ -453,7 +490,7 @@ bool runtime::run_until_idle(uint64_t events_max) {
   for (uint64_t n = 0; n < events_max; ++n)
     if (!step())
       return true;
-  return queue_.empty() && ready_.empty();
+  return queue_.empty() && !has_ready();
 }
 
 } // namespace dynfeed::sim

@@ -35,6 +35,7 @@
 namespace dynfeed::sim {
 
 class runtime;
+class executor;
 
 /// Not on the network: components spawned without a host (tests), and links with a fixed
 /// latency between them.
@@ -66,7 +67,18 @@ private:
 
 class runtime final : public driver {
 public:
-  explicit runtime(uint64_t seed, network_config net = {});
+  enum class kind : uint8_t { start, frame, remote, timer, disconnect, datagram, stop, action };
+  /// One message for a component.
+  struct mail {
+    kind what;
+    component_id from;
+    uint64_t tag; ///< timer id, disconnect reason, or the sender's packed endpoint
+    bytes frame;
+  };
+
+  /// Without an executor the runtime runs the components itself (the plain driver); with one,
+  /// the executor does (sim/caf_driver.hpp: CAF actors on the test coordinator).
+  explicit runtime(uint64_t seed, network_config net = {}, std::unique_ptr<executor> exec = nullptr);
   ~runtime();
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
@@ -117,22 +129,19 @@ public:
   uint64_t digest() const noexcept override { return digest_; }
   uint64_t seed() const noexcept { return seed_; }
   const runtime_stats& stats() const noexcept override { return stats_; }
-  size_t component_count() const noexcept { return slots_.size(); }
+  size_t component_count() const noexcept { return live_; }
+
+  /// For executors: handles one mail of component `id` now; false when the component is gone
+  /// (it was, or it ended with this mail).
+  bool dispatch(component_id id, mail&& m);
 
 private:
   friend class link_end;
   friend class sim_socket;
   struct slot;
   class slot_context;
-  enum class kind : uint8_t { start, frame, remote, timer, disconnect, datagram, stop, action };
   /// Classes at one instant: timers fire before network deliveries.
   enum class order : uint8_t { timer = 0, network = 1 };
-  struct mail {
-    kind what;
-    component_id from;
-    uint64_t tag; ///< timer id, disconnect reason, or the sender's packed endpoint
-    bytes frame;
-  };
   struct timed {
     clock_time at;
     order cls;
@@ -155,10 +164,16 @@ private:
     std::vector<uint16_t> ports;
   };
 
+  slot* slot_of(component_id id) const noexcept {
+    return id < slots_.size() ? slots_[id].get() : nullptr;
+  }
   void schedule(clock_time at, order cls, component_id to, mail m);
   void deliver(component_id to, mail m);
   void run_ready();
+  bool has_ready() const;
   void handle(slot& s, mail& m);
+  /// After a component handled a mail: removes it if it ended; false then.
+  bool settle(component_id id, slot& s);
   void remove(component_id id);
   void break_link(link_end& end, msg::disconnect_reason why, clock_time delay);
   void send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram);
@@ -174,13 +189,30 @@ private:
   component_id next_id_ = 1;
   runtime_stats stats_;
   std::priority_queue<timed, std::vector<timed>, later> queue_;
-  std::unordered_map<component_id, std::unique_ptr<slot>> slots_;
+  std::vector<std::unique_ptr<slot>> slots_; ///< by component id (ids are never reused)
+  size_t live_ = 0;
   std::deque<component_id> ready_;
   std::vector<host_state> hosts_;
   std::unordered_map<uint64_t, component_id> sockets_; ///< packed endpoint -> component
   std::unordered_map<uint64_t, std::function<void()>> actions_;
   uint64_t next_action_ = 1;
   std::function<void(component_id)> removed_hook_;
+  std::unique_ptr<executor> exec_;
+};
+
+/// Runs a runtime's components somewhere else than its own ready list. The runtime tells it of
+/// each component spawned and removed, posts each mail, and asks it to run whatever is ready;
+/// it hands each mail back through runtime::dispatch, in the order of its choosing.
+class executor {
+public:
+  virtual ~executor() = default;
+  virtual void attach(runtime& rt) = 0;
+  virtual void spawned(component_id id) = 0;
+  virtual void removed(component_id id) = 0;
+  virtual void post(component_id id, runtime::mail m) = 0;
+  /// Runs until nothing is ready.
+  virtual void run() = 0;
+  virtual bool idle() const = 0;
 };
 
 } // namespace dynfeed::sim

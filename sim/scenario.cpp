@@ -204,6 +204,8 @@ std::string parse_object(const json& j, scenario& s) {
   f.number("block_size", s.block_size, 1, 4 << 20);
   f.seconds("settle_s", s.settle);
   f.number("inbound_max", s.inbound_max, 1, 1e6);
+  f.number("peers_wanted", s.peers_wanted, 1, 1e4);
+  f.number("peers_known_max", s.peers_known_max, 1, 1e5);
   std::string discovery(to_string(s.discovery));
   f.text("discovery", discovery);
   if (discovery == "none")
@@ -317,6 +319,8 @@ std::string to_json(const scenario& s) {
     {"block_size", s.block_size},
     {"settle_s", secs(s.settle)},
     {"inbound_max", s.inbound_max},
+    {"peers_wanted", s.peers_wanted},
+    {"peers_known_max", s.peers_known_max},
     {"discovery", std::string(to_string(s.discovery))},
     {"bootstrap_nodes", s.bootstrap_nodes},
     {"lookup_interval_s", secs(s.lookup_interval)},

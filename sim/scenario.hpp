@@ -51,6 +51,10 @@ struct scenario {
   /// convergence check.
   clock_time settle = std::chrono::seconds{60};
   size_t inbound_max = 64;         ///< inbound connections a node takes
+  /// Per swarm: discovered peers kept connected (outbound), and addresses kept to pick from
+  /// (swarm_config::outbound_wanted and discovered_max).
+  size_t peers_wanted = 8;
+  size_t peers_known_max = 32;
 
   // ---- discovery -----------------------------------------------------------------------------
   discovery_backend discovery = discovery_backend::ideal;

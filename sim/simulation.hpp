@@ -75,6 +75,9 @@ public:
   simulation(const simulation&) = delete;
   simulation& operator=(const simulation&) = delete;
 
+  /// Places the nodes and schedules the workload (run() does it when it has not been done):
+  /// between the two, a test can reach the nodes, to inject a fault.
+  void prepare();
   /// Runs to the scenario's end or the first violation. `progress(now)` is called after each
   /// virtual second.
   void run(const std::function<void(clock_time)>& progress = nullptr);
@@ -90,6 +93,10 @@ public:
   /// Delays from each reader start (first and after restarts) to its first connected peer.
   const std::vector<clock_time>& discover_delays() const noexcept { return discover_delays_; }
   totals sum() const;
+  /// Reader crashes so far.
+  uint32_t crashes() const noexcept { return crashes_; }
+  /// Partitions started so far.
+  uint32_t partitions_started() const noexcept { return partitions_started_; }
   /// The writer's block `index`, as it wrote it.
   bytes block(uint64_t index) const;
 
@@ -104,6 +111,7 @@ private:
     clock_time started{0};        ///< latest start
     size_t next_append = 0;       ///< first append it has not reached
     bool seen_peer = false;       ///< since the latest start
+    uint64_t contiguous = 0;      ///< blocks [0, contiguous) held
     uint64_t last_value_seq = 0;  ///< per lifetime
     uint32_t crashes = 0;
   };
@@ -118,6 +126,8 @@ private:
   void check_convergence();
   void fail(std::string what);
   void absorb(const sim_node& node); ///< adds a node lifetime's counters to the totals
+  discovery_factory make_discovery();
+  sim_node_config node_config(const std::vector<std::string>& addresses);
   reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
 
   // node_observer
@@ -141,8 +151,11 @@ private:
   std::vector<sample> samples_;
   std::vector<clock_time> discover_delays_;
   totals past_; ///< counters of node lifetimes that ended in a crash
+  std::vector<uint64_t> received_past_; ///< discovery datagrams received, per node, ended lifetimes
   uint32_t appends_planned_ = 0;
-  bool partitioned_ = false;
+  bool prepared_ = false;
+  uint32_t crashes_ = 0;
+  uint32_t partitions_started_ = 0;
   std::optional<invariant_violation> violation_;
   double wall_seconds_ = 0;
 };

@@ -82,8 +82,11 @@ status memory_store::commit(const store_batch& batch) {
   ++commit_count_;
   if (batch.meta)
     meta_ = batch.meta;
-  for (const auto& [index, value] : batch.blocks)
-    blocks_[index] = value.to_bytes();
+  for (const auto& [index, value] : batch.blocks) {
+    bytes& stored = blocks_[index] = value.to_bytes();
+    if (block_fault_)
+      block_fault_(index, stored);
+  }
   for (const tree_node& node : batch.nodes)
     nodes_[node.index] = node;
   if (batch.head)

@@ -3,6 +3,7 @@
 #include "storage/store.hpp"
 #include "storage/value_store.hpp"
 
+#include <functional>
 #include <map>
 #include <unordered_map>
 
@@ -27,6 +28,11 @@ public:
   /// writing nothing.
   void fail_commits(uint64_t count) noexcept { failing_commits_ = count; }
   uint64_t commit_count() const noexcept { return commit_count_; }
+  /// A fault injected by tests: `fault` may change each block as it is stored (a disk or a bug
+  /// that corrupts data), to show that the checks above the store catch it.
+  void set_block_fault(std::function<void(uint64_t index, bytes& block)> fault) {
+    block_fault_ = std::move(fault);
+  }
 
   /// Direct access for tests that corrupt a store on purpose.
   std::unordered_map<uint64_t, bytes>& blocks() noexcept { return blocks_; }
@@ -44,6 +50,7 @@ private:
   std::map<hash256, value_record> values_;
   uint64_t failing_commits_ = 0;
   uint64_t commit_count_ = 0;
+  std::function<void(uint64_t, bytes&)> block_fault_;
 };
 
 } // namespace dynfeed

@@ -173,6 +173,7 @@ BOOST_AUTO_TEST_CASE(local_kinds_from_a_peer_are_refused) {
         local_message{find_peers{hash256::from(bytes(32, 1)), true}},
         local_message{peers_found{hash256::from(bytes(32, 2)), {"10.0.0.1:7", "", "b:2"}}},
         local_message{stop_finding{hash256::from(bytes(32, 3))}}, local_message{dial{"a:1"}},
+        local_message{hang_up{"a:1"}},
         local_message{dial{""}}}) {
     bytes frame = encode(m);
     BOOST_TEST(fails_with(decode_wire(frame), msg_errc::local_only));

@@ -1,0 +1,232 @@
+// The plain driver: links and datagrams over the network model, crashes, partitions, and the
+// trace digest.
+
+#include "sim/runtime.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace dynfeed;
+using namespace dynfeed::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+using event_log = std::vector<std::string>;
+
+std::string at(const context& ctx) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(ctx.now()).count());
+}
+
+/// Bounces a counter back and forth over its link until it reaches `last`.
+class bouncer final : public connected_component {
+public:
+  bouncer(connection& c, event_log& log, std::string name, uint8_t last)
+    : conn_(c), log_(log), name_(std::move(name)), last_(last) {}
+  void on_start(context&) override {
+    if (conn_.initiator())
+      conn_.transmit(bytes{0});
+  }
+  void on_remote(context& ctx, byte_span frame) override {
+    log_.push_back(name_ + " got " + std::to_string(frame[0]) + " at " + at(ctx));
+    if (frame[0] < last_)
+      conn_.transmit(bytes{static_cast<uint8_t>(frame[0] + 1)});
+  }
+  void on_disconnect(context& ctx, msg::disconnect_reason why) override {
+    log_.push_back(name_ + " disconnected (" + msg::to_string(why) + ") at " + at(ctx));
+    gone_ = true;
+  }
+  void on_message(context&, component_id, byte_span) override {}
+  bool alive() const override { return !gone_; }
+
+private:
+  connection& conn_;
+  event_log& log_;
+  std::string name_;
+  uint8_t last_;
+  bool gone_ = false;
+};
+
+/// Logs each datagram with its sender, and answers a 0 with a 1.
+class answerer final : public datagram_component {
+public:
+  answerer(datagram_socket& s, event_log& log) : socket_(s), log_(log) {}
+  void on_datagram(context& ctx, const endpoint& from, byte_span data) override {
+    log_.push_back(socket_.local().to_string() + " got " + std::to_string(data[0]) + " from " +
+                   from.to_string() + " at " + at(ctx));
+    if (data[0] == 0)
+      socket_.send_to(from, bytes{1});
+  }
+  void on_message(context&, component_id, byte_span) override {}
+  datagram_socket& socket() { return socket_; }
+
+private:
+  datagram_socket& socket_;
+  event_log& log_;
+};
+
+node_id id_of(uint8_t n) {
+  node_id id;
+  id.bytes[0] = n;
+  return id;
+}
+
+struct two_hosts {
+  explicit two_hosts(uint64_t seed, network_config c = {}) : rt(seed, c) {
+    a = rt.add_host({0x0a000001, 0, 0, 0});
+    b = rt.add_host({0x0a000002, 0, 0, 0});
+  }
+  std::pair<component_id, component_id> link(uint8_t last) {
+    return rt.connect(
+      a, b, id_of(1), id_of(2),
+      [&](connection& c) { return std::make_unique<bouncer>(c, log, "a", last); },
+      [&](connection& c) { return std::make_unique<bouncer>(c, log, "b", last); });
+  }
+  runtime rt;
+  host_id a = 0, b = 0;
+  event_log log;
+};
+
+network_config jittery() {
+  network_config c;
+  c.jitter = 0.5;
+  c.stream_loss = 0.1;
+  return c;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(plain_runtime)
+
+BOOST_AUTO_TEST_CASE(frames_take_the_network_latency_and_keep_their_order) {
+  network_config c;
+  c.jitter = 0;
+  c.default_latency = 20ms;
+  two_hosts w(1, c);
+  w.link(3);
+  w.rt.run_until(1s);
+  BOOST_TEST(w.log == (event_log{"b got 0 at 20000", "a got 1 at 40000", "b got 2 at 60000",
+                                 "a got 3 at 80000"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(w.rt.stats().link_frames == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_seed_replays_exactly_and_another_seed_differs) {
+  auto trace = [](uint64_t seed) {
+    two_hosts w(seed, jittery());
+    w.link(50);
+    w.rt.run_until(60s);
+    return std::make_pair(w.rt.digest(), w.log);
+  };
+  auto one = trace(11), again = trace(11), other = trace(12);
+  BOOST_TEST(one.first == again.first);
+  BOOST_TEST(one.second == again.second, boost::test_tools::per_element());
+  BOOST_TEST(one.first != other.first);
+  BOOST_TEST(one.second != other.second, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(datagrams_reach_bound_sockets_with_their_sender_address) {
+  network_config c;
+  c.jitter = 0;
+  c.default_latency = 15ms;
+  two_hosts w(1, c);
+  component_id sa = w.rt.open_datagram(w.a, 6881, [&](datagram_socket& s) {
+    return std::make_unique<answerer>(s, w.log);
+  });
+  w.rt.open_datagram(w.b, 6881, [&](datagram_socket& s) {
+    return std::make_unique<answerer>(s, w.log);
+  });
+  w.rt.run_until(1ms);
+  w.rt.with(sa, [](component& comp, context&) {
+    auto& s = static_cast<answerer&>(comp).socket();
+    s.send_to(endpoint{0x0a000002, 6881}, bytes{0});
+    s.send_to(endpoint{0x0a000002, 9999}, bytes{0}); // nobody listens there
+  });
+  w.rt.run_until(1s);
+  BOOST_TEST(w.log == (event_log{"10.0.0.2:6881 got 0 from 10.0.0.1:6881 at 16000",
+                                 "10.0.0.1:6881 got 1 from 10.0.0.2:6881 at 31000"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(w.rt.stats().datagrams == 2u);
+  BOOST_TEST(w.rt.stats().datagrams_lost == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_breaks_links_silences_the_host_and_a_restart_revives_it) {
+  network_config c;
+  c.jitter = 0;
+  c.default_latency = 10ms;
+  two_hosts w(1, c);
+  auto [pa, pb] = w.link(255);
+  component_id sb = w.rt.open_datagram(w.b, 6881, [&](datagram_socket& s) {
+    return std::make_unique<answerer>(s, w.log);
+  });
+  w.rt.run_until(1s);
+  w.log.clear();
+  w.rt.crash(w.b);
+  BOOST_TEST(!w.rt.alive(w.b));
+  BOOST_TEST(w.rt.find(pb) == nullptr);
+  BOOST_TEST(w.rt.find(sb) == nullptr);
+  w.rt.run_until(2s);
+  // a learns of it one latency later; b, crashed, says nothing.
+  BOOST_TEST(w.log == (event_log{"a disconnected (transport error) at 1010000"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(w.rt.find(pa) == nullptr); // a's peer ended with its link
+  BOOST_TEST(w.rt.stats().links_broken == 1u);
+
+  w.rt.restart(w.b);
+  BOOST_TEST(w.rt.alive(w.b));
+  w.log.clear();
+  w.link(1);
+  w.rt.run_until(3s);
+  BOOST_TEST(w.log.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_partition_breaks_links_and_drops_datagrams_until_it_heals) {
+  network_config c;
+  c.jitter = 0;
+  c.default_latency = 10ms;
+  two_hosts w(1, c);
+  w.link(255);
+  component_id sa = w.rt.open_datagram(w.a, 6881, [&](datagram_socket& s) {
+    return std::make_unique<answerer>(s, w.log);
+  });
+  w.rt.open_datagram(w.b, 6881, [&](datagram_socket& s) {
+    return std::make_unique<answerer>(s, w.log);
+  });
+  w.rt.run_until(1s);
+  w.rt.net().set_group(w.b, 1);
+  w.rt.run_until(2s);
+  BOOST_TEST(w.rt.stats().links_broken == 1u);
+  size_t disconnects = 0;
+  for (const std::string& line : w.log)
+    disconnects += line.find("disconnected") != std::string::npos;
+  BOOST_TEST(disconnects == 2u); // both ends
+  auto send = [&] {
+    w.rt.with(sa, [](component& comp, context&) {
+      static_cast<answerer&>(comp).socket().send_to(endpoint{0x0a000002, 6881}, bytes{7});
+    });
+  };
+  send();
+  w.rt.run_until(3s);
+  BOOST_TEST(w.rt.stats().datagrams_lost == 1u);
+  w.rt.net().heal();
+  send();
+  w.rt.run_until(4s);
+  BOOST_TEST(w.log.back() == "10.0.0.2:6881 got 7 from 10.0.0.1:6881 at 3010000");
+}
+
+BOOST_AUTO_TEST_CASE(actions_run_at_their_time_in_the_order_given) {
+  runtime rt(1);
+  std::vector<std::string> order;
+  rt.at(2s, [&] { order.push_back("2s first"); });
+  rt.at(1s, [&] { order.push_back("1s"); });
+  rt.at(2s, [&] { order.push_back("2s second"); });
+  rt.at(5s, [&] { order.push_back("5s"); });
+  rt.run_until(3s);
+  BOOST_TEST(order == (std::vector<std::string>{"1s", "2s first", "2s second"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(rt.now().count() == clock_time{3s}.count());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,85 @@
+// Scenario files: every field parsed, every mistake refused with its name, built-ins valid.
+
+#include "sim/scenario.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace dynfeed;
+using namespace dynfeed::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string refusal(const std::string& json) {
+  auto parsed = parse_scenario(json, "test.json");
+  BOOST_REQUIRE_MESSAGE(!parsed.has_value(), "accepted: " + json);
+  return parsed.error().to_string();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(scenario_files)
+
+BOOST_AUTO_TEST_CASE(fields_are_read_and_defaults_fill_the_rest) {
+  auto s = parse_scenario(R"({"name": "x", "readers": 7, "mode": "stable",
+    "duration_s": 90.5, "discovery": "none", "crashes_per_hour": 2,
+    "partitions": [{"at_s": 10, "duration_s": 5, "fraction": 0.25}],
+    "network": {"regions": [{"name": "eu", "share": 3}, {"name": "us", "share": 1}],
+                "latency_ms": [[5, 50], [50, 6]], "loss": 0.01, "up_kbps": 8}})",
+                          "test.json");
+  BOOST_REQUIRE(s.has_value());
+  BOOST_TEST(s->name == "x");
+  BOOST_TEST(s->readers == 7u);
+  BOOST_TEST((s->mode == feed_mode::stable));
+  BOOST_TEST(s->duration.count() == clock_time{90500ms}.count());
+  BOOST_TEST((s->discovery == discovery_backend::none));
+  BOOST_TEST(s->crashes_per_hour == 2);
+  BOOST_REQUIRE(s->partitions.size() == 1u);
+  BOOST_TEST(s->partitions[0].fraction == 0.25);
+  BOOST_TEST(s->network.regions.size() == 2u);
+  BOOST_TEST(s->region_shares == (std::vector<double>{3, 1}), boost::test_tools::per_element());
+  BOOST_TEST(s->network.up_bytes_per_s == 1000u);
+  scenario defaults;
+  BOOST_TEST(s->block_size == defaults.block_size);
+  BOOST_TEST(s->append_interval.count() == defaults.append_interval.count());
+}
+
+BOOST_AUTO_TEST_CASE(a_scenario_survives_its_own_json) {
+  auto s = load_scenario("default");
+  BOOST_REQUIRE(s.has_value());
+  std::string text = to_json(*s);
+  auto back = parse_scenario(text, "round trip");
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(to_json(*back) == text);
+}
+
+BOOST_AUTO_TEST_CASE(mistakes_are_refused_by_name) {
+  BOOST_TEST(refusal(R"({"readerz": 5})").find("readerz") != std::string::npos);
+  BOOST_TEST(refusal(R"({"readers": "many"})").find("readers") != std::string::npos);
+  BOOST_TEST(refusal(R"({"readers": -1})").find("readers") != std::string::npos);
+  BOOST_TEST(refusal(R"({"mode": "sideways"})").find("mode") != std::string::npos);
+  BOOST_TEST(refusal(R"({"discovery": "carrier pigeon"})").find("discovery") != std::string::npos);
+  BOOST_TEST(refusal(R"({"network": {"loss": 2}})").find("loss") != std::string::npos);
+  BOOST_TEST(refusal(R"({"network": {"regions": [{"name": "a"}], "latency_ms": [[1, 2]]}})")
+               .find("latency_ms") != std::string::npos);
+  BOOST_TEST(refusal(R"({"partitions": [{"at_s": 1, "when": 2}]})").find("when") !=
+             std::string::npos);
+  BOOST_TEST(refusal(R"([1, 2])").find("object") != std::string::npos);
+  BOOST_TEST(refusal("{\"readers\": 5").find("test.json") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(built_in_scenarios_all_load_and_unknown_names_are_refused) {
+  std::vector<std::string> names = builtin_scenarios();
+  BOOST_TEST(std::count(names.begin(), names.end(), "default") == 1);
+  for (const std::string& name : names) {
+    auto s = load_scenario(name);
+    BOOST_TEST(s.has_value(), name << ": " << (s ? "" : s.error().to_string()));
+    if (s)
+      BOOST_TEST(s->name == name);
+  }
+  auto missing = load_scenario("no-such-scenario");
+  BOOST_REQUIRE(!missing.has_value());
+  BOOST_TEST(missing.error().to_string().find("default") != std::string::npos); // lists names
+}
+
+BOOST_AUTO_TEST_SUITE_END()

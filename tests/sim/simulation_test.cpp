@@ -1,0 +1,194 @@
+// Whole scenarios on the plain driver: determinism, each fault, and invariant violations
+// caught when a fault is injected on purpose.
+
+#include "sim/caf_driver.hpp"
+#include "sim/runtime.hpp"
+#include "sim/simulation.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+using namespace dynfeed;
+using namespace dynfeed::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A small scenario: 40 readers in two regions, rotating mode, appends every 20 s.
+scenario small(uint64_t seed = 5) {
+  scenario s;
+  s.name = "small";
+  s.seed = seed;
+  s.readers = 40;
+  s.duration = 240s;
+  s.join_to = 20s;
+  s.first_append = 30s;
+  s.append_interval = 20s;
+  s.settle = 60s;
+  s.initial_blocks = 4;
+  s.block_size = 256;
+  s.lookup_interval = 10s;
+  s.network.regions = {"a", "b"};
+  s.network.latency_ms = {{10, 60}, {60, 10}};
+  s.network.jitter = 0.2;
+  return s;
+}
+
+struct outcome {
+  uint64_t digest = 0;
+  std::optional<invariant_violation> violation;
+  nlohmann::json summary;
+  uint32_t crashes = 0;
+  uint32_t partitions = 0;
+  runtime_stats stats;
+};
+
+outcome run(const scenario& s, const std::function<void(simulation&)>& before = nullptr,
+            bool on_caf = false) {
+  std::unique_ptr<runtime> owned =
+    on_caf ? make_caf_runtime(s.seed, s.network) : std::make_unique<runtime>(s.seed, s.network);
+  runtime& drv = *owned;
+  simulation sim(s, drv);
+  sim.prepare();
+  if (before)
+    before(sim);
+  sim.run();
+  outcome o;
+  o.digest = sim.digest();
+  o.violation = sim.violation();
+  o.summary = nlohmann::json::parse(sim.summary_json());
+  o.crashes = sim.crashes();
+  o.partitions = sim.partitions_started();
+  o.stats = drv.stats();
+  if (o.violation)
+    BOOST_TEST_MESSAGE("violation: " << o.violation->what);
+  return o;
+}
+
+/// Every reader followed every append, and the run kept its invariants.
+void expect_converged(const outcome& o, const scenario& s) {
+  BOOST_TEST(!o.violation.has_value());
+  uint64_t appends = o.summary["appends"];
+  BOOST_TEST(appends > 0u);
+  BOOST_TEST(o.summary["writerLength"].get<uint64_t>() ==
+             s.initial_blocks + appends * s.blocks_per_append);
+  BOOST_TEST(o.summary["blocks"]["proofsRejected"].get<uint64_t>() == 0u);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(simulation_runs)
+
+BOOST_AUTO_TEST_CASE(readers_follow_the_writer_and_the_same_seed_replays_bit_for_bit) {
+  scenario s = small();
+  outcome one = run(s);
+  expect_converged(one, s);
+  // Every append reached every reader: the 100% time is known for each.
+  BOOST_TEST(one.summary["reachLatest"]["p99"]["appendsNeverReached"].get<uint64_t>() == 0u);
+  BOOST_TEST(!one.summary["reachLatest"]["p99"]["worstSeconds"].is_null());
+  BOOST_TEST(one.summary["firstPeer"]["starts"].get<uint64_t>() == s.readers);
+
+  outcome again = run(s);
+  BOOST_TEST(again.digest == one.digest);
+  // Everything measured is the same too (only the wall time differs).
+  one.summary.erase("wallSeconds");
+  again.summary.erase("wallSeconds");
+  BOOST_TEST(again.summary.dump() == one.summary.dump());
+  outcome other = run(small(6));
+  BOOST_TEST(other.digest != one.digest);
+  expect_converged(other, s);
+}
+
+BOOST_AUTO_TEST_CASE(the_caf_driver_gives_the_plain_drivers_digest) {
+  // Faults included: crashes, a partition, lossy links.
+  scenario s = small(9);
+  s.readers = 25;
+  s.crashes_per_hour = 20;
+  s.restart_after = 15s;
+  s.partitions.push_back(partition_spec{40s, 30s, 0.3});
+  s.network.stream_loss = 0.02;
+  outcome plain = run(s);
+  outcome caf = run(s, nullptr, true);
+  BOOST_TEST(plain.crashes > 0u);
+  BOOST_TEST(caf.digest == plain.digest);
+  BOOST_TEST(caf.stats.messages == plain.stats.messages);
+  plain.summary.erase("wallSeconds");
+  caf.summary.erase("wallSeconds");
+  BOOST_TEST(caf.summary.dump() == plain.summary.dump());
+  expect_converged(caf, s);
+}
+
+BOOST_AUTO_TEST_CASE(each_mode_converges) {
+  for (feed_mode mode : {feed_mode::stable, feed_mode::rotating, feed_mode::rotating_roots}) {
+    BOOST_TEST_CONTEXT("mode " << to_string(mode)) {
+      scenario s = small();
+      s.mode = mode;
+      outcome o = run(s);
+      expect_converged(o, s);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(static_peers_without_discovery_converge) {
+  scenario s = small();
+  s.discovery = discovery_backend::none;
+  s.mode = feed_mode::stable;
+  expect_converged(run(s), s);
+}
+
+BOOST_AUTO_TEST_CASE(readers_that_crash_restart_from_their_store_and_catch_up) {
+  scenario s = small();
+  s.crashes_per_hour = 30; // about one crash per reader every two minutes
+  s.restart_after = 15s;
+  outcome o = run(s);
+  BOOST_TEST(o.crashes > 10u);
+  expect_converged(o, s);
+  BOOST_TEST(o.stats.links_broken > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_partition_that_heals_leaves_every_reader_caught_up) {
+  scenario s = small();
+  s.partitions.push_back(partition_spec{40s, 60s, 0.5});
+  outcome o = run(s);
+  BOOST_TEST(o.partitions == 1u);
+  BOOST_TEST(o.stats.links_broken > 0u);
+  expect_converged(o, s);
+}
+
+BOOST_AUTO_TEST_CASE(lossy_duplicating_reordering_links_still_converge) {
+  scenario s = small();
+  s.network.stream_loss = 0.05;
+  s.network.loss = 0.1;
+  s.network.duplicate = 0.05;
+  s.network.reorder = 0.1;
+  s.network.up_bytes_per_s = 200000;
+  s.network.down_bytes_per_s = 1000000;
+  expect_converged(run(s), s);
+}
+
+BOOST_AUTO_TEST_CASE(a_store_that_corrupts_a_block_is_caught_with_its_event_number) {
+  scenario s = small();
+  outcome o = run(s, [](simulation& sim) {
+    sim.readers()[7]->store().set_block_fault([](uint64_t index, bytes& block) {
+      if (index == 2)
+        block[0] ^= 1;
+    });
+  });
+  BOOST_REQUIRE(o.violation.has_value());
+  BOOST_TEST(o.violation->what.find("node 8 stores block 2") != std::string::npos,
+             o.violation->what);
+  BOOST_TEST(o.violation->event > 0u);
+  BOOST_TEST(!o.summary["violation"].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(a_writer_too_slow_to_serve_everyone_fails_the_convergence_check) {
+  scenario s = small();
+  s.network.up_bytes_per_s = 20; // 20 bytes/s: a block's frame takes longer than the run
+  outcome o = run(s);
+  BOOST_REQUIRE(o.violation.has_value());
+  BOOST_TEST(o.violation->what.find("after the settle time") != std::string::npos,
+             o.violation->what);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
