@@ -399,7 +399,7 @@ msg::dht_body dht::answer_get_peers(context& ctx, const endpoint& from,
   msg::dht_peers out;
   out.token = make_token(secret_, from.ip, q.topic);
   size_t peers_max = std::min<size_t>(config_.peers_per_response_max, config_.codec.peers_max);
-  out.peers = store_.peers(q.topic, peers_max, ctx.now());
+  out.peers = store_.peers(q.topic, peers_max, ctx.now(), &ctx.random());
   out.nodes = table_->closest(q.topic, std::min<size_t>(config_.k, config_.codec.nodes_max));
   return out;
 }
@@ -601,10 +601,11 @@ void dht::want(context& ctx, component_id who, const hash256& topic, bool announ
   }
   if (!w.known.empty())
     report(ctx, topic, w.known, who);
-  if (announce && !was_announcing && !w.running) {
+  bool asked_again = !inserted && !w.running && ctx.now() - w.started >= config_.refresh_min;
+  if ((announce && !was_announcing && !w.running) || asked_again) {
     if (w.timer != 0)
       ctx.cancel_timer(w.timer);
-    run_topic(ctx, topic); // announce now rather than at the next round
+    run_topic(ctx, topic); // announce, or look again, now rather than at the next round
   }
 }
 
@@ -628,6 +629,7 @@ void dht::run_topic(context& ctx, const hash256& topic) {
   if (w.running)
     return;
   w.running = true;
+  w.started = ctx.now();
   w.reported.clear();
   uint64_t serial = w.serial;
   bool announce_now = announcing(w) && config_.announce_port != 0 && ctx.now() >= w.next_announce;

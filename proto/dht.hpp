@@ -109,6 +109,9 @@ struct dht_config {
   /// such round up to lookup_interval, so that a reader that came before the writer's announce
   /// does not wait a whole interval.
   clock_time empty_lookup_retry = std::chrono::seconds{1};
+  /// A component that asks again (find_peers for a topic it follows: its peers all failed)
+  /// gets a new round at once, if the last one began at least this long ago.
+  clock_time refresh_min = std::chrono::seconds{5};
   /// Topics that discovery_stats::by_topic counts at most (a remote must not grow it forever).
   size_t stats_topics_max = 4096;
 
@@ -242,6 +245,7 @@ private:
     std::vector<endpoint> known;   ///< found by the last round, for components that join
     bool failed = false;           ///< the last round could not run (no nodes, busy)
     uint32_t empty_rounds = 0;     ///< rounds in a row that found nobody but this node
+    clock_time started{-1};        ///< when the latest round began
   };
 
   // datagrams

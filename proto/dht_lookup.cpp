@@ -233,7 +233,8 @@ error dht::begin_lookup(context& ctx, discovery_op op, const hash256& target,
   if (op == discovery_op::get_value) {
     l.value = store_.value(target, ctx.now());
   } else if (op == discovery_op::get_peers) {
-    std::vector<endpoint> held = store_.peers(target, config_.peers_per_response_max, ctx.now());
+    std::vector<endpoint> held =
+      store_.peers(target, config_.peers_per_response_max, ctx.now(), &ctx.random());
     add_peers(ctx, l, held);
   }
   advance(ctx, lookup_id);

@@ -147,15 +147,25 @@ expected<dht_store::outcome> dht_store::add_peer(const hash256& topic, const end
   return result;
 }
 
-std::vector<endpoint> dht_store::peers(const hash256& topic, size_t count, clock_time now) const {
+std::vector<endpoint> dht_store::peers(const hash256& topic, size_t count, clock_time now,
+                                       rng* random) const {
   std::vector<endpoint> out;
   auto t = topics_.find(topic);
-  if (t == topics_.end())
+  if (t == topics_.end() || count == 0)
     return out;
   const auto& peers = t->second;
-  for (size_t i = peers.size(); i-- > 0 && out.size() < count;)
-    if (peers[i].expires > now)
+  uint64_t seen = 0;
+  for (size_t i = peers.size(); i-- > 0;) {
+    if (peers[i].expires <= now)
+      continue;
+    ++seen;
+    if (out.size() < count)
       out.push_back(peers[i].address);
+    else if (!random)
+      break;
+    else if (uint64_t slot = random->below(seen); slot < count)
+      out[slot] = peers[i].address; // reservoir sampling
+  }
   return out;
 }
 

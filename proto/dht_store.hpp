@@ -69,8 +69,11 @@ public:
 
   /// Stores `peer` (its address is its owner) as a peer of `topic`; storage_full if no room.
   expected<outcome> add_peer(const hash256& topic, const endpoint& peer, clock_time now);
-  /// At most `count` live peers of `topic`, most recently announced first.
-  std::vector<endpoint> peers(const hash256& topic, size_t count, clock_time now) const;
+  /// At most `count` live peers of `topic`: with `random`, a uniform sample (what askers get,
+  /// so that a popular topic's askers spread over all its peers instead of all dialing the
+  /// same few); without, the most recently announced first.
+  std::vector<endpoint> peers(const hash256& topic, size_t count, clock_time now,
+                              rng* random = nullptr) const;
 
   /// Offers a value from `source` under item.def.id(): the value rules decide (accept_value,
   /// with `cas`); an identical re-put refreshes it. storage_full if it is new and there is no

@@ -85,6 +85,10 @@ struct discovery_stats {
 };
 
 /// A discovery backend as the node and the simulator see it.
+///
+/// A find_peers for a topic its sender already follows asks for a fresh lookup: a swarm sends
+/// it when every address it was given has failed. Backends honour it at most once per
+/// `refresh_min` (their config) per topic, and otherwise keep their own rhythm.
 class discovery_component : public datagram_component {
 public:
   virtual const discovery_stats& stats() const = 0;

@@ -45,6 +45,27 @@ void swarm::on_found(context& ctx, const std::vector<std::string>& addresses) {
   rotate(ctx);
 }
 
+void swarm::refind(context& ctx) {
+  if (config_.discovery == no_component)
+    return;
+  clock_time now = ctx.now();
+  if (refind_delay_ == clock_time{0}) {
+    refind_delay_ = config_.refind_min; // just ran dry: give discovery's answer a moment
+    refind_at_ = now + refind_delay_;
+  }
+  if (now < refind_at_) {
+    if (fill_at_ < clock_time{0} || refind_at_ < fill_at_) {
+      fill_at_ = refind_at_;
+      ctx.start_timer(refind_at_ - now, fill_tag);
+    }
+    return;
+  }
+  ctx.send(config_.discovery,
+           msg::encode(msg::local_message{msg::find_peers{config_.topic, config_.announce}}));
+  refind_delay_ = std::min(refind_delay_ * 2, config_.refind_max);
+  refind_at_ = now + refind_delay_;
+}
+
 void swarm::rotate(context& ctx) {
   if (config_.rotate_interval <= clock_time{0} || ctx.now() - rotated_at_ < config_.rotate_interval)
     return;
@@ -109,6 +130,8 @@ void swarm::fill(context& ctx) {
     candidates.pop_back();
     ++active;
   }
+  if (active == 0 && peers_.empty())
+    refind(ctx);
   // Come back when an address in backoff may be dialed again, if one is still needed.
   if (active < config_.outbound_wanted && next_retry != clock_time::max() &&
       (fill_at_ < clock_time{0} || next_retry < fill_at_)) {
@@ -148,6 +171,7 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
       it->second.peer = up->peer;
       it->second.up_at = ctx.now();
     }
+    refind_delay_ = clock_time{0};
     peers_.insert(up->peer);
     ctx.send(config_.feed, msg::encode(msg::local_message{msg::offer_peer{up->peer}}));
     trim(ctx);

@@ -39,6 +39,11 @@ struct swarm_config {
   /// swarm's graph keeps mixing, and heals after a partition instead of staying split along
   /// the connections that survived it. Zero: never.
   clock_time rotate_interval = std::chrono::seconds{60};
+  /// A swarm short of peers with no address left to try asks discovery again (find_peers
+  /// once more), first after this long, then twice as long each time up to refind_max, until
+  /// a peer comes up. Discovery rounds are minutes apart; starving that long is not needed.
+  clock_time refind_min = std::chrono::seconds{2};
+  clock_time refind_max = std::chrono::seconds{60};
   clock_time reconnect_delay_min = std::chrono::milliseconds{500};
   clock_time reconnect_delay_max = std::chrono::seconds{30};
 };
@@ -81,6 +86,8 @@ private:
   void rotate(context& ctx);
   /// Over outbound_wanted connected: hangs up on the longest-standing discovered peer.
   void trim(context& ctx);
+  /// Short of peers with nothing left to dial: asks discovery again, with backoff.
+  void refind(context& ctx);
   size_t discovered_count() const;
 
   swarm_config config_;
@@ -90,6 +97,8 @@ private:
   uint64_t next_timer_tag_ = 1;
   clock_time fill_at_{-1}; ///< when the pending fill timer fires (-1: none pending)
   clock_time rotated_at_{0}; ///< the last rotation
+  clock_time refind_delay_{0}; ///< the wait before asking discovery again (0: not starving)
+  clock_time refind_at_{0};    ///< when it may ask again
   bool joined_ = true;
 };
 

@@ -393,8 +393,13 @@ void tracker_client::on_find(context& ctx, component_id from, const msg::find_pe
   bool was_announcing = announcing(t);
   t.requesters[from] = m.announce;
   bool starts_announcing = !was_announcing && announcing(t);
-  if (!is_new && !starts_announcing)
+  if (!is_new && !starts_announcing) {
+    // Asked again: its peers failed. A fresh round, unless one ran just now.
+    for (size_t k = 0; k < t.rounds.size(); ++k)
+      if (!t.rounds[k].in_flight && ctx.now() - t.rounds[k].started >= config_.refresh_min)
+        start_round(ctx, m.topic, k);
     return;
+  }
   // A new requester hears of peers at once; a newly announced topic is announced at once.
   for (size_t k = 0; k < t.rounds.size(); ++k) {
     if (starts_announcing)
@@ -444,6 +449,7 @@ void tracker_client::start_round(context& ctx, const hash256& topic, size_t trac
     r.timer = 0;
   }
   r.in_flight = true;
+  r.started = ctx.now();
   request(ctx, topic, tracker, tracker::lookup{topic, config_.announce_port});
 }
 

@@ -138,6 +138,9 @@ struct tracker_client_config {
   double jitter = 0.1;
   /// A request is sent again after this, doubled each time, up to attempts_max sends.
   clock_time request_timeout = std::chrono::seconds{2};
+  /// A requester that asks again (find_peers for a topic it follows: its peers all failed)
+  /// gets a new round at once, if the last one began at least this long ago.
+  clock_time refresh_min = std::chrono::seconds{5};
   uint32_t attempts_max = 4;
   size_t topics_max = 1024;
   size_t requesters_per_topic_max = 16;
@@ -171,6 +174,7 @@ private:
     bool in_flight = false;
     bool token_retried = false; ///< this round asked again after a bad_token error
     uint32_t empty_rounds = 0;  ///< lookups in a row that found nobody
+    clock_time started{-1};     ///< when the latest round began
   };
   struct topic_state {
     uint64_t epoch = 0; ///< tells this following of the topic from earlier ones

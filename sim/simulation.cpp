@@ -1,7 +1,9 @@
 #include "sim/simulation.hpp"
 
 #include "base/assert.hpp"
+#include "proto/dht.hpp"
 #include "proto/publisher.hpp"
+#include "proto/tracker.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -123,11 +125,44 @@ discovery_factory simulation::make_discovery() {
         return std::make_unique<ideal_discovery>(registry_, config);
       };
     case discovery_backend::dht:
+      return [this](sim_node&, datagram_socket& socket) -> std::unique_ptr<discovery_component> {
+        dht_config config;
+        config.bootstrap = helper_endpoints_;
+        config.announce_port = peer_port;
+        config.lookup_interval = scenario_.lookup_interval;
+        config.announce_interval = scenario_.announce_interval;
+        return std::make_unique<dht>(config, socket);
+      };
     case discovery_backend::tracker:
-      break;
+      return [this](sim_node&, datagram_socket& socket) -> std::unique_ptr<discovery_component> {
+        tracker_client_config config;
+        config.trackers = helper_endpoints_;
+        config.announce_port = peer_port;
+        config.lookup_interval = scenario_.lookup_interval;
+        config.announce_interval = scenario_.announce_interval;
+        return std::make_unique<tracker_client>(socket, config);
+      };
   }
-  throw std::invalid_argument("discovery backend '" + std::string(to_string(scenario_.discovery)) +
-                              "' is not available in the simulator yet");
+  return nullptr;
+}
+
+void simulation::start_helpers() {
+  for (size_t i = 0; i < helper_hosts_.size(); ++i) {
+    host_id host = helper_hosts_[i];
+    if (scenario_.discovery == discovery_backend::dht) {
+      // Each bootstrap node joins through the ones before it.
+      std::vector<endpoint> before(helper_endpoints_.begin(), helper_endpoints_.begin() + i);
+      helpers_.push_back(drv_.open_datagram(host, discovery_port, [&](datagram_socket& socket) {
+        dht_config config;
+        config.bootstrap = before;
+        return std::make_unique<dht>(config, socket);
+      }));
+    } else {
+      helpers_.push_back(drv_.open_datagram(host, discovery_port, [](datagram_socket& socket) {
+        return std::make_unique<tracker_server>(socket);
+      }));
+    }
+  }
 }
 
 sim_node_config simulation::node_config(const std::vector<std::string>& addresses) {
@@ -192,6 +227,16 @@ void simulation::build() {
   }
   states_.resize(world_->nodes().size());
   received_past_.resize(world_->nodes().size());
+
+  // Discovery's own hosts come after the readers, in the writer's region.
+  uint32_t helpers = scenario_.discovery == discovery_backend::dht       ? scenario_.bootstrap_nodes
+                     : scenario_.discovery == discovery_backend::tracker ? 1
+                                                                         : 0;
+  for (uint32_t i = 0; i < helpers; ++i) {
+    uint32_t ip = ip_of(scenario_.readers + 1 + i);
+    helper_hosts_.push_back(drv_.add_host(host_config{ip, 0, 0, 0}));
+    helper_endpoints_.push_back(endpoint{ip, discovery_port});
+  }
 }
 
 // ---- the workload ------------------------------------------------------------------------------
@@ -199,6 +244,7 @@ void simulation::build() {
 void simulation::schedule_workload() {
   const scenario& s = scenario_;
   drv_.at(0ns, [this] {
+    start_helpers();
     writer_->start();
     state_of(*writer_).started = drv_.now();
   });
@@ -392,6 +438,11 @@ totals simulation::sum() const {
         t.signalling += p->stats().pushes_sent;
     t.discovery_received_max = std::max(t.discovery_received_max, received);
   }
+  for (component_id id : helpers_)
+    if (auto* d = dynamic_cast<const discovery_component*>(drv_.find(id))) {
+      t.discovery.add(d->stats());
+      t.discovery_received_max = std::max(t.discovery_received_max, d->stats().datagrams_received);
+    }
   return t;
 }
 

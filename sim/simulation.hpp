@@ -127,6 +127,7 @@ private:
   void fail(std::string what);
   void absorb(const sim_node& node); ///< adds a node lifetime's counters to the totals
   discovery_factory make_discovery();
+  void start_helpers();
   sim_node_config node_config(const std::vector<std::string>& addresses);
   reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
 
@@ -144,7 +145,11 @@ private:
   std::unique_ptr<world> world_;
   sim_node* writer_ = nullptr;
   std::vector<sim_node*> readers_;
-  std::vector<sim_node*> helpers_; ///< DHT bootstrap nodes, the tracker
+  /// Discovery's own hosts: the DHT's bootstrap nodes, or the tracker; their components and
+  /// the endpoints nodes are given.
+  std::vector<host_id> helper_hosts_;
+  std::vector<component_id> helpers_;
+  std::vector<endpoint> helper_endpoints_;
   std::vector<reader_state> states_;
   std::vector<hash256> truth_;     ///< hash of each block the writer wrote
   std::vector<append_record> appends_;

@@ -6,6 +6,7 @@
 #include "support/print.hpp"
 #include "support/values.hpp"
 
+#include <map>
 #include <set>
 
 using namespace dynfeed;
@@ -74,6 +75,27 @@ BOOST_AUTO_TEST_CASE(peers_most_recent_first_and_bounded) {
   BOOST_TEST(three[0].ip == 105u);
   BOOST_TEST(three[2].ip == 103u);
   BOOST_TEST(s.peers(topic_number(2), 3, 10s).empty());
+}
+
+BOOST_AUTO_TEST_CASE(askers_get_a_uniform_sample_of_a_popular_topic) {
+  dht_store s{small_limits()};
+  hash256 t = topic_number(1);
+  const uint32_t held = static_cast<uint32_t>(small_limits().peers_per_topic_max);
+  for (uint32_t i = 0; i < held; ++i)
+    BOOST_TEST_REQUIRE(s.add_peer(t, endpoint{100 + i, 7000}, std::chrono::seconds{i}).has_value());
+  rng random(3);
+  std::map<uint32_t, int> told;
+  for (int draw = 0; draw < 400; ++draw) {
+    auto two = s.peers(t, 2, 100s, &random);
+    BOOST_TEST_REQUIRE(two.size() == 2u);
+    BOOST_TEST_REQUIRE(two[0].ip != two[1].ip);
+    for (const endpoint& e : two)
+      ++told[e.ip];
+  }
+  // Every peer is handed out, not only the newest two.
+  BOOST_TEST(told.size() == held);
+  for (const auto& [ip, n] : told)
+    BOOST_TEST(n > 400 * 2 / static_cast<int>(held) / 3, "peer " << ip << " told " << n << " times");
 }
 
 BOOST_AUTO_TEST_CASE(a_full_topic_refuses_newcomers_but_lets_a_source_replace_its_own) {

@@ -108,6 +108,11 @@ BOOST_AUTO_TEST_CASE(the_caf_driver_gives_the_plain_drivers_digest) {
   s.restart_after = 15s;
   s.partitions.push_back(partition_spec{40s, 30s, 0.3});
   s.network.stream_loss = 0.02;
+  s.network.loss = 0.02;
+  s.discovery = discovery_backend::dht; // datagrams too
+  s.bootstrap_nodes = 2;
+  s.settle = 90s;
+  s.duration = 300s;
   outcome plain = run(s);
   outcome caf = run(s, nullptr, true);
   BOOST_TEST(plain.crashes > 0u);
@@ -126,6 +131,34 @@ BOOST_AUTO_TEST_CASE(each_mode_converges) {
       s.mode = mode;
       outcome o = run(s);
       expect_converged(o, s);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_dht_and_the_tracker_find_the_peers_and_count_their_messages) {
+  for (discovery_backend backend : {discovery_backend::dht, discovery_backend::tracker}) {
+    BOOST_TEST_CONTEXT("backend " << to_string(backend)) {
+      scenario s = small();
+      s.discovery = backend;
+      s.bootstrap_nodes = 3;
+      s.settle = 90s;
+      s.duration = 300s;
+      outcome o = run(s);
+      expect_converged(o, s);
+      const auto& d = o.summary["discovery"];
+      BOOST_TEST(d["datagramsSent"].get<uint64_t>() > 0u);
+      BOOST_TEST(d["busiestNodeReceived"].get<uint64_t>() > 0u);
+      BOOST_TEST(o.stats.datagrams > 0u);
+      if (backend == discovery_backend::dht) {
+        BOOST_TEST(d["lookups"].get<uint64_t>() > 0u);
+        BOOST_TEST(d["ops"].contains("get_peers"));
+        BOOST_TEST(d["ops"].contains("announce"));
+      } else {
+        BOOST_TEST(d["ops"].contains("tracker_lookup"));
+        BOOST_TEST(d["ops"].contains("tracker_announce"));
+        // Every lookup and announce goes to the one tracker: it is the busiest node.
+        BOOST_TEST(d["busiestNodeReceived"].get<uint64_t>() * 2 > d["datagramsSent"].get<uint64_t>() / 2);
+      }
     }
   }
 }
