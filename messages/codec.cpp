@@ -1,6 +1,7 @@
 #include "messages/codec.hpp"
 
 #include "base/assert.hpp"
+#include "messages/capnp_sizes.hpp"
 #include "messages/wire.capnp.h"
 
 #include <capnp/message.h>
@@ -20,6 +21,8 @@
 namespace dynfeed::msg {
 
 namespace {
+
+using namespace capnp_sizes;
 
 const char* describe_msg(uint8_t code) noexcept {
   switch (static_cast<msg_errc>(code)) {
@@ -41,31 +44,11 @@ const char* describe_msg(uint8_t code) noexcept {
   return "unknown error";
 }
 
-constexpr size_t word_size = sizeof(capnp::word);
-/// Cap'n Proto's largest list or blob (elements) and segment (words).
-constexpr size_t capnp_count_max = (size_t{1} << 29) - 1;
-
-std::string str(uint64_t v) {
-  return std::to_string(v);
-}
-
 // ---- sizes --------------------------------------------------------------------------------
 //
 // encoded_size() mirrors what the builders below allocate, so that encode() can build the
 // message straight into its output. An empty list, text or optional part is left as a null
 // pointer (which decodes the same) and takes no space.
-
-template <class T>
-constexpr size_t struct_words = T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
-
-size_t blob_words(size_t size) {
-  DYNFEED_REQUIRE(size <= capnp_count_max);
-  return (size + word_size - 1) / word_size;
-}
-
-size_t text_words(const std::string& text) {
-  return text.empty() ? 0 : blob_words(text.size() + 1); // with its NUL terminator
-}
 
 size_t nodes_words(const std::vector<tree_node>& nodes) {
   DYNFEED_REQUIRE(nodes.size() <= capnp_count_max);
@@ -217,28 +200,6 @@ size_t segment_words(const Variant& message) {
 }
 
 // ---- encoding -----------------------------------------------------------------------------
-
-/// A MessageBuilder whose only segment is memory the caller provides, zeroed and exactly as
-/// large as encoded_size() computed: the message is built where it will be sent from.
-class span_builder final : public capnp::MessageBuilder {
-public:
-  explicit span_builder(kj::ArrayPtr<capnp::word> segment) : segment_(segment) {}
-
-  kj::ArrayPtr<capnp::word> allocateSegment(unsigned minimum_size) override {
-    // A second request means the size computation above disagrees with the schema.
-    DYNFEED_ASSERT(!handed_out_ && minimum_size <= segment_.size());
-    handed_out_ = true;
-    return segment_;
-  }
-
-private:
-  kj::ArrayPtr<capnp::word> segment_;
-  bool handed_out_ = false;
-};
-
-capnp::Data::Reader blob(byte_span b) {
-  return capnp::Data::Reader(b.data(), b.size());
-}
 
 template <class Builder>
 void put_nodes(const std::vector<tree_node>& nodes, Builder&& init) {

@@ -1,6 +1,7 @@
 #include "messages/dht_codec.hpp"
 
 #include "base/assert.hpp"
+#include "messages/capnp_sizes.hpp"
 #include "messages/dht.capnp.h"
 
 #include <capnp/message.h>
@@ -19,37 +20,20 @@ namespace dynfeed::msg {
 
 namespace {
 
+using namespace capnp_sizes;
+
 namespace w = wire_dht;
 
-constexpr size_t word_size = sizeof(capnp::word);
-/// Cap'n Proto's largest list or blob (elements) and segment (words).
-constexpr size_t capnp_count_max = (size_t{1} << 29) - 1;
 /// Words Cap'n Proto may read per word of datagram: an honest datagram reads about its size
 /// once, so aliased pointers cannot make a small datagram decode into a large rpc.
 constexpr uint64_t traversal_per_word_max = 2;
 /// How much of a Cap'n Proto exception's description goes into an error's context.
 constexpr size_t exception_context_size_max = 160;
 
-std::string str(uint64_t v) {
-  return std::to_string(v);
-}
-
 // ---- sizes ------------------------------------------------------------------------------------
 //
 // encoded_rpc_size() mirrors what the builders below allocate, so that encode_rpc() builds the
 // message straight into its output. Empty lists, blobs and texts stay null pointers.
-
-template <class T>
-constexpr size_t struct_words = T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
-
-size_t blob_words(size_t size) {
-  DYNFEED_REQUIRE(size <= capnp_count_max);
-  return (size + word_size - 1) / word_size;
-}
-
-size_t text_words(const std::string& s) {
-  return s.empty() ? 0 : blob_words(s.size() + 1); // with its NUL
-}
 
 /// A list of structs: a tag word, then the elements.
 template <class T>
@@ -123,28 +107,6 @@ size_t segment_words(const dht_rpc& rpc) {
 }
 
 // ---- encoding ---------------------------------------------------------------------------------
-
-/// A MessageBuilder whose one segment is the caller's zeroed memory of exactly the size
-/// segment_words() computed.
-class exact_builder final : public capnp::MessageBuilder {
-public:
-  explicit exact_builder(kj::ArrayPtr<capnp::word> segment) : segment_(segment) {}
-
-  kj::ArrayPtr<capnp::word> allocateSegment(unsigned minimum_size) override {
-    // A second segment means segment_words() disagrees with the schema: a bug here.
-    DYNFEED_ASSERT(!used_ && minimum_size <= segment_.size());
-    used_ = true;
-    return segment_;
-  }
-
-private:
-  kj::ArrayPtr<capnp::word> segment_;
-  bool used_ = false;
-};
-
-capnp::Data::Reader blob(byte_span b) {
-  return capnp::Data::Reader(b.data(), b.size());
-}
 
 template <class Init>
 void put_nodes(const std::vector<dht_node>& nodes, Init&& init) {
@@ -479,7 +441,7 @@ bytes encode_rpc(const dht_rpc& rpc) {
   uint8_t* segment = out.data() + word_size;
   DYNFEED_ASSERT(reinterpret_cast<uintptr_t>(segment) % word_size == 0);
   {
-    exact_builder builder{kj::arrayPtr(reinterpret_cast<capnp::word*>(segment), words)};
+    span_builder builder{kj::arrayPtr(reinterpret_cast<capnp::word*>(segment), words)};
     auto root = builder.initRoot<w::Rpc>();
     root.setTransaction(rpc.transaction);
     root.setSender(blob(rpc.sender));

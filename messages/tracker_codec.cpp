@@ -1,6 +1,7 @@
 #include "messages/tracker_codec.hpp"
 
 #include "base/assert.hpp"
+#include "messages/capnp_sizes.hpp"
 #include "messages/tracker.capnp.h"
 
 #include <capnp/message.h>
@@ -29,35 +30,17 @@ const char* to_string(error_code code) noexcept {
 
 namespace {
 
+using namespace capnp_sizes;
+
 using tracker_wire::TrackerPacket;
 
-constexpr size_t word_size = sizeof(capnp::word);
-/// Cap'n Proto's largest list or blob (elements) and segment (words).
-constexpr size_t capnp_count_max = (size_t{1} << 29) - 1;
 /// Words Cap'n Proto may read per word of datagram: an honest packet reads about its own size
 /// once; shared pointer targets cannot make a small datagram decode into a large packet.
 constexpr uint64_t traversal_per_word_max = 2;
 /// How much of a Cap'n Proto exception's description goes into an error's context.
 constexpr size_t exception_context_size_max = 200;
 
-std::string str(uint64_t v) {
-  return std::to_string(v);
-}
-
 // ---- sizes: mirror what the builders below allocate ---------------------------------------
-
-template <class T>
-constexpr size_t struct_words = T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
-
-size_t blob_words(size_t size) {
-  DYNFEED_REQUIRE(size <= capnp_count_max);
-  return (size + word_size - 1) / word_size;
-}
-
-/// An empty blob or text is left as a null pointer, which decodes the same.
-size_t text_words(const std::string& text) {
-  return text.empty() ? 0 : blob_words(text.size() + 1); // with its NUL terminator
-}
 
 size_t body_words(const lookup&) {
   return struct_words<tracker_wire::Lookup> + blob_words(hash256::size());
@@ -89,28 +72,6 @@ size_t segment_words(const packet& p) {
 }
 
 // ---- encoding -----------------------------------------------------------------------------
-
-/// A MessageBuilder whose only segment is the caller's zeroed memory of exactly the computed
-/// size: the packet is built where it will be sent from.
-class span_builder final : public capnp::MessageBuilder {
-public:
-  explicit span_builder(kj::ArrayPtr<capnp::word> segment) : segment_(segment) {}
-
-  kj::ArrayPtr<capnp::word> allocateSegment(unsigned minimum_size) override {
-    // A second request means the size computation above disagrees with the schema.
-    DYNFEED_ASSERT(!handed_out_ && minimum_size <= segment_.size());
-    handed_out_ = true;
-    return segment_;
-  }
-
-private:
-  kj::ArrayPtr<capnp::word> segment_;
-  bool handed_out_ = false;
-};
-
-capnp::Data::Reader blob(byte_span b) {
-  return capnp::Data::Reader(b.data(), b.size());
-}
 
 void put(const lookup& m, TrackerPacket::Builder out) {
   auto body = out.initLookup();
