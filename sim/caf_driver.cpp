@@ -30,6 +30,13 @@ caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+caf::behavior component_behavior(caf::event_based_actor* self, runtime* rt, component_id id) {
+  return {[rt, id, self](posted& p) {
+    if (!rt->dispatch(id, std::move(p.m)))
+      self->quit();
+  }};
+}
+
 class caf_executor final : public executor {
 public:
   caf_executor()
@@ -47,13 +54,9 @@ public:
   void attach(runtime& rt) override { rt_ = &rt; }
 
   void spawned(component_id id) override {
-    runtime* rt = rt_;
-    actors_[id] = sys_.spawn([rt, id](caf::event_based_actor* self) -> caf::behavior {
-      return {[rt, id, self](posted& p) {
-        if (!rt->dispatch(id, std::move(p.m)))
-          self->quit();
-      }};
-    });
+    // The runtime and the id go in as spawn arguments: CAF 0.17 dereferences a null tuple for
+    // a function actor spawned without any (undefined behaviour that UBSan reports).
+    actors_[id] = sys_.spawn(component_behavior, rt_, id);
   }
 
   void removed(component_id id) override {
