@@ -72,6 +72,19 @@ struct reach_summary {
   size_t never = 0;
 };
 
+/// Over the samples: the most swarm IDs at once, and the smallest share of nodes (the writer
+/// and the running readers) in the largest swarm.
+std::pair<uint32_t, double> worst_fragmentation(const std::vector<sample>& samples) {
+  uint32_t max_ids = 0;
+  double min_share = 1;
+  for (const sample& s : samples) {
+    max_ids = std::max(max_ids, s.swarm_ids);
+    if (s.running_readers > 0)
+      min_share = std::min(min_share, static_cast<double>(s.largest_swarm) / (s.running_readers + 1));
+  }
+  return {max_ids, min_share};
+}
+
 reach_summary summarize_reach(const std::vector<append_record>& appends, double share) {
   reach_summary out;
   std::vector<clock_time> reached;
@@ -275,7 +288,6 @@ void simulation::schedule_workload() {
     if (s.append_interval <= clock_time{0})
       break;
   }
-  appends_planned_ = planned;
 
   for (const partition_spec& p : s.partitions) {
     drv_.at(p.at, [this, fraction = p.fraction] {
@@ -350,8 +362,6 @@ void simulation::do_append() {
 }
 
 // ---- what the nodes report ---------------------------------------------------------------------
-
-void simulation::on_length(sim_node&, uint64_t) {}
 
 void simulation::on_blocks(sim_node& node, uint64_t first, uint64_t count) {
   if (node.writer() || violation_)
@@ -534,13 +544,7 @@ std::string simulation::summary_table() const {
   double nodes = static_cast<double>(world_->nodes().size());
   std::vector<clock_time> discover = discover_delays_;
   std::sort(discover.begin(), discover.end());
-  uint32_t max_ids = 0;
-  double min_share = 1;
-  for (const sample& s : samples_) {
-    max_ids = std::max(max_ids, s.swarm_ids);
-    if (s.running_readers > 0)
-      min_share = std::min(min_share, static_cast<double>(s.largest_swarm) / (s.running_readers + 1));
-  }
+  auto [max_ids, min_share] = worst_fragmentation(samples_);
 
   std::ostringstream out;
   char line[256];
@@ -648,13 +652,7 @@ std::string simulation::summary_json() const {
                     {"p90Seconds", json_seconds(percentile(discover, 0.9))},
                     {"p99Seconds", json_seconds(percentile(discover, 0.99))}};
 
-  uint32_t max_ids = 0;
-  double min_share = 1;
-  for (const sample& s : samples_) {
-    max_ids = std::max(max_ids, s.swarm_ids);
-    if (s.running_readers > 0)
-      min_share = std::min(min_share, static_cast<double>(s.largest_swarm) / (s.running_readers + 1));
-  }
+  auto [max_ids, min_share] = worst_fragmentation(samples_);
   json swarms = {{"maxIds", max_ids}, {"minLargestShare", min_share}};
   if (!samples_.empty()) {
     swarms["finalIds"] = samples_.back().swarm_ids;

@@ -132,7 +132,6 @@ private:
   reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
 
   // node_observer
-  void on_length(sim_node& node, uint64_t length) override;
   void on_blocks(sim_node& node, uint64_t first, uint64_t count) override;
   void on_peer(sim_node& node, bool up) override;
   void on_value(sim_node& node, const signed_value& value) override;
@@ -157,7 +156,6 @@ private:
   std::vector<clock_time> discover_delays_;
   totals past_; ///< counters of node lifetimes that ended in a crash
   std::vector<uint64_t> received_past_; ///< discovery datagrams received, per node, ended lifetimes
-  uint32_t appends_planned_ = 0;
   bool prepared_ = false;
   uint32_t crashes_ = 0;
   uint32_t partitions_started_ = 0;
