@@ -1,17 +1,22 @@
 #pragma once
 
 /// What the three Cap'n Proto codecs (codec.cpp, dht_codec.cpp, tracker_codec.cpp) share: the
-/// arithmetic that sizes a message exactly before it is built, and the builder that builds it
-/// straight into the caller's memory. Private to messages/: include it from a codec's .cpp only.
+/// arithmetic that sizes a message exactly before it is built, the builder that builds it
+/// straight into the caller's memory, and how a decoding exception becomes an error. Private to
+/// messages/: include it from a codec's .cpp only.
 
 #include "base/assert.hpp"
 #include "base/bytes.hpp"
+#include "base/error.hpp"
+#include "messages/codec.hpp"
 
 #include <capnp/message.h>
+#include <kj/exception.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace dynfeed::msg::capnp_sizes {
 
@@ -58,6 +63,24 @@ private:
 
 inline capnp::Data::Reader blob(byte_span b) {
   return capnp::Data::Reader(b.data(), b.size());
+}
+
+/// Cap'n Proto reports broken pointers and exceeded read limits as exceptions; only the
+/// description tells them apart. Descriptions read "expected <condition> [<values>]; <reason>":
+/// the error keeps the reason (Cap'n Proto's own words, at most `context_max` characters,
+/// never bytes of the input).
+inline error capnp_error(const kj::Exception& e, size_t context_max) {
+  std::string_view what{e.getDescription().begin(), e.getDescription().size()};
+  bool limit = what.find("traversal limit") != std::string_view::npos
+               || what.find("deeply-nested") != std::string_view::npos
+               || what.find("amplified") != std::string_view::npos;
+  if (size_t reason = what.rfind("; "); reason != std::string_view::npos)
+    what.remove_prefix(reason + 2);
+  std::string context{what.substr(0, context_max)};
+  for (char& c : context)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      c = '?';
+  return error{limit ? msg_errc::limit_exceeded : msg_errc::malformed, std::move(context)};
 }
 
 } // namespace dynfeed::msg::capnp_sizes

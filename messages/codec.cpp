@@ -829,23 +829,6 @@ expected<size_t> check_framing(byte_span frame, const codec_limits& limits) {
   return static_cast<size_t>(words);
 }
 
-/// Cap'n Proto reports both broken pointers and exceeded read limits as exceptions; only the
-/// description tells them apart.
-error capnp_error(const kj::Exception& e) {
-  std::string_view what{e.getDescription().begin(), e.getDescription().size()};
-  bool limit = what.find("traversal limit") != std::string_view::npos
-               || what.find("deeply-nested") != std::string_view::npos
-               || what.find("amplified") != std::string_view::npos;
-  // Descriptions read "expected <condition> [<values>]; <reason>": keep the reason, whose
-  // text is Cap'n Proto's own (the values may be bytes of the frame).
-  if (size_t reason = what.rfind("; "); reason != std::string_view::npos)
-    what.remove_prefix(reason + 2);
-  std::string context{what.substr(0, exception_context_size_max)};
-  for (char& c : context)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-      c = '?';
-  return error{limit ? msg_errc::limit_exceeded : msg_errc::malformed, std::move(context)};
-}
 
 } // namespace
 
@@ -903,7 +886,7 @@ expected<T> read_frame(byte_span frame, const codec_limits& limits, Read read) {
     capnp::FlatArrayMessageReader reader{aligned, options};
     return read(reader.getRoot<wire::Frame>());
   } catch (const kj::Exception& e) {
-    return capnp_error(e);
+    return capnp_error(e, exception_context_size_max);
   }
 }
 

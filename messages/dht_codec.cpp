@@ -405,21 +405,6 @@ expected<size_t> check_framing(byte_span datagram, const dht_limits& limits) {
   return static_cast<size_t>(words);
 }
 
-/// Broken pointers and exceeded read limits both arrive as exceptions; only the description
-/// tells them apart.
-error capnp_error(const kj::Exception& e) {
-  std::string_view what{e.getDescription().begin(), e.getDescription().size()};
-  bool limit = what.find("traversal limit") != std::string_view::npos
-               || what.find("deeply-nested") != std::string_view::npos
-               || what.find("amplified") != std::string_view::npos;
-  if (size_t reason = what.rfind("; "); reason != std::string_view::npos)
-    what.remove_prefix(reason + 2);
-  std::string context{what.substr(0, exception_context_size_max)};
-  for (char& c : context)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-      c = '?';
-  return error{limit ? msg_errc::limit_exceeded : msg_errc::malformed, std::move(context)};
-}
 
 status read_rpc(w::Rpc::Reader in, const dht_limits& limits, dht_rpc& out) {
   out.transaction = in.getTransaction();
@@ -478,7 +463,7 @@ expected<dht_rpc> decode_rpc(byte_span datagram, const dht_limits& limits) {
     if (auto st = read_rpc(reader.getRoot<w::Rpc>(), limits, *result); !st)
       return std::move(st).error();
   } catch (const kj::Exception& e) {
-    return capnp_error(e);
+    return capnp_error(e, exception_context_size_max);
   }
   return result;
 }

@@ -217,21 +217,6 @@ expected<size_t> check_framing(byte_span in, const limits& lim) {
   return static_cast<size_t>(words);
 }
 
-/// Cap'n Proto reports broken pointers and exceeded read limits as exceptions; only the
-/// description tells them apart. Keeps Cap'n Proto's reason, never bytes of the datagram.
-error capnp_error(const kj::Exception& e) {
-  std::string_view what{e.getDescription().begin(), e.getDescription().size()};
-  bool limit = what.find("traversal limit") != std::string_view::npos
-               || what.find("deeply-nested") != std::string_view::npos
-               || what.find("amplified") != std::string_view::npos;
-  if (size_t reason = what.rfind("; "); reason != std::string_view::npos)
-    what.remove_prefix(reason + 2);
-  std::string context{what.substr(0, exception_context_size_max)};
-  for (char& c : context)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-      c = '?';
-  return error{limit ? msg_errc::limit_exceeded : msg_errc::malformed, std::move(context)};
-}
 
 } // namespace
 
@@ -285,7 +270,7 @@ expected<packet> decode(byte_span datagram, const limits& lim) {
     capnp::FlatArrayMessageReader reader{aligned, options};
     return get_packet(reader.getRoot<TrackerPacket>(), lim);
   } catch (const kj::Exception& e) {
-    return capnp_error(e);
+    return capnp_error(e, exception_context_size_max);
   }
 }
 
