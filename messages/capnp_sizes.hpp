@@ -8,13 +8,17 @@
 #include "base/assert.hpp"
 #include "base/bytes.hpp"
 #include "base/error.hpp"
+#include "base/expected.hpp"
 #include "messages/codec.hpp"
 
 #include <capnp/message.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -64,6 +68,51 @@ private:
 inline capnp::Data::Reader blob(byte_span b) {
   return capnp::Data::Reader(b.data(), b.size());
 }
+
+/// A value over its limit: limit_exceeded, naming what.
+inline status check_limit(const char* what, uint64_t value, uint64_t max) {
+  if (value <= max)
+    return {};
+  return error{msg_errc::limit_exceeded, std::string{what} + ": " + str(value) + " > " + str(max)};
+}
+
+/// Reads the segment table at the start of `in` (at least one word long) and returns the words
+/// the table and its segments take, checking each size against `in` as it adds them up (so
+/// the sum cannot overflow). What may follow the segments is the caller's to judge.
+inline expected<uint64_t> segment_table_words(byte_span in, uint64_t segment_count_max) {
+  uint64_t segment_count = uint64_t{load_u32le(in.data())} + 1;
+  if (auto st = check_limit("segments", segment_count, segment_count_max); !st)
+    return std::move(st).error();
+  uint64_t words = segment_count / 2 + 1; // the table: two u32 per word
+  if (in.size() < words * word_size)
+    return error{msg_errc::truncated, "in the segment table"};
+  for (uint64_t i = 0; i < segment_count; ++i) {
+    words += load_u32le(in.data() + 4 * (i + 1));
+    if (words > in.size() / word_size)
+      return error{msg_errc::truncated, "segment " + str(i) + " ends after byte " + str(in.size())};
+  }
+  return words;
+}
+
+/// The first `words` words of `in` as Cap'n Proto reads them, in place: 8-byte aligned, copied
+/// only when `in` is not.
+class aligned_words {
+public:
+  aligned_words(byte_span in, size_t words) {
+    if (reinterpret_cast<uintptr_t>(in.data()) % word_size == 0) {
+      words_ = kj::arrayPtr(reinterpret_cast<const capnp::word*>(in.data()), words);
+    } else {
+      copy_.reset(new uint64_t[words]);
+      std::memcpy(copy_.get(), in.data(), std::min(in.size(), words * word_size));
+      words_ = kj::arrayPtr(reinterpret_cast<const capnp::word*>(copy_.get()), words);
+    }
+  }
+  kj::ArrayPtr<const capnp::word> get() const { return words_; }
+
+private:
+  std::unique_ptr<uint64_t[]> copy_;
+  kj::ArrayPtr<const capnp::word> words_;
+};
 
 /// Cap'n Proto reports broken pointers and exceeded read limits as exceptions; only the
 /// description tells them apart. Descriptions read "expected <condition> [<values>]; <reason>":

@@ -437,16 +437,6 @@ constexpr uint64_t traversal_per_frame_word_max = 2;
 /// How much of a Cap'n Proto exception's description goes into an error's context.
 constexpr size_t exception_context_size_max = 200;
 
-uint32_t load_u32le(const uint8_t* in) noexcept {
-  return uint32_t{in[0]} | uint32_t{in[1]} << 8 | uint32_t{in[2]} << 16 | uint32_t{in[3]} << 24;
-}
-
-status check_limit(const char* what, uint64_t value, uint64_t max) {
-  if (value <= max)
-    return {};
-  return error{msg_errc::limit_exceeded, std::string{what} + ": " + str(value) + " > " + str(max)};
-}
-
 template <size_t N, class Tag>
 status get_fixed(const char* what, capnp::Data::Reader in, fixed_bytes<N, Tag>& out) {
   if (in.size() != N)
@@ -811,24 +801,15 @@ expected<size_t> check_framing(byte_span frame, const codec_limits& limits) {
     return error{msg_errc::too_large, str(frame.size()) + " bytes > " + str(limits.frame_size_max)};
   if (frame.size() < word_size)
     return error{msg_errc::truncated, str(frame.size()) + " bytes"};
-  uint64_t segment_count = uint64_t{load_u32le(frame.data())} + 1;
-  if (auto st = check_limit("segments", segment_count, limits.segment_count_max); !st)
-    return std::move(st).error();
-  uint64_t words = segment_count / 2 + 1; // the table: two u32 per word
-  if (frame.size() < words * word_size)
-    return error{msg_errc::truncated, "in the segment table"};
-  for (uint64_t i = 0; i < segment_count; ++i) {
-    words += load_u32le(frame.data() + 4 * (i + 1));
-    if (words > frame.size() / word_size) // checked as it grows, so it cannot overflow
-      return error{msg_errc::truncated, "segment " + str(i) + " ends after byte "
-                                          + str(frame.size())};
-  }
+  auto table = segment_table_words(frame, limits.segment_count_max);
+  if (!table)
+    return std::move(table).error();
+  uint64_t words = *table;
   if (frame.size() > words * word_size)
     return error{msg_errc::malformed, str(frame.size() - words * word_size)
                                         + " bytes after the message"};
   return static_cast<size_t>(words);
 }
-
 
 } // namespace
 
@@ -868,22 +849,13 @@ expected<T> read_frame(byte_span frame, const codec_limits& limits, Read read) {
   auto words = check_framing(frame, limits);
   if (!words)
     return std::move(words).error();
-  // Cap'n Proto reads words in place, so it needs them 8-byte aligned; copy only if they are not.
-  kj::ArrayPtr<const capnp::word> aligned;
-  std::unique_ptr<uint64_t[]> copy;
-  if (reinterpret_cast<uintptr_t>(frame.data()) % word_size == 0) {
-    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(frame.data()), *words);
-  } else {
-    copy.reset(new uint64_t[*words]);
-    std::memcpy(copy.get(), frame.data(), frame.size());
-    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(copy.get()), *words);
-  }
+  aligned_words aligned{frame, *words};
   capnp::ReaderOptions options;
   options.traversalLimitInWords =
     std::min<uint64_t>(limits.traversal_words_max, traversal_per_frame_word_max * *words);
   options.nestingLimit = static_cast<int>(std::min<uint64_t>(limits.nesting_depth_max, INT_MAX));
   try {
-    capnp::FlatArrayMessageReader reader{aligned, options};
+    capnp::FlatArrayMessageReader reader{aligned.get(), options};
     return read(reader.getRoot<wire::Frame>());
   } catch (const kj::Exception& e) {
     return capnp_error(e, exception_context_size_max);

@@ -212,12 +212,6 @@ void put(const dht_error& m, w::Rpc::Builder rpc) {
 
 // ---- decoding ---------------------------------------------------------------------------------
 
-status check_limit(const char* what, uint64_t value, uint64_t max) {
-  if (value <= max)
-    return {};
-  return error{msg_errc::limit_exceeded, std::string{what} + ": " + str(value) + " > " + str(max)};
-}
-
 template <size_t N, class Tag>
 status get_fixed(const char* what, capnp::Data::Reader in, fixed_bytes<N, Tag>& out) {
   if (in.size() != N)
@@ -388,23 +382,15 @@ expected<size_t> check_framing(byte_span datagram, const dht_limits& limits) {
     return error{msg_errc::truncated, str(datagram.size()) + " bytes"};
   if (datagram.size() % word_size != 0)
     return error{msg_errc::malformed, "not a whole number of words"};
-  uint64_t segments = uint64_t{load_u32le(datagram.data())} + 1;
-  if (auto st = check_limit("segments", segments, limits.segment_count_max); !st)
-    return std::move(st).error();
-  uint64_t words = segments / 2 + 1; // the table: two u32 per word
+  auto table = segment_table_words(datagram, limits.segment_count_max);
+  if (!table)
+    return std::move(table).error();
+  uint64_t words = *table;
   size_t have = datagram.size() / word_size;
-  if (words > have)
-    return error{msg_errc::truncated, "in the segment table"};
-  for (uint64_t i = 0; i < segments; ++i) {
-    words += load_u32le(datagram.data() + 4 * (i + 1));
-    if (words > have) // checked as it grows, so it cannot overflow
-      return error{msg_errc::truncated, "segment " + str(i) + " ends after the datagram"};
-  }
   if (words != have)
     return error{msg_errc::malformed, str(have - words) + " words after the message"};
   return static_cast<size_t>(words);
 }
-
 
 status read_rpc(w::Rpc::Reader in, const dht_limits& limits, dht_rpc& out) {
   out.transaction = in.getTransaction();
@@ -443,23 +429,14 @@ expected<dht_rpc> decode_rpc(byte_span datagram, const dht_limits& limits) {
   auto words = check_framing(datagram, limits);
   if (!words)
     return std::move(words).error();
-  // Cap'n Proto reads words in place, so they must be 8-byte aligned; copy only if they are not.
-  kj::ArrayPtr<const capnp::word> aligned;
-  std::unique_ptr<uint64_t[]> copy;
-  if (reinterpret_cast<uintptr_t>(datagram.data()) % word_size == 0) {
-    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(datagram.data()), *words);
-  } else {
-    copy.reset(new uint64_t[*words]);
-    std::memcpy(copy.get(), datagram.data(), datagram.size());
-    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(copy.get()), *words);
-  }
+  aligned_words aligned{datagram, *words};
   capnp::ReaderOptions options;
   options.traversalLimitInWords = traversal_per_word_max * *words;
   options.nestingLimit = static_cast<int>(std::min<uint64_t>(limits.nesting_depth_max, INT_MAX));
   // Built in place in the result, so that the rpc is never moved.
   expected<dht_rpc> result{dht_rpc{}};
   try {
-    capnp::FlatArrayMessageReader reader{aligned, options};
+    capnp::FlatArrayMessageReader reader{aligned.get(), options};
     if (auto st = read_rpc(reader.getRoot<w::Rpc>(), limits, *result); !st)
       return std::move(st).error();
   } catch (const kj::Exception& e) {

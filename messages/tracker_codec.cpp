@@ -110,16 +110,6 @@ void put(const error_reply& m, TrackerPacket::Builder out) {
 
 // ---- decoding -----------------------------------------------------------------------------
 
-uint32_t load_u32le(const uint8_t* in) noexcept {
-  return uint32_t{in[0]} | uint32_t{in[1]} << 8 | uint32_t{in[2]} << 16 | uint32_t{in[3]} << 24;
-}
-
-status check_limit(const char* what, uint64_t value, uint64_t max) {
-  if (value <= max)
-    return {};
-  return error{msg_errc::limit_exceeded, std::string{what} + ": " + str(value) + " > " + str(max)};
-}
-
 status get_topic(capnp::Data::Reader in, hash256& out) {
   if (in.size() != hash256::size())
     return error{msg_errc::wrong_size, "topic: " + str(in.size()) + " bytes, not 32"};
@@ -201,22 +191,14 @@ expected<size_t> check_framing(byte_span in, const limits& lim) {
     return error{msg_errc::too_large, str(in.size()) + " bytes > " + str(lim.size_max)};
   if (in.size() < word_size)
     return error{msg_errc::truncated, str(in.size()) + " bytes"};
-  uint64_t segment_count = uint64_t{load_u32le(in.data())} + 1;
-  if (auto st = check_limit("segments", segment_count, lim.segment_count_max); !st)
-    return std::move(st).error();
-  uint64_t words = segment_count / 2 + 1; // the table: two u32 per word
-  if (in.size() < words * word_size)
-    return error{msg_errc::truncated, "in the segment table"};
-  for (uint64_t i = 0; i < segment_count; ++i) {
-    words += load_u32le(in.data() + 4 * (i + 1));
-    if (words > in.size() / word_size) // checked as it grows, so it cannot overflow
-      return error{msg_errc::truncated, "segment " + str(i) + " ends after byte " + str(in.size())};
-  }
+  auto table = segment_table_words(in, lim.segment_count_max);
+  if (!table)
+    return std::move(table).error();
+  uint64_t words = *table;
   if (in.size() > words * word_size)
     return error{msg_errc::malformed, str(in.size() - words * word_size) + " bytes after the packet"};
   return static_cast<size_t>(words);
 }
-
 
 } // namespace
 
@@ -253,21 +235,12 @@ expected<packet> decode(byte_span datagram, const limits& lim) {
   auto words = check_framing(datagram, lim);
   if (!words)
     return std::move(words).error();
-  // Cap'n Proto reads words in place, so they must be 8-byte aligned; copy only if they are not.
-  kj::ArrayPtr<const capnp::word> aligned;
-  std::unique_ptr<uint64_t[]> copy;
-  if (reinterpret_cast<uintptr_t>(datagram.data()) % word_size == 0) {
-    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(datagram.data()), *words);
-  } else {
-    copy.reset(new uint64_t[*words]);
-    std::memcpy(copy.get(), datagram.data(), datagram.size());
-    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(copy.get()), *words);
-  }
+  aligned_words aligned{datagram, *words};
   capnp::ReaderOptions options;
   options.traversalLimitInWords = traversal_per_word_max * *words;
   options.nestingLimit = static_cast<int>(std::min<uint64_t>(lim.nesting_depth_max, INT_MAX));
   try {
-    capnp::FlatArrayMessageReader reader{aligned, options};
+    capnp::FlatArrayMessageReader reader{aligned.get(), options};
     return get_packet(reader.getRoot<TrackerPacket>(), lim);
   } catch (const kj::Exception& e) {
     return capnp_error(e, exception_context_size_max);
