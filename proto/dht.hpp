@@ -271,6 +271,10 @@ private:
   void on_answer(context& ctx, pending_query& p, const msg::dht_node& from, msg::dht_body& body);
   void on_no_answer(context& ctx, pending_query& p, bool timed_out);
   void on_deadline(context& ctx);
+  /// The public lookups (find_node, lookup_peers, get_value): a begin_lookup whose result, or
+  /// failure to start, goes to `done`.
+  void run_lookup(context& ctx, discovery_op op, const hash256& target, dht_lookup_callback done,
+                  dht_peers_callback progress);
   error begin_lookup(context& ctx, discovery_op op, const hash256& target,
                      std::function<void(context&, lookup&)> done, peers_progress progress,
                      const std::vector<msg::dht_node>& seeds = {});

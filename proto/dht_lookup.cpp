@@ -34,21 +34,8 @@ msg::dht_body query_for(discovery_op op, const hash256& target) {
 
 // ---- public operations --------------------------------------------------------------------------
 
-void dht::find_node(context& ctx, const hash256& target, dht_lookup_callback done) {
-  auto finish = [this, done](context&, lookup& l) {
-    if (done)
-      done(result_of(l));
-  };
-  if (error err = begin_lookup(ctx, discovery_op::find_node, target, finish, nullptr); err && done) {
-    dht_lookup_result r;
-    r.err = std::move(err);
-    r.target = target;
-    done(r);
-  }
-}
-
-void dht::lookup_peers(context& ctx, const hash256& topic, dht_lookup_callback done,
-                       dht_peers_callback progress) {
+void dht::run_lookup(context& ctx, discovery_op op, const hash256& target,
+                     dht_lookup_callback done, dht_peers_callback progress) {
   auto finish = [this, done](context&, lookup& l) {
     if (done)
       done(result_of(l));
@@ -56,25 +43,25 @@ void dht::lookup_peers(context& ctx, const hash256& topic, dht_lookup_callback d
   peers_progress on_peers;
   if (progress)
     on_peers = [progress](context&, const std::vector<endpoint>& peers) { progress(peers); };
-  if (error err = begin_lookup(ctx, discovery_op::get_peers, topic, finish, on_peers); err && done) {
-    dht_lookup_result r;
-    r.err = std::move(err);
-    r.target = topic;
-    done(r);
-  }
-}
-
-void dht::get_value(context& ctx, const hash256& target, dht_lookup_callback done) {
-  auto finish = [this, done](context&, lookup& l) {
-    if (done)
-      done(result_of(l));
-  };
-  if (error err = begin_lookup(ctx, discovery_op::get_value, target, finish, nullptr); err && done) {
+  if (error err = begin_lookup(ctx, op, target, finish, on_peers); err && done) {
     dht_lookup_result r;
     r.err = std::move(err);
     r.target = target;
     done(r);
   }
+}
+
+void dht::find_node(context& ctx, const hash256& target, dht_lookup_callback done) {
+  run_lookup(ctx, discovery_op::find_node, target, std::move(done), nullptr);
+}
+
+void dht::lookup_peers(context& ctx, const hash256& topic, dht_lookup_callback done,
+                       dht_peers_callback progress) {
+  run_lookup(ctx, discovery_op::get_peers, topic, std::move(done), std::move(progress));
+}
+
+void dht::get_value(context& ctx, const hash256& target, dht_lookup_callback done) {
+  run_lookup(ctx, discovery_op::get_value, target, std::move(done), nullptr);
 }
 
 void dht::announce(context& ctx, const hash256& topic, uint16_t port, dht_store_callback done,
