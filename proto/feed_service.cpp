@@ -4,6 +4,8 @@
 #include "feed/flat_tree.hpp"
 #include "messages/codec.hpp"
 
+#include <algorithm>
+
 namespace dynfeed {
 
 using msg::disconnect_reason;
@@ -150,8 +152,8 @@ void feed_service::on_message(context& ctx, component_id from, byte_span frame) 
   auto& local = std::get<msg::local_message>(*decoded);
   if (auto* offer = std::get_if<msg::offer_peer>(&local)) {
     // A peer found in the swarm of an announced ID holds at least that ID's length.
-    if (auto it = remotes_.find(offer->peer); it != remotes_.end() && target_) {
-      it->second.length = std::max(it->second.length, target_->length);
+    if (remote* r = remotes_.find(offer->peer); r && target_) {
+      r->length = std::max(r->length, target_->length);
       schedule(ctx);
       return;
     }
@@ -189,10 +191,10 @@ void feed_service::on_channel_up(context& ctx, component_id peer, const msg::cha
 }
 
 void feed_service::on_channel_down(context& ctx, component_id peer) {
-  auto it = remotes_.find(peer);
-  if (it == remotes_.end())
+  remote* r = remotes_.find(peer);
+  if (!r)
     return;
-  for (auto& [id, o] : it->second.requests) {
+  for (auto [id, o] : r->requests) {
     ctx.cancel_timer(o.timer);
     if (o.count > 0)
       inflight_.set_range(o.first, o.first + o.count, false);
@@ -200,17 +202,17 @@ void feed_service::on_channel_down(context& ctx, component_id peer) {
       upgrade_inflight_ = false;
     request_owner_.erase(id);
   }
-  remotes_.erase(it);
+  remotes_.erase(peer);
   if (observer_)
     observer_->on_peer(peer, false);
   schedule(ctx);
 }
 
 void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& m) {
-  auto it = remotes_.find(from);
-  if (it == remotes_.end())
+  remote* found = remotes_.find(from);
+  if (!found)
     return; // the channel closed while this was on its way
-  remote& r = it->second;
+  remote& r = *found;
   if (auto* s = std::get_if<msg::sync>(&m)) {
     if (s->fork == feed_.fork()) {
       r.length = std::max(r.length, std::min(s->length, length_max));
@@ -260,27 +262,31 @@ void feed_service::on_request(context& ctx, component_id peer, remote& r, const 
 }
 
 void feed_service::settle(context& ctx, remote& r, uint64_t id, bool cancel) {
-  auto it = r.requests.find(id);
-  if (it == r.requests.end())
+  const outstanding* found = r.requests.find(id);
+  if (!found)
     return;
-  const outstanding& o = it->second;
+  const outstanding& o = *found;
   ctx.cancel_timer(o.timer);
   if (o.count > 0)
     inflight_.set_range(o.first, o.first + o.count, false);
   if (o.upgrade)
     upgrade_inflight_ = false;
   if (cancel)
-    r.cancelled.insert(id);
+    r.cancelled.push_back(id);
   request_owner_.erase(id);
-  r.requests.erase(it);
+  r.requests.erase(id);
 }
 
 void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data&& m) {
-  bool solicited = r.requests.count(m.id) > 0;
-  if (!solicited && !r.cancelled.erase(m.id)) {
-    punish(ctx, peer, disconnect_reason::unsolicited_data,
-           error{feed_errc::invalid_proof, "data for request " + std::to_string(m.id)});
-    return;
+  if (!r.requests.contains(m.id)) {
+    // Only an answer to a request of ours that timed out may come unasked.
+    auto late = std::find(r.cancelled.begin(), r.cancelled.end(), m.id);
+    if (late == r.cancelled.end()) {
+      punish(ctx, peer, disconnect_reason::unsolicited_data,
+             error{feed_errc::invalid_proof, "data for request " + std::to_string(m.id)});
+      return;
+    }
+    r.cancelled.erase(late);
   }
   settle(ctx, r, m.id, false);
   uint64_t before = feed_.length();
@@ -337,13 +343,13 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
 }
 
 void feed_service::on_no_data(context& ctx, component_id, remote& r, const msg::no_data& m) {
-  auto it = r.requests.find(m.id);
-  if (it == r.requests.end())
+  const outstanding* o = r.requests.find(m.id);
+  if (!o)
     return;
   // It does not hold what it announced (or no longer): stop asking it for those blocks.
-  if (it->second.count > 0 && m.reason == static_cast<uint16_t>(msg::no_data_reason::not_held))
-    r.have.drop(it->second.first, it->second.count);
-  if (it->second.upgrade)
+  if (o->count > 0 && m.reason == static_cast<uint16_t>(msg::no_data_reason::not_held))
+    r.have.drop(o->first, o->count);
+  if (o->upgrade)
     r.length = feed_.length();
   settle(ctx, r, m.id, false);
   schedule(ctx);
@@ -354,7 +360,7 @@ void feed_service::on_timer(context& ctx, uint64_t tag) {
   if (owner == request_owner_.end())
     return;
   component_id peer = owner->second;
-  remote& r = remotes_.at(peer);
+  remote& r = *remotes_.find(peer);
   ++stats_.timeouts;
   ctx.send(peer, msg::encode(msg::wire_message{msg::cancel{r.channel, tag}}));
   settle(ctx, r, tag, true);
@@ -379,7 +385,7 @@ void feed_service::punish(context& ctx, component_id peer, disconnect_reason why
 void feed_service::announce(context& ctx, std::optional<component_id> except, bool length,
                             uint64_t first, uint64_t count) {
   length = length && mode_ == feed_mode::stable; // rotating modes announce through values
-  for (auto& [peer, r] : remotes_) {
+  for (auto [peer, r] : remotes_) {
     if (except && peer == *except && !length)
       continue;
     if (length) {
@@ -400,7 +406,7 @@ uint64_t feed_service::send_request(context& ctx, component_id peer, remote& r, 
     inflight_.set_range(o.first, o.first + o.count, true);
   if (o.upgrade)
     upgrade_inflight_ = true;
-  r.requests.emplace(id, o);
+  r.requests.try_emplace(id, o);
   request_owner_[id] = peer;
   ++stats_.requests_sent;
   ctx.send(peer, msg::encode(msg::wire_message{msg::request{r.channel, id, body}}));
@@ -438,7 +444,7 @@ bool feed_service::request_upgrade(context& ctx) {
     return false;
   component_id best = no_component;
   uint64_t best_length = feed_.length();
-  for (auto& [peer, r] : remotes_) {
+  for (auto [peer, r] : remotes_) {
     if (r.fork != feed_.fork() || r.requests.size() >= config_.requests_in_flight_max)
       continue;
     if (mode_ == feed_mode::rotating) {
@@ -453,7 +459,7 @@ bool feed_service::request_upgrade(context& ctx) {
   }
   if (best == no_component)
     return false;
-  remote& r = remotes_.at(best);
+  remote& r = *remotes_.find(best);
   proof_request body;
   body.upgrade = upgrade_request{feed_.length(), best_length - feed_.length()};
   outstanding o;
@@ -506,7 +512,7 @@ void feed_service::schedule(context& ctx) {
   uint64_t limit = want_end_ ? std::min(*want_end_, feed_.length()) : feed_.length();
   if (!feed_.have().find(want_start_, limit, false))
     return; // every block wanted is held: no peer needs to be asked
-  for (auto& [peer, r] : remotes_)
+  for (auto [peer, r] : remotes_)
     while (r.requests.size() < config_.requests_in_flight_max && request_blocks(ctx, peer, r)) {
     }
 }

@@ -6,15 +6,14 @@
 /// requests in flight per peer, timeouts and retries elsewhere. Peers that send proofs that do
 /// not verify are disconnected.
 
+#include "base/flat_map.hpp"
 #include "core/feed.hpp"
 #include "feed/dynamic.hpp"
 #include "messages/messages.hpp"
 #include "proto/component.hpp"
 #include "proto/remote_have.hpp"
 
-#include <map>
 #include <optional>
-#include <set>
 #include <unordered_map>
 
 namespace dynfeed {
@@ -91,8 +90,8 @@ private:
     uint64_t length = 0;
     uint64_t fork = 0;
     remote_have have;
-    std::map<uint64_t, outstanding> requests;
-    std::set<uint64_t> cancelled; ///< late answers to these are not unsolicited
+    flat_map<uint64_t, outstanding> requests;
+    std::vector<uint64_t> cancelled; ///< late answers to these are not unsolicited
     uint32_t timeouts = 0;
   };
 
@@ -126,7 +125,7 @@ private:
   feed& feed_;
   feed_service_config config_;
   feed_service_observer* observer_;
-  std::map<component_id, remote> remotes_;
+  flat_map<component_id, remote> remotes_;
   uint64_t remote_length_max_ = 0; ///< the longest tree any peer told of (may outlive the peer)
   std::unordered_map<uint64_t, component_id> request_owner_;
   bitfield inflight_;

@@ -90,12 +90,12 @@ void peer::on_wire(context& ctx, msg::wire_message&& m, byte_span frame) {
   if (auto* open = std::get_if<msg::open_channel>(&m)) {
     on_open(ctx, *open);
   } else if (auto* close = std::get_if<msg::close_channel>(&m)) {
-    auto it = by_remote_.find(close->channel);
-    if (it == by_remote_.end()) {
+    channel* c = find_remote(close->channel);
+    if (!c) {
       fail(ctx, disconnect_reason::unexpected_message);
       return;
     }
-    drop_channel(ctx, it->second, disconnect_reason::normal);
+    drop_channel(ctx, c->discovery_key, disconnect_reason::normal);
   } else if (std::holds_alternative<msg::bye>(m)) {
     conn_.close(disconnect_reason::normal);
     on_disconnect(ctx, disconnect_reason::normal);
@@ -105,27 +105,21 @@ void peer::on_wire(context& ctx, msg::wire_message&& m, byte_span frame) {
 }
 
 void peer::on_open(context& ctx, const msg::open_channel& m) {
-  if (by_remote_.count(m.channel)) {
+  if (find_remote(m.channel)) {
     fail(ctx, disconnect_reason::unexpected_message);
     return;
   }
-  auto it = channels_.find(m.discovery_key);
-  if (it == channels_.end()) {
-    if (channels_.size() >= config_.channels_max) {
-      fail(ctx, disconnect_reason::too_many_channels);
-      return;
-    }
-    it = channels_.emplace(m.discovery_key, channel{}).first;
-    it->second.discovery_key = m.discovery_key;
+  if (!find(m.discovery_key) && channels_.size() >= config_.channels_max) {
+    fail(ctx, disconnect_reason::too_many_channels);
+    return;
   }
-  channel& c = it->second;
+  channel& c = find_or_add(m.discovery_key);
   if (c.remote) {
     fail(ctx, disconnect_reason::unexpected_message); // opened twice
     return;
   }
   c.remote = m.channel;
   c.remote_capability = m.capability;
-  by_remote_[m.channel] = m.discovery_key;
   if (c.feed != no_component) {
     try_pair(ctx, c);
   } else if (!c.asked_node) {
@@ -135,12 +129,7 @@ void peer::on_open(context& ctx, const msg::open_channel& m) {
 }
 
 void peer::on_attach(context& ctx, component_id feed, const msg::attach& m) {
-  auto it = channels_.find(m.discovery_key);
-  if (it == channels_.end()) {
-    it = channels_.emplace(m.discovery_key, channel{}).first;
-    it->second.discovery_key = m.discovery_key;
-  }
-  channel& c = it->second;
+  channel& c = find_or_add(m.discovery_key);
   c.feed = feed;
   c.key = m.key;
   if (!c.local) {
@@ -171,24 +160,21 @@ void peer::try_pair(context& ctx, channel& c) {
 }
 
 void peer::forward(context& ctx, uint32_t remote_channel, byte_span frame) {
-  auto it = by_remote_.find(remote_channel);
-  if (it == by_remote_.end() || !channels_.at(it->second).up) {
+  channel* c = find_remote(remote_channel);
+  if (!c || !c->up) {
     fail(ctx, disconnect_reason::unexpected_message);
     return;
   }
-  ctx.send(channels_.at(it->second).feed, frame.to_bytes());
+  ctx.send(c->feed, frame.to_bytes());
 }
 
 void peer::drop_channel(context& ctx, const hash256& discovery_key, disconnect_reason why) {
-  auto it = channels_.find(discovery_key);
-  if (it == channels_.end())
+  channel* c = find(discovery_key);
+  if (!c)
     return;
-  channel& c = it->second;
-  if (c.remote)
-    by_remote_.erase(*c.remote);
-  if (c.feed != no_component)
-    ctx.send(c.feed, msg::encode(msg::local_message{msg::channel_down{static_cast<uint16_t>(why)}}));
-  channels_.erase(it);
+  if (c->feed != no_component)
+    ctx.send(c->feed, msg::encode(msg::local_message{msg::channel_down{static_cast<uint16_t>(why)}}));
+  erase(*c);
 }
 
 void peer::on_message(context& ctx, component_id from, byte_span frame) {
@@ -208,20 +194,17 @@ void peer::on_message(context& ctx, component_id from, byte_span frame) {
   if (auto* a = std::get_if<msg::attach>(&local)) {
     on_attach(ctx, from, *a);
   } else if (auto* d = std::get_if<msg::detach>(&local)) {
-    auto it = channels_.find(d->discovery_key);
-    if (it != channels_.end() && it->second.local) {
-      msg::close_channel close{*it->second.local};
+    channel* c = find(d->discovery_key);
+    if (c && c->local) {
+      msg::close_channel close{*c->local};
       conn_.transmit(msg::encode(msg::wire_message{close}));
     }
     drop_channel(ctx, d->discovery_key, disconnect_reason::normal);
   } else if (auto* u = std::get_if<msg::feed_unknown>(&local)) {
     // Nobody here serves it: forget the remote's open (it may open others).
-    auto it = channels_.find(u->discovery_key);
-    if (it != channels_.end() && it->second.feed == no_component) {
-      if (it->second.remote)
-        by_remote_.erase(*it->second.remote);
-      channels_.erase(it);
-    }
+    channel* c = find(u->discovery_key);
+    if (c && c->feed == no_component)
+      erase(*c);
   } else if (auto* p = std::get_if<msg::punish>(&local)) {
     if (p->reason != static_cast<uint16_t>(disconnect_reason::normal))
       ctx.log("closing the connection to " + to_hex(conn_.remote().span()).substr(0, 16) + ": "
@@ -238,11 +221,36 @@ void peer::on_disconnect(context& ctx, disconnect_reason why) {
   if (why != disconnect_reason::normal)
     ctx.log("connection to " + to_hex(conn_.remote().span()).substr(0, 16) + " ended: "
             + msg::to_string(why));
-  for (auto& [dk, c] : channels_)
+  for (const channel& c : channels_)
     if (c.feed != no_component)
       ctx.send(c.feed, msg::encode(msg::local_message{msg::channel_down{static_cast<uint16_t>(why)}}));
   channels_.clear();
-  by_remote_.clear();
+}
+
+peer::channel* peer::find(const hash256& discovery_key) {
+  for (channel& c : channels_)
+    if (c.discovery_key == discovery_key)
+      return &c;
+  return nullptr;
+}
+
+peer::channel* peer::find_remote(uint32_t remote_channel) {
+  for (channel& c : channels_)
+    if (c.remote == remote_channel)
+      return &c;
+  return nullptr;
+}
+
+peer::channel& peer::find_or_add(const hash256& discovery_key) {
+  if (channel* c = find(discovery_key))
+    return *c;
+  channel& c = channels_.emplace_back();
+  c.discovery_key = discovery_key;
+  return c;
+}
+
+void peer::erase(const channel& c) {
+  channels_.erase(channels_.begin() + (&c - channels_.data()));
 }
 
 } // namespace dynfeed

@@ -9,9 +9,8 @@
 #include "messages/messages.hpp"
 #include "proto/connection.hpp"
 
-#include <map>
 #include <optional>
-#include <unordered_map>
+#include <vector>
 
 namespace dynfeed {
 
@@ -62,8 +61,13 @@ private:
 
   peer_config config_;
   connection& conn_;
-  std::map<hash256, channel> channels_;
-  std::unordered_map<uint32_t, hash256> by_remote_;
+  channel* find(const hash256& discovery_key);
+  channel* find_remote(uint32_t remote_channel);
+  channel& find_or_add(const hash256& discovery_key);
+  void erase(const channel& c);
+
+  /// A connection carries a feed or two: a vector beats any map.
+  std::vector<channel> channels_;
   uint32_t next_local_ = 1;
   bool hello_received_ = false;
   bool closed_ = false;

@@ -26,7 +26,7 @@ struct runtime_stats {
   uint64_t datagram_bytes = 0;
   uint64_t datagrams_lost = 0;     ///< lost, partitioned, or sent to nobody
   uint64_t links_broken = 0;       ///< by partitions and crashes
-  uint64_t timers = 0;             ///< timers fired (including cancelled ones, then ignored)
+  uint64_t timers = 0;             ///< timers fired (a timer cancelled in time never fires)
 };
 
 using peer_factory = std::function<std::unique_ptr<connected_component>(connection&)>;

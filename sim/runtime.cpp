@@ -20,7 +20,7 @@ public:
   timer_id start_timer(clock_time delay, uint64_t tag) override {
     timer_id id = next_timer_++;
     active_.push_back({id, tag});
-    rt_.schedule(rt_.now_ + delay, order::timer, id_, mail{kind::timer, id_, id, {}});
+    rt_.schedule_timer(rt_.now_ + delay, id_, id);
     return id;
   }
   void cancel_timer(timer_id id) override {
@@ -30,6 +30,9 @@ public:
   }
   rng& random() override { return random_; }
 
+  bool wants(timer_id id) const noexcept {
+    return std::any_of(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
+  }
   /// The tag of timer `id` if it is still wanted (a component has a handful at most).
   std::optional<uint64_t> take_timer(timer_id id) {
     auto it = std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
@@ -49,13 +52,16 @@ private:
 };
 
 struct runtime::slot {
+  slot(runtime& rt, component_id id, std::unique_ptr<component> c, host_id h)
+    : comp(std::move(c)), ctx(rt, id), host(h) {}
+
   std::unique_ptr<component> comp;
-  std::unique_ptr<slot_context> ctx;
   std::unique_ptr<link_end> link;           ///< a peer's connection, owned here
   std::unique_ptr<datagram_socket> socket;  ///< a datagram component's socket
+  slot_context ctx;
   host_id host = no_host;
-  std::vector<mail> mailbox;
-  size_t head = 0; ///< next mail in `mailbox`
+  uint32_t head = nil; ///< the mailbox: a list of parcels, oldest first
+  uint32_t tail = nil;
   bool queued = false;
   bool stopped = false;
 };
@@ -120,7 +126,7 @@ void runtime::crash(host_id host) {
       end->closed_ = true;
       ++stats_.links_broken;
       mail m{kind::disconnect, id, static_cast<uint64_t>(msg::disconnect_reason::transport_error), {}};
-      schedule(now_ + net_.latency(end->host_, end->other_host_), order::network, end->other_, std::move(m));
+      schedule(now_ + net_.latency(end->host_, end->other_host_), end->other_, std::move(m));
     }
     remove(id);
   }
@@ -136,13 +142,9 @@ void runtime::restart(host_id host) {
 component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
   DYNFEED_REQUIRE(host == no_host || hosts_.at(host).alive);
   component_id id = next_id_++;
-  auto s = std::make_unique<slot>();
-  s->comp = std::move(comp);
-  s->ctx = std::make_unique<slot_context>(*this, id);
-  s->host = host;
   if (slots_.size() <= id)
     slots_.resize(id + 1);
-  slots_[id] = std::move(s);
+  slots_[id] = std::make_unique<slot>(*this, id, std::move(comp), host);
   ++live_;
   if (host != no_host)
     hosts_[host].components.push_back(id);
@@ -169,6 +171,11 @@ void runtime::remove(component_id id) {
   // The far end of a link whose peer just went away hears of it (a closed connection).
   if (s.link && !s.link->closed_)
     s.link->close(msg::disconnect_reason::normal);
+  for (uint32_t i = s.head; i != nil;) {
+    uint32_t next = parcels_[i].next;
+    take_parcel(i);
+    i = next;
+  }
   slots_[id].reset();
   --live_;
   if (exec_)
@@ -184,7 +191,7 @@ void runtime::stop(component_id id) {
 void runtime::at(clock_time t, std::function<void()> action) {
   uint64_t id = next_action_++;
   actions_.emplace(id, std::move(action));
-  schedule(t, order::network, no_component, mail{kind::action, no_component, id, {}});
+  schedule(t, no_component, mail{kind::action, no_component, id, {}});
 }
 
 std::pair<component_id, component_id> runtime::connect(
@@ -207,8 +214,7 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
   hash256 h = crypto::blake2b_256({node_a.span(), node_b.span()});
   for (auto* e : {end_a.get(), end_b.get()}) {
     e->rt_ = this;
-    e->handshake_hash_ = bytes(h.bytes.begin(), h.bytes.end());
-    e->handshake_hash_.resize(64, 0);
+    std::copy(h.bytes.begin(), h.bytes.end(), e->handshake_hash_.begin());
   }
   end_a->remote_ = node_b;
   end_a->initiator_ = true;
@@ -244,7 +250,7 @@ component_id runtime::open_datagram(host_id host, uint16_t port, const socket_fa
 void runtime::with(component_id id, const std::function<void(component&, context&)>& fn) {
   slot* s = slot_of(id);
   DYNFEED_REQUIRE(s != nullptr);
-  fn(*s->comp, *s->ctx);
+  fn(*s->comp, s->ctx);
 }
 
 component* runtime::find(component_id id) {
@@ -275,8 +281,7 @@ void link_end::transmit(bytes frame) {
     at = *when;
   }
   last_arrival_ = at;
-  rt.schedule(at, runtime::order::network, other_,
-              runtime::mail{runtime::kind::remote, self_, 0, std::move(frame)});
+  rt.schedule(at, other_, runtime::mail{runtime::kind::remote, self_, 0, std::move(frame)});
 }
 
 void link_end::close(msg::disconnect_reason why) {
@@ -286,7 +291,7 @@ void link_end::close(msg::disconnect_reason why) {
   runtime& rt = *rt_;
   // The remote learns of it after the frames already in flight.
   clock_time at = host_ == no_host ? rt.now_ + latency_ : rt.now_ + rt.net_.latency(host_, other_host_);
-  rt.schedule(std::max(at, last_arrival_), runtime::order::network, other_,
+  rt.schedule(std::max(at, last_arrival_), other_,
               runtime::mail{runtime::kind::disconnect, self_, static_cast<uint64_t>(why), {}});
 }
 
@@ -296,9 +301,9 @@ void runtime::break_link(link_end& end, msg::disconnect_reason why, clock_time d
   end.closed_ = true;
   ++stats_.links_broken;
   // Both ends find out: the far one after the delay, this one at once (its send failed).
-  schedule(std::max(now_ + delay, end.last_arrival_), order::network, end.other_,
+  schedule(std::max(now_ + delay, end.last_arrival_), end.other_,
            mail{kind::disconnect, end.self_, static_cast<uint64_t>(why), {}});
-  schedule(now_, order::network, end.self_, mail{kind::disconnect, end.other_, static_cast<uint64_t>(why), {}});
+  schedule(now_, end.self_, mail{kind::disconnect, end.other_, static_cast<uint64_t>(why), {}});
 }
 
 void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram) {
@@ -312,14 +317,41 @@ void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& 
   if (fate.count == 0)
     ++stats_.datagrams_lost;
   for (uint8_t i = 0; i < fate.count; ++i)
-    schedule(fate.at[i], order::network, it->second,
+    schedule(fate.at[i], it->second,
              mail{kind::datagram, no_component, from.packed(), i + 1 < fate.count ? datagram : std::move(datagram)});
 }
 
 // ---- running -----------------------------------------------------------------------------------
 
-void runtime::schedule(clock_time at, order cls, component_id to, mail m) {
-  queue_.push(timed{at, cls, next_seq_++, to, std::move(m)});
+uint32_t runtime::make_parcel(mail&& m) {
+  uint32_t index;
+  if (!free_parcels_.empty()) {
+    index = free_parcels_.back();
+    free_parcels_.pop_back();
+    parcels_[index].m = std::move(m);
+  } else {
+    DYNFEED_REQUIRE(parcels_.size() < nil);
+    index = static_cast<uint32_t>(parcels_.size());
+    parcels_.push_back(parcel{std::move(m), nil});
+  }
+  parcels_[index].next = nil;
+  return index;
+}
+
+runtime::mail runtime::take_parcel(uint32_t index) {
+  mail m = std::move(parcels_[index].m);
+  parcels_[index].m.frame = bytes{}; // the pool keeps no buffers alive
+  free_parcels_.push_back(index);
+  return m;
+}
+
+void runtime::schedule(clock_time at, component_id to, mail m) {
+  uint64_t key = (uint64_t{1} << 63) | next_seq_++;
+  queue_.push(timed{at, key, to, make_parcel(std::move(m))});
+}
+
+void runtime::schedule_timer(clock_time at, component_id to, timer_id id) {
+  queue_.push(timed{at, next_seq_++, to, id});
 }
 
 void runtime::deliver(component_id to, mail m) {
@@ -330,8 +362,25 @@ void runtime::deliver(component_id to, mail m) {
     exec_->post(to, std::move(m));
     return;
   }
+  deliver_parcel(to, make_parcel(std::move(m)));
+}
+
+void runtime::deliver_parcel(component_id to, uint32_t index) {
+  slot* found = slot_of(to);
+  if (!found || found->stopped) {
+    take_parcel(index);
+    return;
+  }
+  if (exec_) {
+    exec_->post(to, take_parcel(index));
+    return;
+  }
   slot& s = *found;
-  s.mailbox.push_back(std::move(m));
+  if (s.tail == nil)
+    s.head = index;
+  else
+    parcels_[s.tail].next = index;
+  s.tail = index;
   if (!s.queued) {
     s.queued = true;
     ready_.push_back(to);
@@ -340,7 +389,7 @@ void runtime::deliver(component_id to, mail m) {
 
 void runtime::handle(slot& s, mail& m) {
   ++stats_.messages;
-  context& ctx = *s.ctx;
+  context& ctx = s.ctx;
   switch (m.what) {
     case kind::start:
       s.comp->on_start(ctx);
@@ -352,7 +401,7 @@ void runtime::handle(slot& s, mail& m) {
       static_cast<connected_component&>(*s.comp).on_remote(ctx, m.frame);
       break;
     case kind::timer:
-      if (auto tag = s.ctx->take_timer(m.tag))
+      if (auto tag = s.ctx.take_timer(m.tag))
         s.comp->on_timer(ctx, *tag);
       break;
     case kind::disconnect:
@@ -408,19 +457,19 @@ void runtime::run_ready() {
     if (!found)
       continue;
     slot& s = *found;
-    if (s.stopped || s.head == s.mailbox.size()) {
+    if (s.stopped || s.head == nil) {
       s.queued = false;
       continue;
     }
-    mail m = std::move(s.mailbox[s.head++]);
-    if (s.head == s.mailbox.size()) {
-      s.mailbox.clear();
-      s.head = 0;
-    }
+    uint32_t index = s.head;
+    s.head = parcels_[index].next;
+    if (s.head == nil)
+      s.tail = nil;
+    mail m = take_parcel(index);
     handle(s, m);
     if (!settle(id, s))
       continue;
-    if (s.head < s.mailbox.size())
+    if (s.head != nil)
       ready_.push_front(id); // drains its mailbox before anyone else runs
     else
       s.queued = false;
@@ -434,45 +483,51 @@ bool runtime::step() {
   }
   if (queue_.empty())
     return false;
-  clock_time at = queue_.top().at;
+  const timed& top = queue_.top();
+  clock_time at = top.at;
   now_ = at;
-  if (queue_.top().cls == order::timer) {
-    // Every timer of this instant fires before anything else runs.
-    while (!queue_.empty() && queue_.top().at == at && queue_.top().cls == order::timer) {
-      timed t = std::move(const_cast<timed&>(queue_.top()));
+  if (top.cls() == order::timer) {
+    // Every timer of this instant fires before anything else runs. A timer that was cancelled,
+    // or whose component is gone, is dropped here without a trace.
+    while (!queue_.empty() && queue_.top().at == at && queue_.top().cls() == order::timer) {
+      timed t = queue_.top();
       queue_.pop();
+      slot* s = slot_of(t.to);
+      if (!s || s->stopped || !s->ctx.wants(t.aux))
+        continue;
       ++events_;
       ++stats_.timers;
       mix(static_cast<uint64_t>(at.count()));
       mix(t.to);
-      deliver(t.to, std::move(t.m));
+      deliver(t.to, mail{kind::timer, t.to, t.aux, {}});
     }
-  } else if (queue_.top().m.what == kind::action) {
-    uint64_t id = queue_.top().m.tag;
-    queue_.pop();
-    ++events_;
-    mix(static_cast<uint64_t>(at.count()));
-    mix(static_cast<uint64_t>(kind::action));
-    auto it = actions_.find(id);
-    std::function<void()> action = std::move(it->second);
-    actions_.erase(it);
-    action();
   } else {
-    timed t = std::move(const_cast<timed&>(queue_.top()));
+    timed t = top;
     queue_.pop();
     ++events_;
     mix(static_cast<uint64_t>(at.count()));
-    mix(static_cast<uint64_t>(t.m.what));
-    mix(t.to);
-    mix(t.m.frame.size());
-    if (t.m.what == kind::remote) {
-      ++stats_.link_frames;
-      stats_.link_bytes += t.m.frame.size();
-    } else if (t.m.what == kind::datagram) {
-      ++stats_.datagrams;
-      stats_.datagram_bytes += t.m.frame.size();
+    kind what = parcels_[t.aux].m.what;
+    if (what == kind::action) {
+      mix(static_cast<uint64_t>(kind::action));
+      uint64_t id = take_parcel(static_cast<uint32_t>(t.aux)).tag;
+      auto it = actions_.find(id);
+      std::function<void()> action = std::move(it->second);
+      actions_.erase(it);
+      action();
+    } else {
+      size_t size = parcels_[t.aux].m.frame.size();
+      mix(static_cast<uint64_t>(what));
+      mix(t.to);
+      mix(size);
+      if (what == kind::remote) {
+        ++stats_.link_frames;
+        stats_.link_bytes += size;
+      } else if (what == kind::datagram) {
+        ++stats_.datagrams;
+        stats_.datagram_bytes += size;
+      }
+      deliver_parcel(t.to, static_cast<uint32_t>(t.aux));
     }
-    deliver(t.to, std::move(t.m));
   }
   run_ready();
   return true;

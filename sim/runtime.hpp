@@ -24,6 +24,7 @@
 #include "sim/driver.hpp"
 #include "sim/network.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -58,7 +59,7 @@ private:
   host_id host_ = no_host;
   host_id other_host_ = no_host;
   node_id remote_;
-  bytes handshake_hash_;
+  std::array<uint8_t, 64> handshake_hash_{};
   bool initiator_ = false;
   bool closed_ = false;
   clock_time latency_{0};      ///< hostless links only
@@ -142,20 +143,25 @@ private:
   class slot_context;
   /// Classes at one instant: timers fire before network deliveries.
   enum class order : uint8_t { timer = 0, network = 1 };
+  /// A mail on its way: in the timed queue, then in its component's mailbox. Parcels live in
+  /// one pool and move between the two by index, so a frame is never copied on the way.
+  static constexpr uint32_t nil = ~uint32_t{0};
+  struct parcel {
+    mail m;
+    uint32_t next = nil; ///< the next parcel of the same mailbox
+  };
+  /// An entry of the timed queue, small so that the heap moves little: a timer names its
+  /// timer id, anything else the parcel it carries.
   struct timed {
     clock_time at;
-    order cls;
-    uint64_t seq;
+    uint64_t key; ///< the order class in the top bit, then the sequence number
     component_id to;
-    mail m;
+    uint64_t aux; ///< timer id (timers) or parcel index
+    order cls() const noexcept { return static_cast<order>(key >> 63); }
   };
   struct later {
     bool operator()(const timed& a, const timed& b) const noexcept {
-      if (a.at != b.at)
-        return a.at > b.at;
-      if (a.cls != b.cls)
-        return a.cls > b.cls;
-      return a.seq > b.seq;
+      return a.at != b.at ? a.at > b.at : a.key > b.key;
     }
   };
   struct host_state {
@@ -167,8 +173,13 @@ private:
   slot* slot_of(component_id id) const noexcept {
     return id < slots_.size() ? slots_[id].get() : nullptr;
   }
-  void schedule(clock_time at, order cls, component_id to, mail m);
+  uint32_t make_parcel(mail&& m);
+  mail take_parcel(uint32_t index);
+  void schedule(clock_time at, component_id to, mail m);
+  void schedule_timer(clock_time at, component_id to, timer_id id);
   void deliver(component_id to, mail m);
+  /// Puts parcel `index` in `to`'s mailbox (or drops it when `to` is gone).
+  void deliver_parcel(component_id to, uint32_t index);
   void run_ready();
   bool has_ready() const;
   void handle(slot& s, mail& m);
@@ -189,6 +200,8 @@ private:
   component_id next_id_ = 1;
   runtime_stats stats_;
   std::priority_queue<timed, std::vector<timed>, later> queue_;
+  std::vector<parcel> parcels_;
+  std::vector<uint32_t> free_parcels_;
   std::vector<std::unique_ptr<slot>> slots_; ///< by component id (ids are never reused)
   size_t live_ = 0;
   std::deque<component_id> ready_;

@@ -1,0 +1,97 @@
+#pragma once
+
+/// A small ordered map kept in two sorted vectors, keys apart from values: a lookup reads a
+/// few adjacent cache lines of keys where std::map chases one node per level. It suits the
+/// per-connection tables of a node (a few to a few hundred entries, read on every frame,
+/// changed when a connection comes or goes). Inserting or erasing moves the entries after it
+/// and invalidates references to them, as a vector's would.
+
+#include <algorithm>
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace dynfeed {
+
+template <class Key, class Value>
+class flat_map {
+public:
+  /// What iteration yields: the key and the value, by reference (`for (auto [k, v] : map)`).
+  template <class V>
+  struct entry {
+    const Key& first;
+    V& second;
+  };
+
+  template <class Map, class V>
+  class basic_iterator {
+  public:
+    basic_iterator(Map* map, size_t i) : map_(map), i_(i) {}
+    entry<V> operator*() const { return {map_->keys_[i_], map_->values_[i_]}; }
+    basic_iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const basic_iterator& o) const { return i_ == o.i_; }
+    bool operator!=(const basic_iterator& o) const { return i_ != o.i_; }
+
+  private:
+    Map* map_;
+    size_t i_;
+  };
+  using iterator = basic_iterator<flat_map, Value>;
+  using const_iterator = basic_iterator<const flat_map, const Value>;
+
+  size_t size() const noexcept { return keys_.size(); }
+  bool empty() const noexcept { return keys_.empty(); }
+  bool contains(const Key& key) const { return find(key) != nullptr; }
+
+  Value* find(const Key& key) {
+    size_t i = lower(key);
+    return i < keys_.size() && keys_[i] == key ? &values_[i] : nullptr;
+  }
+  const Value* find(const Key& key) const { return const_cast<flat_map*>(this)->find(key); }
+
+  /// The value at `key`, made with Value{} if there was none.
+  Value& operator[](const Key& key) { return try_emplace(key, Value{}).first; }
+
+  /// Inserts `value` at `key` unless the key is there; the value at `key` and whether it is new.
+  std::pair<Value&, bool> try_emplace(const Key& key, Value value) {
+    size_t i = lower(key);
+    if (i < keys_.size() && keys_[i] == key)
+      return {values_[i], false};
+    keys_.insert(keys_.begin() + static_cast<std::ptrdiff_t>(i), key);
+    values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(i), std::move(value));
+    return {values_[i], true};
+  }
+
+  /// Removes `key`; false if it was not there.
+  bool erase(const Key& key) {
+    size_t i = lower(key);
+    if (i == keys_.size() || !(keys_[i] == key))
+      return false;
+    keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(i));
+    values_.erase(values_.begin() + static_cast<std::ptrdiff_t>(i));
+    return true;
+  }
+
+  void clear() noexcept {
+    keys_.clear();
+    values_.clear();
+  }
+
+  iterator begin() { return {this, 0}; }
+  iterator end() { return {this, keys_.size()}; }
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, keys_.size()}; }
+
+private:
+  size_t lower(const Key& key) const {
+    return static_cast<size_t>(std::lower_bound(keys_.begin(), keys_.end(), key) - keys_.begin());
+  }
+
+  std::vector<Key> keys_;
+  std::vector<Value> values_;
+};
+
+} // namespace dynfeed
