@@ -903,6 +903,41 @@ expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits) 
   });
 }
 
+expected<std::optional<uint32_t>> wire_channel(byte_span frame, const codec_limits& limits) {
+  using result = expected<std::optional<uint32_t>>;
+  return read_frame<std::optional<uint32_t>>(frame, limits, [](wire::Frame::Reader root) -> result {
+    switch (root.which()) {
+      case wire::Frame::HELLO:
+      case wire::Frame::BYE:
+      case wire::Frame::OPEN_CHANNEL:
+      case wire::Frame::CLOSE_CHANNEL:
+        return std::optional<uint32_t>{};
+      case wire::Frame::SYNC:
+        return std::optional<uint32_t>{root.getSync().getChannel()};
+      case wire::Frame::RANGE:
+        return std::optional<uint32_t>{root.getRange().getChannel()};
+      case wire::Frame::REQUEST:
+        return std::optional<uint32_t>{root.getRequest().getChannel()};
+      case wire::Frame::DATA:
+        return std::optional<uint32_t>{root.getData().getChannel()};
+      case wire::Frame::NO_DATA:
+        return std::optional<uint32_t>{root.getNoData().getChannel()};
+      case wire::Frame::CANCEL:
+        return std::optional<uint32_t>{root.getCancel().getChannel()};
+      case wire::Frame::VALUE_PUSH:
+        return std::optional<uint32_t>{root.getValuePush().getChannel()};
+      case wire::Frame::INVALID:
+        return error{msg_errc::malformed, "no message"};
+      default: {
+        auto member = "Frame member " + str(static_cast<uint16_t>(root.which()));
+        if (is_local_kind(root.which()))
+          return error{msg_errc::local_only, member};
+        return error{msg_errc::unknown_kind, member};
+      }
+    }
+  });
+}
+
 expected<message> decode(byte_span frame, const codec_limits& limits) {
   return read_frame<message>(frame, limits,
                              [&](wire::Frame::Reader root) { return get_frame(root, limits); });

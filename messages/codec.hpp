@@ -92,6 +92,12 @@ void encode(const wire_message& message, bytes& out);
 /// messages are refused (local_only): a remote cannot speak for our own components.
 expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits = {});
 
+/// Reads only what a peer needs to route a remote's frame: the channel it travels on, or
+/// nullopt for the messages about the connection itself (hello, bye, opening and closing
+/// channels). Refuses what decode_wire refuses at the root (framing, a local kind, an unknown
+/// kind); the member's own fields are left for whoever decodes it.
+expected<std::optional<uint32_t>> wire_channel(byte_span frame, const codec_limits& limits = {});
+
 // ---- local messages: component to component inside one node -------------------------------
 
 /// Anything a component may receive from another component of its node: a local message, or

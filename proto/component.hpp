@@ -33,6 +33,10 @@ public:
   /// Sends a frame (an encoded message) to another component of the same node. Frames between
   /// two components arrive in the order sent, and never before the current handler returns.
   virtual void send(component_id to, bytes frame) = 0;
+  /// The frame being handled (the span the handler was given), as bytes to send on: a host
+  /// that can give up its buffer hands it over instead of a copy. `frame` must not be read
+  /// after this.
+  virtual bytes take_frame(byte_span frame) { return frame.to_bytes(); }
   virtual clock_time now() const = 0;
   /// Calls on_timer(tag) after `delay`, unless cancelled first.
   virtual timer_id start_timer(clock_time delay, uint64_t tag) = 0;

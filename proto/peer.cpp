@@ -12,21 +12,6 @@ namespace {
 
 constexpr uint64_t hello_timer_tag = 1;
 
-/// The channel number a wire message refers to, for the kinds that travel on a channel.
-std::optional<uint32_t> channel_of(const msg::wire_message& m) {
-  return std::visit(
-    [](const auto& x) -> std::optional<uint32_t> {
-      using T = std::decay_t<decltype(x)>;
-      if constexpr (std::is_same_v<T, msg::hello> || std::is_same_v<T, msg::bye>
-                    || std::is_same_v<T, msg::open_channel>
-                    || std::is_same_v<T, msg::close_channel>)
-        return std::nullopt;
-      else
-        return x.channel;
-    },
-    m);
-}
-
 } // namespace
 
 peer::peer(const peer_config& config, connection& conn) : config_(config), conn_(conn) {}
@@ -60,15 +45,26 @@ void peer::fail(context& ctx, disconnect_reason why) {
 void peer::on_remote(context& ctx, byte_span frame) {
   if (closed_)
     return;
+  // Frames on a channel go to its feed service as they are, which decodes them; only the
+  // messages about the connection itself are decoded here.
+  auto channel = msg::wire_channel(frame);
+  if (!channel) {
+    fail(ctx, disconnect_reason::malformed_frame);
+    return;
+  }
+  if (*channel && hello_received_) {
+    forward(ctx, **channel, frame);
+    return;
+  }
   auto decoded = msg::decode_wire(frame);
   if (!decoded) {
     fail(ctx, disconnect_reason::malformed_frame);
     return;
   }
-  on_wire(ctx, std::move(*decoded), frame);
+  on_wire(ctx, std::move(*decoded));
 }
 
-void peer::on_wire(context& ctx, msg::wire_message&& m, byte_span frame) {
+void peer::on_wire(context& ctx, msg::wire_message&& m) {
   if (!hello_received_) {
     auto* h = std::get_if<msg::hello>(&m);
     if (!h) {
@@ -81,10 +77,6 @@ void peer::on_wire(context& ctx, msg::wire_message&& m, byte_span frame) {
     }
     hello_received_ = true;
     ctx.cancel_timer(hello_timer_);
-    return;
-  }
-  if (auto ch = channel_of(m)) {
-    forward(ctx, *ch, frame);
     return;
   }
   if (auto* open = std::get_if<msg::open_channel>(&m)) {
@@ -165,7 +157,7 @@ void peer::forward(context& ctx, uint32_t remote_channel, byte_span frame) {
     fail(ctx, disconnect_reason::unexpected_message);
     return;
   }
-  ctx.send(c->feed, frame.to_bytes());
+  ctx.send(c->feed, ctx.take_frame(frame));
 }
 
 void peer::drop_channel(context& ctx, const hash256& discovery_key, disconnect_reason why) {
@@ -185,7 +177,7 @@ void peer::on_message(context& ctx, component_id from, byte_span frame) {
   auto local_kind = msg::is_local(frame);
   DYNFEED_ASSERT(local_kind.has_value());
   if (!*local_kind) {
-    conn_.transmit(frame.to_bytes());
+    conn_.transmit(ctx.take_frame(frame));
     return;
   }
   auto decoded = msg::decode(frame);

@@ -50,7 +50,7 @@ private:
     bool asked_node = false;
   };
 
-  void on_wire(context& ctx, msg::wire_message&& m, byte_span frame);
+  void on_wire(context& ctx, msg::wire_message&& m);
   void on_open(context& ctx, const msg::open_channel& m);
   void on_attach(context& ctx, component_id feed, const msg::attach& m);
   void forward(context& ctx, uint32_t remote_channel, byte_span frame);

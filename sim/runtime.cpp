@@ -16,6 +16,12 @@ public:
   void send(component_id to, bytes frame) override {
     rt_.deliver(to, mail{kind::frame, id_, 0, std::move(frame)});
   }
+  bytes take_frame(byte_span frame) override {
+    // The mail being handled gives up its buffer when `frame` is all of it.
+    if (current_ && current_->frame.data() == frame.data() && current_->frame.size() == frame.size())
+      return std::move(current_->frame);
+    return frame.to_bytes();
+  }
   clock_time now() const override { return rt_.now_; }
   timer_id start_timer(clock_time delay, uint64_t tag) override {
     timer_id id = next_timer_++;
@@ -30,6 +36,7 @@ public:
   }
   rng& random() override { return random_; }
 
+  void set_current(mail* m) noexcept { current_ = m; }
   bool wants(timer_id id) const noexcept {
     return std::any_of(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
   }
@@ -47,6 +54,7 @@ private:
   runtime& rt_;
   component_id id_;
   rng random_;
+  mail* current_ = nullptr; ///< while a handler runs
   timer_id next_timer_ = 1;
   std::vector<std::pair<timer_id, uint64_t>> active_;
 };
@@ -390,6 +398,12 @@ void runtime::deliver_parcel(component_id to, uint32_t index) {
 void runtime::handle(slot& s, mail& m) {
   ++stats_.messages;
   context& ctx = s.ctx;
+  s.ctx.set_current(&m);
+  handle_mail(s, ctx, m);
+  s.ctx.set_current(nullptr);
+}
+
+void runtime::handle_mail(slot& s, context& ctx, mail& m) {
   switch (m.what) {
     case kind::start:
       s.comp->on_start(ctx);

@@ -183,6 +183,7 @@ private:
   void run_ready();
   bool has_ready() const;
   void handle(slot& s, mail& m);
+  void handle_mail(slot& s, context& ctx, mail& m);
   /// After a component handled a mail: removes it if it ended; false then.
   bool settle(component_id id, slot& s);
   void remove(component_id id);
