@@ -3,7 +3,27 @@
 #include "base/assert.hpp"
 #include "messages/codec.hpp"
 
+#include <algorithm>
+
 namespace dynfeed {
+
+namespace {
+
+void add_requester(std::vector<component_id>& requesters, component_id requester) {
+  if (std::find(requesters.begin(), requesters.end(), requester) == requesters.end())
+    requesters.push_back(requester);
+}
+
+/// False if it was not there.
+bool drop_requester(std::vector<component_id>& requesters, component_id requester) {
+  auto it = std::find(requesters.begin(), requesters.end(), requester);
+  if (it == requesters.end())
+    return false;
+  requesters.erase(it);
+  return true;
+}
+
+} // namespace
 
 node_core::node_core(node_core_config config, node_host* host)
   : config_(std::move(config)), host_(host) {}
@@ -52,8 +72,8 @@ void node_core::leave_swarm(context& ctx, const hash256& topic, component_id own
     waiting.erase(swarm);
   // Leaving a swarm closes the connections it opened that no other swarm of ours uses (inbound
   // ones belong to the remote's swarm).
-  for (auto& [peer, p] : peers_)
-    if (p.requesters.erase(swarm) > 0 && p.requesters.empty() && p.outbound)
+  for (auto [peer, p] : peers_)
+    if (drop_requester(p.requesters, swarm) && p.requesters.empty() && p.outbound)
       ctx.send(peer, msg::encode(msg::local_message{msg::punish{
                        static_cast<uint16_t>(msg::disconnect_reason::normal), "swarm left"}}));
   if (host_)
@@ -93,11 +113,11 @@ void node_core::send_up(context& ctx, component_id requester, component_id peer,
 }
 
 void node_core::on_dial(context& ctx, component_id requester, const std::string& address) {
-  if (auto it = outbound_.find(address); it != outbound_.end()) {
+  if (component_id peer = outbound_peer(address); peer != no_component) {
     // One connection per address: a swarm asking for one that is up gets it at once.
-    peer_record& p = peers_.at(it->second);
-    p.requesters.insert(requester);
-    send_up(ctx, requester, it->second, p);
+    peer_record& p = *peers_.find(peer);
+    add_requester(p.requesters, requester);
+    send_up(ctx, requester, peer, p);
     return;
   }
   auto& waiting = dialing_[address];
@@ -127,14 +147,13 @@ void node_core::connected(context& ctx, const std::string& address, component_id
     ++inbound_;
     return; // inbound peers find their feeds through the directory (find_feed)
   }
-  outbound_[address] = peer;
   auto it = dialing_.find(address);
   if (it == dialing_.end())
     return;
   std::set<component_id> waiting = std::move(it->second);
   dialing_.erase(it);
   for (component_id requester : waiting) {
-    p.requesters.insert(requester);
+    add_requester(p.requesters, requester);
     send_up(ctx, requester, peer, p);
   }
 }
@@ -150,21 +169,26 @@ void node_core::dial_failed(context& ctx, const std::string& address, uint16_t r
 }
 
 void node_core::peer_ended(context& ctx, component_id peer) {
-  auto it = peers_.find(peer);
-  if (it == peers_.end())
+  peer_record* found = peers_.find(peer);
+  if (!found)
     return;
-  peer_record p = std::move(it->second);
-  peers_.erase(it);
+  peer_record p = std::move(*found);
+  peers_.erase(peer);
   if (!p.outbound)
     --inbound_;
-  if (p.outbound) {
-    auto out = outbound_.find(p.address);
-    if (out != outbound_.end() && out->second == peer)
-      outbound_.erase(out);
-  }
   for (component_id requester : p.requesters)
     ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{
                           peer, p.address, static_cast<uint16_t>(msg::disconnect_reason::normal)}}));
+}
+
+component_id node_core::outbound_peer(const std::string& address) const {
+  // A node has tens of peers, and dials are rare next to frames: a scan beats an index. The
+  // newest connection to the address wins.
+  component_id found = no_component;
+  for (auto [peer, p] : peers_)
+    if (p.outbound && p.address == address)
+      found = peer;
+  return found;
 }
 
 // ---- messages ----------------------------------------------------------------------------------
@@ -195,12 +219,12 @@ void node_core::on_message(context& ctx, component_id from, byte_span frame) {
 void node_core::on_hang_up(context& ctx, component_id requester, const std::string& address) {
   if (auto waiting = dialing_.find(address); waiting != dialing_.end())
     waiting->second.erase(requester);
-  auto out = outbound_.find(address);
-  if (out == outbound_.end())
+  component_id peer = outbound_peer(address);
+  if (peer == no_component)
     return;
-  peer_record& p = peers_.at(out->second);
-  if (p.requesters.erase(requester) > 0 && p.requesters.empty())
-    ctx.send(out->second, msg::encode(msg::local_message{msg::punish{
+  peer_record& p = *peers_.find(peer);
+  if (drop_requester(p.requesters, requester) && p.requesters.empty())
+    ctx.send(peer, msg::encode(msg::local_message{msg::punish{
                             static_cast<uint16_t>(msg::disconnect_reason::normal), "peer replaced"}}));
 }
 

@@ -12,6 +12,7 @@
 ///   shared by every swarm that asked, and tells each of them when it is up or down.
 /// - Sharing a feed in a mode (join_feed): which swarms and which publisher that takes.
 
+#include "base/flat_map.hpp"
 #include "feed/dynamic.hpp"
 #include "feed/signed_value.hpp"
 #include "messages/messages.hpp"
@@ -101,7 +102,7 @@ private:
     std::string address;
     node_id remote;
     bool outbound = false;
-    std::set<component_id> requesters; ///< swarms to tell when it ends
+    std::vector<component_id> requesters; ///< swarms to tell when it ends (a handful)
   };
 
   void on_dial(context& ctx, component_id requester, const std::string& address);
@@ -114,8 +115,10 @@ private:
   std::map<hash256, component_id> servers_;
   std::map<component_id, std::vector<std::string>> addresses_;
   std::map<std::pair<hash256, component_id>, component_id> swarms_;
-  std::map<component_id, peer_record> peers_;
-  std::map<std::string, component_id> outbound_;              ///< address -> its live peer
+  /// The live peer dialled at `address`, if any (no_component).
+  component_id outbound_peer(const std::string& address) const;
+
+  flat_map<component_id, peer_record> peers_;
   std::map<std::string, std::set<component_id>> dialing_;     ///< address -> swarms waiting
   size_t inbound_ = 0;
 };

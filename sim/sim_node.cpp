@@ -21,7 +21,7 @@ node_id node_id_of(uint32_t index) {
 // ---- sim_node ----------------------------------------------------------------------------------
 
 sim_node::sim_node(world& w, host_id host, uint32_t index, const public_key& feed_key,
-                   std::optional<keypair> writer_keys, sim_node_config config)
+                   std::optional<keypair> writer_keys, std::shared_ptr<const sim_node_config> config)
   : world_(w), host_(host), index_(index), id_(node_id_of(index)), feed_key_(feed_key),
     writer_keys_(std::move(writer_keys)), config_(std::move(config)) {}
 
@@ -47,12 +47,12 @@ void sim_node::start() {
   }
   running_ = true;
   ++epoch_;
-  core_ = drv.spawn(std::make_unique<node_core>(config_.core, this), host_);
+  core_ = drv.spawn(std::make_unique<node_core>(config_->core, this), host_);
   feed_service_observer* observer = this;
-  service_ = drv.spawn(std::make_unique<feed_service>(*feed_, config_.feed, observer), host_);
-  if (config_.discovery)
+  service_ = drv.spawn(std::make_unique<feed_service>(*feed_, config_->feed, observer), host_);
+  if (config_->discovery)
     discovery_ = drv.open_datagram(host_, discovery_port, [this](datagram_socket& socket) {
-      return config_.discovery(*this, socket);
+      return config_->discovery(*this, socket);
     });
   drv.with(core_, [&](component& c, context& ctx) {
     auto& core = static_cast<node_core&>(c);
@@ -61,7 +61,7 @@ void sim_node::start() {
     std::optional<secret_key> writer_sk;
     if (sk)
       writer_sk = *sk;
-    publisher_ = core.join_feed(ctx, service_, feed_key_, writer_sk, config_.addresses, config_.mode);
+    publisher_ = core.join_feed(ctx, service_, feed_key_, writer_sk, config_->addresses, config_->mode);
   });
   if (!writer_keys_)
     drv.with(service_, [](component& c, context& ctx) {
@@ -90,7 +90,7 @@ uint64_t sim_node::append(const std::vector<bytes>& blocks) {
 std::optional<hash256> sim_node::swarm_topic() const {
   if (!running_)
     return std::nullopt;
-  if (config_.mode == feed_mode::stable)
+  if (config_->mode == feed_mode::stable)
     return feed_->discovery_key();
   const feed_service* s = service();
   return s ? s->id_topic() : std::nullopt;
@@ -163,7 +163,7 @@ world::~world() {
 }
 
 sim_node& world::add_node(const host_config& host, const public_key& feed_key,
-                          std::optional<keypair> writer_keys, sim_node_config config) {
+                          std::optional<keypair> writer_keys, std::shared_ptr<const sim_node_config> config) {
   DYNFEED_REQUIRE(!by_ip_.count(host.ip));
   host_id h = drv_.add_host(host);
   auto index = static_cast<uint32_t>(nodes_.size());
@@ -227,9 +227,9 @@ void world::dial(sim_node& from, const std::string& address) {
 }
 
 void world::connect(sim_node& from, sim_node& to, const std::string& address) {
-  peer_config pa = from.config_.peer;
+  peer_config pa = from.config_->peer;
   pa.node = from.core_;
-  peer_config pb = to.config_.peer;
+  peer_config pb = to.config_->peer;
   pb.node = to.core_;
   auto [ia, ib] = drv_.connect(
     from.host_, to.host_, from.id_, to.id_,

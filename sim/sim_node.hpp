@@ -57,8 +57,9 @@ public:
 class sim_node final : public node_host, private feed_service_observer, private publisher_observer {
 public:
   /// A writer (with `writer_keys`) or a reader of the feed `feed_key`.
+  /// Nodes alike share one config (a large simulation has hundreds of thousands).
   sim_node(world& w, host_id host, uint32_t index, const public_key& feed_key,
-           std::optional<keypair> writer_keys, sim_node_config config);
+           std::optional<keypair> writer_keys, std::shared_ptr<const sim_node_config> config);
   ~sim_node() override;
 
   /// Starts the node's components: the feed from what the store holds, the core, discovery,
@@ -110,7 +111,7 @@ private:
   node_id id_;
   public_key feed_key_;
   std::optional<keypair> writer_keys_;
-  sim_node_config config_;
+  std::shared_ptr<const sim_node_config> config_;
   memory_store store_;
   std::unique_ptr<feed> feed_;
   bool running_ = false;
@@ -139,7 +140,7 @@ public:
   driver& drv() noexcept { return drv_; }
   /// Adds a node on a new host with this address.
   sim_node& add_node(const host_config& host, const public_key& feed_key,
-                     std::optional<keypair> writer_keys, sim_node_config config);
+                     std::optional<keypair> writer_keys, std::shared_ptr<const sim_node_config> config);
   std::vector<std::unique_ptr<sim_node>>& nodes() noexcept { return nodes_; }
   sim_node* node_at(uint32_t ip) const;
 

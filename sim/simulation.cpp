@@ -178,14 +178,14 @@ void simulation::start_helpers() {
   }
 }
 
-sim_node_config simulation::node_config(const std::vector<std::string>& addresses) {
-  sim_node_config config;
-  config.mode = scenario_.mode;
-  config.core.inbound_max = scenario_.inbound_max;
-  config.core.swarm.outbound_wanted = scenario_.peers_wanted;
-  config.core.swarm.discovered_max = scenario_.peers_known_max;
-  config.discovery = make_discovery();
-  config.addresses = addresses;
+std::shared_ptr<const sim_node_config> simulation::node_config(const std::vector<std::string>& addresses) {
+  auto config = std::make_shared<sim_node_config>();
+  config->mode = scenario_.mode;
+  config->core.inbound_max = scenario_.inbound_max;
+  config->core.swarm.outbound_wanted = scenario_.peers_wanted;
+  config->core.swarm.discovered_max = scenario_.peers_known_max;
+  config->discovery = make_discovery();
+  config->addresses = addresses;
   return config;
 }
 
@@ -228,6 +228,7 @@ void simulation::build() {
   if (scenario_.discovery == discovery_backend::none)
     static_peers.push_back(writer_->address().to_string());
   readers_.reserve(scenario_.readers);
+  auto reader_config = node_config(static_peers);
   for (uint32_t i = 0; i < scenario_.readers; ++i) {
     double pick = random_.unit() * total;
     uint16_t region = 0;
@@ -236,7 +237,7 @@ void simulation::build() {
       ++region;
     }
     readers_.push_back(&world_->add_node(host_config{ip_of(i + 1), region, 0, 0}, feed_key,
-                                         std::nullopt, node_config(static_peers)));
+                                         std::nullopt, reader_config));
   }
   states_.resize(world_->nodes().size());
   received_past_.resize(world_->nodes().size());

@@ -128,7 +128,7 @@ private:
   void absorb(const sim_node& node); ///< adds a node lifetime's counters to the totals
   discovery_factory make_discovery();
   void start_helpers();
-  sim_node_config node_config(const std::vector<std::string>& addresses);
+  std::shared_ptr<const sim_node_config> node_config(const std::vector<std::string>& addresses);
   reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
 
   // node_observer
