@@ -194,13 +194,13 @@ void feed_service::on_channel_down(context& ctx, component_id peer) {
   remote* r = remotes_.find(peer);
   if (!r)
     return;
-  for (auto [id, o] : r->requests) {
+  for (const outstanding& o : r->requests) {
     ctx.cancel_timer(o.timer);
     if (o.count > 0)
       inflight_.set_range(o.first, o.first + o.count, false);
     if (o.upgrade)
       upgrade_inflight_ = false;
-    request_owner_.erase(id);
+    request_owner_.erase(o.id);
   }
   remotes_.erase(peer);
   if (observer_)
@@ -262,7 +262,7 @@ void feed_service::on_request(context& ctx, component_id peer, remote& r, const 
 }
 
 void feed_service::settle(context& ctx, remote& r, uint64_t id, bool cancel) {
-  const outstanding* found = r.requests.find(id);
+  const outstanding* found = r.request(id);
   if (!found)
     return;
   const outstanding& o = *found;
@@ -274,11 +274,11 @@ void feed_service::settle(context& ctx, remote& r, uint64_t id, bool cancel) {
   if (cancel)
     r.cancelled.push_back(id);
   request_owner_.erase(id);
-  r.requests.erase(id);
+  r.requests.erase(r.requests.begin() + (found - r.requests.data()));
 }
 
 void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data&& m) {
-  if (!r.requests.contains(m.id)) {
+  if (!r.request(m.id)) {
     // Only an answer to a request of ours that timed out may come unasked.
     auto late = std::find(r.cancelled.begin(), r.cancelled.end(), m.id);
     if (late == r.cancelled.end()) {
@@ -343,7 +343,7 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
 }
 
 void feed_service::on_no_data(context& ctx, component_id, remote& r, const msg::no_data& m) {
-  const outstanding* o = r.requests.find(m.id);
+  const outstanding* o = r.request(m.id);
   if (!o)
     return;
   // It does not hold what it announced (or no longer): stop asking it for those blocks.
@@ -406,7 +406,8 @@ uint64_t feed_service::send_request(context& ctx, component_id peer, remote& r, 
     inflight_.set_range(o.first, o.first + o.count, true);
   if (o.upgrade)
     upgrade_inflight_ = true;
-  r.requests.try_emplace(id, o);
+  o.id = id;
+  r.requests.push_back(o);
   request_owner_[id] = peer;
   ++stats_.requests_sent;
   ctx.send(peer, msg::encode(msg::wire_message{msg::request{r.channel, id, body}}));

@@ -80,6 +80,7 @@ public:
 
 private:
   struct outstanding {
+    uint64_t id = 0;
     uint64_t first = 0;
     uint64_t count = 0; ///< 0 for an upgrade without blocks
     bool upgrade = false;
@@ -90,7 +91,13 @@ private:
     uint64_t length = 0;
     uint64_t fork = 0;
     remote_have have;
-    flat_map<uint64_t, outstanding> requests;
+    std::vector<outstanding> requests; ///< at most requests_in_flight_max
+    outstanding* request(uint64_t id) {
+      for (outstanding& o : requests)
+        if (o.id == id)
+          return &o;
+      return nullptr;
+    }
     std::vector<uint64_t> cancelled; ///< late answers to these are not unsolicited
     uint32_t timeouts = 0;
   };

@@ -26,7 +26,7 @@ void swarm::on_start(context& ctx) {
 
 size_t swarm::discovered_count() const {
   size_t n = 0;
-  for (const auto& [address, a] : addresses_)
+  for (auto [address, a] : addresses_)
     n += a.discovered ? 1 : 0;
   return n;
 }
@@ -36,7 +36,7 @@ void swarm::on_found(context& ctx, const std::vector<std::string>& addresses) {
   for (const std::string& address : addresses) {
     if (discovered >= config_.discovered_max)
       break;
-    if (addresses_.count(address))
+    if (addresses_.contains(address))
       continue;
     addresses_[address].discovered = true;
     ++discovered;
@@ -71,7 +71,7 @@ void swarm::rotate(context& ctx) {
     return;
   size_t active = 0;
   std::vector<std::string> candidates;
-  for (const auto& [address, a] : addresses_) {
+  for (auto [address, a] : addresses_) {
     if (!a.discovered)
       continue;
     if (a.dialing || a.peer != no_component)
@@ -87,23 +87,26 @@ void swarm::rotate(context& ctx) {
 
 void swarm::trim(context& ctx) {
   size_t connected = 0;
-  const std::string* oldest = nullptr;
-  for (const auto& [address, a] : addresses_) {
+  address_state* oldest = nullptr;
+  const std::string* oldest_address = nullptr;
+  for (auto [address, a] : addresses_) {
     if (!a.discovered || a.peer == no_component)
       continue;
     ++connected;
-    if (!oldest || a.up_at < addresses_.at(*oldest).up_at)
-      oldest = &address;
+    if (!oldest || a.up_at < oldest->up_at) {
+      oldest = &a;
+      oldest_address = &address;
+    }
   }
   if (connected <= config_.outbound_wanted || !oldest)
     return;
-  address_state& a = addresses_.at(*oldest);
-  peers_.erase(a.peer);
+  address_state& a = *oldest;
+  drop_peer(a.peer);
   a.peer = no_component;
   a.failures = 0;
   a.backoff = clock_time{0};
   a.retry_at = ctx.now() + config_.rotate_interval; // others first
-  ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{*oldest}}));
+  ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{*oldest_address}}));
 }
 
 void swarm::fill(context& ctx) {
@@ -113,7 +116,7 @@ void swarm::fill(context& ctx) {
   std::vector<std::string> candidates;
   clock_time now = ctx.now();
   clock_time next_retry = clock_time::max();
-  for (const auto& [address, a] : addresses_) {
+  for (auto [address, a] : addresses_) {
     if (!a.discovered)
       continue;
     if (a.dialing || a.peer != no_component)
@@ -141,7 +144,7 @@ void swarm::fill(context& ctx) {
 }
 
 void swarm::add_address(context& ctx, const std::string& address) {
-  if (!joined_ || addresses_.count(address))
+  if (!joined_ || addresses_.contains(address))
     return;
   addresses_[address];
   dial(ctx, address);
@@ -165,14 +168,14 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
     if (found->topic == config_.topic)
       on_found(ctx, found->addresses);
   } else if (auto* up = std::get_if<msg::peer_up>(local)) {
-    auto it = addresses_.find(up->address);
-    if (it != addresses_.end()) {
-      it->second.dialing = false;
-      it->second.peer = up->peer;
-      it->second.up_at = ctx.now();
+    if (address_state* a = addresses_.find(up->address)) {
+      a->dialing = false;
+      a->peer = up->peer;
+      a->up_at = ctx.now();
     }
     refind_delay_ = clock_time{0};
-    peers_.insert(up->peer);
+    if (std::find(peers_.begin(), peers_.end(), up->peer) == peers_.end())
+      peers_.push_back(up->peer);
     ctx.send(config_.feed, msg::encode(msg::local_message{msg::offer_peer{up->peer}}));
     trim(ctx);
   } else if (auto* down = std::get_if<msg::peer_down>(local)) {
@@ -181,11 +184,11 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
 }
 
 void swarm::on_down(context& ctx, const msg::peer_down& down) {
-  peers_.erase(down.peer);
-  auto it = addresses_.find(down.address);
-  if (it == addresses_.end())
+  drop_peer(down.peer);
+  address_state* found = addresses_.find(down.address);
+  if (!found)
     return;
-  address_state& a = it->second;
+  address_state& a = *found;
   bool lasted = a.peer != no_component && ctx.now() - a.up_at >= config_.stable_after;
   a.dialing = false;
   a.peer = no_component;
@@ -198,7 +201,7 @@ void swarm::on_down(context& ctx, const msg::peer_down& down) {
   auto jitter = clock_time{ctx.random().below(static_cast<uint64_t>(a.backoff.count()) / 4 + 1)};
   if (a.discovered) {
     if (!lasted && ++a.failures >= discovered_failures_max)
-      addresses_.erase(it);
+      addresses_.erase(down.address);
     else
       a.retry_at = ctx.now() + a.backoff + jitter;
     fill(ctx);
@@ -238,6 +241,10 @@ void swarm::on_stop(context& ctx) {
   peers_.clear();
   retry_timers_.clear();
   fill_at_ = clock_time{-1};
+}
+
+void swarm::drop_peer(component_id peer) {
+  peers_.erase(std::remove(peers_.begin(), peers_.end(), peer), peers_.end());
 }
 
 } // namespace dynfeed

@@ -9,11 +9,11 @@
 /// addresses do not all dial the first), and replaces those that fail. A connection that ends
 /// soon after it came up (a full node refusing it, a peer that flaps) counts as a failure.
 
+#include "base/flat_map.hpp"
 #include "messages/messages.hpp"
 #include "proto/component.hpp"
 
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -91,8 +91,10 @@ private:
   size_t discovered_count() const;
 
   swarm_config config_;
-  std::map<std::string, address_state> addresses_;
-  std::set<component_id> peers_;
+  void drop_peer(component_id peer);
+
+  flat_map<std::string, address_state> addresses_;
+  std::vector<component_id> peers_; ///< connected, oldest first
   std::map<uint64_t, std::string> retry_timers_; ///< static addresses' redials
   uint64_t next_timer_tag_ = 1;
   clock_time fill_at_{-1}; ///< when the pending fill timer fires (-1: none pending)

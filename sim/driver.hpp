@@ -66,8 +66,8 @@ public:
   /// Runs `action` at virtual time `t` (after the timers of that instant, in the order the
   /// actions were scheduled among the network deliveries of that instant).
   virtual void at(clock_time t, std::function<void()> action) = 0;
-  /// Called whenever a component ends (it stopped, or its host crashed).
-  virtual void on_removed(std::function<void(component_id)> hook) = 0;
+  /// Called whenever a component ends (it stopped, or its host crashed), with its host.
+  virtual void on_removed(std::function<void(component_id, host_id)> hook) = 0;
 
   // ---- running -------------------------------------------------------------------------------
   virtual void run_until(clock_time t) = 0;

@@ -184,12 +184,13 @@ void runtime::remove(component_id id) {
     take_parcel(i);
     i = next;
   }
+  host_id host = s.host;
   slots_[id].reset();
   --live_;
   if (exec_)
     exec_->removed(id);
   if (removed_hook_)
-    removed_hook_(id);
+    removed_hook_(id, host);
 }
 
 void runtime::stop(component_id id) {
@@ -222,7 +223,7 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
   hash256 h = crypto::blake2b_256({node_a.span(), node_b.span()});
   for (auto* e : {end_a.get(), end_b.get()}) {
     e->rt_ = this;
-    std::copy(h.bytes.begin(), h.bytes.end(), e->handshake_hash_.begin());
+    e->handshake_hash_ = h;
   }
   end_a->remote_ = node_b;
   end_a->initiator_ = true;

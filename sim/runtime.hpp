@@ -24,7 +24,6 @@
 #include "sim/driver.hpp"
 #include "sim/network.hpp"
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -48,7 +47,8 @@ public:
   void transmit(bytes frame) override;
   void close(msg::disconnect_reason why) override;
   const node_id& remote() const override { return remote_; }
-  byte_span handshake_hash() const override { return handshake_hash_; }
+  /// 32 bytes, bound to both identities (Noise's would be 64: any length keys a capability).
+  byte_span handshake_hash() const override { return handshake_hash_.span(); }
   bool initiator() const override { return initiator_; }
 
 private:
@@ -59,7 +59,7 @@ private:
   host_id host_ = no_host;
   host_id other_host_ = no_host;
   node_id remote_;
-  std::array<uint8_t, 64> handshake_hash_{};
+  hash256 handshake_hash_;
   bool initiator_ = false;
   bool closed_ = false;
   clock_time latency_{0};      ///< hostless links only
@@ -113,7 +113,7 @@ public:
   component* find(component_id id) override;
   void post_frame(component_id to, bytes frame) override;
   void at(clock_time t, std::function<void()> action) override;
-  void on_removed(std::function<void(component_id)> hook) override { removed_hook_ = std::move(hook); }
+  void on_removed(std::function<void(component_id, host_id)> hook) override { removed_hook_ = std::move(hook); }
 
   // ---- running -------------------------------------------------------------------------------
 
@@ -210,7 +210,7 @@ private:
   std::unordered_map<uint64_t, component_id> sockets_; ///< packed endpoint -> component
   std::unordered_map<uint64_t, std::function<void()>> actions_;
   uint64_t next_action_ = 1;
-  std::function<void(component_id)> removed_hook_;
+  std::function<void(component_id, host_id)> removed_hook_;
   std::unique_ptr<executor> exec_;
 };
 

@@ -155,7 +155,7 @@ void sim_node::on_value(const signed_value& value) {
 // ---- world -------------------------------------------------------------------------------------
 
 world::world(driver& drv, config cfg) : drv_(drv), config_(cfg) {
-  drv_.on_removed([this](component_id id) { on_removed(id); });
+  drv_.on_removed([this](component_id id, host_id host) { on_removed(id, host); });
 }
 
 world::~world() {
@@ -170,6 +170,9 @@ sim_node& world::add_node(const host_config& host, const public_key& feed_key,
   nodes_.push_back(std::make_unique<sim_node>(*this, h, index, feed_key, std::move(writer_keys),
                                               std::move(config)));
   by_ip_[host.ip] = nodes_.back().get();
+  if (by_host_.size() <= h)
+    by_host_.resize(h + 1, nullptr);
+  by_host_[h] = nodes_.back().get();
   return *nodes_.back();
 }
 
@@ -235,8 +238,6 @@ void world::connect(sim_node& from, sim_node& to, const std::string& address) {
     from.host_, to.host_, from.id_, to.id_,
     [&](connection& c) { return std::make_unique<peer>(pa, c); },
     [&](connection& c) { return std::make_unique<peer>(pb, c); });
-  peer_owner_[ia] = &from;
-  peer_owner_[ib] = &to;
   node_id to_id = to.id_;
   node_id from_id = from.id_;
   std::string from_address = from.address().to_string();
@@ -248,13 +249,10 @@ void world::connect(sim_node& from, sim_node& to, const std::string& address) {
   });
 }
 
-void world::on_removed(component_id id) {
-  auto it = peer_owner_.find(id);
-  if (it == peer_owner_.end())
-    return;
-  sim_node* node = it->second;
-  peer_owner_.erase(it);
-  if (!node->running_)
+void world::on_removed(component_id id, host_id host) {
+  // The node's core forgets the component if it was one of its peers.
+  sim_node* node = host < by_host_.size() ? by_host_[host] : nullptr;
+  if (!node || !node->running_ || id == node->core_)
     return;
   drv_.with(node->core_, [&](component& c, context& ctx) {
     static_cast<node_core&>(c).peer_ended(ctx, id);

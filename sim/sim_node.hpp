@@ -157,13 +157,13 @@ public:
 private:
   void connect(sim_node& from, sim_node& to, const std::string& address);
   void fail(sim_node& from, const std::string& address, clock_time delay);
-  void on_removed(component_id id);
+  void on_removed(component_id id, host_id host);
 
   driver& drv_;
   config config_;
   std::vector<std::unique_ptr<sim_node>> nodes_;
   std::unordered_map<uint32_t, sim_node*> by_ip_;
-  std::unordered_map<component_id, sim_node*> peer_owner_; ///< peer component -> its node
+  std::vector<sim_node*> by_host_; ///< a host's node (nullptr: a host of no node)
   node_observer* observer_ = nullptr;
 };
 
