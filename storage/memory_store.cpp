@@ -56,17 +56,17 @@ expected<std::vector<std::pair<uint64_t, bytes>>> memory_store::load_bitfield() 
 }
 
 expected<std::optional<bytes>> memory_store::get_block(uint64_t index) {
-  auto it = blocks_.find(index);
-  if (it == blocks_.end())
+  const bytes* found = blocks_.find(index);
+  if (!found)
     return std::optional<bytes>{};
-  return std::optional<bytes>{it->second};
+  return std::optional<bytes>{*found};
 }
 
 expected<std::optional<tree_node>> memory_store::find_node(uint64_t index) {
-  auto it = nodes_.find(index);
-  if (it == nodes_.end())
+  const tree_node* found = nodes_.find(index);
+  if (!found)
     return std::optional<tree_node>{};
-  return std::optional<tree_node>{it->second};
+  return std::optional<tree_node>{*found};
 }
 
 bool memory_store::inject_failure() noexcept {

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "base/flat_map.hpp"
 #include "storage/store.hpp"
 #include "storage/value_store.hpp"
 
 #include <functional>
 #include <map>
-#include <unordered_map>
 
 namespace dynfeed {
 
@@ -35,8 +35,8 @@ public:
   }
 
   /// Direct access for tests that corrupt a store on purpose.
-  std::unordered_map<uint64_t, bytes>& blocks() noexcept { return blocks_; }
-  std::unordered_map<uint64_t, tree_node>& nodes() noexcept { return nodes_; }
+  flat_map<uint64_t, bytes>& blocks() noexcept { return blocks_; }
+  flat_map<uint64_t, tree_node>& nodes() noexcept { return nodes_; }
 
 private:
   /// True (and counted down) when the next write is to fail.
@@ -44,8 +44,10 @@ private:
 
   std::optional<feed_meta> meta_;
   std::optional<head_record> head_;
-  std::unordered_map<uint64_t, bytes> blocks_;
-  std::unordered_map<uint64_t, tree_node> nodes_;
+  // Sorted vectors: a simulation holds hundreds of thousands of small stores, and a feed's
+  // blocks and nodes mostly arrive in order (appends, downloads front to back).
+  flat_map<uint64_t, bytes> blocks_;
+  flat_map<uint64_t, tree_node> nodes_;
   std::map<uint64_t, bytes> bitfield_;
   std::map<hash256, value_record> values_;
   uint64_t failing_commits_ = 0;

@@ -115,7 +115,9 @@ BOOST_AUTO_TEST_CASE(opening_checks_keys_and_the_signed_tree) {
 
   // A root that no longer matches the signature.
   uint64_t root = flat::full_roots(5).front();
-  tree_node saved = store.nodes().at(root);
+  const tree_node* stored = store.nodes().find(root);
+  BOOST_REQUIRE(stored != nullptr);
+  tree_node saved = *stored;
   store.nodes()[root].hash.bytes[0] ^= 1;
   BOOST_TEST(feed::open(store, nullptr).error().is(store_errc::corrupt));
   store.nodes()[root] = saved;
