@@ -22,13 +22,13 @@
 #include "proto/connection.hpp"
 #include "proto/datagram.hpp"
 #include "sim/driver.hpp"
+#include "sim/event_queue.hpp"
 #include "sim/network.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <queue>
 #include <unordered_map>
 #include <vector>
 
@@ -200,7 +200,7 @@ private:
   uint64_t digest_ = 0xcbf29ce484222325ULL;
   component_id next_id_ = 1;
   runtime_stats stats_;
-  std::priority_queue<timed, std::vector<timed>, later> queue_;
+  event_queue<timed, later> queue_;
   std::vector<parcel> parcels_;
   std::vector<uint32_t> free_parcels_;
   std::vector<std::unique_ptr<slot>> slots_; ///< by component id (ids are never reused)
