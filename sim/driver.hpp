@@ -20,6 +20,8 @@ namespace dynfeed::sim {
 /// Counters of what a driver moved, for reports and benchmarks.
 struct runtime_stats {
   uint64_t messages = 0;           ///< handled by components (frames, timers, remote frames, ...)
+  uint64_t frames = 0;             ///< of those, Cap'n Proto frames: from links, sockets and
+                                   ///< other components of the node
   uint64_t link_frames = 0;        ///< frames delivered over links
   uint64_t link_bytes = 0;
   uint64_t datagrams = 0;          ///< datagrams delivered

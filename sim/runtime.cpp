@@ -398,6 +398,8 @@ void runtime::deliver_parcel(component_id to, uint32_t index) {
 
 void runtime::handle(slot& s, mail& m) {
   ++stats_.messages;
+  if (m.what == kind::frame || m.what == kind::remote || m.what == kind::datagram)
+    ++stats_.frames;
   context& ctx = s.ctx;
   s.ctx.set_current(&m);
   handle_mail(s, ctx, m);
