@@ -47,6 +47,36 @@ BOOST_AUTO_TEST_CASE(every_kind_round_trips_with_edge_values) {
     BOOST_TEST(kinds[kind], "kind " << kind << " has a sample");
 }
 
+BOOST_AUTO_TEST_CASE(wire_channel_reads_the_channel_a_decode_would_give) {
+  // What a peer routes by without decoding must agree with the full decode, kind by kind.
+  for (const wire_message& m : test::sample_messages()) {
+    BOOST_TEST_CONTEXT("kind " << m.index()) {
+      auto channel = wire_channel(encode(m));
+      REQUIRE_OK(channel);
+      std::optional<uint32_t> want = std::visit(
+        [](const auto& x) -> std::optional<uint32_t> {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, hello> || std::is_same_v<T, bye>
+                        || std::is_same_v<T, open_channel> || std::is_same_v<T, close_channel>)
+            return std::nullopt;
+          else
+            return x.channel;
+        },
+        m);
+      BOOST_TEST((*channel == want));
+    }
+  }
+  // It refuses what decode_wire refuses at the root.
+  auto local = wire_channel(encode(local_message{find_feed{hash256{}}}));
+  BOOST_TEST((!local && local.error().is(msg_errc::local_only)));
+  bytes garbage(24, 0xff);
+  BOOST_TEST(!wire_channel(garbage));
+  bytes empty_frame(16, 0); // one segment of one word: a null root, the Frame's `invalid`
+  empty_frame[4] = 1;
+  auto none = wire_channel(empty_frame);
+  BOOST_TEST((!none && none.error().is(msg_errc::malformed)));
+}
+
 BOOST_AUTO_TEST_CASE(a_frame_is_a_segment_table_and_one_segment) {
   bytes frame = encode(close_channel{5});
   // 1 segment; 4 words: root pointer, Frame (discriminant word, pointer), CloseChannel (1 word).
