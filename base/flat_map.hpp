@@ -61,7 +61,12 @@ public:
     if (i < keys_.size() && keys_[i] == key)
       return {values_[i], false};
     keys_.insert(keys_.begin() + static_cast<std::ptrdiff_t>(i), key);
-    values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(i), std::move(value));
+    try {
+      values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(i), std::move(value));
+    } catch (...) {
+      keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(i)); // keys and values stay paired
+      throw;
+    }
     return {values_[i], true};
   }
 

@@ -1,11 +1,13 @@
 #define BOOST_TEST_MODULE base
 #include <boost/test/unit_test.hpp>
 
+#include "base/flat_map.hpp"
 #include "base/hex.hpp"
 #include "base/random.hpp"
 #include "base/helper_thread.hpp"
 
 #include <atomic>
+#include <map>
 #include <vector>
 
 using namespace dynfeed;
@@ -73,4 +75,48 @@ BOOST_AUTO_TEST_CASE(helper_thread_covers_every_index_once) {
     for (size_t i = 0; i < n; ++i)
       BOOST_TEST(hits[i].load() == 1);
   }
+}
+
+BOOST_AUTO_TEST_CASE(flat_map_behaves_as_a_map) {
+  // Random inserts, lookups and erases, checked against std::map step by step.
+  rng random(7);
+  flat_map<uint64_t, uint64_t> flat;
+  std::map<uint64_t, uint64_t> reference;
+  for (int step = 0; step < 20000; ++step) {
+    uint64_t key = random.below(300);
+    switch (random.below(4)) {
+      case 0: {
+        uint64_t value = random.next();
+        auto [stored, inserted] = flat.try_emplace(key, value);
+        auto [it, inserted_there] = reference.try_emplace(key, value);
+        BOOST_REQUIRE_EQUAL(inserted, inserted_there);
+        BOOST_REQUIRE_EQUAL(stored, it->second);
+        break;
+      }
+      case 1:
+        flat[key] += step;
+        reference[key] += step;
+        break;
+      case 2:
+        BOOST_REQUIRE_EQUAL(flat.erase(key), reference.erase(key) > 0);
+        break;
+      default: {
+        const uint64_t* found = flat.find(key);
+        auto it = reference.find(key);
+        BOOST_REQUIRE_EQUAL(found != nullptr, it != reference.end());
+        if (found)
+          BOOST_REQUIRE_EQUAL(*found, it->second);
+      }
+    }
+    BOOST_REQUIRE_EQUAL(flat.size(), reference.size());
+  }
+  // Iteration runs in key order, as the map's.
+  auto it = reference.begin();
+  for (auto [key, value] : flat) {
+    BOOST_REQUIRE(it != reference.end());
+    BOOST_TEST(key == it->first);
+    BOOST_TEST(value == it->second);
+    ++it;
+  }
+  BOOST_TEST((it == reference.end()));
 }
