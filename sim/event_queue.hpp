@@ -7,9 +7,9 @@
 /// timers costs a cache miss per level on every pop; this costs a few.
 ///
 /// `T` has a `clock_time at` (never negative); `Later(a, b)` is true when `a` comes after `b`
-/// and orders entries of one instant among themselves. Entries are never due before the last
-/// one taken, unless they go at once to the front (a bucket already passed counts as the
-/// current one).
+/// and orders entries of one instant among themselves. An entry may be due before the calendar's
+/// current bucket (a driver looked at the next entry, then ran to an earlier time and scheduled
+/// there): it joins the current heap, and comes out in its order.
 
 #include "proto/component.hpp"
 
