@@ -91,12 +91,16 @@ BOOST_AUTO_TEST_CASE(the_secret_key_rules_are_the_feeds) {
   BOOST_TEST(exposed.error().context().find("readable by other users") != std::string::npos);
   ::chmod(value_dir::secret_key_path(dir).c_str(), 0600);
 
-  // A key file whose halves do not belong together.
+  // A key file whose halves do not belong together: one bit of the public half flipped (a
+  // fixed byte written there would, one key in 256, be the byte already there).
   {
     std::fstream f(value_dir::secret_key_path(dir),
                    std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(40);
+    char byte = 0;
+    f.get(byte);
     f.seekp(40);
-    f.put('\x5a');
+    f.put(static_cast<char>(byte ^ 0x01));
   }
   BOOST_TEST(value_dir::open(dir).error().is(store_errc::corrupt));
 
