@@ -4,7 +4,8 @@
 /// few adjacent cache lines of keys where std::map chases one node per level. It suits the
 /// per-connection tables of a node (a few to a few hundred entries, read on every frame,
 /// changed when a connection comes or goes). Inserting or erasing moves the entries after it
-/// and invalidates references to them, as a vector's would.
+/// and invalidates references to them, as a vector's would. Beside it, two helpers for a
+/// vector used as a small set.
 
 #include <algorithm>
 #include <cstddef>
@@ -98,5 +99,26 @@ private:
   std::vector<Key> keys_;
   std::vector<Value> values_;
 };
+
+/// A vector used as a small set (a handful of ids): adds `value` unless it is there; false if
+/// it was.
+template <class T>
+bool add_unique(std::vector<T>& set, const T& value) {
+  if (std::find(set.begin(), set.end(), value) != set.end())
+    return false;
+  set.push_back(value);
+  return true;
+}
+
+/// Removes `value` from a vector used as a small set, keeping the order of the rest; false if
+/// it was not there.
+template <class T>
+bool remove_value(std::vector<T>& set, const T& value) {
+  auto it = std::find(set.begin(), set.end(), value);
+  if (it == set.end())
+    return false;
+  set.erase(it);
+  return true;
+}
 
 } // namespace dynfeed

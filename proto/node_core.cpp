@@ -3,27 +3,7 @@
 #include "base/assert.hpp"
 #include "messages/codec.hpp"
 
-#include <algorithm>
-
 namespace dynfeed {
-
-namespace {
-
-void add_requester(std::vector<component_id>& requesters, component_id requester) {
-  if (std::find(requesters.begin(), requesters.end(), requester) == requesters.end())
-    requesters.push_back(requester);
-}
-
-/// False if it was not there.
-bool drop_requester(std::vector<component_id>& requesters, component_id requester) {
-  auto it = std::find(requesters.begin(), requesters.end(), requester);
-  if (it == requesters.end())
-    return false;
-  requesters.erase(it);
-  return true;
-}
-
-} // namespace
 
 node_core::node_core(node_core_config config, node_host* host)
   : config_(std::move(config)), host_(host) {}
@@ -73,7 +53,7 @@ void node_core::leave_swarm(context& ctx, const hash256& topic, component_id own
   // Leaving a swarm closes the connections it opened that no other swarm of ours uses (inbound
   // ones belong to the remote's swarm).
   for (auto [peer, p] : peers_)
-    if (drop_requester(p.requesters, swarm) && p.requesters.empty() && p.outbound)
+    if (remove_value(p.requesters, swarm) && p.requesters.empty() && p.outbound)
       ctx.send(peer, msg::encode(msg::local_message{msg::punish{
                        static_cast<uint16_t>(msg::disconnect_reason::normal), "swarm left"}}));
   if (host_)
@@ -116,7 +96,7 @@ void node_core::on_dial(context& ctx, component_id requester, const std::string&
   if (component_id peer = outbound_peer(address); peer != no_component) {
     // One connection per address: a swarm asking for one that is up gets it at once.
     peer_record& p = *peers_.find(peer);
-    add_requester(p.requesters, requester);
+    add_unique(p.requesters, requester);
     send_up(ctx, requester, peer, p);
     return;
   }
@@ -153,7 +133,7 @@ void node_core::connected(context& ctx, const std::string& address, component_id
   std::set<component_id> waiting = std::move(it->second);
   dialing_.erase(it);
   for (component_id requester : waiting) {
-    add_requester(p.requesters, requester);
+    add_unique(p.requesters, requester);
     send_up(ctx, requester, peer, p);
   }
 }
@@ -223,7 +203,7 @@ void node_core::on_hang_up(context& ctx, component_id requester, const std::stri
   if (peer == no_component)
     return;
   peer_record& p = *peers_.find(peer);
-  if (drop_requester(p.requesters, requester) && p.requesters.empty())
+  if (remove_value(p.requesters, requester) && p.requesters.empty())
     ctx.send(peer, msg::encode(msg::local_message{msg::punish{
                             static_cast<uint16_t>(msg::disconnect_reason::normal), "peer replaced"}}));
 }

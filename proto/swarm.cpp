@@ -101,7 +101,7 @@ void swarm::trim(context& ctx) {
   if (connected <= config_.outbound_wanted || !oldest)
     return;
   address_state& a = *oldest;
-  drop_peer(a.peer);
+  remove_value(peers_, a.peer);
   a.peer = no_component;
   a.failures = 0;
   a.backoff = clock_time{0};
@@ -174,8 +174,7 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
       a->up_at = ctx.now();
     }
     refind_delay_ = clock_time{0};
-    if (std::find(peers_.begin(), peers_.end(), up->peer) == peers_.end())
-      peers_.push_back(up->peer);
+    add_unique(peers_, up->peer);
     ctx.send(config_.feed, msg::encode(msg::local_message{msg::offer_peer{up->peer}}));
     trim(ctx);
   } else if (auto* down = std::get_if<msg::peer_down>(local)) {
@@ -184,7 +183,7 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
 }
 
 void swarm::on_down(context& ctx, const msg::peer_down& down) {
-  drop_peer(down.peer);
+  remove_value(peers_, down.peer);
   address_state* found = addresses_.find(down.address);
   if (!found)
     return;
@@ -241,10 +240,6 @@ void swarm::on_stop(context& ctx) {
   peers_.clear();
   retry_timers_.clear();
   fill_at_ = clock_time{-1};
-}
-
-void swarm::drop_peer(component_id peer) {
-  peers_.erase(std::remove(peers_.begin(), peers_.end(), peer), peers_.end());
 }
 
 } // namespace dynfeed

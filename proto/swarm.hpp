@@ -91,8 +91,6 @@ private:
   size_t discovered_count() const;
 
   swarm_config config_;
-  void drop_peer(component_id peer);
-
   flat_map<std::string, address_state> addresses_;
   std::vector<component_id> peers_; ///< connected, oldest first
   std::map<uint64_t, std::string> retry_timers_; ///< static addresses' redials

@@ -30,19 +30,16 @@ public:
     return id;
   }
   void cancel_timer(timer_id id) override {
-    auto it = std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
-    if (it != active_.end())
+    if (auto it = active(id); it != active_.end())
       active_.erase(it);
   }
   rng& random() override { return random_; }
 
   void set_current(mail* m) noexcept { current_ = m; }
-  bool wants(timer_id id) const noexcept {
-    return std::any_of(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
-  }
-  /// The tag of timer `id` if it is still wanted (a component has a handful at most).
+  bool wants(timer_id id) noexcept { return active(id) != active_.end(); }
+  /// The tag of timer `id` if it is still wanted.
   std::optional<uint64_t> take_timer(timer_id id) {
-    auto it = std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
+    auto it = active(id);
     if (it == active_.end())
       return std::nullopt;
     uint64_t tag = it->second;
@@ -51,6 +48,11 @@ public:
   }
 
 private:
+  /// Timer `id` among the wanted ones (a component has a handful at most).
+  std::vector<std::pair<timer_id, uint64_t>>::iterator active(timer_id id) {
+    return std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
+  }
+
   runtime& rt_;
   component_id id_;
   rng random_;
@@ -364,20 +366,13 @@ void runtime::schedule_timer(clock_time at, component_id to, timer_id id) {
 }
 
 void runtime::deliver(component_id to, mail m) {
-  slot* found = slot_of(to);
-  if (!found || found->stopped)
-    return; // gone: dropped, like a frame to a closed connection
-  if (exec_) {
-    exec_->post(to, std::move(m));
-    return;
-  }
   deliver_parcel(to, make_parcel(std::move(m)));
 }
 
 void runtime::deliver_parcel(component_id to, uint32_t index) {
   slot* found = slot_of(to);
   if (!found || found->stopped) {
-    take_parcel(index);
+    take_parcel(index); // gone: dropped, like a frame to a closed connection
     return;
   }
   if (exec_) {
