@@ -1,6 +1,6 @@
 #include "apps/cli.hpp"
 
-#include "base/hex.hpp"
+#include "dynfeed/base/hex.hpp"
 
 #include <charconv>
 #include <iostream>

@@ -3,9 +3,9 @@
 /// Shared pieces of the dynfeed command line: every command reports bad input as one line on
 /// stderr and a non-zero exit code.
 
-#include "base/error.hpp"
-#include "base/expected.hpp"
-#include "crypto/crypto.hpp"
+#include "dynfeed/base/error.hpp"
+#include "dynfeed/base/expected.hpp"
+#include "dynfeed/crypto/crypto.hpp"
 
 #include <CLI/CLI.hpp>
 

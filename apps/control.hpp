@@ -11,9 +11,9 @@
 /// The node answers one line: "ok <new length or seq>" or "error <message>". Sizes are checked
 /// against the limits before anything is read into memory.
 
-#include "base/bytes.hpp"
-#include "base/expected.hpp"
-#include "feed/tree.hpp"
+#include "dynfeed/base/bytes.hpp"
+#include "dynfeed/base/expected.hpp"
+#include "dynfeed/feed/tree.hpp"
 
 #include <functional>
 #include <memory>

@@ -3,9 +3,9 @@
 
 #include "apps/node_support.hpp"
 
-#include "actors/datagram_host.hpp"
-#include "base/hex.hpp"
-#include "net/udp_socket.hpp"
+#include "dynfeed/actors/datagram_host.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/udp/udp_socket.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>

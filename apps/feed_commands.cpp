@@ -4,9 +4,9 @@
 
 #include "apps/control.hpp"
 
-#include "base/hex.hpp"
-#include "core/feed_dir.hpp"
-#include "feed/errc.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/core/feed_dir.hpp"
+#include "dynfeed/feed/errc.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,10 +2,10 @@
 
 #include "apps/node_support.hpp"
 
-#include "actors/node.hpp"
+#include "dynfeed/actors/node.hpp"
 #include "apps/control.hpp"
-#include "base/hex.hpp"
-#include "net/tcp.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/tcp/tcp.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>

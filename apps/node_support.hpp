@@ -4,7 +4,7 @@
 /// clone, follow, value get/watch, dht, tracker): stopping on signals, and the --bootstrap and
 /// --tracker options.
 
-#include "actors/node.hpp"
+#include "dynfeed/actors/node.hpp"
 #include "apps/cli.hpp"
 
 #include <atomic>

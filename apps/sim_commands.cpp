@@ -1,10 +1,10 @@
 /// dynfeed sim: runs a scenario in the deterministic simulator.
 
 #include "apps/cli.hpp"
-#include "sim/caf_driver.hpp"
-#include "sim/runtime.hpp"
-#include "sim/scenario.hpp"
-#include "sim/simulation.hpp"
+#include "dynfeed/sim/caf_driver.hpp"
+#include "dynfeed/sim/runtime.hpp"
+#include "dynfeed/sim/scenario.hpp"
+#include "dynfeed/sim/simulation.hpp"
 
 #include <chrono>
 #include <cstdio>

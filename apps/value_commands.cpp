@@ -4,9 +4,9 @@
 
 #include "apps/control.hpp"
 
-#include "base/hex.hpp"
-#include "core/value_dir.hpp"
-#include "feed/bep44.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/core/value_dir.hpp"
+#include "dynfeed/feed/bep44.hpp"
 
 #include <iostream>
 

@@ -1,7 +1,7 @@
 #include "bench/channel_bench.hpp"
 
-#include "crypto/noise.hpp"
-#include "net/secure_channel.hpp"
+#include "dynfeed/crypto/noise.hpp"
+#include "dynfeed/channel/secure_channel.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -1,7 +1,7 @@
 #include "bench/codec_bench.hpp"
 
-#include "base/random.hpp"
-#include "messages/codec.hpp"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/messages/codec.hpp"
 
 #include <chrono>
 #include <stdexcept>

@@ -1,11 +1,11 @@
 #include "bench/feed_bench.hpp"
 
-#include "base/random.hpp"
-#include "core/feed.hpp"
-#include "feed/errc.hpp"
-#include "feed/flat_tree.hpp"
-#include "storage/memory_store.hpp"
-#include "storage/rocks_store.hpp"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/core/feed.hpp"
+#include "dynfeed/feed/errc.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
+#include "dynfeed/storage/memory_store.hpp"
+#include "dynfeed/storage/rocks_store.hpp"
 
 #include <chrono>
 #include <cstdlib>

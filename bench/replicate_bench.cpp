@@ -1,10 +1,10 @@
 #include "bench/replicate_bench.hpp"
 
-#include "actors/node.hpp"
-#include "base/hex.hpp"
-#include "base/random.hpp"
-#include "core/feed_dir.hpp"
-#include "net/tcp.hpp"
+#include "dynfeed/actors/node.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/core/feed_dir.hpp"
+#include "dynfeed/tcp/tcp.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>

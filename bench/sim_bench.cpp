@@ -1,8 +1,8 @@
 #include "bench/sim_bench.hpp"
 
-#include "sim/caf_driver.hpp"
-#include "sim/runtime.hpp"
-#include "sim/simulation.hpp"
+#include "dynfeed/sim/caf_driver.hpp"
+#include "dynfeed/sim/runtime.hpp"
+#include "dynfeed/sim/simulation.hpp"
 
 #include <sys/resource.h>
 

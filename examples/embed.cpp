@@ -4,9 +4,9 @@
 ///   embed --tcp    the reader dials the writer over TCP with Noise on 127.0.0.1
 /// Built against the installed package by CMakeLists.txt beside this file.
 
-#include "actors/node.hpp"
-#include "base/hex.hpp"
-#include "net/tcp.hpp"
+#include "dynfeed/actors/node.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/tcp/tcp.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>

@@ -2,13 +2,13 @@
 // datagram transport stands in for UDP (the test hands it datagrams and reads what was sent),
 // a fake TCP transport records whom the node dials.
 
-#include "actors/datagram_host.hpp"
+#include "dynfeed/actors/datagram_host.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node.hpp"
-#include "messages/dht_codec.hpp"
-#include "messages/tracker_codec.hpp"
+#include "dynfeed/actors/node.hpp"
+#include "dynfeed/messages/dht_codec.hpp"
+#include "dynfeed/messages/tracker_codec.hpp"
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"

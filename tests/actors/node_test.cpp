@@ -1,9 +1,9 @@
 #define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node.hpp"
-#include "base/hex.hpp"
-#include "core/value_dir.hpp"
+#include "dynfeed/actors/node.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/core/value_dir.hpp"
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"

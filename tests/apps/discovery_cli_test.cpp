@@ -3,9 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "base/endpoint.hpp"
-#include "messages/dht_codec.hpp"
-#include "messages/tracker_codec.hpp"
+#include "dynfeed/base/endpoint.hpp"
+#include "dynfeed/messages/dht_codec.hpp"
+#include "dynfeed/messages/tracker_codec.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

@@ -1,9 +1,9 @@
 #define BOOST_TEST_MODULE node_cli
 #include <boost/test/unit_test.hpp>
 
-#include "base/hex.hpp"
-#include "messages/codec.hpp"
-#include "net/secure_channel.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/messages/codec.hpp"
+#include "dynfeed/channel/secure_channel.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

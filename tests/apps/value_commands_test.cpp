@@ -1,8 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
-#include "core/value_dir.hpp"
-#include "feed/bep44.hpp"
-#include "storage/value_store.hpp"
+#include "dynfeed/core/value_dir.hpp"
+#include "dynfeed/feed/bep44.hpp"
+#include "dynfeed/storage/value_store.hpp"
 #include "support/dynfeed_cli.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"

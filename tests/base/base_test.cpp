@@ -1,10 +1,10 @@
 #define BOOST_TEST_MODULE base
 #include <boost/test/unit_test.hpp>
 
-#include "base/flat_map.hpp"
-#include "base/hex.hpp"
-#include "base/random.hpp"
-#include "base/helper_thread.hpp"
+#include "dynfeed/base/flat_map.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/base/helper_thread.hpp"
 
 #include <atomic>
 #include <map>

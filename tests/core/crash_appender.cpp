@@ -1,7 +1,7 @@
 /// Test helper for the crash test: appends batches to the feed in DIR forever, printing the new
 /// length after each acknowledged append, until it is killed.
 
-#include "core/feed_dir.hpp"
+#include "dynfeed/core/feed_dir.hpp"
 #include "support/crash_blocks.hpp"
 
 #include <cstdio>

@@ -1,6 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
-#include "core/feed_dir.hpp"
+#include "dynfeed/core/feed_dir.hpp"
 #include "support/crash_blocks.hpp"
 #include "support/print.hpp"
 #include "support/process.hpp"

@@ -1,8 +1,8 @@
-#include "core/feed_dir.hpp"
+#include "dynfeed/core/feed_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "feed/errc.hpp"
+#include "dynfeed/feed/errc.hpp"
 #include "support/file_mode.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"

@@ -1,10 +1,10 @@
-#include "core/feed.hpp"
+#include "dynfeed/core/feed.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "feed/errc.hpp"
-#include "feed/flat_tree.hpp"
-#include "storage/memory_store.hpp"
+#include "dynfeed/feed/errc.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
+#include "dynfeed/storage/memory_store.hpp"
 #include "support/print.hpp"
 
 #include <set>

@@ -1,9 +1,9 @@
-#include "core/value_dir.hpp"
+#include "dynfeed/core/value_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "feed/errc.hpp"
-#include "storage/value_store.hpp"
+#include "dynfeed/feed/errc.hpp"
+#include "dynfeed/storage/value_store.hpp"
 #include "support/file_mode.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"

@@ -1,8 +1,8 @@
-#include "crypto/noise.hpp"
+#include "dynfeed/crypto/noise.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "base/hex.hpp"
+#include "dynfeed/base/hex.hpp"
 #include "support/noise_support.hpp"
 
 #include <nlohmann/json.hpp>

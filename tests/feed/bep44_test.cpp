@@ -1,4 +1,4 @@
-#include "feed/bep44.hpp"
+#include "dynfeed/feed/bep44.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,8 +1,8 @@
-#include "feed/bitfield.hpp"
+#include "dynfeed/feed/bitfield.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "base/random.hpp"
+#include "dynfeed/base/random.hpp"
 
 #include <set>
 

@@ -1,4 +1,4 @@
-#include "feed/flat_tree.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,9 +1,9 @@
-#include "feed/merkle.hpp"
+#include "dynfeed/feed/merkle.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "feed/flat_tree.hpp"
-#include "feed/tree.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
+#include "dynfeed/feed/tree.hpp"
 #include "support/vectors.hpp"
 
 using namespace dynfeed;

@@ -1,8 +1,8 @@
-#include "feed/proof.hpp"
+#include "dynfeed/feed/proof.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "feed/errc.hpp"
+#include "dynfeed/feed/errc.hpp"
 #include "support/tree_fixture.hpp"
 
 using namespace dynfeed;

@@ -1,8 +1,8 @@
-#include "feed/signed_value.hpp"
+#include "dynfeed/feed/signed_value.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "feed/bep44.hpp"
+#include "dynfeed/feed/bep44.hpp"
 #include "support/print.hpp"
 #include "support/values.hpp"
 

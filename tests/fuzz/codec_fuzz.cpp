@@ -7,7 +7,7 @@
 // With DYNFEED_FUZZ_SEEDS set, the sample frames of the unit tests are first written into that
 // directory, so the fuzzer starts from valid frames of every kind.
 
-#include "messages/codec.hpp"
+#include "dynfeed/messages/codec.hpp"
 #include "support/message_samples.hpp"
 
 #include <cstdlib>

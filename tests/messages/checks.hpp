@@ -1,6 +1,6 @@
 #pragma once
 
-#include "messages/codec.hpp"
+#include "dynfeed/messages/codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 

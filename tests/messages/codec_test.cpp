@@ -1,4 +1,4 @@
-#include "messages/codec.hpp"
+#include "dynfeed/messages/codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 

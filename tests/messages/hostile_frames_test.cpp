@@ -1,12 +1,12 @@
 // Frames no honest peer sends: truncated, random, damaged, and crafted with Cap'n Proto itself
 // (wrong field sizes, many segments, far pointers, aliased and amplified pointers).
 
-#include "messages/codec.hpp"
+#include "dynfeed/messages/codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "base/random.hpp"
-#include "messages/wire.capnp.h"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/messages/wire.capnp.h"
 #include "messages/checks.hpp"
 #include "support/message_samples.hpp"
 #include "support/print.hpp"

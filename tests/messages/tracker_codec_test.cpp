@@ -2,12 +2,12 @@
 // and hostile bytes (truncated, random, damaged, crafted with Cap'n Proto itself) are refused
 // with a msg_errc error, never an exception or a crash.
 
-#include "messages/tracker_codec.hpp"
+#include "dynfeed/messages/tracker_codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "base/random.hpp"
-#include "messages/tracker.capnp.h"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/messages/tracker.capnp.h"
 #include "support/print.hpp"
 
 #include <capnp/message.h>

@@ -1,8 +1,8 @@
 // The calendar queue hands entries out in the order of a priority queue with the same
 // comparison, whatever mix of delays it is given.
 
-#include "base/random.hpp"
-#include "sim/event_queue.hpp"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/sim/event_queue.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 // The network model: latency from regions, bandwidth queues, loss, duplication, reordering,
 // stream order and partitions.
 
-#include "sim/network.hpp"
+#include "dynfeed/sim/network.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 // The plain driver: links and datagrams over the network model, crashes, partitions, and the
 // trace digest.
 
-#include "sim/runtime.hpp"
+#include "dynfeed/sim/runtime.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,6 +1,6 @@
 // Scenario files: every field parsed, every mistake refused with its name, built-ins valid.
 
-#include "sim/scenario.hpp"
+#include "dynfeed/sim/scenario.hpp"
 
 #include <boost/test/unit_test.hpp>
 

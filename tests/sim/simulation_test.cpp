@@ -1,9 +1,9 @@
 // Whole scenarios on the plain driver: determinism, each fault, and invariant violations
 // caught when a fault is injected on purpose.
 
-#include "sim/caf_driver.hpp"
-#include "sim/runtime.hpp"
-#include "sim/simulation.hpp"
+#include "dynfeed/sim/caf_driver.hpp"
+#include "dynfeed/sim/runtime.hpp"
+#include "dynfeed/sim/simulation.hpp"
 
 #include <boost/test/unit_test.hpp>
 

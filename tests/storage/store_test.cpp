@@ -1,9 +1,9 @@
 #define BOOST_TEST_MODULE storage
 #include <boost/test/unit_test.hpp>
 
-#include "feed/bitfield.hpp"
-#include "storage/memory_store.hpp"
-#include "storage/rocks_store.hpp"
+#include "dynfeed/feed/bitfield.hpp"
+#include "dynfeed/storage/memory_store.hpp"
+#include "dynfeed/storage/rocks_store.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
 

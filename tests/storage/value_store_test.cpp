@@ -1,10 +1,10 @@
-#include "storage/value_store.hpp"
+#include "dynfeed/storage/value_store.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include "feed/bep44.hpp"
-#include "storage/memory_store.hpp"
-#include "storage/rocks_store.hpp"
+#include "dynfeed/feed/bep44.hpp"
+#include "dynfeed/storage/memory_store.hpp"
+#include "dynfeed/storage/rocks_store.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
 #include "support/values.hpp"

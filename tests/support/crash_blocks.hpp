@@ -1,7 +1,7 @@
 #pragma once
 
-#include "base/bytes.hpp"
-#include "base/random.hpp"
+#include "dynfeed/base/bytes.hpp"
+#include "dynfeed/base/random.hpp"
 
 #include <string>
 

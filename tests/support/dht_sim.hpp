@@ -4,10 +4,10 @@
 /// sends hand-made datagrams and records what comes back (optionally answering queries as a
 /// hostile node would), and a component that records peers_found.
 
-#include "messages/codec.hpp"
-#include "messages/dht_codec.hpp"
-#include "proto/dht.hpp"
-#include "sim/runtime.hpp"
+#include "dynfeed/messages/codec.hpp"
+#include "dynfeed/messages/dht_codec.hpp"
+#include "dynfeed/discovery/dht.hpp"
+#include "dynfeed/sim/runtime.hpp"
 
 #include <boost/test/unit_test.hpp>
 

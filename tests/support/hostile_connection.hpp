@@ -3,7 +3,7 @@
 /// A connection that lets a test rewrite, drop or add the frames one side sends: every kind of
 /// misbehaviour, seen by a real peer on the other side.
 
-#include "proto/peer.hpp"
+#include "dynfeed/replication/peer.hpp"
 
 #include <functional>
 #include <memory>

@@ -2,8 +2,8 @@
 
 /// Messages of every kind with edge values, and a field-by-field comparison, for codec tests.
 
-#include "messages/codec.hpp"
-#include "messages/messages.hpp"
+#include "dynfeed/messages/codec.hpp"
+#include "dynfeed/messages/messages.hpp"
 
 #include <cstdint>
 #include <limits>

@@ -2,9 +2,9 @@
 
 /// Helpers shared by the Noise and secure channel tests.
 
-#include "base/bytes.hpp"
-#include "base/random.hpp"
-#include "crypto/noise.hpp"
+#include "dynfeed/base/bytes.hpp"
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/crypto/noise.hpp"
 
 #include <string>
 

@@ -2,8 +2,8 @@
 
 /// How test failures print dynfeed values.
 
-#include "base/hex.hpp"
-#include "feed/merkle.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/feed/merkle.hpp"
 
 #include <ostream>
 #include <vector>

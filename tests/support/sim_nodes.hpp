@@ -3,13 +3,13 @@
 /// Small simulated nodes for protocol tests: a directory, one feed service over a memory store,
 /// and peers created by linking two nodes in a sim::runtime.
 
-#include "core/feed.hpp"
-#include "messages/codec.hpp"
-#include "proto/feed_service.hpp"
-#include "proto/node_core.hpp"
-#include "proto/peer.hpp"
-#include "sim/runtime.hpp"
-#include "storage/memory_store.hpp"
+#include "dynfeed/core/feed.hpp"
+#include "dynfeed/messages/codec.hpp"
+#include "dynfeed/replication/feed_service.hpp"
+#include "dynfeed/replication/node_core.hpp"
+#include "dynfeed/replication/peer.hpp"
+#include "dynfeed/sim/runtime.hpp"
+#include "dynfeed/storage/memory_store.hpp"
 
 #include <memory>
 #include <string>

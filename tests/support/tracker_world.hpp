@@ -4,10 +4,10 @@
 /// components that send whatever a test hands them and keep what arrives) on others, and
 /// nodes made of a tracker client and a requester (a stand-in for a swarm).
 
-#include "messages/codec.hpp"
-#include "messages/tracker_codec.hpp"
-#include "proto/tracker.hpp"
-#include "sim/runtime.hpp"
+#include "dynfeed/messages/codec.hpp"
+#include "dynfeed/messages/tracker_codec.hpp"
+#include "dynfeed/discovery/tracker.hpp"
+#include "dynfeed/sim/runtime.hpp"
 
 #include <boost/test/unit_test.hpp>
 

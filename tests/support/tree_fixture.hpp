@@ -2,10 +2,10 @@
 
 /// A writer's tree built in memory from generated blocks, with a node_source over its nodes.
 
-#include "crypto/crypto.hpp"
-#include "feed/flat_tree.hpp"
-#include "feed/proof.hpp"
-#include "feed/tree.hpp"
+#include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
+#include "dynfeed/feed/proof.hpp"
+#include "dynfeed/feed/tree.hpp"
 #include "support/print.hpp"
 
 #include <map>

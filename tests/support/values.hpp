@@ -2,8 +2,8 @@
 
 /// Small helpers for the signed value tests.
 
-#include "base/bytes.hpp"
-#include "crypto/crypto.hpp"
+#include "dynfeed/base/bytes.hpp"
+#include "dynfeed/crypto/crypto.hpp"
 
 #include <string_view>
 

@@ -2,8 +2,8 @@
 
 /// Test vectors from the reference implementations, read from ../shared/vectors at test time.
 
-#include "base/bytes.hpp"
-#include "base/hex.hpp"
+#include "dynfeed/base/bytes.hpp"
+#include "dynfeed/base/hex.hpp"
 #include "support/print.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,0 +1,502 @@
+#include "dynfeed/actors/node.hpp"
+
+#include "dynfeed/actors/datagram_host.hpp"
+#include "dynfeed/actors/hosted.hpp"
+#include "dynfeed/base/hex.hpp"
+#include "dynfeed/messages/codec.hpp"
+#include "dynfeed/core/value_dir.hpp"
+#include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/replication/node_core.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace dynfeed {
+
+caf::error to_caf_error(const error& err) {
+  return caf::error{err.code(), caf::atom_from_string(err.category()),
+                    caf::make_message(err.to_string())};
+}
+
+// ---- the node actor ------------------------------------------------------------------------
+
+namespace {
+
+/// A feed the node opened.
+struct feed_record {
+  component_id id = no_component;
+  public_key key;
+  std::optional<secret_key> sk; ///< for a writer: signs its ID announcements
+};
+
+struct node_shared;
+
+/// How the node's core starts components and dials: actors, TCP and in-process links.
+class actor_host final : public node_host {
+public:
+  explicit actor_host(node_shared& node) : node_(node) {}
+  component_id start_swarm(context& ctx, const swarm_config& config) override;
+  component_id start_publisher(context& ctx, const value_feed_def& def,
+                               std::optional<value_signer> signer,
+                               const value_limits& limits) override;
+  void stop(context& ctx, component_id id) override;
+  void dial(context& ctx, const std::string& address) override;
+
+private:
+  node_shared& node_;
+};
+
+/// What the node actor keeps besides its core component.
+struct node_shared {
+  node_config config;
+  noise_keypair identity;
+  node_id self_id;
+  std::shared_ptr<actor_directory> directory;
+  actor_host host{*this};
+  component_actor_type* self = nullptr;
+  caf::actor self_handle;
+  std::map<std::string, feed_actor> feeds_by_dir;
+  std::map<caf::actor_addr, feed_record> feeds;
+  std::map<caf::actor_addr, component_id> peers; ///< peer actors, to tell the core they ended
+  struct publisher_entry {
+    component_id id = no_component;
+    value_actor handle;
+    hash256 topic;
+    bool own = false; ///< a value feed of a value directory the node opened: announced
+  };
+  std::map<hash256, publisher_entry> publishers; ///< by value feed id
+  std::map<public_key, std::unique_ptr<value_dir>> value_dirs;
+  std::vector<caf::actor> children;
+  caf::actor discovery;     ///< the discovery component's actor, once `discover` started it
+  uint16_t listen_port = 0; ///< what announces carry: the port `listen` bound last
+  bool stopping = false;
+
+  node_core& core() { return static_cast<node_core&>(*self->state.comp); }
+  context& ctx() { return *self->state.ctx; }
+};
+
+/// Every actor the node starts is its child: monitored, so that shutdown can wait for them.
+void adopt(node_shared& node, const caf::actor& child) {
+  node.self->monitor(child);
+  node.children.push_back(child);
+}
+
+component_id actor_host::start_swarm(context&, const swarm_config& config) {
+  caf::actor handle;
+  component_id id = spawn_component(node_.self->system(), node_.directory,
+                                    std::make_unique<swarm>(config), nullptr, &handle);
+  adopt(node_, handle);
+  return id;
+}
+
+/// The value feed `def`'s publisher, started once; signs with a key the node holds.
+node_shared::publisher_entry start_publisher(node_shared& node, const value_feed_def& def,
+                                            value_store* store, const value_feed_spec& rules,
+                                            std::optional<value_signer> signer) {
+  hash256 id = def.id();
+  if (auto it = node.publishers.find(id); it != node.publishers.end())
+    return it->second;
+  caf::actor handle;
+  component_id cid = spawn_component(
+    node.self->system(), node.directory,
+    std::make_unique<hosted_publisher>(def, std::move(signer), store, rules), publisher_behavior,
+    &handle);
+  adopt(node, handle);
+  node.core().serve(def.topic(), cid);
+  node_shared::publisher_entry entry{cid, caf::actor_cast<value_actor>(handle), def.topic()};
+  node.publishers[id] = entry;
+  return entry;
+}
+
+component_id actor_host::start_publisher(context&, const value_feed_def& def,
+                                         std::optional<value_signer> signer,
+                                         const value_limits& limits) {
+  value_feed_spec rules;
+  rules.limits = limits;
+  return dynfeed::start_publisher(node_, def, nullptr, rules, std::move(signer)).id;
+}
+
+void actor_host::stop(context&, component_id id) {
+  if (caf::actor a = node_.directory->find(id))
+    node_.self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+/// Spawns the peer for a new connection and tells the core.
+caf::actor start_peer(node_shared& node, std::unique_ptr<actor_connection> conn,
+                      const std::string& address) {
+  peer_config pc = node.config.peer;
+  pc.node = node.ctx().self();
+  node_id remote = conn->remote();
+  bool outbound = conn->initiator();
+  caf::actor handle;
+  component_id id = spawn_component(node.self->system(), node.directory,
+                                    std::make_unique<hosted_peer>(pc, std::move(conn)),
+                                    peer_behavior, &handle);
+  adopt(node, handle);
+  node.peers[handle.address()] = id;
+  node.core().connected(node.ctx(), address, id, remote, outbound);
+  return handle;
+}
+
+/// Dials "mem:NAME" in-process: our peer now, the remote's once its node answers.
+void connect_in_memory(node_shared& node, const std::string& address) {
+  caf::actor remote_node =
+    node.config.memory ? node.config.memory->find(address.substr(4)) : caf::actor{};
+  if (!remote_node) {
+    node.core().dial_failed(node.ctx(), address,
+                            static_cast<uint16_t>(msg::disconnect_reason::transport_error));
+    return;
+  }
+  // Both ends share a handshake hash bound to the two identities, as Noise would give them.
+  node_id remote_id = node_id::from(crypto::blake2b_256(byte_span{address.substr(4)}).span());
+  hash256 h = crypto::blake2b_256({node.self_id.span(), remote_id.span()});
+  bytes hh(h.bytes.begin(), h.bytes.end());
+  hh.resize(64, 0);
+  auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
+                                                 remote_id, hh, true, node.config.memory_latency);
+  caf::actor mine = start_peer(node, std::move(conn), address);
+  node.self->send(remote_node, atoms::connect::value, mine, node.self_id, hh);
+}
+
+void actor_host::dial(context& ctx, const std::string& address) {
+  if (address.rfind("mem:", 0) == 0)
+    connect_in_memory(node_, address);
+  else if (node_.config.network)
+    node_.config.network->connect(node_.self->system(), node_.self_handle, node_.identity, address);
+  else
+    node_.core().dial_failed(ctx, address,
+                             static_cast<uint16_t>(msg::disconnect_reason::transport_error));
+}
+
+expected<std::unique_ptr<feed_dir>> open_or_create(const std::string& dir, const std::string& op,
+                                                   const std::string& arg,
+                                                   const node_config& config) {
+  if (op == "create") {
+    keypair kp;
+    if (arg.empty()) {
+      kp = crypto::generate_keypair();
+    } else {
+      auto seed = fixed_from_hex<key_seed>(arg);
+      if (!seed)
+        return seed.error();
+      kp = crypto::keypair_from_seed(*seed);
+    }
+    return feed_dir::create(dir, kp, config.store, config.feeds);
+  }
+  if (op == "clone") {
+    auto key = fixed_from_hex<public_key>(arg);
+    if (!key)
+      return key.error();
+    auto existing = feed_dir::open(dir, config.store, config.feeds);
+    if (existing) {
+      if ((*existing)->feed().key() != *key)
+        return error{store_errc::already_exists, dir + " holds another feed"};
+      return existing;
+    }
+    if (!existing.error().is(store_errc::not_found))
+      return existing;
+    return feed_dir::create_reader(dir, *key, config.store, config.feeds);
+  }
+  return feed_dir::open(dir, config.store, config.feeds);
+}
+
+caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
+                                   const std::string& op, const std::string& arg) {
+  if (auto it = node.feeds_by_dir.find(dir); it != node.feeds_by_dir.end())
+    return it->second;
+  auto opened = open_or_create(dir, op, arg, node.config);
+  if (!opened)
+    return to_caf_error(opened.error());
+  feed_record record;
+  record.key = (*opened)->feed().key();
+  if (const secret_key* sk = (*opened)->feed().writer_key())
+    record.sk = *sk;
+  hash256 dk = (*opened)->feed().discovery_key();
+  caf::actor handle;
+  record.id = spawn_component(node.self->system(), node.directory,
+                              std::make_unique<hosted_feed>(std::move(*opened), node.config.feed),
+                              feed_behavior, &handle);
+  adopt(node, handle);
+  node.core().serve(dk, record.id);
+  auto typed = caf::actor_cast<feed_actor>(handle);
+  node.feeds_by_dir[dir] = typed;
+  node.feeds[handle.address()] = record;
+  return typed;
+}
+
+/// With discovery running, the swarms of the value feeds the node signs from its opened value
+/// directories are joined, so that discovery announces them (and readers find the node).
+void announce_own_values(node_shared& node) {
+  if (!node.discovery)
+    return;
+  for (const auto& [id, entry] : node.publishers)
+    if (entry.own)
+      node.core().join_swarm(node.ctx(), entry.topic, entry.id);
+}
+
+/// A value feed: signed and persisted through the directory of the first listed key the node
+/// opened, in memory otherwise. A feed the node holds already keeps running, with the spec's
+/// rules if `replace_rules`.
+expected<node_shared::publisher_entry> start_value_feed(node_shared& node,
+                                                        const value_feed_spec& spec,
+                                                        bool replace_rules) {
+  if (auto st = check_def(spec.def, spec.limits); !st)
+    return std::move(st).error();
+  if (auto it = node.publishers.find(spec.def.id()); it != node.publishers.end()) {
+    if (replace_rules)
+      node.self->send(caf::actor_cast<caf::actor>(it->second.handle), atoms::set_rules::value,
+                      spec);
+    return it->second;
+  }
+  value_store* store = nullptr;
+  std::optional<value_signer> signer;
+  for (uint32_t i = 0; i < spec.def.signers.size() && !signer; ++i)
+    if (auto it = node.value_dirs.find(spec.def.signers[i]); it != node.value_dirs.end()) {
+      store = &it->second->store();
+      signer = value_signer{i, it->second->keys().sk};
+    }
+  bool own = signer.has_value();
+  node_shared::publisher_entry entry =
+    start_publisher(node, spec.def, store, spec, std::move(signer));
+  if (own) {
+    node.publishers[spec.def.id()].own = true;
+    entry.own = true;
+    announce_own_values(node);
+  }
+  return entry;
+}
+
+value_feed_spec one_key_spec(const public_key& key, const bytes& salt) {
+  value_feed_spec spec;
+  spec.def = single_key_feed(key, salt);
+  return spec;
+}
+
+caf::result<bool> join_feed(node_shared& node, const feed_actor& feed,
+                            const std::vector<std::string>& addresses, const std::string& mode_text) {
+  auto it = node.feeds.find(feed.address());
+  if (it == node.feeds.end())
+    return caf::make_error(caf::sec::invalid_argument, "not a feed of this node");
+  auto mode = parse_feed_mode(mode_text);
+  if (!mode)
+    return caf::make_error(caf::sec::invalid_argument, "unknown mode " + mode_text);
+  const feed_record& record = it->second;
+  node.core().join_feed(node.ctx(), record.id, record.key, record.sk, addresses, *mode);
+  return true;
+}
+
+caf::result<std::string> open_value_dir(node_shared& node, const std::string& dir) {
+  auto opened = value_dir::open(dir, node.config.store);
+  if (!opened)
+    return to_caf_error(opened.error());
+  if (!(*opened)->writable())
+    return to_caf_error(error{value_errc::bad_signature, dir + " holds no secret key"});
+  public_key key = (*opened)->keys().pk;
+  value_dir& d = *opened->get();
+  node.value_dirs[key] = std::move(*opened);
+  // Serve every value feed the directory holds.
+  auto ids = d.store().list_values();
+  if (!ids)
+    return to_caf_error(ids.error());
+  for (const hash256& id : *ids) {
+    auto record = d.store().load_value(id);
+    if (!record || !*record)
+      continue;
+    const auto& signers = (*record)->def.signers;
+    if (std::find(signers.begin(), signers.end(), key) == signers.end())
+      continue;
+    value_feed_spec spec;
+    spec.def = (*record)->def;
+    if (auto started = start_value_feed(node, spec, false); !started && node.config.log)
+      node.config.log("cannot serve value feed " + to_hex(id).substr(0, 16) + ": "
+                      + started.error().to_string());
+  }
+  return to_hex(key);
+}
+
+/// The node's discovery component, on a socket of its own; swarms started from now on use it.
+caf::result<uint16_t> start_discovery(node_shared& node, const discovery_config& config) {
+  if (node.discovery)
+    return caf::make_error(caf::sec::invalid_argument, "discovery runs already");
+  if (!config.datagrams)
+    return caf::make_error(caf::sec::invalid_argument, "discovery needs a datagram transport");
+  datagram_component_factory make;
+  if (config.kind == discovery_config::backend::dht) {
+    dht_config dc = config.dht;
+    dc.announce_port = node.listen_port;
+    make = [dc](datagram_socket& s) { return std::make_unique<dht>(dc, s); };
+  } else {
+    if (config.tracker.trackers.empty())
+      return caf::make_error(caf::sec::invalid_argument, "tracker discovery needs a tracker");
+    tracker_client_config tc = config.tracker;
+    tc.announce_port = node.listen_port;
+    make = [tc](datagram_socket& s) { return std::make_unique<tracker_client>(s, tc); };
+  }
+  auto hosted = spawn_datagram_component(node.self->system(), node.directory, *config.datagrams,
+                                         config.local, make);
+  if (!hosted)
+    return to_caf_error(hosted.error());
+  adopt(node, hosted->actor);
+  node.discovery = hosted->actor;
+  node.core().set_discovery(hosted->id);
+  announce_own_values(node);
+  return hosted->local.port;
+}
+
+void on_down(node_shared& node, const caf::down_msg& down) {
+  auto& kids = node.children;
+  kids.erase(std::remove_if(kids.begin(), kids.end(),
+                            [&](const caf::actor& a) { return a.address() == down.source; }),
+             kids.end());
+  if (node.stopping) {
+    if (kids.empty())
+      node.self->quit(caf::exit_reason::user_shutdown);
+    return;
+  }
+  auto it = node.peers.find(down.source);
+  if (it == node.peers.end())
+    return;
+  component_id peer = it->second;
+  node.peers.erase(it);
+  node.core().peer_ended(node.ctx(), peer);
+}
+
+/// Stops everything and quits once every child has terminated, so that whoever waits for the
+/// node knows that every store is closed.
+void shut_down(node_shared& node) {
+  if (node.stopping)
+    return;
+  node.stopping = true;
+  if (node.config.network)
+    node.config.network->shutdown();
+  for (const caf::actor& child : node.children)
+    node.self->send_exit(child, caf::exit_reason::user_shutdown);
+  if (node.children.empty())
+    node.self->quit(caf::exit_reason::user_shutdown);
+}
+
+caf::message_handler node_api(std::shared_ptr<node_shared> node) {
+  return {
+    [node](atoms::create_feed, const std::string& dir, const std::string& seed_hex) {
+      return start_feed(*node, dir, "create", seed_hex);
+    },
+    [node](atoms::open_feed, const std::string& dir) {
+      return start_feed(*node, dir, "open", "");
+    },
+    [node](atoms::clone_feed, const std::string& key_hex, const std::string& dir) {
+      return start_feed(*node, dir, "clone", key_hex);
+    },
+    [node](atoms::join, const feed_actor& feed, const std::vector<std::string>& addresses,
+           const std::string& mode) { return join_feed(*node, feed, addresses, mode); },
+    [node](atoms::open_values, const std::string& dir) { return open_value_dir(*node, dir); },
+    [node](atoms::value_feed, const std::string& key_hex,
+           const std::string& salt) -> caf::result<value_actor> {
+      auto key = fixed_from_hex<public_key>(key_hex);
+      if (!key)
+        return to_caf_error(key.error());
+      auto started = start_value_feed(*node, one_key_spec(*key, bytes(salt.begin(), salt.end())),
+                                      false);
+      if (!started)
+        return to_caf_error(started.error());
+      return started->handle;
+    },
+    [node](atoms::value_feed, const value_feed_spec& spec) -> caf::result<value_actor> {
+      auto started = start_value_feed(*node, spec, true);
+      if (!started)
+        return to_caf_error(started.error());
+      return started->handle;
+    },
+    [node](atoms::join_value, const value_actor& value,
+           const std::vector<std::string>& addresses) -> caf::result<bool> {
+      for (auto& [id, entry] : node->publishers)
+        if (entry.handle == value) {
+          // An announced feed's swarm runs already: it starts again with these addresses.
+          if (entry.own && node->discovery)
+            node->core().leave_swarm(node->ctx(), entry.topic, entry.id);
+          node->core().set_addresses(entry.id, addresses);
+          node->core().join_swarm(node->ctx(), entry.topic, entry.id);
+          return true;
+        }
+      return caf::make_error(caf::sec::invalid_argument, "not a value feed of this node");
+    },
+    [node](atoms::listen, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
+      if (!node->config.network)
+        return caf::make_error(caf::sec::invalid_argument, "this node has no transport");
+      auto bound = node->config.network->listen(node->self->system(), node->self_handle,
+                                                node->identity, host, port);
+      if (!bound)
+        return std::move(bound.error());
+      node->listen_port = *bound;
+      if (node->discovery)
+        node->self->send(node->discovery, atoms::announce_port::value, *bound);
+      return *bound;
+    },
+    [node](atoms::discover, const discovery_config& config) {
+      return start_discovery(*node, config);
+    },
+    [node](atoms::shutdown) { shut_down(*node); },
+  };
+}
+
+caf::message_handler node_internals(std::shared_ptr<node_shared> node) {
+  return {
+    // A dial failed, or the connection ended before its peer existed.
+    [node](atoms::disconnected, const std::string& address, uint16_t reason) {
+      node->core().dial_failed(node->ctx(), address, reason);
+    },
+    // Another node links to us in-process.
+    [node](atoms::connect, caf::actor remote_peer, const node_id& remote_id,
+           const bytes& handshake_hash) {
+      auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
+                                                     remote_id, handshake_hash, false,
+                                                     node->config.memory_latency);
+      conn->set_target(remote_peer);
+      caf::actor mine = start_peer(*node, std::move(conn), "mem");
+      node->self->send(remote_peer, atoms::connected::value, mine);
+    },
+    // A transport finished its handshake: spawn the peer that speaks through it.
+    [node](atoms::connected, caf::actor transport, const node_id& remote,
+           const bytes& handshake_hash, bool initiator, const std::string& address) -> caf::actor {
+      auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::transport,
+                                                     remote, handshake_hash, initiator);
+      conn->set_target(std::move(transport));
+      return start_peer(*node, std::move(conn), address);
+    },
+  };
+}
+
+} // namespace
+
+node_actor spawn_node(caf::actor_system& sys, const node_config& config) {
+  auto node = std::make_shared<node_shared>();
+  node->config = config;
+  uint64_t seed = config.seed;
+  if (seed == 0)
+    crypto::random_bytes(reinterpret_cast<uint8_t*>(&seed), sizeof(seed));
+  node->directory = std::make_shared<actor_directory>(seed);
+  node->directory->set_log(config.log);
+  bool random_identity = config.identity_seed == key_seed{};
+  node->identity = random_identity ? noise_keypair::generate()
+                                   : noise_keypair::from_seed(config.identity_seed);
+  // In-process links name nodes; everything else knows a node by its static key.
+  node->self_id = config.memory_name.empty()
+                    ? node_id::from(node->identity.pk.span())
+                    : node_id::from(crypto::blake2b_256(byte_span{config.memory_name}).span());
+  auto behavior = [node](component_actor_type* self) -> caf::message_handler {
+    node->self = self;
+    node->self_handle = caf::actor_cast<caf::actor>(self);
+    self->set_down_handler([node](const caf::down_msg& down) { on_down(*node, down); });
+    return node_api(node).or_else(node_internals(node));
+  };
+  caf::actor handle;
+  spawn_component(sys, node->directory, std::make_unique<node_core>(node_core_config{}, &node->host),
+                  behavior, &handle);
+  if (config.memory && !config.memory_name.empty())
+    config.memory->add(config.memory_name, handle);
+  return caf::actor_cast<node_actor>(handle);
+}
+
+} // namespace dynfeed

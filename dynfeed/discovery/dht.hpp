@@ -1,0 +1,341 @@
+#pragma once
+
+/// The Kademlia DHT: a discovery backend (proto/discovery.hpp) that finds the peers of a topic
+/// and stores signed values, in the shape of BitTorrent's DHT (BEP 5, BEP 44) with 256-bit IDs.
+/// A plain component that owns a datagram socket: the node runs it over UDP, the simulator over
+/// its network. docs/discovery.md describes the protocol, its limits and its counters.
+///
+/// - Routing: k-buckets by XOR distance (proto/routing_table.hpp), least recently seen first; a
+///   full bucket pings its oldest questionable node before a newcomer may replace it; nodes
+///   that fail repeatedly are dropped; buckets idle for bucket_refresh are refreshed with a
+///   lookup of a random ID in them; bootstrap from config.bootstrap, retried while the table
+///   is empty.
+/// - Lookups: iterative, alpha queries in flight toward the k closest nodes; hops counted.
+/// - Peers: get_peers answers carry a write token, a keyed BLAKE2b of the asker's IPv4 address
+///   and the topic under a secret that rotates every token_rotation (the current and the
+///   previous secret are accepted). An announce must bring a token for its source address, and
+///   stores that address (with the announced port): nobody can announce an address it does not
+///   send from. Records expire after record_ttl.
+/// - Values: put/get of signed values under their feed's id(), checked with accept_value;
+///   refusals answered with their BEP 44 code. Getters verify what they get themselves.
+/// - Abuse: per-source token-bucket rate limit on queries, storage limits with an eviction
+///   policy that a flood from one address cannot use against others (proto/dht_store.hpp);
+///   malformed, unsolicited and badly tokened datagrams are counted and change nothing.
+///
+/// Swarms talk to it with the local messages find_peers / peers_found / stop_finding; tests, the
+/// simulator and the node may also call the public methods directly. Callbacks run inside the
+/// component's handlers (components run single-threaded).
+
+#include "dynfeed/base/endpoint.hpp"
+#include "dynfeed/messages/dht_codec.hpp"
+#include "dynfeed/component/datagram.hpp"
+#include "dynfeed/discovery/discovery.hpp"
+#include "dynfeed/discovery/dht_store.hpp"
+#include "dynfeed/discovery/routing_table.hpp"
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+namespace dynfeed {
+
+struct dht_config {
+  /// This node's ID; all zero: 256 random bits from the component's random stream at start.
+  hash256 id;
+  /// Where to join: nodes asked for our own neighbourhood at start, and again every
+  /// bootstrap_retry while the routing table is empty.
+  std::vector<endpoint> bootstrap;
+  /// The TCP port a find_peers{announce = true} announces (the address is the one our
+  /// datagrams come from).
+  uint16_t announce_port = 0;
+
+  // ---- Kademlia ----------------------------------------------------------------------------
+  size_t k = 20;       ///< bucket size, and how many closest nodes a lookup settles on
+  size_t alpha = 3;    ///< queries in flight per lookup
+  /// A query unanswered after this long has failed (its node's failure count grows).
+  clock_time query_timeout = std::chrono::seconds{2};
+  size_t replacements_max = 8;   ///< nodes waiting for a place in a full bucket
+  uint32_t failures_max = 3;     ///< queries in a row a node may fail before it is dropped
+  /// A node not heard from for this long is questionable: pinged before being replaced.
+  clock_time questionable_after = std::chrono::minutes{15};
+  size_t nodes_per_ip_max = 1;   ///< routing table entries per IPv4 address
+  /// A bucket with no activity for this long is refreshed (a lookup of a random ID in it);
+  /// buckets are checked every refresh_check_interval, at most refreshes_per_check_max at once.
+  clock_time bucket_refresh = std::chrono::minutes{15};
+  clock_time refresh_check_interval = std::chrono::minutes{1};
+  size_t refreshes_per_check_max = 8;
+  /// Each check also pings up to this many questionable nodes (the oldest of their bucket),
+  /// so that nodes that left are noticed even where no newcomer waits for their place.
+  size_t pings_per_check_max = 8;
+  /// After joining (the first lookup of our own ID), refresh every bucket farther than our
+  /// closest neighbour that is not full, as Kademlia's join does.
+  bool refresh_on_join = true;
+  clock_time bootstrap_retry = std::chrono::seconds{10};
+
+  // ---- lookups -----------------------------------------------------------------------------
+  size_t lookups_max = 64;           ///< lookups (and announces, puts) running at once
+  size_t lookup_queries_max = 100;   ///< queries one lookup sends at most
+  size_t lookup_candidates_max = 160; ///< nodes one lookup keeps track of, closest first
+  /// A lookup asks a node that did not answer this many times more before giving up on it:
+  /// one lost datagram should not cost a lookup one of the k closest nodes.
+  uint32_t lookup_retries = 1;
+  size_t pending_queries_max = 1024; ///< queries awaiting an answer, all lookups together
+
+  // ---- tokens and records --------------------------------------------------------------------
+  clock_time token_rotation = std::chrono::minutes{5};
+  /// Limits of what is stored for others, record_ttl and value_ttl (proto/dht_store.hpp).
+  dht_store_limits storage;
+  /// Expired records and idle rate-limit entries are dropped this often.
+  clock_time expire_interval = std::chrono::minutes{1};
+  /// Peers in one get_peers answer at most (the datagram stays under 1400 bytes).
+  size_t peers_per_response_max = 32;
+
+  // ---- rate limit ------------------------------------------------------------------------------
+  /// Queries each source IPv4 address may send: a sustained rate and a burst (a token bucket).
+  uint32_t queries_per_s = 25;
+  uint32_t query_burst = 50;
+  /// Sources tracked at most; when all are busy, queries from new sources are dropped too.
+  size_t rate_sources_max = 4096;
+
+  // ---- discovery (find_peers from swarms) ----------------------------------------------------
+  clock_time lookup_interval = std::chrono::minutes{2};
+  clock_time announce_interval = std::chrono::minutes{10};
+  /// A round that found nobody but this node comes back sooner: after this, doubling with each
+  /// such round up to lookup_interval, so that a reader that came before the writer's announce
+  /// does not wait a whole interval.
+  clock_time empty_lookup_retry = std::chrono::seconds{1};
+  /// A component that asks again (find_peers for a topic it follows: its peers all failed)
+  /// gets a new round at once, if the last one began at least this long ago.
+  clock_time refresh_min = std::chrono::seconds{5};
+  /// Topics that discovery_stats::by_topic counts at most (a remote must not grow it forever).
+  size_t stats_topics_max = 4096;
+
+  /// What decode_rpc accepts.
+  msg::dht_limits codec;
+};
+
+/// The outcome of a lookup (find_node, get_peers, get_value).
+struct dht_lookup_result {
+  error err;   ///< no_nodes, busy; otherwise none (even if nobody answered)
+  hash256 target;
+  std::vector<msg::dht_node> closest;  ///< the k closest nodes that answered, closest first
+  std::vector<endpoint> peers;         ///< get_peers: every distinct peer found
+  std::optional<msg::dht_value> value; ///< get_value: the valid value with the highest seq
+  uint32_t hops = 0;
+  uint32_t queries = 0;
+  uint32_t answers = 0;
+  uint32_t timeouts = 0;
+};
+
+/// The outcome of an announce or a put: a lookup, then a store query to each of the k closest
+/// nodes that gave a token.
+struct dht_store_result {
+  error err;                           ///< from the lookup
+  uint32_t stored = 0;                 ///< acknowledged
+  uint32_t timeouts = 0;
+  std::vector<uint16_t> error_codes;   ///< refusals, one code per refusing node
+  dht_lookup_result lookup;
+};
+
+using dht_lookup_callback = std::function<void(const dht_lookup_result&)>;
+using dht_store_callback = std::function<void(const dht_store_result&)>;
+/// Peers as a lookup finds them: only the ones it had not reported yet.
+using dht_peers_callback = std::function<void(const std::vector<endpoint>&)>;
+
+class dht final : public discovery_component {
+public:
+  dht(dht_config config, datagram_socket& socket);
+  ~dht() override;
+
+  void on_start(context& ctx) override;
+  void on_message(context& ctx, component_id from, byte_span frame) override;
+  void on_timer(context& ctx, uint64_t tag) override;
+  void on_datagram(context& ctx, const endpoint& from, byte_span datagram) override;
+  const discovery_stats& stats() const override { return stats_; }
+  /// Announces from now on carry `port` (config.announce_port); announced topics go at once.
+  void set_announce_port(context& ctx, uint16_t port) override;
+
+  /// Asks `nodes` for our neighbourhood (and keeps them for retries).
+  void bootstrap(context& ctx, const std::vector<endpoint>& nodes);
+  /// Iterative lookups.
+  void find_node(context& ctx, const hash256& target, dht_lookup_callback done);
+  void lookup_peers(context& ctx, const hash256& topic, dht_lookup_callback done,
+                    dht_peers_callback progress = {});
+  void get_value(context& ctx, const hash256& target, dht_lookup_callback done);
+  /// A get_peers lookup, then an announce of `port` to the k closest nodes.
+  void announce(context& ctx, const hash256& topic, uint16_t port, dht_store_callback done,
+                dht_peers_callback progress = {});
+  /// A get_value lookup toward def.id(), then a put to the k closest nodes.
+  void put_value(context& ctx, const value_feed_def& def, const signed_value& value,
+                 std::optional<uint64_t> cas, dht_store_callback done);
+  /// Pings `to`; `done(true)` when it answers.
+  void ping(context& ctx, const endpoint& to, std::function<void(bool)> done);
+
+  /// Valid once started (on_start).
+  const hash256& id() const;
+  const routing_table& table() const;
+  const dht_store& storage() const noexcept { return store_; }
+  const dht_config& config() const noexcept { return config_; }
+  endpoint local() const { return socket_.local(); }
+  size_t lookups_running() const noexcept { return lookups_.size(); }
+  size_t queries_pending() const noexcept { return pending_.size(); }
+  /// Topics that local components asked to find.
+  size_t topics_wanted() const noexcept { return wanted_.size(); }
+
+  /// A write token as this node computes it for `ip` and `target` now (tests and tools).
+  bytes token_for(uint32_t ip, const hash256& target) const;
+
+private:
+  enum class timer_kind : uint8_t { deadline = 1, token, expire, refresh, bootstrap, topic };
+  /// Why a query was sent: what its answer (or its absence) goes to.
+  enum class purpose : uint8_t { lookup, bootstrap, evict_ping, store, ping };
+  using lookup_done = std::function<void(context&, const dht_lookup_result&)>;
+  using store_done = std::function<void(context&, const dht_store_result&)>;
+  using peers_progress = std::function<void(context&, const std::vector<endpoint>&)>;
+
+  struct pending_query {
+    endpoint to;
+    std::optional<hash256> node; ///< the ID expected to answer (none: a bootstrap address)
+    discovery_op op = discovery_op::ping;
+    purpose why = purpose::ping;
+    hash256 subject;             ///< the topic or target asked about
+    uint64_t owner = 0;          ///< the lookup, store task or ping that waits for it
+  };
+  enum class asked : uint8_t { not_yet, waiting, answered, failed };
+  struct candidate {
+    msg::dht_node node;
+    uint32_t round = 1; ///< 1 for nodes we knew, n + 1 for nodes a round-n node told us of
+    asked state = asked::not_yet;
+    uint32_t attempts = 0;
+    bytes token;
+  };
+  struct lookup {
+    discovery_op op = discovery_op::find_node;
+    hash256 target;
+    std::vector<candidate> candidates; ///< closest first
+    size_t in_flight = 0;
+    uint32_t queries = 0;
+    uint32_t answers = 0;
+    uint32_t timeouts = 0;
+    uint32_t last_improving_round = 0;
+    std::set<endpoint> peers_seen;
+    std::vector<endpoint> peers;
+    std::optional<msg::dht_value> value;
+    /// Called with the lookup itself, before its result: announces and puts need the tokens.
+    std::function<void(context&, lookup&)> done;
+    peers_progress progress;
+  };
+  struct store_task {
+    size_t waiting = 0;
+    dht_store_result result;
+    store_done done;
+  };
+  struct wanted_topic {
+    std::map<component_id, bool> components; ///< who asked, and whether it wants announcing
+    uint64_t serial = 0;
+    timer_id timer = 0;
+    bool running = false;          ///< a lookup or announce for it is under way
+    clock_time next_announce{0};
+    std::set<endpoint> reported;   ///< addresses reported during the current round
+    std::vector<endpoint> known;   ///< found by the last round, for components that join
+    bool failed = false;           ///< the last round could not run (no nodes, busy)
+    uint32_t empty_rounds = 0;     ///< rounds in a row that found nobody but this node
+    clock_time started{-1};        ///< when the latest round began
+  };
+
+  // datagrams
+  bool send_query(context& ctx, const endpoint& to, std::optional<hash256> node,
+                  msg::dht_body body, pending_query p);
+  void send_response(const endpoint& to, uint64_t transaction, msg::dht_body body,
+                     discovery_op op, const hash256* topic);
+  void count_topic(discovery_op op, const hash256& topic);
+  void on_query(context& ctx, const endpoint& from, msg::dht_rpc& rpc);
+  void on_response(context& ctx, const endpoint& from, msg::dht_rpc& rpc);
+  bool rate_allows(const endpoint& from, clock_time now);
+  void note_node(context& ctx, const msg::dht_node& node);
+
+  // answering
+  msg::dht_body answer_get_peers(context& ctx, const endpoint& from, const msg::dht_get_peers& q);
+  msg::dht_body answer_announce(context& ctx, const endpoint& from, const msg::dht_announce& q);
+  msg::dht_body answer_get_value(context& ctx, const endpoint& from, const msg::dht_get_value& q);
+  msg::dht_body answer_put_value(context& ctx, const endpoint& from, const msg::dht_put_value& q);
+  bool token_valid(uint32_t ip, const hash256& target, const bytes& token) const;
+  bytes make_token(const hash256& secret, uint32_t ip, const hash256& target) const;
+
+  // queries and lookups
+  void on_answer(context& ctx, pending_query& p, const msg::dht_node& from, msg::dht_body& body);
+  void on_no_answer(context& ctx, pending_query& p, bool timed_out);
+  void on_deadline(context& ctx);
+  /// The public lookups (find_node, lookup_peers, get_value): a begin_lookup whose result, or
+  /// failure to start, goes to `done`.
+  void run_lookup(context& ctx, discovery_op op, const hash256& target, dht_lookup_callback done,
+                  dht_peers_callback progress);
+  error begin_lookup(context& ctx, discovery_op op, const hash256& target,
+                     std::function<void(context&, lookup&)> done, peers_progress progress,
+                     const std::vector<msg::dht_node>& seeds = {});
+  bool add_candidates(lookup& l, const std::vector<msg::dht_node>& nodes, uint32_t round);
+  void lookup_answered(context& ctx, lookup& l, const hash256& node, msg::dht_body& body);
+  void lookup_failed(lookup& l, const hash256& node, bool timed_out);
+  void add_peers(context& ctx, lookup& l, const std::vector<endpoint>& peers);
+  void take_value(lookup& l, std::optional<msg::dht_value>& item);
+  void advance(context& ctx, uint64_t lookup_id);
+  dht_lookup_result result_of(const lookup& l) const;
+  void start_announce(context& ctx, const hash256& topic, uint16_t port, store_done done,
+                      peers_progress progress);
+  void store_at_closest(context& ctx, lookup& l, msg::dht_body query, store_done done);
+  void task_answered(context& ctx, uint64_t task_id, const msg::dht_body* body);
+  void arm_deadline(context& ctx);
+
+  // maintenance
+  timer_id arm(context& ctx, timer_kind kind, clock_time delay, uint64_t serial = 0);
+  void send_bootstrap(context& ctx);
+  void joined(context& ctx, const lookup& self_lookup);
+  void refresh_buckets(context& ctx);
+  void rotate_token(context& ctx);
+
+  // discovery for local components
+  void want(context& ctx, component_id who, const hash256& topic, bool announce);
+  void unwant(context& ctx, component_id who, const hash256& topic);
+  void run_topic(context& ctx, const hash256& topic);
+  /// Runs now the rounds of the topics `due` picks (cancelling their timers).
+  void run_topics_now(context& ctx, const std::function<bool(const wanted_topic&)>& due);
+  static bool announcing(const wanted_topic& w);
+  /// This node as a peer record: our address with the announced port.
+  endpoint own_record() const;
+  void report(context& ctx, const hash256& topic, const std::vector<endpoint>& peers,
+              component_id only = no_component);
+
+  hash256 random_id(context& ctx) const;
+
+  dht_config config_;
+  datagram_socket& socket_;
+  std::optional<routing_table> table_;
+  dht_store store_;
+  discovery_stats stats_;
+
+  hash256 secret_;
+  hash256 previous_secret_;
+
+  std::unordered_map<uint64_t, pending_query> pending_;        ///< by transaction
+  std::deque<std::pair<clock_time, uint64_t>> deadlines_;      ///< in send order
+  timer_id deadline_timer_ = 0;
+  clock_time deadline_at_{0};
+  std::map<uint64_t, lookup> lookups_;
+  std::map<uint64_t, store_task> tasks_;
+  std::map<uint64_t, std::function<void(bool)>> pings_;
+  uint64_t next_serial_ = 1;
+
+  std::unordered_map<uint32_t, clock_time> rate_; ///< source IPv4 -> its bucket's refill time
+  std::map<hash256, wanted_topic> wanted_;
+  std::map<uint64_t, hash256> wanted_serials_;    ///< timer serial -> topic
+  bool joining_ = false;
+  bool joined_ = false;
+  bool bootstrap_armed_ = false;
+};
+
+} // namespace dynfeed

@@ -1,0 +1,280 @@
+#include "dynfeed/discovery/routing_table.hpp"
+
+#include "dynfeed/base/assert.hpp"
+
+#include <algorithm>
+
+namespace dynfeed {
+
+hash256 xor_distance(const hash256& a, const hash256& b) noexcept {
+  hash256 out;
+  for (size_t i = 0; i < hash256::size(); ++i)
+    out.bytes[i] = a.bytes[i] ^ b.bytes[i];
+  return out;
+}
+
+size_t common_prefix_bits(const hash256& a, const hash256& b) noexcept {
+  for (size_t i = 0; i < hash256::size(); ++i) {
+    unsigned diff = a.bytes[i] ^ b.bytes[i];
+    if (diff == 0)
+      continue;
+    size_t bits = 0;
+    while ((diff & 0x80u) == 0) {
+      diff <<= 1;
+      ++bits;
+    }
+    return 8 * i + bits;
+  }
+  return dht_id_bits;
+}
+
+bool closer_to(const hash256& target, const hash256& a, const hash256& b) noexcept {
+  for (size_t i = 0; i < hash256::size(); ++i) {
+    uint8_t da = a.bytes[i] ^ target.bytes[i];
+    uint8_t db = b.bytes[i] ^ target.bytes[i];
+    if (da != db)
+      return da < db;
+  }
+  return false;
+}
+
+hash256 id_in_bucket(const hash256& base, size_t prefix_bits, const hash256& random) noexcept {
+  if (prefix_bits >= dht_id_bits)
+    return base;
+  hash256 out = random;
+  size_t whole = prefix_bits / 8;
+  for (size_t i = 0; i < whole; ++i)
+    out.bytes[i] = base.bytes[i];
+  // In the byte of the first differing bit: base's bits before it, its inverse at it, random
+  // bits after it.
+  unsigned bit = 0x80u >> (prefix_bits % 8);
+  unsigned before = ~((bit << 1) - 1) & 0xffu;
+  unsigned after = (bit - 1) & 0xffu;
+  unsigned b = base.bytes[whole];
+  out.bytes[whole] = static_cast<uint8_t>((b & before) | (~b & bit) | (out.bytes[whole] & after));
+  return out;
+}
+
+routing_table::routing_table(const hash256& self, routing_config config)
+  : self_(self), config_(config), buckets_(dht_id_bits) {
+  DYNFEED_REQUIRE(config_.k > 0 && config_.nodes_per_ip_max > 0);
+}
+
+routing_entry* routing_table::find_in(routing_bucket& b, const hash256& id) {
+  for (routing_entry& e : b.nodes)
+    if (e.node.id == id)
+      return &e;
+  return nullptr;
+}
+
+const routing_entry* routing_table::find(const hash256& id) const {
+  size_t index = bucket_of(id);
+  if (index >= buckets_.size())
+    return nullptr;
+  for (const routing_entry& e : buckets_[index].nodes)
+    if (e.node.id == id)
+      return &e;
+  return nullptr;
+}
+
+bool routing_table::ip_has_room(uint32_t ip) const {
+  auto it = per_ip_.find(ip);
+  return it == per_ip_.end() || it->second < config_.nodes_per_ip_max;
+}
+
+void routing_table::insert(routing_bucket& b, const routing_entry& e) {
+  DYNFEED_ASSERT(b.nodes.size() < config_.k);
+  b.nodes.push_back(e);
+  ++per_ip_[e.node.address.ip];
+  ++size_;
+}
+
+void routing_table::erase(routing_bucket& b, size_t position) {
+  const routing_entry& e = b.nodes.at(position);
+  if (b.pinging && *b.pinging == e.node.id)
+    b.pinging.reset();
+  auto it = per_ip_.find(e.node.address.ip);
+  DYNFEED_ASSERT(it != per_ip_.end() && it->second > 0);
+  if (--it->second == 0)
+    per_ip_.erase(it);
+  b.nodes.erase(b.nodes.begin() + static_cast<std::ptrdiff_t>(position));
+  --size_;
+}
+
+void routing_table::add_replacement(routing_bucket& b, const routing_entry& e) {
+  auto same = std::find_if(b.replacements.begin(), b.replacements.end(),
+                           [&](const routing_entry& r) { return r.node.id == e.node.id; });
+  if (same != b.replacements.end())
+    b.replacements.erase(same);
+  if (b.replacements.size() >= config_.replacements_max && !b.replacements.empty())
+    b.replacements.erase(b.replacements.begin()); // the least recently seen goes
+  if (config_.replacements_max > 0)
+    b.replacements.push_back(e);
+}
+
+bool routing_table::promote_replacement(routing_bucket& b) {
+  while (!b.replacements.empty() && b.nodes.size() < config_.k) {
+    routing_entry e = b.replacements.back();
+    b.replacements.pop_back();
+    if (ip_has_room(e.node.address.ip)) {
+      insert(b, e);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<msg::dht_node> routing_table::maybe_ping_oldest(routing_bucket& b, clock_time now) {
+  if (b.pinging || b.replacements.empty() || b.nodes.empty())
+    return std::nullopt;
+  const routing_entry& oldest = b.nodes.front();
+  if (now - oldest.last_seen < config_.questionable_after)
+    return std::nullopt; // a full bucket of good nodes keeps them all
+  b.pinging = oldest.node.id;
+  return oldest.node;
+}
+
+routing_table::insert_result routing_table::heard_from(const msg::dht_node& node,
+                                                       clock_time now) {
+  if (node.id == self_ || node.address.ip == 0 || node.address.port == 0)
+    return {outcome::refused, std::nullopt};
+  routing_bucket& b = buckets_[bucket_of(node.id)];
+  routing_entry fresh{node, now, 0};
+  if (routing_entry* e = find_in(b, node.id)) {
+    // Another address claiming a known ID is ignored: the node we know keeps its place until
+    // it fails to answer.
+    if (e->node.address != node.address)
+      return {outcome::refused, std::nullopt};
+    auto position = static_cast<size_t>(e - b.nodes.data());
+    if (b.pinging && *b.pinging == node.id)
+      b.pinging.reset();
+    b.nodes.erase(b.nodes.begin() + static_cast<std::ptrdiff_t>(position));
+    b.nodes.push_back(fresh); // most recently seen last
+    b.last_active = now;
+    // BEP 5: after a questionable node answered, the next questionable one is pinged while
+    // newcomers wait.
+    return {outcome::updated, maybe_ping_oldest(b, now)};
+  }
+  auto waiting = std::find_if(b.replacements.begin(), b.replacements.end(),
+                              [&](const routing_entry& r) { return r.node.id == node.id; });
+  if (waiting != b.replacements.end())
+    b.replacements.erase(waiting); // it comes back below, in the table or at the end
+  if (b.nodes.size() < config_.k) {
+    if (!ip_has_room(node.address.ip))
+      return {outcome::refused, std::nullopt};
+    insert(b, fresh);
+    b.last_active = now;
+    return {outcome::added, std::nullopt};
+  }
+  // Full. A node that already failed to answer gives way at once; otherwise the newcomer waits
+  // while the oldest node is pinged, if it is questionable.
+  for (size_t i = 0; i < b.nodes.size(); ++i) {
+    if (b.nodes[i].failures == 0)
+      continue;
+    if (b.nodes[i].node.address.ip != node.address.ip && !ip_has_room(node.address.ip))
+      break;
+    erase(b, i);
+    insert(b, fresh);
+    b.last_active = now;
+    return {outcome::added, std::nullopt};
+  }
+  add_replacement(b, fresh);
+  return {outcome::waiting, maybe_ping_oldest(b, now)};
+}
+
+bool routing_table::failed(const hash256& id) {
+  size_t index = bucket_of(id);
+  if (index >= buckets_.size())
+    return false;
+  routing_bucket& b = buckets_[index];
+  routing_entry* e = find_in(b, id);
+  if (!e) {
+    auto r = std::find_if(b.replacements.begin(), b.replacements.end(),
+                          [&](const routing_entry& x) { return x.node.id == id; });
+    if (r != b.replacements.end())
+      b.replacements.erase(r);
+    return false;
+  }
+  ++e->failures;
+  if (b.pinging && *b.pinging == id)
+    b.pinging.reset();
+  if (b.replacements.empty() && e->failures < config_.failures_max)
+    return false;
+  erase(b, static_cast<size_t>(e - b.nodes.data()));
+  promote_replacement(b);
+  return true;
+}
+
+void routing_table::touch(const hash256& target, clock_time now) {
+  size_t index = bucket_of(target);
+  if (index < buckets_.size())
+    buckets_[index].last_active = now;
+}
+
+std::vector<msg::dht_node> routing_table::take_questionable(clock_time now, size_t count) {
+  std::vector<std::pair<clock_time, size_t>> oldest; // (last seen, bucket)
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    const routing_bucket& b = buckets_[i];
+    if (b.pinging || b.nodes.empty())
+      continue;
+    if (now - b.nodes.front().last_seen >= config_.questionable_after)
+      oldest.emplace_back(b.nodes.front().last_seen, i);
+  }
+  std::sort(oldest.begin(), oldest.end());
+  if (oldest.size() > count)
+    oldest.resize(count);
+  std::vector<msg::dht_node> out;
+  for (const auto& [seen, index] : oldest) {
+    routing_bucket& b = buckets_[index];
+    b.pinging = b.nodes.front().node.id;
+    out.push_back(b.nodes.front().node);
+  }
+  return out;
+}
+
+std::vector<msg::dht_node> routing_table::closest(const hash256& target, size_t count) const {
+  // With b the bucket of the target: nodes of bucket b are closest (they share more than b
+  // bits with it), then those of every deeper bucket (exactly b bits), then bucket b - 1,
+  // b - 2, ..., 0 in turn. Each group is sorted on its own.
+  std::vector<msg::dht_node> out;
+  std::vector<msg::dht_node> group;
+  auto flush = [&] {
+    std::sort(group.begin(), group.end(), [&](const msg::dht_node& x, const msg::dht_node& y) {
+      return closer_to(target, x.id, y.id);
+    });
+    out.insert(out.end(), group.begin(), group.end());
+    group.clear();
+    return out.size() >= count;
+  };
+  auto add = [&](size_t index) {
+    for (const routing_entry& e : buckets_[index].nodes)
+      group.push_back(e.node);
+  };
+  size_t b = bucket_of(target);
+  bool done = false;
+  if (b < buckets_.size()) {
+    add(b);
+    done = flush();
+    for (size_t i = b + 1; !done && i < buckets_.size(); ++i)
+      add(i);
+    done = done || flush();
+  }
+  for (size_t i = std::min(b, buckets_.size()); !done && i-- > 0;) {
+    add(i);
+    done = flush();
+  }
+  if (out.size() > count)
+    out.resize(count);
+  return out;
+}
+
+std::vector<msg::dht_node> routing_table::all() const {
+  std::vector<msg::dht_node> out;
+  out.reserve(size_);
+  for (const routing_bucket& b : buckets_)
+    for (const routing_entry& e : b.nodes)
+      out.push_back(e.node);
+  return out;
+}
+
+} // namespace dynfeed

@@ -1,0 +1,228 @@
+#pragma once
+
+/// Tracker discovery: a server that maps topics to the peers that announced them, and the
+/// client a node runs to use one or more such servers. Both are datagram components
+/// (proto/datagram.hpp) speaking the packets of messages/tracker_codec.hpp; the client takes
+/// the discovery messages of proto/discovery.hpp from swarms. docs/discovery.md has the protocol,
+/// the tokens, the limits and the eviction policy.
+///
+/// Counters (discovery_stats): ops[tracker_lookup] and ops[tracker_announce] count queries,
+/// responses, errors and timeouts on each side; refused counts every datagram dropped, by
+/// reason; by_topic counts each datagram about a topic (at most stats_topics_max topics).
+
+#include "dynfeed/messages/tracker_codec.hpp"
+#include "dynfeed/discovery/discovery.hpp"
+
+#include <chrono>
+#include <list>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace dynfeed {
+
+// ---- the server ---------------------------------------------------------------------------
+
+struct tracker_server_config {
+  /// Peers in one lookup reply at most (at most limits.peers_max).
+  size_t lookup_peers_max = 50;
+  /// How long a record lives without being announced again.
+  clock_time record_ttl = std::chrono::minutes{15};
+  /// How often expired records are removed; lookups never return them in the meantime.
+  clock_time sweep_interval = std::chrono::seconds{30};
+  /// How often the token secret changes: a token is accepted for one to two of these.
+  clock_time token_rotation = std::chrono::minutes{5};
+  /// Keys every token secret (which is drawn from the component's random stream). A node
+  /// fills it from the operating system, so that its tokens cannot be predicted from its
+  /// component seed; simulations may leave it zero.
+  hash256 secret_key;
+  /// Each source IP has a token bucket: `burst` requests at once, refilled at requests_per_s.
+  /// Every datagram from the source spends one, whatever it holds.
+  uint32_t requests_per_s = 20;
+  uint32_t burst = 40;
+  /// Source IPs whose buckets are remembered; beyond, the least recently seen one is forgotten
+  /// (an idle bucket is full anyway).
+  size_t rate_sources_max = 65536;
+  /// Storage limits: see docs/discovery.md for the eviction policy they come with.
+  size_t topics_max = 65536;
+  size_t peers_per_topic_max = 200;
+  size_t records_per_source_max = 64; ///< records of one source IP, over all topics
+  size_t records_max = 262144;
+  /// Topics counted one by one in stats().by_topic; further topics are not (a flood of random
+  /// topics must not grow the counters without bound).
+  size_t stats_topics_max = 4096;
+  /// Bytes of each token (at most limits.token_size_max and 32).
+  size_t token_size = 16;
+  msg::tracker::limits limits;
+};
+
+class tracker_server final : public discovery_component {
+public:
+  explicit tracker_server(datagram_socket& socket, tracker_server_config config = {});
+
+  void on_start(context& ctx) override;
+  /// A server takes no local messages; any it gets are ignored.
+  void on_message(context&, component_id, byte_span) override {}
+  void on_timer(context& ctx, uint64_t tag) override;
+  void on_datagram(context& ctx, const endpoint& from, byte_span datagram) override;
+  const discovery_stats& stats() const override { return stats_; }
+
+  /// The live records of `topic` (source IP : announced port) at time `now`, in address order.
+  std::vector<endpoint> peers_of(const hash256& topic, clock_time now) const;
+  size_t topic_count() const noexcept { return topics_.size(); }
+  const tracker_server_config& config() const noexcept { return config_; }
+
+private:
+  struct record {
+    clock_time expires{0};
+  };
+  struct topic_state {
+    std::map<endpoint, record> records;    ///< by source IP : announced port
+    std::map<uint32_t, uint32_t> sources; ///< source IP -> its records here
+  };
+  struct bucket {
+    clock_time next_free{0}; ///< GCRA's theoretical arrival time
+    std::list<uint32_t>::iterator recent;
+  };
+
+  bool admit(clock_time now, uint32_t ip);
+  void on_lookup(context& ctx, const endpoint& from, uint64_t transaction,
+                 const msg::tracker::lookup& m);
+  void on_announce(context& ctx, const endpoint& from, uint64_t transaction,
+                   const msg::tracker::announce& m);
+  /// Stores or refreshes the record; why not, when it does not fit.
+  std::optional<std::string> store(clock_time now, const hash256& topic, const endpoint& peer);
+  std::optional<endpoint> victim(const topic_state& t, uint32_t newcomer) const;
+  void insert(topic_state& t, const endpoint& peer, clock_time expires);
+  void erase(topic_state& t, std::map<endpoint, record>::iterator it);
+  void purge(topic_state& t, clock_time now);
+  void sweep(clock_time now);
+  void rotate(context& ctx);
+  bytes token_for(uint32_t ip, const hash256& secret) const;
+  bool token_valid(uint32_t ip, const bytes& token) const;
+  void refuse(context& ctx, const endpoint& to, uint64_t transaction, const hash256& topic,
+              msg::tracker::error_code code, std::string message);
+  void send(const endpoint& to, const msg::tracker::packet& p);
+  void count_topic(const hash256& topic);
+
+  datagram_socket& socket_;
+  tracker_server_config config_;
+  clock_time rate_interval_;
+  std::map<hash256, topic_state> topics_;
+  std::unordered_map<uint32_t, uint32_t> source_records_; ///< source IP -> records, all topics
+  size_t record_count_ = 0;
+  std::unordered_map<uint32_t, bucket> buckets_;
+  std::list<uint32_t> recent_sources_; ///< most recently seen first
+  hash256 secret_;
+  hash256 previous_secret_;
+  discovery_stats stats_;
+};
+
+// ---- the client ---------------------------------------------------------------------------
+
+struct tracker_client_config {
+  std::vector<endpoint> trackers;
+  /// Where this node accepts connections (its TCP port): what announces carry.
+  uint16_t announce_port = 0;
+  /// Each followed topic is looked up at every tracker this often, and announced this often
+  /// (the servers' record_ttl should be a few announce intervals).
+  clock_time lookup_interval = std::chrono::minutes{2};
+  clock_time announce_interval = std::chrono::minutes{5};
+  /// A lookup that found nobody comes back sooner: after this, doubling with each such round
+  /// up to lookup_interval, so that a reader that came before the writer's announce does not
+  /// wait a whole interval.
+  clock_time empty_lookup_retry = std::chrono::seconds{1};
+  /// Rounds start up to this fraction of their interval later, at random, so that nodes that
+  /// started together do not ask in lockstep.
+  double jitter = 0.1;
+  /// A request is sent again after this, doubled each time, up to attempts_max sends.
+  clock_time request_timeout = std::chrono::seconds{2};
+  /// A requester that asks again (find_peers for a topic it follows: its peers all failed)
+  /// gets a new round at once, if the last one began at least this long ago.
+  clock_time refresh_min = std::chrono::seconds{5};
+  uint32_t attempts_max = 4;
+  size_t topics_max = 1024;
+  size_t requesters_per_topic_max = 16;
+  size_t pending_max = 4096;
+  /// Topics counted one by one in stats().by_topic.
+  size_t stats_topics_max = 4096;
+  msg::tracker::limits limits;
+};
+
+class tracker_client final : public discovery_component {
+public:
+  tracker_client(datagram_socket& socket, tracker_client_config config);
+
+  /// find_peers and stop_finding from the node's components (swarms).
+  void on_message(context& ctx, component_id from, byte_span frame) override;
+  void on_timer(context& ctx, uint64_t tag) override;
+  void on_datagram(context& ctx, const endpoint& from, byte_span datagram) override;
+  const discovery_stats& stats() const override { return stats_; }
+  /// Announces carry `port` from now on (config.announce_port); announced topics go at once.
+  void set_announce_port(context& ctx, uint16_t port) override;
+
+  size_t topic_count() const noexcept { return topics_.size(); }
+  size_t pending_count() const noexcept { return pending_.size(); }
+
+private:
+  /// One topic at one tracker: a round is a lookup, then an announce if one is due.
+  struct round_state {
+    clock_time next_announce{0};
+    timer_id timer = 0;
+    uint64_t timer_tag = 0;
+    bool in_flight = false;
+    bool token_retried = false; ///< this round asked again after a bad_token error
+    uint32_t empty_rounds = 0;  ///< lookups in a row that found nobody
+    clock_time started{-1};     ///< when the latest round began
+  };
+  struct topic_state {
+    uint64_t epoch = 0; ///< tells this following of the topic from earlier ones
+    std::map<component_id, bool> requesters; ///< component -> wants the topic announced
+    std::vector<round_state> rounds;         ///< one per tracker
+  };
+  struct pending {
+    hash256 topic;
+    uint64_t epoch = 0;
+    size_t tracker = 0;
+    discovery_op op = discovery_op::tracker_lookup;
+    bytes datagram;
+    uint32_t attempt = 0;
+    timer_id timer = 0;
+    uint64_t timer_tag = 0;
+  };
+  struct timer_target {
+    bool timeout = false; ///< a request's timeout (else a round)
+    uint64_t transaction = 0;
+    hash256 topic;
+    size_t tracker = 0;
+  };
+
+  /// The topic state `p` was sent for, if that following of the topic still goes on.
+  topic_state* followed(const pending& p);
+  bool announcing(const topic_state& t) const;
+  void on_find(context& ctx, component_id from, const msg::find_peers& m);
+  void on_stop_finding(context& ctx, component_id from, const msg::stop_finding& m);
+  void start_round(context& ctx, const hash256& topic, size_t tracker);
+  void end_round(context& ctx, const hash256& topic, size_t tracker, bool failed);
+  void schedule_round(context& ctx, const hash256& topic, size_t tracker, clock_time delay);
+  void request(context& ctx, const hash256& topic, size_t tracker, msg::tracker::body body);
+  void transmit(context& ctx, uint64_t transaction, pending& p);
+  void on_timeout(context& ctx, uint64_t transaction);
+  void on_reply(context& ctx, const pending& p, const msg::tracker::body& reply);
+  /// Delivers the peers of a lookup reply; how many there were (the node itself left out).
+  size_t on_peers(context& ctx, const hash256& topic, const msg::tracker::lookup_reply& reply);
+  void deliver(context& ctx, const hash256& topic, const std::vector<std::string>& addresses);
+  void count_topic(const hash256& topic);
+
+  datagram_socket& socket_;
+  tracker_client_config config_;
+  std::map<hash256, topic_state> topics_;
+  std::map<uint64_t, pending> pending_; ///< by transaction
+  std::map<uint64_t, timer_target> timers_; ///< by tag
+  uint64_t next_tag_ = 1;
+  uint64_t next_epoch_ = 1;
+  discovery_stats stats_;
+};
+
+} // namespace dynfeed

@@ -1,0 +1,951 @@
+#include "dynfeed/messages/codec.hpp"
+
+#include "dynfeed/base/assert.hpp"
+#include "dynfeed/messages/capnp_sizes.hpp"
+#include "dynfeed/messages/wire.capnp.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace dynfeed::msg {
+
+namespace {
+
+using namespace capnp_sizes;
+
+const char* describe_msg(uint8_t code) noexcept {
+  switch (static_cast<msg_errc>(code)) {
+    case msg_errc::malformed:
+      return "malformed frame";
+    case msg_errc::truncated:
+      return "truncated frame";
+    case msg_errc::too_large:
+      return "frame too large";
+    case msg_errc::wrong_size:
+      return "fixed-size field has the wrong size";
+    case msg_errc::local_only:
+      return "component-local message from a peer";
+    case msg_errc::unknown_kind:
+      return "unknown message kind";
+    case msg_errc::limit_exceeded:
+      return "frame exceeds a decoding limit";
+  }
+  return "unknown error";
+}
+
+// ---- sizes --------------------------------------------------------------------------------
+//
+// encoded_size() mirrors what the builders below allocate, so that encode() can build the
+// message straight into its output. An empty list, text or optional part is left as a null
+// pointer (which decodes the same) and takes no space.
+
+size_t nodes_words(const std::vector<tree_node>& nodes) {
+  DYNFEED_REQUIRE(nodes.size() <= capnp_count_max);
+  if (nodes.empty())
+    return 0;
+  // A struct list starts with one tag word; each node holds its 32-byte hash.
+  return 1 + nodes.size() * (struct_words<wire::TreeNode> + blob_words(hash256::size()));
+}
+
+size_t values_words(const std::vector<bytes>& values) {
+  DYNFEED_REQUIRE(values.size() <= capnp_count_max);
+  size_t words = values.size(); // one pointer each
+  for (const bytes& v : values)
+    words += blob_words(v.size());
+  return words;
+}
+
+size_t body_words(const proof_request& r) {
+  return struct_words<wire::ProofRequest> + (r.block ? struct_words<wire::BlockRequest> : 0)
+         + (r.upgrade ? struct_words<wire::UpgradeRequest> : 0);
+}
+
+size_t body_words(const proof& p) {
+  size_t words = struct_words<wire::Proof>;
+  if (p.block)
+    words += struct_words<wire::BlockProof> + values_words(p.block->values)
+             + nodes_words(p.block->nodes);
+  if (p.upgrade)
+    words += struct_words<wire::UpgradeProof> + nodes_words(p.upgrade->nodes)
+             + nodes_words(p.upgrade->additional_nodes) + blob_words(signature::size());
+  return words;
+}
+
+size_t message_words(const hello& m) {
+  return struct_words<wire::Hello> + text_words(m.user_agent);
+}
+size_t message_words(const bye& m) {
+  return struct_words<wire::Bye> + text_words(m.reason);
+}
+size_t message_words(const open_channel&) {
+  return struct_words<wire::OpenChannel> + 2 * blob_words(hash256::size());
+}
+size_t message_words(const close_channel&) {
+  return struct_words<wire::CloseChannel>;
+}
+size_t message_words(const sync&) {
+  return struct_words<wire::Sync>;
+}
+size_t message_words(const range&) {
+  return struct_words<wire::Range>;
+}
+size_t message_words(const request& m) {
+  return struct_words<wire::Request> + body_words(m.body);
+}
+size_t message_words(const data& m) {
+  return struct_words<wire::DataMessage> + body_words(m.body);
+}
+size_t message_words(const no_data&) {
+  return struct_words<wire::NoData>;
+}
+size_t message_words(const cancel&) {
+  return struct_words<wire::Cancel>;
+}
+
+size_t message_words(const find_feed&) {
+  return struct_words<wire::FindFeed> + blob_words(hash256::size());
+}
+size_t message_words(const feed_unknown&) {
+  return struct_words<wire::FeedUnknown> + blob_words(hash256::size());
+}
+size_t message_words(const offer_peer&) {
+  return struct_words<wire::OfferPeer>;
+}
+size_t message_words(const attach&) {
+  return struct_words<wire::Attach> + 2 * blob_words(hash256::size());
+}
+size_t message_words(const detach&) {
+  return struct_words<wire::Detach> + blob_words(hash256::size());
+}
+size_t message_words(const channel_up&) {
+  return struct_words<wire::ChannelUp> + blob_words(hash256::size());
+}
+size_t message_words(const channel_down&) {
+  return struct_words<wire::ChannelDown>;
+}
+size_t message_words(const punish& m) {
+  return struct_words<wire::Punish> + text_words(m.detail);
+}
+size_t message_words(const peer_up& m) {
+  return struct_words<wire::PeerUp> + blob_words(hash256::size()) + text_words(m.address);
+}
+size_t message_words(const peer_down& m) {
+  return struct_words<wire::PeerDown> + text_words(m.address);
+}
+
+size_t signatures_words(const std::vector<value_signature>& sigs) {
+  DYNFEED_REQUIRE(sigs.size() <= capnp_count_max);
+  if (sigs.empty())
+    return 0;
+  return 1 + sigs.size() * (struct_words<wire::ValueSignature> + blob_words(signature::size()));
+}
+size_t message_words(const value_push& m) {
+  return struct_words<wire::ValuePush> + blob_words(m.value.value.size())
+         + signatures_words(m.value.sigs);
+}
+size_t message_words(const publish_value& m) {
+  return struct_words<wire::PublishValue> + blob_words(m.value.size());
+}
+size_t message_words(const subscribe_values&) {
+  return 0; // a Void member of Frame
+}
+size_t message_words(const value_update& m) {
+  return struct_words<wire::ValueUpdate> + blob_words(m.value.size());
+}
+size_t message_words(const set_mode&) {
+  return struct_words<wire::SetMode>;
+}
+size_t message_words(const rotate_swarm&) {
+  return struct_words<wire::RotateSwarm> + 2 * blob_words(hash256::size());
+}
+size_t message_words(const find_peers&) {
+  return struct_words<wire::FindPeers> + blob_words(hash256::size());
+}
+size_t message_words(const peers_found& m) {
+  DYNFEED_REQUIRE(m.addresses.size() <= capnp_count_max);
+  size_t words = struct_words<wire::PeersFound> + blob_words(hash256::size());
+  words += m.addresses.size(); // one pointer per text, no tag in a list of pointers
+  for (const std::string& a : m.addresses)
+    words += blob_words(a.size() + 1); // in a list, even an empty text holds its NUL
+  return words;
+}
+size_t message_words(const stop_finding&) {
+  return struct_words<wire::StopFinding> + blob_words(hash256::size());
+}
+size_t message_words(const dial& m) {
+  return blob_words(m.address.size() + 1); // a Text member of Frame, always with its NUL
+}
+size_t message_words(const hang_up& m) {
+  return blob_words(m.address.size() + 1);
+}
+
+/// Words of the single segment: the root pointer, the Frame and the message.
+template <class Variant>
+size_t segment_words(const Variant& message) {
+  size_t words = 1 + struct_words<wire::Frame>
+                 + std::visit([](const auto& m) { return message_words(m); }, message);
+  DYNFEED_REQUIRE(words <= capnp_count_max);
+  return words;
+}
+
+// ---- encoding -----------------------------------------------------------------------------
+
+template <class Builder>
+void put_nodes(const std::vector<tree_node>& nodes, Builder&& init) {
+  if (nodes.empty())
+    return;
+  auto list = init(static_cast<unsigned>(nodes.size()));
+  for (unsigned i = 0; i < nodes.size(); ++i) {
+    auto node = list[i];
+    node.setIndex(nodes[i].index);
+    node.setSize(nodes[i].size);
+    node.setHash(blob(nodes[i].hash));
+  }
+}
+
+void put_body(const proof_request& r, wire::ProofRequest::Builder out) {
+  out.setFork(r.fork);
+  if (r.block) {
+    auto block = out.initBlock();
+    block.setIndex(r.block->index);
+    block.setNodes(r.block->nodes);
+    block.setCount(r.block->count);
+  }
+  if (r.upgrade) {
+    auto upgrade = out.initUpgrade();
+    upgrade.setStart(r.upgrade->start);
+    upgrade.setLength(r.upgrade->length);
+  }
+}
+
+void put_body(const proof& p, wire::Proof::Builder out) {
+  out.setFork(p.fork);
+  if (p.block) {
+    auto block = out.initBlock();
+    block.setIndex(p.block->index);
+    const std::vector<bytes>& values = p.block->values;
+    if (!values.empty()) {
+      auto list = block.initValues(static_cast<unsigned>(values.size()));
+      for (unsigned i = 0; i < values.size(); ++i)
+        list.set(i, blob(values[i]));
+    }
+    put_nodes(p.block->nodes, [&](unsigned n) { return block.initNodes(n); });
+  }
+  if (p.upgrade) {
+    const upgrade_proof& up = *p.upgrade;
+    auto upgrade = out.initUpgrade();
+    upgrade.setStart(up.start);
+    upgrade.setLength(up.length);
+    put_nodes(up.nodes, [&](unsigned n) { return upgrade.initNodes(n); });
+    put_nodes(up.additional_nodes, [&](unsigned n) { return upgrade.initAdditionalNodes(n); });
+    upgrade.setSignedLength(up.signed_length);
+    upgrade.setSignature(blob(up.sig));
+  }
+}
+
+/// A capnp Text from a std::string, whose data() is NUL-terminated as capnp requires.
+capnp::Text::Reader text(const std::string& s) {
+  return capnp::Text::Reader(s.data(), s.size());
+}
+
+void put(const hello& m, wire::Frame::Builder frame) {
+  auto out = frame.initHello();
+  out.setVersion(m.version);
+  out.setFrameSizeMax(m.frame_size_max);
+  if (!m.user_agent.empty())
+    out.setUserAgent(text(m.user_agent));
+}
+void put(const bye& m, wire::Frame::Builder frame) {
+  auto out = frame.initBye();
+  out.setCode(m.code);
+  if (!m.reason.empty())
+    out.setReason(text(m.reason));
+}
+void put(const open_channel& m, wire::Frame::Builder frame) {
+  auto out = frame.initOpenChannel();
+  out.setChannel(m.channel);
+  out.setDiscoveryKey(blob(m.discovery_key));
+  out.setCapability(blob(m.capability));
+}
+void put(const close_channel& m, wire::Frame::Builder frame) {
+  frame.initCloseChannel().setChannel(m.channel);
+}
+void put(const sync& m, wire::Frame::Builder frame) {
+  auto out = frame.initSync();
+  out.setChannel(m.channel);
+  out.setFork(m.fork);
+  out.setLength(m.length);
+}
+void put(const range& m, wire::Frame::Builder frame) {
+  auto out = frame.initRange();
+  out.setChannel(m.channel);
+  out.setStart(m.start);
+  out.setLength(m.length);
+  out.setDrop(m.drop);
+}
+void put(const request& m, wire::Frame::Builder frame) {
+  auto out = frame.initRequest();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+  put_body(m.body, out.initBody());
+}
+void put(const data& m, wire::Frame::Builder frame) {
+  auto out = frame.initData();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+  put_body(m.body, out.initBody());
+}
+void put(const no_data& m, wire::Frame::Builder frame) {
+  auto out = frame.initNoData();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+  out.setReason(m.reason);
+}
+void put(const find_feed& m, wire::Frame::Builder frame) {
+  frame.initFindFeed().setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const feed_unknown& m, wire::Frame::Builder frame) {
+  frame.initFeedUnknown().setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const offer_peer& m, wire::Frame::Builder frame) {
+  frame.initOfferPeer().setPeer(m.peer);
+}
+void put(const attach& m, wire::Frame::Builder frame) {
+  auto out = frame.initAttach();
+  out.setKey(blob(m.key));
+  out.setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const detach& m, wire::Frame::Builder frame) {
+  frame.initDetach().setDiscoveryKey(blob(m.discovery_key));
+}
+void put(const channel_up& m, wire::Frame::Builder frame) {
+  auto out = frame.initChannelUp();
+  out.setChannel(m.channel);
+  out.setRemoteNode(blob(m.remote_node));
+}
+void put(const channel_down& m, wire::Frame::Builder frame) {
+  frame.initChannelDown().setReason(m.reason);
+}
+void put(const punish& m, wire::Frame::Builder frame) {
+  auto out = frame.initPunish();
+  out.setReason(m.reason);
+  if (!m.detail.empty())
+    out.setDetail(text(m.detail));
+}
+void put(const peer_up& m, wire::Frame::Builder frame) {
+  auto out = frame.initPeerUp();
+  out.setPeer(m.peer);
+  out.setRemoteNode(blob(m.remote_node));
+  if (!m.address.empty())
+    out.setAddress(text(m.address));
+  out.setOutbound(m.outbound);
+}
+void put(const peer_down& m, wire::Frame::Builder frame) {
+  auto out = frame.initPeerDown();
+  out.setPeer(m.peer);
+  if (!m.address.empty())
+    out.setAddress(text(m.address));
+  out.setReason(m.reason);
+}
+void put(const value_push& m, wire::Frame::Builder frame) {
+  auto out = frame.initValuePush();
+  out.setChannel(m.channel);
+  out.setSeq(m.value.seq);
+  out.setValue(blob(m.value.value));
+  if (!m.value.sigs.empty()) {
+    auto list = out.initSignatures(static_cast<unsigned>(m.value.sigs.size()));
+    for (unsigned i = 0; i < m.value.sigs.size(); ++i) {
+      list[i].setSigner(m.value.sigs[i].signer);
+      list[i].setSignature(blob(m.value.sigs[i].sig));
+    }
+  }
+}
+void put(const publish_value& m, wire::Frame::Builder frame) {
+  auto out = frame.initPublishValue();
+  out.setValue(blob(m.value));
+  out.setSeq(m.seq);
+}
+void put(const subscribe_values&, wire::Frame::Builder frame) {
+  frame.setSubscribeValues();
+}
+void put(const value_update& m, wire::Frame::Builder frame) {
+  auto out = frame.initValueUpdate();
+  out.setSeq(m.seq);
+  out.setValue(blob(m.value));
+}
+void put(const set_mode& m, wire::Frame::Builder frame) {
+  auto out = frame.initSetMode();
+  out.setMode(m.mode);
+  out.setPublisher(m.publisher);
+  out.setNode(m.node);
+}
+void put(const rotate_swarm& m, wire::Frame::Builder frame) {
+  auto out = frame.initRotateSwarm();
+  out.setLeave(blob(m.leave));
+  out.setJoin(blob(m.join));
+}
+void put(const find_peers& m, wire::Frame::Builder frame) {
+  auto out = frame.initFindPeers();
+  out.setTopic(blob(m.topic));
+  out.setAnnounce(m.announce);
+}
+void put(const peers_found& m, wire::Frame::Builder frame) {
+  auto out = frame.initPeersFound();
+  out.setTopic(blob(m.topic));
+  if (!m.addresses.empty()) {
+    auto list = out.initAddresses(static_cast<unsigned>(m.addresses.size()));
+    for (unsigned i = 0; i < m.addresses.size(); ++i)
+      list.set(i, text(m.addresses[i]));
+  }
+}
+void put(const stop_finding& m, wire::Frame::Builder frame) {
+  frame.initStopFinding().setTopic(blob(m.topic));
+}
+void put(const dial& m, wire::Frame::Builder frame) {
+  frame.setDial(text(m.address));
+}
+void put(const hang_up& m, wire::Frame::Builder frame) {
+  frame.setHangUp(text(m.address));
+}
+void put(const cancel& m, wire::Frame::Builder frame) {
+  auto out = frame.initCancel();
+  out.setChannel(m.channel);
+  out.setId(m.id);
+}
+
+// ---- decoding -----------------------------------------------------------------------------
+//
+// Each reader follows every pointer once: Cap'n Proto counts the words behind each pointer it
+// follows against the traversal limit, and a frame read once stays within about its own size.
+
+/// Words Cap'n Proto may read per word of frame. Reading an honest frame once reads about its
+/// own size (each object once, the root pointer twice); twice that leaves room for accounting
+/// details while pointers that share a target still cannot make a frame decode much larger.
+constexpr uint64_t traversal_per_frame_word_max = 2;
+
+/// How much of a Cap'n Proto exception's description goes into an error's context.
+constexpr size_t exception_context_size_max = 200;
+
+template <size_t N, class Tag>
+status get_fixed(const char* what, capnp::Data::Reader in, fixed_bytes<N, Tag>& out) {
+  if (in.size() != N)
+    return error{msg_errc::wrong_size,
+                 std::string{what} + ": " + str(in.size()) + " bytes, not " + str(N)};
+  std::memcpy(out.data(), in.begin(), N);
+  return {};
+}
+
+status get_text(const char* what, capnp::Text::Reader in, const codec_limits& limits,
+                std::string& out) {
+  if (auto st = check_limit(what, in.size(), limits.text_size_max); !st)
+    return st;
+  out.assign(in.begin(), in.size());
+  return {};
+}
+
+status get_nodes(const char* what, capnp::List<wire::TreeNode>::Reader in,
+                 const codec_limits& limits, std::vector<tree_node>& out) {
+  if (auto st = check_limit(what, in.size(), limits.proof_nodes_max); !st)
+    return st;
+  out.resize(in.size());
+  for (unsigned i = 0; i < in.size(); ++i) {
+    auto node = in[i];
+    out[i].index = node.getIndex();
+    out[i].size = node.getSize();
+    if (auto st = get_fixed("tree node hash", node.getHash(), out[i].hash); !st)
+      return st;
+  }
+  return {};
+}
+
+status get_block(wire::BlockProof::Reader in, const codec_limits& limits, block_proof& out) {
+  out.index = in.getIndex();
+  auto values = in.getValues();
+  if (auto st = check_limit("block values", values.size(), limits.values_max); !st)
+    return st;
+  out.values.reserve(values.size());
+  for (auto value : values) {
+    if (auto st = check_limit("block value size", value.size(), limits.value_size_max); !st)
+      return st;
+    out.values.emplace_back(value.begin(), value.end());
+  }
+  return get_nodes("block nodes", in.getNodes(), limits, out.nodes);
+}
+
+status get_upgrade(wire::UpgradeProof::Reader in, const codec_limits& limits,
+                   upgrade_proof& out) {
+  out.start = in.getStart();
+  out.length = in.getLength();
+  out.signed_length = in.getSignedLength();
+  if (auto st = get_fixed("upgrade signature", in.getSignature(), out.sig); !st)
+    return st;
+  if (auto st = get_nodes("upgrade nodes", in.getNodes(), limits, out.nodes); !st)
+    return st;
+  return get_nodes("upgrade additional nodes", in.getAdditionalNodes(), limits,
+                   out.additional_nodes);
+}
+
+status get_body(wire::ProofRequest::Reader in, proof_request& out) {
+  out.fork = in.getFork();
+  if (in.hasBlock()) {
+    auto block = in.getBlock();
+    out.block = block_request{block.getIndex(), block.getNodes(), block.getCount()};
+  }
+  if (in.hasUpgrade()) {
+    auto upgrade = in.getUpgrade();
+    out.upgrade = upgrade_request{upgrade.getStart(), upgrade.getLength()};
+  }
+  return {};
+}
+
+status get_body(wire::Proof::Reader in, const codec_limits& limits, proof& out) {
+  out.fork = in.getFork();
+  if (in.hasBlock())
+    if (auto st = get_block(in.getBlock(), limits, out.block.emplace()); !st)
+      return st;
+  if (in.hasUpgrade())
+    if (auto st = get_upgrade(in.getUpgrade(), limits, out.upgrade.emplace()); !st)
+      return st;
+  return {};
+}
+
+status get_message(wire::Hello::Reader in, const codec_limits& limits, hello& out) {
+  out.version = in.getVersion();
+  out.frame_size_max = in.getFrameSizeMax();
+  return get_text("user agent", in.getUserAgent(), limits, out.user_agent);
+}
+status get_message(wire::Bye::Reader in, const codec_limits& limits, bye& out) {
+  out.code = in.getCode();
+  return get_text("bye reason", in.getReason(), limits, out.reason);
+}
+status get_message(wire::OpenChannel::Reader in, const codec_limits&, open_channel& out) {
+  out.channel = in.getChannel();
+  if (auto st = get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key); !st)
+    return st;
+  return get_fixed("capability", in.getCapability(), out.capability);
+}
+status get_message(wire::CloseChannel::Reader in, const codec_limits&, close_channel& out) {
+  out.channel = in.getChannel();
+  return {};
+}
+status get_message(wire::Sync::Reader in, const codec_limits&, sync& out) {
+  out = sync{in.getChannel(), in.getFork(), in.getLength()};
+  return {};
+}
+status get_message(wire::Range::Reader in, const codec_limits&, range& out) {
+  out = range{in.getChannel(), in.getStart(), in.getLength(), in.getDrop()};
+  return {};
+}
+status get_message(wire::Request::Reader in, const codec_limits&, request& out) {
+  out.channel = in.getChannel();
+  out.id = in.getId();
+  return get_body(in.getBody(), out.body);
+}
+status get_message(wire::DataMessage::Reader in, const codec_limits& limits, data& out) {
+  out.channel = in.getChannel();
+  out.id = in.getId();
+  return get_body(in.getBody(), limits, out.body);
+}
+status get_message(wire::NoData::Reader in, const codec_limits&, no_data& out) {
+  out = no_data{in.getChannel(), in.getId(), in.getReason()};
+  return {};
+}
+status get_message(wire::Cancel::Reader in, const codec_limits&, cancel& out) {
+  out = cancel{in.getChannel(), in.getId()};
+  return {};
+}
+
+status get_message(wire::FindFeed::Reader in, const codec_limits&, find_feed& out) {
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::FeedUnknown::Reader in, const codec_limits&, feed_unknown& out) {
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::OfferPeer::Reader in, const codec_limits&, offer_peer& out) {
+  out.peer = in.getPeer();
+  return {};
+}
+status get_message(wire::Attach::Reader in, const codec_limits&, attach& out) {
+  if (auto st = get_fixed("key", in.getKey(), out.key); !st)
+    return st;
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::Detach::Reader in, const codec_limits&, detach& out) {
+  return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
+}
+status get_message(wire::ChannelUp::Reader in, const codec_limits&, channel_up& out) {
+  out.channel = in.getChannel();
+  return get_fixed("remote node", in.getRemoteNode(), out.remote_node);
+}
+status get_message(wire::ChannelDown::Reader in, const codec_limits&, channel_down& out) {
+  out.reason = in.getReason();
+  return {};
+}
+status get_message(wire::Punish::Reader in, const codec_limits& limits, punish& out) {
+  out.reason = in.getReason();
+  return get_text("punish detail", in.getDetail(), limits, out.detail);
+}
+status get_message(wire::PeerUp::Reader in, const codec_limits& limits, peer_up& out) {
+  out.peer = in.getPeer();
+  out.outbound = in.getOutbound();
+  if (auto st = get_fixed("remote node", in.getRemoteNode(), out.remote_node); !st)
+    return st;
+  return get_text("address", in.getAddress(), limits, out.address);
+}
+status get_message(wire::PeerDown::Reader in, const codec_limits& limits, peer_down& out) {
+  out.peer = in.getPeer();
+  out.reason = in.getReason();
+  return get_text("address", in.getAddress(), limits, out.address);
+}
+
+status get_value_bytes(const char* what, capnp::Data::Reader in, const codec_limits& limits,
+                       bytes& out) {
+  if (auto st = check_limit(what, in.size(), limits.signed_value_size_max); !st)
+    return st;
+  out.assign(in.begin(), in.end());
+  return {};
+}
+status get_message(wire::ValuePush::Reader in, const codec_limits& limits, value_push& out) {
+  out.channel = in.getChannel();
+  out.value.seq = in.getSeq();
+  if (auto st = get_value_bytes("value", in.getValue(), limits, out.value.value); !st)
+    return st;
+  auto sigs = in.getSignatures();
+  if (auto st = check_limit("value signatures", sigs.size(), limits.value_signatures_max); !st)
+    return st;
+  out.value.sigs.resize(sigs.size());
+  for (unsigned i = 0; i < sigs.size(); ++i) {
+    out.value.sigs[i].signer = sigs[i].getSigner();
+    if (auto st = get_fixed("value signature", sigs[i].getSignature(), out.value.sigs[i].sig); !st)
+      return st;
+  }
+  return {};
+}
+status get_message(wire::PublishValue::Reader in, const codec_limits& limits, publish_value& out) {
+  out.seq = in.getSeq();
+  return get_value_bytes("value", in.getValue(), limits, out.value);
+}
+status get_message(wire::ValueUpdate::Reader in, const codec_limits& limits, value_update& out) {
+  out.seq = in.getSeq();
+  return get_value_bytes("value", in.getValue(), limits, out.value);
+}
+status get_message(wire::SetMode::Reader in, const codec_limits&, set_mode& out) {
+  out.mode = in.getMode();
+  out.publisher = in.getPublisher();
+  out.node = in.getNode();
+  return {};
+}
+status get_message(wire::RotateSwarm::Reader in, const codec_limits&, rotate_swarm& out) {
+  if (auto st = get_fixed("leave topic", in.getLeave(), out.leave); !st)
+    return st;
+  return get_fixed("join topic", in.getJoin(), out.join);
+}
+status get_message(wire::FindPeers::Reader in, const codec_limits&, find_peers& out) {
+  out.announce = in.getAnnounce();
+  return get_fixed("topic", in.getTopic(), out.topic);
+}
+status get_message(wire::PeersFound::Reader in, const codec_limits& limits, peers_found& out) {
+  if (auto st = get_fixed("topic", in.getTopic(), out.topic); !st)
+    return st;
+  auto list = in.getAddresses();
+  if (auto st = check_limit("addresses", list.size(), limits.addresses_max); !st)
+    return st;
+  out.addresses.resize(list.size());
+  for (unsigned i = 0; i < list.size(); ++i)
+    if (auto st = get_text("address", list[i], limits, out.addresses[i]); !st)
+      return st;
+  return {};
+}
+status get_message(wire::StopFinding::Reader in, const codec_limits&, stop_finding& out) {
+  return get_fixed("topic", in.getTopic(), out.topic);
+}
+
+/// Decodes into the message that will be returned, so that blocks are never moved.
+template <class T, class Reader>
+expected<message> make(Reader in, const codec_limits& limits) {
+  using outer = std::conditional_t<std::is_constructible_v<wire_message, T>, wire_message,
+                                   local_message>;
+  message out{std::in_place_type<outer>, std::in_place_type<T>};
+  if (auto st = get_message(in, limits, std::get<T>(std::get<outer>(out))); !st)
+    return std::move(st).error();
+  return out;
+}
+
+expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limits) {
+  switch (frame.which()) {
+    case wire::Frame::INVALID:
+      return error{msg_errc::malformed, "no message"};
+    case wire::Frame::HELLO:
+      return make<hello>(frame.getHello(), limits);
+    case wire::Frame::BYE:
+      return make<bye>(frame.getBye(), limits);
+    case wire::Frame::OPEN_CHANNEL:
+      return make<open_channel>(frame.getOpenChannel(), limits);
+    case wire::Frame::CLOSE_CHANNEL:
+      return make<close_channel>(frame.getCloseChannel(), limits);
+    case wire::Frame::SYNC:
+      return make<sync>(frame.getSync(), limits);
+    case wire::Frame::RANGE:
+      return make<range>(frame.getRange(), limits);
+    case wire::Frame::REQUEST:
+      return make<request>(frame.getRequest(), limits);
+    case wire::Frame::DATA:
+      return make<data>(frame.getData(), limits);
+    case wire::Frame::NO_DATA:
+      return make<no_data>(frame.getNoData(), limits);
+    case wire::Frame::CANCEL:
+      return make<cancel>(frame.getCancel(), limits);
+    case wire::Frame::FIND_FEED:
+      return make<find_feed>(frame.getFindFeed(), limits);
+    case wire::Frame::FEED_UNKNOWN:
+      return make<feed_unknown>(frame.getFeedUnknown(), limits);
+    case wire::Frame::OFFER_PEER:
+      return make<offer_peer>(frame.getOfferPeer(), limits);
+    case wire::Frame::ATTACH:
+      return make<attach>(frame.getAttach(), limits);
+    case wire::Frame::DETACH:
+      return make<detach>(frame.getDetach(), limits);
+    case wire::Frame::CHANNEL_UP:
+      return make<channel_up>(frame.getChannelUp(), limits);
+    case wire::Frame::CHANNEL_DOWN:
+      return make<channel_down>(frame.getChannelDown(), limits);
+    case wire::Frame::PUNISH:
+      return make<punish>(frame.getPunish(), limits);
+    case wire::Frame::PEER_UP:
+      return make<peer_up>(frame.getPeerUp(), limits);
+    case wire::Frame::PEER_DOWN:
+      return make<peer_down>(frame.getPeerDown(), limits);
+    case wire::Frame::VALUE_PUSH:
+      return make<value_push>(frame.getValuePush(), limits);
+    case wire::Frame::PUBLISH_VALUE:
+      return make<publish_value>(frame.getPublishValue(), limits);
+    case wire::Frame::SUBSCRIBE_VALUES:
+      return message{std::in_place_type<local_message>, subscribe_values{}};
+    case wire::Frame::VALUE_UPDATE:
+      return make<value_update>(frame.getValueUpdate(), limits);
+    case wire::Frame::SET_MODE:
+      return make<set_mode>(frame.getSetMode(), limits);
+    case wire::Frame::ROTATE_SWARM:
+      return make<rotate_swarm>(frame.getRotateSwarm(), limits);
+    case wire::Frame::FIND_PEERS:
+      return make<find_peers>(frame.getFindPeers(), limits);
+    case wire::Frame::PEERS_FOUND:
+      return make<peers_found>(frame.getPeersFound(), limits);
+    case wire::Frame::STOP_FINDING:
+      return make<stop_finding>(frame.getStopFinding(), limits);
+    case wire::Frame::DIAL: {
+      message out{std::in_place_type<local_message>, std::in_place_type<dial>};
+      if (auto st = get_text("address", frame.getDial(), limits,
+                             std::get<dial>(std::get<local_message>(out)).address);
+          !st)
+        return std::move(st).error();
+      return out;
+    }
+    case wire::Frame::HANG_UP: {
+      message out{std::in_place_type<local_message>, std::in_place_type<hang_up>};
+      if (auto st = get_text("address", frame.getHangUp(), limits,
+                             std::get<hang_up>(std::get<local_message>(out)).address);
+          !st)
+        return std::move(st).error();
+      return out;
+    }
+  }
+  // A member appended to Frame by a newer build.
+  return error{msg_errc::unknown_kind, "Frame member " + str(static_cast<uint16_t>(frame.which()))};
+}
+
+/// True for the Frame members that only components of one node exchange.
+bool is_local_kind(wire::Frame::Which which) {
+  switch (which) {
+    case wire::Frame::FIND_FEED:
+    case wire::Frame::FEED_UNKNOWN:
+    case wire::Frame::OFFER_PEER:
+    case wire::Frame::ATTACH:
+    case wire::Frame::DETACH:
+    case wire::Frame::CHANNEL_UP:
+    case wire::Frame::CHANNEL_DOWN:
+    case wire::Frame::PUNISH:
+    case wire::Frame::PEER_UP:
+    case wire::Frame::PEER_DOWN:
+    case wire::Frame::PUBLISH_VALUE:
+    case wire::Frame::SUBSCRIBE_VALUES:
+    case wire::Frame::VALUE_UPDATE:
+    case wire::Frame::SET_MODE:
+    case wire::Frame::ROTATE_SWARM:
+    case wire::Frame::FIND_PEERS:
+    case wire::Frame::PEERS_FOUND:
+    case wire::Frame::STOP_FINDING:
+    case wire::Frame::DIAL:
+    case wire::Frame::HANG_UP:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// Checks the segment table against the frame, cheapest first, before Cap'n Proto reads it.
+/// Returns the frame's size in words.
+expected<size_t> check_framing(byte_span frame, const codec_limits& limits) {
+  if (frame.size() > limits.frame_size_max)
+    return error{msg_errc::too_large, str(frame.size()) + " bytes > " + str(limits.frame_size_max)};
+  if (frame.size() < word_size)
+    return error{msg_errc::truncated, str(frame.size()) + " bytes"};
+  auto table = segment_table_words(frame, limits.segment_count_max);
+  if (!table)
+    return std::move(table).error();
+  uint64_t words = *table;
+  if (frame.size() > words * word_size)
+    return error{msg_errc::malformed, str(frame.size() - words * word_size)
+                                        + " bytes after the message"};
+  return static_cast<size_t>(words);
+}
+
+} // namespace
+
+const error_category& category_of(msg_errc) noexcept {
+  static const error_category cat{"msg", describe_msg};
+  return cat;
+}
+
+namespace {
+
+template <class Variant>
+void encode_into(const Variant& message, bytes& out) {
+  size_t words = segment_words(message);
+  out.clear();
+  out.resize(word_size * (1 + words)); // zeroed, as a Cap'n Proto segment must be
+  // operator new aligns to at least 16 bytes, so the segment after the 8-byte table is aligned.
+  uint8_t* segment = out.data() + word_size;
+  DYNFEED_ASSERT(reinterpret_cast<uintptr_t>(segment) % word_size == 0);
+  // Kept in a scope of its own: the builder must be gone before `out` is handed back.
+  {
+    span_builder builder{kj::arrayPtr(reinterpret_cast<capnp::word*>(segment), words)};
+    auto frame = builder.initRoot<wire::Frame>();
+    std::visit([&](const auto& m) { put(m, frame); }, message);
+    auto segments = builder.getSegmentsForOutput();
+    DYNFEED_ASSERT(segments.size() == 1 && segments[0].size() == words);
+  }
+  // Segment table: (segment count - 1) = 0, then the one segment's size in words.
+  std::memset(out.data(), 0, 4);
+  for (int i = 0; i < 4; ++i)
+    out[4 + i] = static_cast<uint8_t>(words >> (8 * i));
+}
+
+/// Checks the framing, then runs `read` on the Frame with Cap'n Proto's limits set; any
+/// exception Cap'n Proto throws becomes an error here.
+template <class T, class Read>
+expected<T> read_frame(byte_span frame, const codec_limits& limits, Read read) {
+  auto words = check_framing(frame, limits);
+  if (!words)
+    return std::move(words).error();
+  aligned_words aligned{frame, *words};
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords =
+    std::min<uint64_t>(limits.traversal_words_max, traversal_per_frame_word_max * *words);
+  options.nestingLimit = static_cast<int>(std::min<uint64_t>(limits.nesting_depth_max, INT_MAX));
+  try {
+    capnp::FlatArrayMessageReader reader{aligned.get(), options};
+    return read(reader.getRoot<wire::Frame>());
+  } catch (const kj::Exception& e) {
+    return capnp_error(e, exception_context_size_max);
+  }
+}
+
+} // namespace
+
+size_t encoded_size(const wire_message& message) {
+  return word_size * (1 + segment_words(message)); // the segment table takes one word
+}
+
+bytes encode(const wire_message& message) {
+  bytes out;
+  encode(message, out);
+  return out;
+}
+
+void encode(const wire_message& message, bytes& out) {
+  encode_into(message, out);
+}
+
+size_t encoded_size(const local_message& message) {
+  return word_size * (1 + segment_words(message));
+}
+
+bytes encode(const local_message& message) {
+  bytes out;
+  encode(message, out);
+  return out;
+}
+
+void encode(const local_message& message, bytes& out) {
+  encode_into(message, out);
+}
+
+expected<wire_message> decode_wire(byte_span frame, const codec_limits& limits) {
+  return read_frame<wire_message>(frame, limits, [&](wire::Frame::Reader root) -> expected<wire_message> {
+    if (is_local_kind(root.which()))
+      return error{msg_errc::local_only, "Frame member " + str(static_cast<uint16_t>(root.which()))};
+    auto m = get_frame(root, limits);
+    if (!m)
+      return std::move(m).error();
+    return std::get<wire_message>(std::move(*m));
+  });
+}
+
+expected<std::optional<uint32_t>> wire_channel(byte_span frame, const codec_limits& limits) {
+  using result = expected<std::optional<uint32_t>>;
+  return read_frame<std::optional<uint32_t>>(frame, limits, [](wire::Frame::Reader root) -> result {
+    switch (root.which()) {
+      case wire::Frame::HELLO:
+      case wire::Frame::BYE:
+      case wire::Frame::OPEN_CHANNEL:
+      case wire::Frame::CLOSE_CHANNEL:
+        return std::optional<uint32_t>{};
+      case wire::Frame::SYNC:
+        return std::optional<uint32_t>{root.getSync().getChannel()};
+      case wire::Frame::RANGE:
+        return std::optional<uint32_t>{root.getRange().getChannel()};
+      case wire::Frame::REQUEST:
+        return std::optional<uint32_t>{root.getRequest().getChannel()};
+      case wire::Frame::DATA:
+        return std::optional<uint32_t>{root.getData().getChannel()};
+      case wire::Frame::NO_DATA:
+        return std::optional<uint32_t>{root.getNoData().getChannel()};
+      case wire::Frame::CANCEL:
+        return std::optional<uint32_t>{root.getCancel().getChannel()};
+      case wire::Frame::VALUE_PUSH:
+        return std::optional<uint32_t>{root.getValuePush().getChannel()};
+      case wire::Frame::INVALID:
+        return error{msg_errc::malformed, "no message"};
+      default: {
+        auto member = "Frame member " + str(static_cast<uint16_t>(root.which()));
+        if (is_local_kind(root.which()))
+          return error{msg_errc::local_only, member};
+        return error{msg_errc::unknown_kind, member};
+      }
+    }
+  });
+}
+
+expected<message> decode(byte_span frame, const codec_limits& limits) {
+  return read_frame<message>(frame, limits,
+                             [&](wire::Frame::Reader root) { return get_frame(root, limits); });
+}
+
+expected<bool> is_local(byte_span frame, const codec_limits& limits) {
+  return read_frame<bool>(frame, limits,
+                          [](wire::Frame::Reader root) -> expected<bool> { return is_local_kind(root.which()); });
+}
+
+} // namespace dynfeed::msg

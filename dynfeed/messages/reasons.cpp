@@ -1,0 +1,35 @@
+#include "dynfeed/messages/messages.hpp"
+
+namespace dynfeed::msg {
+
+const char* to_string(disconnect_reason reason) noexcept {
+  switch (reason) {
+    case disconnect_reason::normal:
+      return "normal";
+    case disconnect_reason::protocol_version:
+      return "protocol version mismatch";
+    case disconnect_reason::malformed_frame:
+      return "malformed frame";
+    case disconnect_reason::unexpected_message:
+      return "unexpected message";
+    case disconnect_reason::bad_capability:
+      return "bad capability";
+    case disconnect_reason::invalid_proof:
+      return "invalid proof";
+    case disconnect_reason::unsolicited_data:
+      return "unsolicited data";
+    case disconnect_reason::timeout:
+      return "timeout";
+    case disconnect_reason::too_many_channels:
+      return "too many channels";
+    case disconnect_reason::transport_error:
+      return "transport error";
+    case disconnect_reason::shutting_down:
+      return "shutting down";
+    case disconnect_reason::too_many_peers:
+      return "too many peers";
+  }
+  return "unknown reason";
+}
+
+} // namespace dynfeed::msg

@@ -1,0 +1,521 @@
+#include "dynfeed/replication/feed_service.hpp"
+
+#include "dynfeed/feed/errc.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
+#include "dynfeed/messages/codec.hpp"
+
+#include <algorithm>
+
+namespace dynfeed {
+
+using msg::disconnect_reason;
+
+namespace {
+
+msg::no_data_reason no_data_reason_of(const error& err) {
+  if (err.is(feed_errc::fork_mismatch))
+    return msg::no_data_reason::fork_mismatch;
+  if (err.is(feed_errc::block_not_held) || err.is(feed_errc::missing_node))
+    return msg::no_data_reason::not_held;
+  return msg::no_data_reason::invalid_request;
+}
+
+/// Errors that show the remote sent something false; others (a store failure, an upgrade that
+/// went stale because another peer's arrived first) are nobody's fault.
+bool is_misbehaviour(const error& err) {
+  return err.is(feed_errc::invalid_proof) || err.is(feed_errc::bad_signature)
+         || err.is(feed_errc::block_too_large);
+}
+
+} // namespace
+
+feed_service::feed_service(feed& f, const feed_service_config& config,
+                           feed_service_observer* observer)
+  : feed_(f), config_(config), observer_(observer) {}
+
+expected<uint64_t> feed_service::append(context& ctx, const std::vector<byte_span>& blocks) {
+  uint64_t before = feed_.length();
+  auto length = feed_.append(blocks);
+  if (!length)
+    return length;
+  if (observer_) {
+    observer_->on_length(*length);
+    observer_->on_blocks(before, *length - before);
+  }
+  // Stable: the new length goes to every peer inside the swarm. Rotating: it is announced
+  // through the value feed, and we move to the new ID's swarm.
+  announce(ctx, std::nullopt, mode_ == feed_mode::stable, before, *length - before);
+  if (mode_ != feed_mode::stable)
+    announce_writer(ctx);
+  return length;
+}
+
+void feed_service::announce_writer(context& ctx) {
+  if (publisher_ != no_component) {
+    // seq = length: announcements of one writer are ordered by the length they announce.
+    msg::publish_value p{encode_announcement(mode_, feed_.tree()), feed_.length()};
+    ctx.send(publisher_, msg::encode(msg::local_message{p}));
+    ++stats_.announcements_published;
+  }
+  move_to(ctx, feed_.id());
+}
+
+void feed_service::move_to(context& ctx, const hash256& feed_id) {
+  hash256 join = dynfeed::id_topic(feed_id);
+  if (topic_ && *topic_ == join)
+    return;
+  if (node_ != no_component)
+    ctx.send(node_, msg::encode(msg::local_message{msg::rotate_swarm{topic_.value_or(hash256{}), join}}));
+  topic_ = join;
+}
+
+void feed_service::on_set_mode(context& ctx, const msg::set_mode& m) {
+  mode_ = static_cast<feed_mode>(m.mode);
+  publisher_ = m.publisher;
+  node_ = m.node;
+  if (mode_ == feed_mode::stable)
+    return;
+  if (publisher_ != no_component)
+    ctx.send(publisher_, msg::encode(msg::local_message{msg::subscribe_values{}}));
+  // A writer announces where it is now; a reader waits to hear it.
+  if (feed_.writable())
+    announce_writer(ctx);
+}
+
+void feed_service::on_announcement(context& ctx, const msg::value_update& u) {
+  if (feed_.writable() || mode_ == feed_mode::stable)
+    return;
+  if (mode_ == feed_mode::rotating) {
+    auto ann = decode_id_announcement(u.value);
+    if (!ann || ann->length <= feed_.length() || (target_ && ann->length <= target_->length))
+      return;
+    target_ = *ann;
+    ++stats_.announcements_followed;
+    if (want_ && !want_end_ && !live_)
+      want_end_ = ann->length; // "everything": what the writer announced
+    move_to(ctx, ann->id);
+  } else {
+    // rotating_roots: the announcement is the signed tree; verify it before asking anyone.
+    auto tree = decode_tree_announcement(u.value);
+    if (!tree)
+      return;
+    auto adopted = feed_.adopt_tree(*tree);
+    if (!adopted) {
+      ctx.log("refused a tree announcement: " + adopted.error().to_string());
+      return;
+    }
+    if (!*adopted)
+      return;
+    ++stats_.announcements_followed;
+    if (observer_)
+      observer_->on_length(feed_.length());
+    if (want_ && !want_end_ && !live_)
+      want_end_ = feed_.length();
+    move_to(ctx, feed_.id());
+    check_done();
+  }
+  schedule(ctx);
+}
+
+void feed_service::download(context& ctx, uint64_t start, std::optional<uint64_t> end, bool live) {
+  want_ = true;
+  want_start_ = start;
+  want_end_ = end;
+  live_ = live;
+  done_ = false;
+  check_done();
+  schedule(ctx);
+}
+
+void feed_service::check_done() {
+  if (!want_ || done_ || live_ || !want_end_)
+    return;
+  uint64_t end = *want_end_;
+  if (end <= feed_.length() && feed_.have().count(want_start_, end) == end - want_start_) {
+    done_ = true;
+    if (observer_)
+      observer_->on_download_done();
+  }
+}
+
+void feed_service::on_message(context& ctx, component_id from, byte_span frame) {
+  auto decoded = msg::decode(frame);
+  if (!decoded) {
+    // Only a remote's frame, forwarded by its peer, can fail to decode.
+    punish(ctx, from, disconnect_reason::malformed_frame, decoded.error());
+    return;
+  }
+  if (auto* wire = std::get_if<msg::wire_message>(&*decoded)) {
+    on_wire(ctx, from, std::move(*wire));
+    return;
+  }
+  auto& local = std::get<msg::local_message>(*decoded);
+  if (auto* offer = std::get_if<msg::offer_peer>(&local)) {
+    // A peer found in the swarm of an announced ID holds at least that ID's length.
+    if (remote* r = remotes_.find(offer->peer); r && target_) {
+      r->length = std::max(r->length, target_->length);
+      schedule(ctx);
+      return;
+    }
+    msg::attach a{feed_.key(), feed_.discovery_key()};
+    ctx.send(offer->peer, msg::encode(msg::local_message{a}));
+  } else if (auto* up = std::get_if<msg::channel_up>(&local)) {
+    on_channel_up(ctx, from, *up);
+  } else if (std::holds_alternative<msg::channel_down>(local)) {
+    on_channel_down(ctx, from);
+  } else if (auto* m = std::get_if<msg::set_mode>(&local)) {
+    on_set_mode(ctx, *m);
+  } else if (auto* u = std::get_if<msg::value_update>(&local)) {
+    on_announcement(ctx, *u);
+  }
+}
+
+void feed_service::on_channel_up(context& ctx, component_id peer, const msg::channel_up& up) {
+  remote& r = remotes_[peer];
+  r.channel = up.channel;
+  if (observer_)
+    observer_->on_peer(peer, true);
+  // Always, even at length 0: a reader cloning "everything" learns there is nothing to get.
+  ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, feed_.fork(), feed_.length()}}));
+  // Tell it what we hold, run by run.
+  const bitfield& have = feed_.have();
+  for (uint64_t pos = 0; pos < feed_.length();) {
+    auto first = have.find(pos, feed_.length(), true);
+    if (!first)
+      break;
+    uint64_t end = have.find(*first, feed_.length(), false).value_or(feed_.length());
+    ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, *first, end - *first, false}}));
+    pos = end;
+  }
+  schedule(ctx);
+}
+
+void feed_service::on_channel_down(context& ctx, component_id peer) {
+  remote* r = remotes_.find(peer);
+  if (!r)
+    return;
+  for (const outstanding& o : r->requests) {
+    ctx.cancel_timer(o.timer);
+    if (o.count > 0)
+      inflight_.set_range(o.first, o.first + o.count, false);
+    if (o.upgrade)
+      upgrade_inflight_ = false;
+    request_owner_.erase(o.id);
+  }
+  remotes_.erase(peer);
+  if (observer_)
+    observer_->on_peer(peer, false);
+  schedule(ctx);
+}
+
+void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& m) {
+  remote* found = remotes_.find(from);
+  if (!found)
+    return; // the channel closed while this was on its way
+  remote& r = *found;
+  if (auto* s = std::get_if<msg::sync>(&m)) {
+    if (s->fork == feed_.fork()) {
+      r.length = std::max(r.length, std::min(s->length, length_max));
+      remote_length_max_ = std::max(remote_length_max_, r.length);
+      if (want_ && !want_end_ && !live_ && mode_ == feed_mode::stable) {
+        want_end_ = std::max(r.length, feed_.length()); // "everything": what the first peer has
+        check_done();
+      }
+      schedule(ctx);
+    }
+  } else if (auto* g = std::get_if<msg::range>(&m)) {
+    uint64_t length = std::min(g->length, length_max - std::min(g->start, length_max));
+    if (g->drop) {
+      r.have.drop(g->start, length);
+    } else {
+      r.have.add(g->start, length);
+      // Holding block i means holding a signed tree of at least i + 1 blocks: in the rotating
+      // modes, where lengths travel in announcements rather than syncs, this is how a peer
+      // that just caught up becomes a source of the upgrade.
+      if (length > 0) {
+        r.length = std::max(r.length, g->start + length);
+        remote_length_max_ = std::max(remote_length_max_, r.length);
+      }
+    }
+    schedule(ctx);
+  } else if (auto* q = std::get_if<msg::request>(&m)) {
+    on_request(ctx, from, r, *q);
+  } else if (auto* d = std::get_if<msg::data>(&m)) {
+    on_data(ctx, from, r, std::move(*d));
+  } else if (auto* n = std::get_if<msg::no_data>(&m)) {
+    on_no_data(ctx, from, r, *n);
+  }
+  // cancel: requests are answered at once, so there is never anything left to cancel.
+}
+
+void feed_service::on_request(context& ctx, component_id peer, remote& r, const msg::request& m) {
+  auto p = feed_.build_proof(m.body);
+  if (!p) {
+    msg::no_data n{r.channel, m.id, static_cast<uint16_t>(no_data_reason_of(p.error()))};
+    ctx.send(peer, msg::encode(msg::wire_message{n}));
+    return;
+  }
+  ++stats_.requests_served;
+  if (p->block)
+    stats_.blocks_uploaded += p->block->values.size();
+  ctx.send(peer, msg::encode(msg::wire_message{msg::data{r.channel, m.id, std::move(*p)}}));
+}
+
+void feed_service::settle(context& ctx, remote& r, uint64_t id, bool cancel) {
+  const outstanding* found = r.request(id);
+  if (!found)
+    return;
+  const outstanding& o = *found;
+  ctx.cancel_timer(o.timer);
+  if (o.count > 0)
+    inflight_.set_range(o.first, o.first + o.count, false);
+  if (o.upgrade)
+    upgrade_inflight_ = false;
+  if (cancel)
+    r.cancelled.push_back(id);
+  request_owner_.erase(id);
+  r.requests.erase(r.requests.begin() + (found - r.requests.data()));
+}
+
+void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data&& m) {
+  if (!r.request(m.id)) {
+    // Only an answer to a request of ours that timed out may come unasked.
+    auto late = std::find(r.cancelled.begin(), r.cancelled.end(), m.id);
+    if (late == r.cancelled.end()) {
+      punish(ctx, peer, disconnect_reason::unsolicited_data,
+             error{feed_errc::invalid_proof, "data for request " + std::to_string(m.id)});
+      return;
+    }
+    r.cancelled.erase(late);
+  }
+  settle(ctx, r, m.id, false);
+  uint64_t before = feed_.length();
+  // The runs of this chunk not held yet: what on_blocks reports once it is stored.
+  std::vector<std::pair<uint64_t, uint64_t>> fresh;
+  if (m.body.block) {
+    uint64_t end = m.body.block->index + m.body.block->values.size();
+    for (uint64_t pos = m.body.block->index; pos < end;) {
+      auto first = feed_.have().find(pos, end, false);
+      if (!first)
+        break;
+      uint64_t stop = feed_.have().find(*first, end, true).value_or(end);
+      fresh.emplace_back(*first, stop - *first);
+      pos = stop;
+    }
+  }
+  std::optional<id_announcement> expecting;
+  if (mode_ == feed_mode::rotating && m.body.upgrade && target_
+      && m.body.upgrade->start + m.body.upgrade->length == target_->length)
+    expecting = target_;
+  auto applied = feed_.apply(m.body);
+  if (applied && expecting && applied->target_hash != expecting->id) {
+    // Signed by the writer but not the tree it announced: two histories under one key.
+    punish(ctx, peer, disconnect_reason::invalid_proof,
+           error{feed_errc::invalid_proof, "the upgrade's tree is not the announced ID"});
+    return;
+  }
+  if (applied && target_ && feed_.length() >= target_->length)
+    target_.reset();
+  if (!applied) {
+    if (is_misbehaviour(applied.error()))
+      punish(ctx, peer, disconnect_reason::invalid_proof, applied.error());
+    else
+      schedule(ctx);
+    return;
+  }
+  if (m.body.block) {
+    uint64_t count = m.body.block->values.size();
+    stats_.blocks_downloaded += count;
+    stats_.redundant_blocks += count - applied->blocks_added;
+  }
+  bool grew = feed_.length() > before;
+  if (observer_ && grew)
+    observer_->on_length(feed_.length());
+  for (auto [first, count] : fresh) {
+    if (observer_)
+      observer_->on_blocks(first, count);
+    announce(ctx, peer, false, first, count);
+  }
+  if (grew)
+    announce(ctx, peer, true, 0, 0);
+  check_done();
+  schedule(ctx);
+}
+
+void feed_service::on_no_data(context& ctx, component_id, remote& r, const msg::no_data& m) {
+  const outstanding* o = r.request(m.id);
+  if (!o)
+    return;
+  // It does not hold what it announced (or no longer): stop asking it for those blocks.
+  if (o->count > 0 && m.reason == static_cast<uint16_t>(msg::no_data_reason::not_held))
+    r.have.drop(o->first, o->count);
+  if (o->upgrade)
+    r.length = feed_.length();
+  settle(ctx, r, m.id, false);
+  schedule(ctx);
+}
+
+void feed_service::on_timer(context& ctx, uint64_t tag) {
+  auto owner = request_owner_.find(tag);
+  if (owner == request_owner_.end())
+    return;
+  component_id peer = owner->second;
+  remote& r = *remotes_.find(peer);
+  ++stats_.timeouts;
+  ctx.send(peer, msg::encode(msg::wire_message{msg::cancel{r.channel, tag}}));
+  settle(ctx, r, tag, true);
+  if (++r.timeouts >= config_.timeouts_max) {
+    punish(ctx, peer, disconnect_reason::timeout,
+           error{feed_errc::invalid_request, "too many timed-out requests"});
+    return;
+  }
+  schedule(ctx);
+}
+
+void feed_service::punish(context& ctx, component_id peer, disconnect_reason why,
+                          const error& err) {
+  ++stats_.rejected_proofs;
+  if (observer_)
+    observer_->on_rejected(peer, err);
+  msg::punish p{static_cast<uint16_t>(why), err.to_string()};
+  ctx.send(peer, msg::encode(msg::local_message{p}));
+  on_channel_down(ctx, peer);
+}
+
+void feed_service::announce(context& ctx, std::optional<component_id> except, bool length,
+                            uint64_t first, uint64_t count) {
+  length = length && mode_ == feed_mode::stable; // rotating modes announce through values
+  for (auto [peer, r] : remotes_) {
+    if (except && peer == *except && !length)
+      continue;
+    if (length) {
+      ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, feed_.fork(), feed_.length()}}));
+      ++stats_.syncs_sent;
+    }
+    if (count > 0 && !(except && peer == *except))
+      ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, first, count, false}}));
+  }
+}
+
+uint64_t feed_service::send_request(context& ctx, component_id peer, remote& r, proof_request body,
+                                    outstanding o) {
+  uint64_t id = next_request_id_++;
+  body.fork = feed_.fork();
+  o.timer = ctx.start_timer(config_.request_timeout, id);
+  if (o.count > 0)
+    inflight_.set_range(o.first, o.first + o.count, true);
+  if (o.upgrade)
+    upgrade_inflight_ = true;
+  o.id = id;
+  r.requests.push_back(o);
+  request_owner_[id] = peer;
+  ++stats_.requests_sent;
+  ctx.send(peer, msg::encode(msg::wire_message{msg::request{r.channel, id, body}}));
+  return id;
+}
+
+uint64_t feed_service::chunk_at(uint64_t first, uint64_t limit, const remote& r) const {
+  uint64_t bytes_per_block =
+    feed_.length() > 0 ? std::max<uint64_t>(1, feed_.byte_length() / feed_.length()) : 1;
+  uint64_t count = std::min(config_.chunk_blocks_max,
+                            std::max<uint64_t>(1, config_.chunk_bytes_target / bytes_per_block));
+  uint64_t pow2 = 1;
+  while (pow2 * 2 <= count)
+    pow2 *= 2;
+  for (count = pow2; count > 1; count /= 2) {
+    if (first % count != 0 || first + count > limit)
+      continue;
+    if (!flat::exists(*chunk_root(first, count), limit))
+      continue;
+    if (feed_.have().count(first, first + count) == 0 && inflight_.count(first, first + count) == 0
+        && r.have.has_all(first, count))
+      return count;
+  }
+  return 1;
+}
+
+bool feed_service::request_upgrade(context& ctx) {
+  // Stable: to the longest length any peer announced. Rotating: to the announced length, from
+  // a peer that has it. Rotating-roots: never (the announcement carried the tree).
+  if (mode_ == feed_mode::rotating_roots || (mode_ == feed_mode::rotating && !target_))
+    return false;
+  // Nobody has told of a longer tree than ours (or of the announced one): nothing to ask.
+  if (remote_length_max_ <= feed_.length() ||
+      (mode_ == feed_mode::rotating && remote_length_max_ < target_->length))
+    return false;
+  component_id best = no_component;
+  uint64_t best_length = feed_.length();
+  for (auto [peer, r] : remotes_) {
+    if (r.fork != feed_.fork() || r.requests.size() >= config_.requests_in_flight_max)
+      continue;
+    if (mode_ == feed_mode::rotating) {
+      if (r.length >= target_->length && best == no_component) {
+        best = peer;
+        best_length = target_->length;
+      }
+    } else if (r.length > best_length) {
+      best = peer;
+      best_length = r.length;
+    }
+  }
+  if (best == no_component)
+    return false;
+  remote& r = *remotes_.find(best);
+  proof_request body;
+  body.upgrade = upgrade_request{feed_.length(), best_length - feed_.length()};
+  outstanding o;
+  o.upgrade = true;
+  // Carry the first wanted new chunk along, saving a round trip when following live.
+  uint64_t first = std::max(feed_.length(), want_start_);
+  uint64_t limit = want_end_ ? std::min(*want_end_, best_length) : best_length;
+  if (first < limit && first >= feed_.length() && !inflight_.get(first) && r.have.has(first)) {
+    uint64_t count = chunk_at(first, limit, r);
+    body.block = block_request{first, 0, count};
+    o.first = first;
+    o.count = count;
+  }
+  send_request(ctx, best, r, body, o);
+  return true;
+}
+
+bool feed_service::request_blocks(context& ctx, component_id peer, remote& r) {
+  uint64_t limit = want_end_ ? std::min(*want_end_, feed_.length()) : feed_.length();
+  for (uint64_t pos = want_start_; pos < limit;) {
+    auto missing = feed_.have().find(pos, limit, false);
+    if (!missing)
+      return false;
+    uint64_t first = *missing;
+    if (inflight_.get(first) || !r.have.has(first)) {
+      pos = first + 1;
+      continue;
+    }
+    uint64_t count = chunk_at(first, limit, r);
+    auto nodes = feed_.missing_nodes(first, count);
+    if (!nodes)
+      return false;
+    proof_request body;
+    body.block = block_request{first, *nodes, count};
+    outstanding o;
+    o.first = first;
+    o.count = count;
+    send_request(ctx, peer, r, body, o);
+    return true;
+  }
+  return false;
+}
+
+void feed_service::schedule(context& ctx) {
+  if (!want_ || done_)
+    return;
+  bool wants_more = live_ || !want_end_ || *want_end_ > feed_.length() || target_.has_value();
+  if (wants_more && !upgrade_inflight_)
+    request_upgrade(ctx);
+  uint64_t limit = want_end_ ? std::min(*want_end_, feed_.length()) : feed_.length();
+  if (!feed_.have().find(want_start_, limit, false))
+    return; // every block wanted is held: no peer needs to be asked
+  for (auto [peer, r] : remotes_)
+    while (r.requests.size() < config_.requests_in_flight_max && request_blocks(ctx, peer, r)) {
+    }
+}
+
+} // namespace dynfeed

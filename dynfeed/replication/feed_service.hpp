@@ -1,0 +1,156 @@
+#pragma once
+
+/// The feed service: one per feed in a node. It owns the feed, answers the requests that peers
+/// forward, verifies and stores the data they bring, and decides what to download from whom:
+/// aligned chunks of missing blocks, spread over the peers that hold them, a bounded number of
+/// requests in flight per peer, timeouts and retries elsewhere. Peers that send proofs that do
+/// not verify are disconnected.
+
+#include "dynfeed/base/flat_map.hpp"
+#include "dynfeed/core/feed.hpp"
+#include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/messages/messages.hpp"
+#include "dynfeed/component/component.hpp"
+#include "dynfeed/replication/remote_have.hpp"
+
+#include <optional>
+#include <unordered_map>
+
+namespace dynfeed {
+
+struct feed_service_config {
+  uint32_t requests_in_flight_max = 16; ///< per peer
+  uint64_t chunk_blocks_max = 64;       ///< blocks per request, at most
+  uint64_t chunk_bytes_target = uint64_t{1} << 20; ///< aim for about this much per request
+  clock_time request_timeout = std::chrono::seconds{10};
+  uint32_t timeouts_max = 3;            ///< timed-out requests before a peer is dropped
+  uint64_t frame_size_max = append_limits::default_block_size_max + (uint64_t{1} << 20);
+};
+
+/// What a feed service reports to whoever embeds it (the node's API, a simulation's metrics).
+class feed_service_observer {
+public:
+  virtual ~feed_service_observer() = default;
+  /// The trusted length grew, by an append or a verified upgrade.
+  virtual void on_length(uint64_t /*length*/) {}
+  /// Blocks [first, first + count) are now held (downloaded and verified, or appended).
+  virtual void on_blocks(uint64_t /*first*/, uint64_t /*count*/) {}
+  /// The requested download finished.
+  virtual void on_download_done() {}
+  /// A peer's channel opened (true) or closed (false).
+  virtual void on_peer(component_id /*peer*/, bool /*up*/) {}
+  /// A peer sent something that did not verify and was dropped.
+  virtual void on_rejected(component_id /*peer*/, const error& /*why*/) {}
+};
+
+struct feed_service_stats {
+  uint64_t requests_sent = 0;
+  uint64_t requests_served = 0;
+  uint64_t blocks_downloaded = 0;
+  uint64_t blocks_uploaded = 0;
+  uint64_t announcements_published = 0;
+  uint64_t syncs_sent = 0;       ///< new lengths told to peers inside the swarm (stable mode)
+  uint64_t announcements_followed = 0;
+  uint64_t redundant_blocks = 0; ///< downloaded but already held
+  uint64_t timeouts = 0;
+  uint64_t rejected_proofs = 0;
+};
+
+class feed_service final : public component {
+public:
+  feed_service(feed& f, const feed_service_config& config,
+               feed_service_observer* observer = nullptr);
+
+  /// Appends as the writer and tells every peer.
+  expected<uint64_t> append(context& ctx, const std::vector<byte_span>& blocks);
+  /// Downloads blocks [start, end); without `end`, up to the first length a peer announces;
+  /// with `live`, keeps following every new length.
+  void download(context& ctx, uint64_t start, std::optional<uint64_t> end, bool live);
+  bool download_done() const noexcept { return done_; }
+
+  void on_message(context& ctx, component_id from, byte_span frame) override;
+  void on_timer(context& ctx, uint64_t tag) override;
+
+  dynfeed::feed& data() noexcept { return feed_; }
+  feed_mode mode() const noexcept { return mode_; }
+  /// The ID swarm this feed is in (rotating modes), if any yet.
+  const std::optional<hash256>& id_topic() const noexcept { return topic_; }
+  size_t peer_count() const noexcept { return remotes_.size(); }
+  const feed_service_stats& stats() const noexcept { return stats_; }
+
+private:
+  struct outstanding {
+    uint64_t id = 0;
+    uint64_t first = 0;
+    uint64_t count = 0; ///< 0 for an upgrade without blocks
+    bool upgrade = false;
+    timer_id timer = 0;
+  };
+  struct remote {
+    uint32_t channel = 0;
+    uint64_t length = 0;
+    uint64_t fork = 0;
+    remote_have have;
+    std::vector<outstanding> requests; ///< at most requests_in_flight_max
+    outstanding* request(uint64_t id) {
+      for (outstanding& o : requests)
+        if (o.id == id)
+          return &o;
+      return nullptr;
+    }
+    std::vector<uint64_t> cancelled; ///< late answers to these are not unsolicited
+    uint32_t timeouts = 0;
+  };
+
+  void on_wire(context& ctx, component_id from, msg::wire_message&& m);
+  void on_channel_up(context& ctx, component_id peer, const msg::channel_up& up);
+  void on_channel_down(context& ctx, component_id peer);
+  void on_request(context& ctx, component_id peer, remote& r, const msg::request& m);
+  void on_data(context& ctx, component_id peer, remote& r, msg::data&& m);
+  void on_no_data(context& ctx, component_id peer, remote& r, const msg::no_data& m);
+  void settle(context& ctx, remote& r, uint64_t id, bool cancel);
+  void punish(context& ctx, component_id peer, msg::disconnect_reason why, const error& err);
+
+  void schedule(context& ctx);
+  bool request_upgrade(context& ctx);
+  bool request_blocks(context& ctx, component_id peer, remote& r);
+  /// The largest aligned chunk at `first` that is wanted, missing, not in flight, held by `r`
+  /// and within `limit`.
+  uint64_t chunk_at(uint64_t first, uint64_t limit, const remote& r) const;
+  uint64_t send_request(context& ctx, component_id peer, remote& r, proof_request body,
+                        outstanding o);
+  void announce(context& ctx, std::optional<component_id> except, bool length, uint64_t first,
+                uint64_t count);
+  void check_done();
+
+  // The dynamic feed protocol (rotating modes).
+  void on_set_mode(context& ctx, const msg::set_mode& m);
+  void on_announcement(context& ctx, const msg::value_update& u);
+  void announce_writer(context& ctx);
+  void move_to(context& ctx, const hash256& feed_id);
+
+  feed& feed_;
+  feed_service_config config_;
+  feed_service_observer* observer_;
+  flat_map<component_id, remote> remotes_;
+  uint64_t remote_length_max_ = 0; ///< the longest tree any peer told of (may outlive the peer)
+  std::unordered_map<uint64_t, component_id> request_owner_;
+  bitfield inflight_;
+  bool upgrade_inflight_ = false;
+  uint64_t next_request_id_ = 1;
+
+  feed_mode mode_ = feed_mode::stable;
+  component_id publisher_ = no_component;
+  component_id node_ = no_component;
+  std::optional<hash256> topic_;                ///< the ID swarm we are in (rotating modes)
+  std::optional<id_announcement> target_;       ///< where a rotating reader is going
+
+  bool want_ = false;
+  uint64_t want_start_ = 0;
+  std::optional<uint64_t> want_end_;
+  bool live_ = false;
+  bool done_ = false;
+  feed_service_stats stats_;
+};
+
+} // namespace dynfeed

@@ -1,0 +1,211 @@
+#include "dynfeed/replication/node_core.hpp"
+
+#include "dynfeed/base/assert.hpp"
+#include "dynfeed/messages/codec.hpp"
+
+namespace dynfeed {
+
+node_core::node_core(node_core_config config, node_host* host)
+  : config_(std::move(config)), host_(host) {}
+
+// ---- directory ---------------------------------------------------------------------------------
+
+void node_core::serve(const hash256& key, component_id component) {
+  servers_[key] = component;
+}
+
+void node_core::stop_serving(const hash256& key) {
+  servers_.erase(key);
+}
+
+component_id node_core::server_of(const hash256& key) const {
+  auto it = servers_.find(key);
+  return it == servers_.end() ? no_component : it->second;
+}
+
+// ---- swarms ------------------------------------------------------------------------------------
+
+void node_core::set_addresses(component_id owner, std::vector<std::string> addresses) {
+  addresses_[owner] = std::move(addresses);
+}
+
+void node_core::join_swarm(context& ctx, const hash256& topic, component_id owner) {
+  if (!host_ || swarms_.count({topic, owner}))
+    return;
+  swarm_config sc = config_.swarm;
+  sc.topic = topic;
+  sc.feed = owner;
+  sc.node = ctx.self();
+  sc.discovery = discovery_;
+  if (auto it = addresses_.find(owner); it != addresses_.end())
+    sc.addresses = it->second;
+  swarms_[{topic, owner}] = host_->start_swarm(ctx, sc);
+}
+
+void node_core::leave_swarm(context& ctx, const hash256& topic, component_id owner) {
+  auto it = swarms_.find({topic, owner});
+  if (it == swarms_.end())
+    return;
+  component_id swarm = it->second;
+  swarms_.erase(it);
+  for (auto& [address, waiting] : dialing_)
+    waiting.erase(swarm);
+  // Leaving a swarm closes the connections it opened that no other swarm of ours uses (inbound
+  // ones belong to the remote's swarm).
+  for (auto [peer, p] : peers_)
+    if (remove_value(p.requesters, swarm) && p.requesters.empty() && p.outbound)
+      ctx.send(peer, msg::encode(msg::local_message{msg::punish{
+                       static_cast<uint16_t>(msg::disconnect_reason::normal), "swarm left"}}));
+  if (host_)
+    host_->stop(ctx, swarm);
+}
+
+component_id node_core::join_feed(context& ctx, component_id feed, const public_key& key,
+                                  const std::optional<secret_key>& writer_sk,
+                                  std::vector<std::string> addresses, feed_mode mode) {
+  set_addresses(feed, addresses);
+  if (mode == feed_mode::stable) {
+    join_swarm(ctx, crypto::discovery_key(key), feed);
+    return no_component;
+  }
+  // The rotating modes: announcements travel on a value feed with a swarm of its own, and the
+  // feed service moves between ID swarms as they come.
+  DYNFEED_REQUIRE(host_ != nullptr);
+  std::optional<value_signer> signer;
+  if (writer_sk)
+    signer = value_signer{0, *writer_sk};
+  value_feed_def def = id_announcements(key);
+  component_id publisher = host_->start_publisher(ctx, def, std::move(signer), announcement_limits());
+  serve(def.topic(), publisher);
+  set_addresses(publisher, std::move(addresses));
+  join_swarm(ctx, def.topic(), publisher);
+  msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self()};
+  ctx.send(feed, msg::encode(msg::local_message{m}));
+  return publisher;
+}
+
+// ---- connections -------------------------------------------------------------------------------
+
+void node_core::send_up(context& ctx, component_id requester, component_id peer,
+                        const peer_record& p) {
+  msg::peer_up up{peer, hash256::from(p.remote.span()), p.address, p.outbound};
+  ctx.send(requester, msg::encode(msg::local_message{up}));
+}
+
+void node_core::on_dial(context& ctx, component_id requester, const std::string& address) {
+  if (component_id peer = outbound_peer(address); peer != no_component) {
+    // One connection per address: a swarm asking for one that is up gets it at once.
+    peer_record& p = *peers_.find(peer);
+    add_unique(p.requesters, requester);
+    send_up(ctx, requester, peer, p);
+    return;
+  }
+  auto& waiting = dialing_[address];
+  bool first = waiting.empty();
+  waiting.insert(requester);
+  if (!first)
+    return;
+  if (host_) {
+    host_->dial(ctx, address);
+  } else {
+    dial_failed(ctx, address, static_cast<uint16_t>(msg::disconnect_reason::transport_error));
+  }
+}
+
+void node_core::connected(context& ctx, const std::string& address, component_id peer,
+                          const node_id& remote, bool outbound) {
+  if (!outbound && inbound_ >= config_.inbound_max) {
+    msg::punish full{static_cast<uint16_t>(msg::disconnect_reason::too_many_peers), "node full"};
+    ctx.send(peer, msg::encode(msg::local_message{full}));
+    return;
+  }
+  peer_record& p = peers_[peer];
+  p.address = address;
+  p.remote = remote;
+  p.outbound = outbound;
+  if (!outbound) {
+    ++inbound_;
+    return; // inbound peers find their feeds through the directory (find_feed)
+  }
+  auto it = dialing_.find(address);
+  if (it == dialing_.end())
+    return;
+  std::set<component_id> waiting = std::move(it->second);
+  dialing_.erase(it);
+  for (component_id requester : waiting) {
+    add_unique(p.requesters, requester);
+    send_up(ctx, requester, peer, p);
+  }
+}
+
+void node_core::dial_failed(context& ctx, const std::string& address, uint16_t reason) {
+  auto it = dialing_.find(address);
+  if (it == dialing_.end())
+    return;
+  std::set<component_id> waiting = std::move(it->second);
+  dialing_.erase(it);
+  for (component_id requester : waiting)
+    ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{no_component, address, reason}}));
+}
+
+void node_core::peer_ended(context& ctx, component_id peer) {
+  peer_record* found = peers_.find(peer);
+  if (!found)
+    return;
+  peer_record p = std::move(*found);
+  peers_.erase(peer);
+  if (!p.outbound)
+    --inbound_;
+  for (component_id requester : p.requesters)
+    ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{
+                          peer, p.address, static_cast<uint16_t>(msg::disconnect_reason::normal)}}));
+}
+
+component_id node_core::outbound_peer(const std::string& address) const {
+  // A node has tens of peers, and dials are rare next to frames: a scan beats an index. The
+  // newest connection to the address wins.
+  component_id found = no_component;
+  for (auto [peer, p] : peers_)
+    if (p.outbound && p.address == address)
+      found = peer;
+  return found;
+}
+
+// ---- messages ----------------------------------------------------------------------------------
+
+void node_core::on_message(context& ctx, component_id from, byte_span frame) {
+  auto decoded = msg::decode(frame);
+  DYNFEED_ASSERT(decoded.has_value()); // only our own components write to the node
+  auto* local = std::get_if<msg::local_message>(&*decoded);
+  if (!local)
+    return;
+  if (auto* find = std::get_if<msg::find_feed>(local)) {
+    component_id server = server_of(find->discovery_key);
+    if (server == no_component)
+      ctx.send(from, msg::encode(msg::local_message{msg::feed_unknown{find->discovery_key}}));
+    else
+      ctx.send(server, msg::encode(msg::local_message{msg::offer_peer{from}}));
+  } else if (auto* rotate = std::get_if<msg::rotate_swarm>(local)) {
+    if (rotate->leave != hash256{})
+      leave_swarm(ctx, rotate->leave, from);
+    join_swarm(ctx, rotate->join, from);
+  } else if (auto* d = std::get_if<msg::dial>(local)) {
+    on_dial(ctx, from, d->address);
+  } else if (auto* h = std::get_if<msg::hang_up>(local)) {
+    on_hang_up(ctx, from, h->address);
+  }
+}
+
+void node_core::on_hang_up(context& ctx, component_id requester, const std::string& address) {
+  if (auto waiting = dialing_.find(address); waiting != dialing_.end())
+    waiting->second.erase(requester);
+  component_id peer = outbound_peer(address);
+  if (peer == no_component)
+    return;
+  peer_record& p = *peers_.find(peer);
+  if (remove_value(p.requesters, requester) && p.requesters.empty())
+    ctx.send(peer, msg::encode(msg::local_message{msg::punish{
+                            static_cast<uint16_t>(msg::disconnect_reason::normal), "peer replaced"}}));
+}
+
+} // namespace dynfeed

@@ -1,0 +1,126 @@
+#pragma once
+
+/// What a node is, apart from how it hosts components and reaches the network. The CAF node
+/// (actors/node.cpp) and the simulator's nodes (sim/) both run it, each with its own node_host.
+///
+/// - Directory: which component (a feed service, a value feed's publisher) serves the channels
+///   opened with each key. When a remote opens a channel nobody here has offered yet, its peer
+///   asks (find_feed) and the core hands the peer to that component, or says nobody serves it.
+/// - Swarms: one per (topic, owner), started through the host with the node's discovery
+///   component; a rotating feed moves between ID swarms by asking (rotate_swarm).
+/// - Connections: swarms ask for addresses (dial); the core keeps one connection per address,
+///   shared by every swarm that asked, and tells each of them when it is up or down.
+/// - Sharing a feed in a mode (join_feed): which swarms and which publisher that takes.
+
+#include "dynfeed/base/flat_map.hpp"
+#include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/feed/signed_value.hpp"
+#include "dynfeed/messages/messages.hpp"
+#include "dynfeed/component/component.hpp"
+#include "dynfeed/component/connection.hpp"
+#include "dynfeed/replication/swarm.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dynfeed {
+
+/// A secret key of a value feed and its signer index there.
+using value_signer = std::pair<uint32_t, secret_key>;
+
+/// How the core starts and stops components and opens connections: the node spawns actors
+/// and dials TCP; the simulator spawns components on its runtime and uses its network.
+class node_host {
+public:
+  virtual ~node_host() = default;
+  virtual component_id start_swarm(context& ctx, const swarm_config& config) = 0;
+  /// A publisher for `def` (persisted nowhere: announcements can be rebuilt from the feed).
+  virtual component_id start_publisher(context& ctx, const value_feed_def& def,
+                                       std::optional<value_signer> signer,
+                                       const value_limits& limits) = 0;
+  virtual void stop(context& ctx, component_id id) = 0;
+  /// Opens a connection to `address`; the host then calls connected() or dial_failed().
+  virtual void dial(context& ctx, const std::string& address) = 0;
+};
+
+struct node_core_config {
+  /// Settings for every swarm the core starts (topic, feed and node are filled in).
+  swarm_config swarm;
+  /// Inbound connections taken at most; more are closed with too_many_peers, so that a
+  /// popular node (a writer everyone dials) serves a bounded set and the rest spread out.
+  size_t inbound_max = 64;
+};
+
+class node_core final : public component {
+public:
+  explicit node_core(node_core_config config = {}, node_host* host = nullptr);
+
+  // ---- directory ---------------------------------------------------------------------------
+  /// `component` serves channels opened with `key` (a feed's discovery key, a value topic).
+  void serve(const hash256& key, component_id component);
+  void stop_serving(const hash256& key);
+  component_id server_of(const hash256& key) const;
+  size_t served_count() const noexcept { return servers_.size(); }
+
+  // ---- swarms ------------------------------------------------------------------------------
+  /// The discovery component swarms use from now on (no_component: static addresses only).
+  void set_discovery(component_id discovery) { discovery_ = discovery; }
+  component_id discovery() const noexcept { return discovery_; }
+  /// The addresses every swarm of `owner` stays connected to.
+  void set_addresses(component_id owner, std::vector<std::string> addresses);
+  /// Starts the swarm for (topic, owner) unless it runs; its peers are offered to `owner`.
+  void join_swarm(context& ctx, const hash256& topic, component_id owner);
+  void leave_swarm(context& ctx, const hash256& topic, component_id owner);
+  size_t swarm_count() const noexcept { return swarms_.size(); }
+
+  /// Shares the feed served by `feed` (its writer's key; `writer_sk` on the writer) in `mode`,
+  /// with `addresses` as static peers: stable joins the discovery key's swarm; the rotating
+  /// modes start the announcement publisher, join its swarm and tell the feed service its
+  /// mode, which then moves between ID swarms. Returns the publisher (no_component if stable).
+  component_id join_feed(context& ctx, component_id feed, const public_key& key,
+                         const std::optional<secret_key>& writer_sk,
+                         std::vector<std::string> addresses, feed_mode mode);
+
+  // ---- connections (reported by the host) -------------------------------------------------
+  /// A connection is up with its peer component: outbound (the answer to a dial of `address`)
+  /// or inbound (address: what the host knows of the remote, for logs).
+  void connected(context& ctx, const std::string& address, component_id peer, const node_id& remote,
+                 bool outbound);
+  void dial_failed(context& ctx, const std::string& address, uint16_t reason);
+  /// A peer component ended (its connection closed).
+  void peer_ended(context& ctx, component_id peer);
+  size_t peer_count() const noexcept { return peers_.size(); }
+  size_t inbound_count() const noexcept { return inbound_; }
+
+  void on_message(context& ctx, component_id from, byte_span frame) override;
+
+private:
+  struct peer_record {
+    std::string address;
+    node_id remote;
+    bool outbound = false;
+    std::vector<component_id> requesters; ///< swarms to tell when it ends (a handful)
+  };
+
+  void on_dial(context& ctx, component_id requester, const std::string& address);
+  void on_hang_up(context& ctx, component_id requester, const std::string& address);
+  void send_up(context& ctx, component_id requester, component_id peer, const peer_record& p);
+
+  node_core_config config_;
+  node_host* host_;
+  component_id discovery_ = no_component;
+  std::map<hash256, component_id> servers_;
+  std::map<component_id, std::vector<std::string>> addresses_;
+  std::map<std::pair<hash256, component_id>, component_id> swarms_;
+  /// The live peer dialled at `address`, if any (no_component).
+  component_id outbound_peer(const std::string& address) const;
+
+  flat_map<component_id, peer_record> peers_;
+  std::map<std::string, std::set<component_id>> dialing_;     ///< address -> swarms waiting
+  size_t inbound_ = 0;
+};
+
+} // namespace dynfeed

@@ -1,0 +1,78 @@
+#pragma once
+
+/// The peer: one per connection. It says hello, opens feeds on the connection as channels
+/// (each side proves it knows a feed's key with a capability bound to this connection), and
+/// routes frames between the remote and the feed services, which do the replicating. Anything
+/// the remote does out of protocol ends the connection with a reason.
+
+#include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/messages/messages.hpp"
+#include "dynfeed/component/connection.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace dynfeed {
+
+struct peer_config {
+  component_id node = no_component; ///< answers find_feed
+  uint32_t channels_max = 256;      ///< channels the remote may open on this connection
+  uint32_t frame_size_max = 0;      ///< announced in hello
+  clock_time hello_timeout = std::chrono::seconds{10};
+  std::string user_agent = "dynfeed";
+};
+
+class peer final : public connected_component {
+public:
+  peer(const peer_config& config, connection& conn);
+
+  void on_start(context& ctx) override;
+  void on_message(context& ctx, component_id from, byte_span frame) override;
+  void on_remote(context& ctx, byte_span frame) override;
+  void on_disconnect(context& ctx, msg::disconnect_reason why) override;
+  void on_timer(context& ctx, uint64_t tag) override;
+  bool alive() const override { return !closed_; }
+
+  size_t channel_count() const noexcept { return channels_.size(); }
+  /// Why the connection ended, once it has.
+  std::optional<msg::disconnect_reason> close_reason() const noexcept { return close_reason_; }
+  bool hello_received() const noexcept { return hello_received_; }
+
+private:
+  struct channel {
+    hash256 discovery_key;
+    component_id feed = no_component;
+    public_key key;
+    std::optional<uint32_t> local;  ///< our number, once we sent open
+    std::optional<uint32_t> remote; ///< the remote's number, once it sent open
+    hash256 remote_capability;
+    bool up = false;
+    bool asked_node = false;
+  };
+
+  void on_wire(context& ctx, msg::wire_message&& m);
+  void on_open(context& ctx, const msg::open_channel& m);
+  void on_attach(context& ctx, component_id feed, const msg::attach& m);
+  void forward(context& ctx, uint32_t remote_channel, byte_span frame);
+  /// Pairs a channel once both sides opened it and the remote's capability checks out.
+  void try_pair(context& ctx, channel& c);
+  void drop_channel(context& ctx, const hash256& discovery_key, msg::disconnect_reason why);
+  void fail(context& ctx, msg::disconnect_reason why);
+
+  peer_config config_;
+  connection& conn_;
+  channel* find(const hash256& discovery_key);
+  channel* find_remote(uint32_t remote_channel);
+  channel& find_or_add(const hash256& discovery_key);
+  void erase(const channel& c);
+
+  /// A connection carries a feed or two: a vector beats any map.
+  std::vector<channel> channels_;
+  uint32_t next_local_ = 1;
+  bool hello_received_ = false;
+  bool closed_ = false;
+  std::optional<msg::disconnect_reason> close_reason_;
+  timer_id hello_timer_ = 0;
+};
+
+} // namespace dynfeed

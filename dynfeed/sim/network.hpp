@@ -1,0 +1,117 @@
+#pragma once
+
+/// The simulated network: hosts in regions, a one-way latency matrix between regions with
+/// jitter, per-host upload and download bandwidth with FIFO queueing, datagram loss,
+/// duplication and reordering, and partitions that start and heal. It only decides *when* (and
+/// whether) bytes arrive; the runtime (sim/runtime.hpp) delivers them. Every random choice comes
+/// from the stream the runtime passes in, so a run replays exactly.
+///
+/// Model, per transfer of `size` bytes from host a to host b sent at `now`:
+///   leave   = max(now, a.up_free) + size / a.up_bps          (a's upload queue)
+///   arrive  = leave + latency(region a, region b) * (1 + jitter * u), u uniform in [-1, 1]
+///   deliver = max(arrive, b.down_free) + size / b.down_bps   (b's download queue)
+/// A stream (a connection) also never delivers before its previous frame: TCP is ordered, and a
+/// lost packet only delays what follows (by `stream_loss_delay`). A datagram is lost with
+/// probability `loss`, sent twice with `duplicate`, and held back by up to `reorder_delay` with
+/// `reorder`. Across a partition nothing arrives: datagrams vanish and streams break. Queues are
+/// reserved when a transfer is sent, which orders a host's downloads by send time, not arrival
+/// time: a simplification that keeps the model one pass and deterministic.
+
+#include "dynfeed/base/random.hpp"
+#include "dynfeed/component/component.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dynfeed::sim {
+
+using host_id = uint32_t;
+
+struct network_config {
+  /// Region names and one-way latency between them (ms): latency_ms[a][b]. One region with
+  /// `default_latency` when empty.
+  std::vector<std::string> regions;
+  std::vector<std::vector<double>> latency_ms;
+  clock_time default_latency = std::chrono::milliseconds{20};
+  /// Each transfer's latency varies by up to this fraction, uniformly.
+  double jitter = 0.1;
+  /// Datagrams: lost, duplicated, or delayed by up to reorder_delay.
+  double loss = 0;
+  double duplicate = 0;
+  double reorder = 0;
+  clock_time reorder_delay = std::chrono::milliseconds{50};
+  /// Streams: the chance that a frame meets a lost packet, and what the retransmission costs.
+  double stream_loss = 0;
+  clock_time stream_loss_delay = std::chrono::milliseconds{200};
+  /// Bandwidth of hosts without their own (bytes per second; 0: unlimited).
+  uint64_t up_bytes_per_s = 0;
+  uint64_t down_bytes_per_s = 0;
+};
+
+struct host_config {
+  uint32_t ip = 0;
+  uint16_t region = 0;
+  uint64_t up_bytes_per_s = 0;   ///< 0: the network's default
+  uint64_t down_bytes_per_s = 0; ///< 0: the network's default
+};
+
+/// Arrival times of one datagram: none (lost), one, or two (duplicated).
+struct datagram_fate {
+  uint8_t count = 0;
+  clock_time at[2]{};
+};
+
+class network {
+public:
+  explicit network(network_config config = {});
+
+  host_id add_host(const host_config& host);
+  const host_config& host(host_id id) const { return hosts_.at(id).config; }
+  size_t host_count() const noexcept { return hosts_.size(); }
+  const network_config& config() const noexcept { return config_; }
+
+  /// The base one-way latency between two hosts (no jitter, no queueing).
+  clock_time latency(host_id a, host_id b) const;
+
+  /// When a datagram of `size` bytes sent now from a to b arrives (if at all).
+  datagram_fate datagram(host_id a, host_id b, size_t size, clock_time now, rng& random);
+  /// When a stream frame arrives, given when the stream's previous frame arrives (`after`);
+  /// nullopt when a partition separates the hosts (the stream breaks).
+  std::optional<clock_time> stream(host_id a, host_id b, size_t size, clock_time now,
+                                   clock_time after, rng& random);
+
+  /// Partitions: hosts in different groups cannot reach each other. Group 0 is everyone not
+  /// put elsewhere; heal() puts everyone back in group 0.
+  void set_group(host_id host, uint32_t group);
+  void heal();
+  bool reachable(host_id a, host_id b) const;
+  bool partitioned() const noexcept { return partitioned_; }
+
+  /// A crashed host's queues empty (what it was sending is lost with it).
+  void reset_queues(host_id host);
+
+  /// Bytes put on the wire by each host (both kinds of transfer), for reports.
+  uint64_t bytes_sent(host_id host) const { return hosts_.at(host).sent; }
+
+private:
+  struct host_state {
+    host_config config;
+    uint32_t group = 0;
+    clock_time up_free{0};
+    clock_time down_free{0};
+    uint64_t sent = 0;
+  };
+
+  clock_time transfer(host_id a, host_id b, size_t size, clock_time now, rng& random);
+  static clock_time duration_of(size_t size, uint64_t bytes_per_s);
+
+  network_config config_;
+  std::vector<host_state> hosts_;
+  std::vector<clock_time> latency_; ///< regions x regions
+  size_t region_count_ = 1;
+  bool partitioned_ = false;
+};
+
+} // namespace dynfeed::sim

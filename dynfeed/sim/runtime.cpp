@@ -1,0 +1,563 @@
+#include "dynfeed/sim/runtime.hpp"
+
+#include "dynfeed/base/assert.hpp"
+#include "dynfeed/crypto/crypto.hpp"
+
+#include <algorithm>
+
+namespace dynfeed::sim {
+
+class runtime::slot_context final : public context {
+public:
+  slot_context(runtime& rt, component_id id)
+    : rt_(rt), id_(id), random_(rt.seed_ ^ (id * 0x9e3779b97f4a7c15ULL)) {}
+
+  component_id self() const override { return id_; }
+  void send(component_id to, bytes frame) override {
+    rt_.deliver(to, mail{kind::frame, id_, 0, std::move(frame)});
+  }
+  bytes take_frame(byte_span frame) override {
+    // The mail being handled gives up its buffer when `frame` is all of it.
+    if (current_ && current_->frame.data() == frame.data() && current_->frame.size() == frame.size())
+      return std::move(current_->frame);
+    return frame.to_bytes();
+  }
+  clock_time now() const override { return rt_.now_; }
+  timer_id start_timer(clock_time delay, uint64_t tag) override {
+    timer_id id = next_timer_++;
+    active_.push_back({id, tag});
+    rt_.schedule_timer(rt_.now_ + delay, id_, id);
+    return id;
+  }
+  void cancel_timer(timer_id id) override {
+    if (auto it = active(id); it != active_.end())
+      active_.erase(it);
+  }
+  rng& random() override { return random_; }
+
+  void set_current(mail* m) noexcept { current_ = m; }
+  bool wants(timer_id id) noexcept { return active(id) != active_.end(); }
+  /// The tag of timer `id` if it is still wanted.
+  std::optional<uint64_t> take_timer(timer_id id) {
+    auto it = active(id);
+    if (it == active_.end())
+      return std::nullopt;
+    uint64_t tag = it->second;
+    active_.erase(it);
+    return tag;
+  }
+
+private:
+  /// Timer `id` among the wanted ones (a component has a handful at most).
+  std::vector<std::pair<timer_id, uint64_t>>::iterator active(timer_id id) {
+    return std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
+  }
+
+  runtime& rt_;
+  component_id id_;
+  rng random_;
+  mail* current_ = nullptr; ///< while a handler runs
+  timer_id next_timer_ = 1;
+  std::vector<std::pair<timer_id, uint64_t>> active_;
+};
+
+struct runtime::slot {
+  slot(runtime& rt, component_id id, std::unique_ptr<component> c, host_id h)
+    : comp(std::move(c)), ctx(rt, id), host(h) {}
+
+  std::unique_ptr<component> comp;
+  std::unique_ptr<link_end> link;           ///< a peer's connection, owned here
+  std::unique_ptr<datagram_socket> socket;  ///< a datagram component's socket
+  slot_context ctx;
+  host_id host = no_host;
+  uint32_t head = nil; ///< the mailbox: a list of parcels, oldest first
+  uint32_t tail = nil;
+  bool queued = false;
+  bool stopped = false;
+};
+
+/// A datagram socket bound on a simulated host.
+class sim_socket final : public datagram_socket {
+public:
+  sim_socket(runtime& rt, host_id host, endpoint local) : rt_(rt), host_(host), local_(local) {}
+  void send_to(const endpoint& to, bytes datagram) override {
+    rt_.send_datagram(host_, local_, to, std::move(datagram));
+  }
+  endpoint local() const override { return local_; }
+
+private:
+  runtime& rt_;
+  host_id host_;
+  endpoint local_;
+};
+
+runtime::runtime(uint64_t seed, network_config net, std::unique_ptr<executor> exec)
+  : seed_(seed), net_(std::move(net)), net_random_(seed ^ 0x6e6574776f726b21ULL),
+    exec_(std::move(exec)) {
+  mix(seed);
+  if (exec_)
+    exec_->attach(*this);
+}
+
+runtime::~runtime() = default;
+
+void runtime::mix(uint64_t v) noexcept {
+  // FNV-1a over the 8 bytes: cheap, and any change in order or content changes the digest.
+  for (int i = 0; i < 8; ++i) {
+    digest_ ^= (v >> (8 * i)) & 0xff;
+    digest_ *= 0x100000001b3ULL;
+  }
+}
+
+// ---- hosts -------------------------------------------------------------------------------------
+
+host_id runtime::add_host(const host_config& config) {
+  host_id id = net_.add_host(config);
+  hosts_.resize(id + 1);
+  return id;
+}
+
+void runtime::crash(host_id host) {
+  host_state& h = hosts_.at(host);
+  if (!h.alive)
+    return;
+  h.alive = false;
+  for (uint16_t port : h.ports)
+    sockets_.erase(endpoint{net_.host(host).ip, port}.packed());
+  h.ports.clear();
+  std::vector<component_id> gone = std::move(h.components);
+  h.components.clear();
+  for (component_id id : gone) {
+    slot* gone_slot = slot_of(id);
+    if (!gone_slot)
+      continue;
+    if (link_end* end = gone_slot->link.get(); end && !end->closed_) {
+      // The far end hears nothing more; it notices the break after a one-way latency.
+      end->closed_ = true;
+      ++stats_.links_broken;
+      mail m{kind::disconnect, id, static_cast<uint64_t>(msg::disconnect_reason::transport_error), {}};
+      schedule(now_ + net_.latency(end->host_, end->other_host_), end->other_, std::move(m));
+    }
+    remove(id);
+  }
+  net_.reset_queues(host);
+}
+
+void runtime::restart(host_id host) {
+  hosts_.at(host).alive = true;
+}
+
+// ---- components --------------------------------------------------------------------------------
+
+component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
+  DYNFEED_REQUIRE(host == no_host || hosts_.at(host).alive);
+  component_id id = next_id_++;
+  if (slots_.size() <= id)
+    slots_.resize(id + 1);
+  slots_[id] = std::make_unique<slot>(*this, id, std::move(comp), host);
+  ++live_;
+  if (host != no_host)
+    hosts_[host].components.push_back(id);
+  if (exec_)
+    exec_->spawned(id);
+  deliver(id, mail{kind::start, id, 0, {}});
+  return id;
+}
+
+void runtime::remove(component_id id) {
+  slot* found = slot_of(id);
+  if (!found)
+    return;
+  slot& s = *found;
+  if (s.host != no_host) {
+    host_state& h = hosts_[s.host];
+    h.components.erase(std::remove(h.components.begin(), h.components.end(), id), h.components.end());
+    if (s.socket) {
+      endpoint local = s.socket->local();
+      sockets_.erase(local.packed());
+      h.ports.erase(std::remove(h.ports.begin(), h.ports.end(), local.port), h.ports.end());
+    }
+  }
+  // The far end of a link whose peer just went away hears of it (a closed connection).
+  if (s.link && !s.link->closed_)
+    s.link->close(msg::disconnect_reason::normal);
+  for (uint32_t i = s.head; i != nil;) {
+    uint32_t next = parcels_[i].next;
+    take_parcel(i);
+    i = next;
+  }
+  host_id host = s.host;
+  slots_[id].reset();
+  --live_;
+  if (exec_)
+    exec_->removed(id);
+  if (removed_hook_)
+    removed_hook_(id, host);
+}
+
+void runtime::stop(component_id id) {
+  deliver(id, mail{kind::stop, no_component, 0, {}});
+}
+
+void runtime::at(clock_time t, std::function<void()> action) {
+  uint64_t id = next_action_++;
+  actions_.emplace(id, std::move(action));
+  schedule(t, no_component, mail{kind::action, no_component, id, {}});
+}
+
+std::pair<component_id, component_id> runtime::connect(
+  const node_id& a, const node_id& b, clock_time latency,
+  const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
+  const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
+  auto ids = connect(no_host, no_host, a, b, make_a, make_b);
+  slot_of(ids.first)->link->latency_ = latency;
+  slot_of(ids.second)->link->latency_ = latency;
+  return ids;
+}
+
+std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, const node_id& node_a,
+                                                       const node_id& node_b,
+                                                       const peer_factory& make_a,
+                                                       const peer_factory& make_b) {
+  auto end_a = std::make_unique<link_end>();
+  auto end_b = std::make_unique<link_end>();
+  // Both ends share a handshake hash bound to the two identities, as Noise would give them.
+  hash256 h = crypto::blake2b_256({node_a.span(), node_b.span()});
+  for (auto* e : {end_a.get(), end_b.get()}) {
+    e->rt_ = this;
+    e->handshake_hash_ = h;
+  }
+  end_a->remote_ = node_b;
+  end_a->initiator_ = true;
+  end_a->host_ = a;
+  end_a->other_host_ = b;
+  end_b->remote_ = node_a;
+  end_b->host_ = b;
+  end_b->other_host_ = a;
+  link_end& ra = *end_a;
+  link_end& rb = *end_b;
+  component_id ida = spawn(make_a(ra), a);
+  component_id idb = spawn(make_b(rb), b);
+  ra.self_ = ida;
+  ra.other_ = idb;
+  rb.self_ = idb;
+  rb.other_ = ida;
+  slot_of(ida)->link = std::move(end_a);
+  slot_of(idb)->link = std::move(end_b);
+  return {ida, idb};
+}
+
+component_id runtime::open_datagram(host_id host, uint16_t port, const socket_factory& make) {
+  endpoint local{net_.host(host).ip, port};
+  DYNFEED_REQUIRE(!sockets_.count(local.packed()));
+  auto socket = std::make_unique<sim_socket>(*this, host, local);
+  component_id id = spawn(make(*socket), host);
+  slot_of(id)->socket = std::move(socket);
+  sockets_[local.packed()] = id;
+  hosts_[host].ports.push_back(port);
+  return id;
+}
+
+void runtime::with(component_id id, const std::function<void(component&, context&)>& fn) {
+  slot* s = slot_of(id);
+  DYNFEED_REQUIRE(s != nullptr);
+  fn(*s->comp, s->ctx);
+}
+
+component* runtime::find(component_id id) {
+  slot* s = slot_of(id);
+  return s ? s->comp.get() : nullptr;
+}
+
+void runtime::post_frame(component_id to, bytes frame) {
+  deliver(to, mail{kind::frame, no_component, 0, std::move(frame)});
+}
+
+// ---- the network -------------------------------------------------------------------------------
+
+void link_end::transmit(bytes frame) {
+  if (closed_)
+    return;
+  runtime& rt = *rt_;
+  clock_time at;
+  if (host_ == no_host) {
+    at = std::max(rt.now_ + latency_, last_arrival_);
+  } else {
+    auto when = rt.net_.stream(host_, other_host_, frame.size(), rt.now_, last_arrival_, rt.net_random_);
+    if (!when) {
+      // A partition: the stream stalls and breaks on both sides.
+      rt.break_link(*this, msg::disconnect_reason::transport_error, rt.net_.latency(host_, other_host_));
+      return;
+    }
+    at = *when;
+  }
+  last_arrival_ = at;
+  rt.schedule(at, other_, runtime::mail{runtime::kind::remote, self_, 0, std::move(frame)});
+}
+
+void link_end::close(msg::disconnect_reason why) {
+  if (closed_)
+    return;
+  closed_ = true;
+  runtime& rt = *rt_;
+  // The remote learns of it after the frames already in flight.
+  clock_time at = host_ == no_host ? rt.now_ + latency_ : rt.now_ + rt.net_.latency(host_, other_host_);
+  rt.schedule(std::max(at, last_arrival_), other_,
+              runtime::mail{runtime::kind::disconnect, self_, static_cast<uint64_t>(why), {}});
+}
+
+void runtime::break_link(link_end& end, msg::disconnect_reason why, clock_time delay) {
+  if (end.closed_)
+    return;
+  end.closed_ = true;
+  ++stats_.links_broken;
+  // Both ends find out: the far one after the delay, this one at once (its send failed).
+  schedule(std::max(now_ + delay, end.last_arrival_), end.other_,
+           mail{kind::disconnect, end.self_, static_cast<uint64_t>(why), {}});
+  schedule(now_, end.self_, mail{kind::disconnect, end.other_, static_cast<uint64_t>(why), {}});
+}
+
+void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram) {
+  auto it = sockets_.find(to.packed());
+  if (it == sockets_.end()) {
+    ++stats_.datagrams_lost;
+    return;
+  }
+  host_id dest = slot_of(it->second)->host;
+  datagram_fate fate = net_.datagram(host, dest, datagram.size(), now_, net_random_);
+  if (fate.count == 0)
+    ++stats_.datagrams_lost;
+  for (uint8_t i = 0; i < fate.count; ++i)
+    schedule(fate.at[i], it->second,
+             mail{kind::datagram, no_component, from.packed(), i + 1 < fate.count ? datagram : std::move(datagram)});
+}
+
+// ---- running -----------------------------------------------------------------------------------
+
+uint32_t runtime::make_parcel(mail&& m) {
+  uint32_t index;
+  if (!free_parcels_.empty()) {
+    index = free_parcels_.back();
+    free_parcels_.pop_back();
+    parcels_[index].m = std::move(m);
+  } else {
+    DYNFEED_REQUIRE(parcels_.size() < nil);
+    index = static_cast<uint32_t>(parcels_.size());
+    parcels_.push_back(parcel{std::move(m), nil});
+  }
+  parcels_[index].next = nil;
+  return index;
+}
+
+runtime::mail runtime::take_parcel(uint32_t index) {
+  mail m = std::move(parcels_[index].m);
+  parcels_[index].m.frame = bytes{}; // the pool keeps no buffers alive
+  free_parcels_.push_back(index);
+  return m;
+}
+
+void runtime::schedule(clock_time at, component_id to, mail m) {
+  uint64_t key = (uint64_t{1} << 63) | next_seq_++;
+  queue_.push(timed{at, key, to, make_parcel(std::move(m))});
+}
+
+void runtime::schedule_timer(clock_time at, component_id to, timer_id id) {
+  queue_.push(timed{at, next_seq_++, to, id});
+}
+
+void runtime::deliver(component_id to, mail m) {
+  deliver_parcel(to, make_parcel(std::move(m)));
+}
+
+void runtime::deliver_parcel(component_id to, uint32_t index) {
+  slot* found = slot_of(to);
+  if (!found || found->stopped) {
+    take_parcel(index); // gone: dropped, like a frame to a closed connection
+    return;
+  }
+  if (exec_) {
+    exec_->post(to, take_parcel(index));
+    return;
+  }
+  slot& s = *found;
+  if (s.tail == nil)
+    s.head = index;
+  else
+    parcels_[s.tail].next = index;
+  s.tail = index;
+  if (!s.queued) {
+    s.queued = true;
+    ready_.push_back(to);
+  }
+}
+
+void runtime::handle(slot& s, mail& m) {
+  ++stats_.messages;
+  if (m.what == kind::frame || m.what == kind::remote || m.what == kind::datagram)
+    ++stats_.frames;
+  context& ctx = s.ctx;
+  s.ctx.set_current(&m);
+  handle_mail(s, ctx, m);
+  s.ctx.set_current(nullptr);
+}
+
+void runtime::handle_mail(slot& s, context& ctx, mail& m) {
+  switch (m.what) {
+    case kind::start:
+      s.comp->on_start(ctx);
+      break;
+    case kind::frame:
+      s.comp->on_message(ctx, m.from, m.frame);
+      break;
+    case kind::remote:
+      static_cast<connected_component&>(*s.comp).on_remote(ctx, m.frame);
+      break;
+    case kind::timer:
+      if (auto tag = s.ctx.take_timer(m.tag))
+        s.comp->on_timer(ctx, *tag);
+      break;
+    case kind::disconnect:
+      if (s.link)
+        s.link->closed_ = true;
+      static_cast<connected_component&>(*s.comp).on_disconnect(
+        ctx, static_cast<msg::disconnect_reason>(m.tag));
+      break;
+    case kind::datagram: {
+      endpoint from{static_cast<uint32_t>(m.tag >> 16), static_cast<uint16_t>(m.tag & 0xffff)};
+      static_cast<datagram_component&>(*s.comp).on_datagram(ctx, from, m.frame);
+      break;
+    }
+    case kind::stop:
+      s.comp->on_stop(ctx);
+      s.stopped = true;
+      break;
+    case kind::action:
+      break; // run by step(), never mailed
+  }
+}
+
+bool runtime::settle(component_id id, slot& s) {
+  if (s.stopped || !s.comp->alive()) {
+    s.stopped = true;
+    remove(id);
+    return false;
+  }
+  return true;
+}
+
+bool runtime::dispatch(component_id id, mail&& m) {
+  slot* s = slot_of(id);
+  if (!s || s->stopped)
+    return false;
+  handle(*s, m);
+  return settle(id, *s);
+}
+
+bool runtime::has_ready() const {
+  return exec_ ? !exec_->idle() : !ready_.empty();
+}
+
+void runtime::run_ready() {
+  if (exec_) {
+    exec_->run();
+    return;
+  }
+  while (!ready_.empty()) {
+    component_id id = ready_.front();
+    ready_.pop_front();
+    slot* found = slot_of(id);
+    if (!found)
+      continue;
+    slot& s = *found;
+    if (s.stopped || s.head == nil) {
+      s.queued = false;
+      continue;
+    }
+    uint32_t index = s.head;
+    s.head = parcels_[index].next;
+    if (s.head == nil)
+      s.tail = nil;
+    mail m = take_parcel(index);
+    handle(s, m);
+    if (!settle(id, s))
+      continue;
+    if (s.head != nil)
+      ready_.push_front(id); // drains its mailbox before anyone else runs
+    else
+      s.queued = false;
+  }
+}
+
+bool runtime::step() {
+  if (has_ready()) {
+    run_ready();
+    return true;
+  }
+  if (queue_.empty())
+    return false;
+  const timed& top = queue_.top();
+  clock_time at = top.at;
+  now_ = at;
+  if (top.cls() == order::timer) {
+    // Every timer of this instant fires before anything else runs. A timer that was cancelled,
+    // or whose component is gone, is dropped here without a trace.
+    while (!queue_.empty() && queue_.top().at == at && queue_.top().cls() == order::timer) {
+      timed t = queue_.top();
+      queue_.pop();
+      slot* s = slot_of(t.to);
+      if (!s || s->stopped || !s->ctx.wants(t.aux))
+        continue;
+      ++events_;
+      ++stats_.timers;
+      mix(static_cast<uint64_t>(at.count()));
+      mix(t.to);
+      deliver(t.to, mail{kind::timer, t.to, t.aux, {}});
+    }
+  } else {
+    timed t = top;
+    queue_.pop();
+    ++events_;
+    mix(static_cast<uint64_t>(at.count()));
+    kind what = parcels_[t.aux].m.what;
+    if (what == kind::action) {
+      mix(static_cast<uint64_t>(kind::action));
+      uint64_t id = take_parcel(static_cast<uint32_t>(t.aux)).tag;
+      auto it = actions_.find(id);
+      std::function<void()> action = std::move(it->second);
+      actions_.erase(it);
+      action();
+    } else {
+      size_t size = parcels_[t.aux].m.frame.size();
+      mix(static_cast<uint64_t>(what));
+      mix(t.to);
+      mix(size);
+      if (what == kind::remote) {
+        ++stats_.link_frames;
+        stats_.link_bytes += size;
+      } else if (what == kind::datagram) {
+        ++stats_.datagrams;
+        stats_.datagram_bytes += size;
+      }
+      deliver_parcel(t.to, static_cast<uint32_t>(t.aux));
+    }
+  }
+  run_ready();
+  return true;
+}
+
+void runtime::run_until(clock_time t) {
+  run_ready();
+  while (!queue_.empty() && queue_.top().at <= t)
+    step();
+  if (now_ < t)
+    now_ = t;
+}
+
+bool runtime::run_until_idle(uint64_t events_max) {
+  for (uint64_t n = 0; n < events_max; ++n)
+    if (!step())
+      return true;
+  return queue_.empty() && !has_ready();
+}
+
+} // namespace dynfeed::sim

@@ -1,0 +1,232 @@
+#pragma once
+
+/// The plain driver: runs the components of any number of simulated hosts on one thread, in
+/// virtual time, with no CAF. Its scheduling is the one CAF's test coordinator gives the same
+/// components hosted in actors (actors/component_actor.hpp), so both drivers run a scenario the
+/// same way:
+///
+/// - Each component has a mailbox. A frame sent to a component with an empty mailbox queues it
+///   at the back of the ready list; a component that still has mail after handling one message
+///   goes back to the front (it drains its mailbox before anyone else runs).
+/// - Timers and network deliveries wait in a timed queue ordered by (time, class, sequence):
+///   at one instant, every timer due fires into its mailbox first and the ready list runs; then
+///   each network delivery, one at a time, followed by running the ready list.
+///
+/// Hosts have an IPv4 address and live on the simulated network (sim/network.hpp): links
+/// between components of two hosts and datagrams between their sockets take the time the
+/// network model gives them. A host can crash (its components vanish without a word, its links
+/// break) and start again. Every network delivery and timer is folded into a trace digest: the
+/// same seed and inputs give the same digest.
+
+#include "dynfeed/component/component.hpp"
+#include "dynfeed/component/connection.hpp"
+#include "dynfeed/component/datagram.hpp"
+#include "dynfeed/sim/driver.hpp"
+#include "dynfeed/sim/event_queue.hpp"
+#include "dynfeed/sim/network.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace dynfeed::sim {
+
+class runtime;
+class executor;
+
+/// Not on the network: components spawned without a host (tests), and links with a fixed
+/// latency between them.
+inline constexpr host_id no_host = ~host_id{0};
+
+/// One end of a simulated connection between two peer components.
+class link_end final : public connection {
+public:
+  void transmit(bytes frame) override;
+  void close(msg::disconnect_reason why) override;
+  const node_id& remote() const override { return remote_; }
+  /// 32 bytes, bound to both identities (Noise's would be 64: any length keys a capability).
+  byte_span handshake_hash() const override { return handshake_hash_.span(); }
+  bool initiator() const override { return initiator_; }
+
+private:
+  friend class runtime;
+  runtime* rt_ = nullptr;
+  component_id self_ = no_component;
+  component_id other_ = no_component;
+  host_id host_ = no_host;
+  host_id other_host_ = no_host;
+  node_id remote_;
+  hash256 handshake_hash_;
+  bool initiator_ = false;
+  bool closed_ = false;
+  clock_time latency_{0};      ///< hostless links only
+  clock_time last_arrival_{0}; ///< frames of a stream arrive in order
+};
+
+class runtime final : public driver {
+public:
+  enum class kind : uint8_t { start, frame, remote, timer, disconnect, datagram, stop, action };
+  /// One message for a component.
+  struct mail {
+    kind what;
+    component_id from;
+    uint64_t tag; ///< timer id, disconnect reason, or the sender's packed endpoint
+    bytes frame;
+  };
+
+  /// Without an executor the runtime runs the components itself (the plain driver); with one,
+  /// the executor does (sim/caf_driver.hpp: CAF actors on the test coordinator).
+  explicit runtime(uint64_t seed, network_config net = {}, std::unique_ptr<executor> exec = nullptr);
+  ~runtime();
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  // ---- hosts ---------------------------------------------------------------------------------
+
+  host_id add_host(const host_config& config) override;
+  sim::network& net() noexcept override { return net_; }
+  bool alive(host_id host) const override { return hosts_.at(host).alive; }
+  void crash(host_id host) override;
+  void restart(host_id host) override;
+
+  // ---- components ----------------------------------------------------------------------------
+
+  /// Adds a component (on `host`, or on none); it starts (on_start) as its first message.
+  component_id spawn(std::unique_ptr<component> comp, host_id host = no_host) override;
+  void stop(component_id id) override;
+  /// Creates both ends of a link between two nodes; the factories make the peer component of
+  /// each end given its connection. Frames take `latency` each way.
+  std::pair<component_id, component_id> connect(
+    const node_id& a, const node_id& b, clock_time latency,
+    const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
+    const std::function<std::unique_ptr<connected_component>(connection&)>& make_b);
+  /// The same between components of two hosts: frames take what the network model says, and
+  /// the link breaks when a partition separates the hosts or one of them crashes.
+  std::pair<component_id, component_id> connect(host_id a, host_id b, const node_id& node_a,
+                                                const node_id& node_b, const peer_factory& make_a,
+                                                const peer_factory& make_b) override;
+  component_id open_datagram(host_id host, uint16_t port, const socket_factory& make) override;
+  void with(component_id id, const std::function<void(component&, context&)>& fn) override;
+  component* find(component_id id) override;
+  void post_frame(component_id to, bytes frame) override;
+  void at(clock_time t, std::function<void()> action) override;
+  void on_removed(std::function<void(component_id, host_id)> hook) override { removed_hook_ = std::move(hook); }
+
+  // ---- running -------------------------------------------------------------------------------
+
+  /// Runs the ready components until none is left, or else the next instant of the timed queue;
+  /// false when there is nothing at all to do.
+  bool step();
+  /// Runs everything due up to `t` and moves the clock to `t`.
+  void run_until(clock_time t) override;
+  /// Runs until nothing is left, or `events_max` steps ran (then returns false).
+  bool run_until_idle(uint64_t events_max = 100000000);
+
+  clock_time now() const noexcept override { return now_; }
+  uint64_t events() const noexcept override { return events_; }
+  uint64_t digest() const noexcept override { return digest_; }
+  uint64_t seed() const noexcept { return seed_; }
+  const runtime_stats& stats() const noexcept override { return stats_; }
+  size_t component_count() const noexcept { return live_; }
+
+  /// For executors: handles one mail of component `id` now; false when the component is gone
+  /// (it was, or it ended with this mail).
+  bool dispatch(component_id id, mail&& m);
+
+private:
+  friend class link_end;
+  friend class sim_socket;
+  struct slot;
+  class slot_context;
+  /// Classes at one instant: timers fire before network deliveries.
+  enum class order : uint8_t { timer = 0, network = 1 };
+  /// A mail on its way: in the timed queue, then in its component's mailbox. Parcels live in
+  /// one pool and move between the two by index, so a frame is never copied on the way.
+  static constexpr uint32_t nil = ~uint32_t{0};
+  struct parcel {
+    mail m;
+    uint32_t next = nil; ///< the next parcel of the same mailbox
+  };
+  /// An entry of the timed queue, small so that the heap moves little: a timer names its
+  /// timer id, anything else the parcel it carries.
+  struct timed {
+    clock_time at;
+    uint64_t key; ///< the order class in the top bit, then the sequence number
+    component_id to;
+    uint64_t aux; ///< timer id (timers) or parcel index
+    order cls() const noexcept { return static_cast<order>(key >> 63); }
+  };
+  struct later {
+    bool operator()(const timed& a, const timed& b) const noexcept {
+      return a.at != b.at ? a.at > b.at : a.key > b.key;
+    }
+  };
+  struct host_state {
+    bool alive = true;
+    std::vector<component_id> components;
+    std::vector<uint16_t> ports;
+  };
+
+  slot* slot_of(component_id id) const noexcept {
+    return id < slots_.size() ? slots_[id].get() : nullptr;
+  }
+  uint32_t make_parcel(mail&& m);
+  mail take_parcel(uint32_t index);
+  void schedule(clock_time at, component_id to, mail m);
+  void schedule_timer(clock_time at, component_id to, timer_id id);
+  void deliver(component_id to, mail m);
+  /// Puts parcel `index` in `to`'s mailbox (or drops it when `to` is gone).
+  void deliver_parcel(component_id to, uint32_t index);
+  void run_ready();
+  bool has_ready() const;
+  void handle(slot& s, mail& m);
+  void handle_mail(slot& s, context& ctx, mail& m);
+  /// After a component handled a mail: removes it if it ended; false then.
+  bool settle(component_id id, slot& s);
+  void remove(component_id id);
+  void break_link(link_end& end, msg::disconnect_reason why, clock_time delay);
+  void send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram);
+  void mix(uint64_t v) noexcept;
+
+  uint64_t seed_;
+  sim::network net_;
+  rng net_random_;
+  clock_time now_{0};
+  uint64_t next_seq_ = 0;
+  uint64_t events_ = 0;
+  uint64_t digest_ = 0xcbf29ce484222325ULL;
+  component_id next_id_ = 1;
+  runtime_stats stats_;
+  event_queue<timed, later> queue_;
+  std::vector<parcel> parcels_;
+  std::vector<uint32_t> free_parcels_;
+  std::vector<std::unique_ptr<slot>> slots_; ///< by component id (ids are never reused)
+  size_t live_ = 0;
+  std::deque<component_id> ready_;
+  std::vector<host_state> hosts_;
+  std::unordered_map<uint64_t, component_id> sockets_; ///< packed endpoint -> component
+  std::unordered_map<uint64_t, std::function<void()>> actions_;
+  uint64_t next_action_ = 1;
+  std::function<void(component_id, host_id)> removed_hook_;
+  std::unique_ptr<executor> exec_;
+};
+
+/// Runs a runtime's components somewhere else than its own ready list. The runtime tells it of
+/// each component spawned and removed, posts each mail, and asks it to run whatever is ready;
+/// it hands each mail back through runtime::dispatch, in the order of its choosing.
+class executor {
+public:
+  virtual ~executor() = default;
+  virtual void attach(runtime& rt) = 0;
+  virtual void spawned(component_id id) = 0;
+  virtual void removed(component_id id) = 0;
+  virtual void post(component_id id, runtime::mail m) = 0;
+  /// Runs until nothing is ready.
+  virtual void run() = 0;
+  virtual bool idle() const = 0;
+};
+
+} // namespace dynfeed::sim

@@ -1,0 +1,350 @@
+#include "dynfeed/sim/scenario.hpp"
+
+#include "dynfeed/sim/builtin_scenarios.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace dynfeed::sim {
+
+using json = nlohmann::json;
+
+std::string_view to_string(discovery_backend backend) noexcept {
+  switch (backend) {
+    case discovery_backend::none:
+      return "none";
+    case discovery_backend::ideal:
+      return "ideal";
+    case discovery_backend::dht:
+      return "dht";
+    case discovery_backend::tracker:
+      return "tracker";
+  }
+  return "unknown";
+}
+
+namespace {
+
+/// Reads the fields of one JSON object, remembering which it saw, so that a misspelt field is
+/// an error rather than a silently ignored line.
+class fields {
+public:
+  fields(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  template <class T>
+  void number(const char* key, T& out, double min, double max) {
+    const json* v = find(key);
+    if (!v)
+      return;
+    if (!v->is_number()) {
+      fail(key, "must be a number");
+      return;
+    }
+    double d = v->get<double>();
+    if (!(d >= min && d <= max)) {
+      fail(key, "must be between " + show(min) + " and " + show(max));
+      return;
+    }
+    if constexpr (std::is_integral_v<T>) {
+      if (d != std::floor(d)) {
+        fail(key, "must be a whole number");
+        return;
+      }
+    }
+    out = static_cast<T>(d);
+  }
+
+  /// Seconds (a number, fractions allowed) into a duration.
+  void seconds(const char* key, clock_time& out, double max = 1e7) {
+    double s = -1;
+    number(key, s, 0, max);
+    if (s >= 0)
+      out = std::chrono::duration_cast<clock_time>(std::chrono::duration<double>(s));
+  }
+
+  void text(const char* key, std::string& out) {
+    const json* v = find(key);
+    if (!v)
+      return;
+    if (!v->is_string())
+      fail(key, "must be a string");
+    else
+      out = v->get<std::string>();
+  }
+
+  void flag(const char* key, bool& out) {
+    const json* v = find(key);
+    if (!v)
+      return;
+    if (!v->is_boolean())
+      fail(key, "must be true or false");
+    else
+      out = v->get<bool>();
+  }
+
+  const json* find(const char* key) {
+    seen_.insert(key);
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+
+  void fail(const std::string& key, const std::string& why) {
+    if (error_.empty())
+      error_ = where_ + "." + key + " " + why;
+  }
+
+  /// The first problem, including fields nobody asked for.
+  std::string finish() {
+    for (auto it = object_.begin(); it != object_.end(); ++it)
+      if (!seen_.count(it.key()))
+        fail(it.key(), "is not a known field");
+    return error_;
+  }
+
+  const std::string& where() const noexcept { return where_; }
+
+private:
+  static std::string show(double d) {
+    std::ostringstream out;
+    out << d;
+    return out.str();
+  }
+
+  const json& object_;
+  std::string where_;
+  std::set<std::string> seen_;
+  std::string error_;
+};
+
+std::string parse_network(const json& j, scenario& s) {
+  fields f(j, "network");
+  network_config& n = s.network;
+  if (const json* regions = f.find("regions")) {
+    if (!regions->is_array())
+      f.fail("regions", "must be a list of {\"name\", \"share\"}");
+    else
+      for (size_t i = 0; i < regions->size(); ++i) {
+        const json& r = (*regions)[i];
+        if (!r.is_object()) {
+          f.fail("regions", "must be a list of objects");
+          break;
+        }
+        fields rf(r, "network.regions[" + std::to_string(i) + "]");
+        std::string name = "region" + std::to_string(i);
+        double share = 1;
+        rf.text("name", name);
+        rf.number("share", share, 0, 1e9);
+        if (auto e = rf.finish(); !e.empty())
+          return e;
+        n.regions.push_back(name);
+        s.region_shares.push_back(share);
+      }
+  }
+  if (const json* latency = f.find("latency_ms")) {
+    size_t count = std::max<size_t>(n.regions.size(), 1);
+    bool ok = latency->is_array() && latency->size() == count;
+    for (size_t a = 0; ok && a < count; ++a) {
+      const json& row = (*latency)[a];
+      ok = row.is_array() && row.size() == count;
+      std::vector<double> values;
+      for (size_t b = 0; ok && b < count; ++b) {
+        ok = row[b].is_number() && row[b].get<double>() >= 0 && row[b].get<double>() <= 60000;
+        if (ok)
+          values.push_back(row[b].get<double>());
+      }
+      if (ok)
+        n.latency_ms.push_back(values);
+    }
+    if (!ok)
+      f.fail("latency_ms", "must be a " + std::to_string(count) + "x" + std::to_string(count)
+                             + " matrix of milliseconds (one row per region)");
+  }
+  f.seconds("default_latency_s", n.default_latency, 60);
+  f.number("jitter", n.jitter, 0, 1);
+  f.number("loss", n.loss, 0, 1);
+  f.number("duplicate", n.duplicate, 0, 1);
+  f.number("reorder", n.reorder, 0, 1);
+  f.seconds("reorder_delay_s", n.reorder_delay, 60);
+  f.number("stream_loss", n.stream_loss, 0, 1);
+  f.seconds("stream_loss_delay_s", n.stream_loss_delay, 60);
+  double up_kbps = 0, down_kbps = 0;
+  f.number("up_kbps", up_kbps, 0, 1e9);
+  f.number("down_kbps", down_kbps, 0, 1e9);
+  n.up_bytes_per_s = static_cast<uint64_t>(up_kbps * 1000 / 8);
+  n.down_bytes_per_s = static_cast<uint64_t>(down_kbps * 1000 / 8);
+  return f.finish();
+}
+
+std::string parse_object(const json& j, scenario& s) {
+  if (!j.is_object())
+    return "a scenario must be a JSON object";
+  fields f(j, "scenario");
+  f.text("name", s.name);
+  f.text("description", s.description);
+  f.number("seed", s.seed, 0, 1.8e19);
+  f.seconds("duration_s", s.duration);
+  f.number("readers", s.readers, 0, 10000000);
+  std::string mode(to_string(s.mode));
+  f.text("mode", mode);
+  if (auto m = parse_feed_mode(mode))
+    s.mode = *m;
+  else
+    f.fail("mode", "must be stable, rotating or rotating-roots");
+  f.seconds("join_from_s", s.join_from);
+  f.seconds("join_to_s", s.join_to);
+  f.number("initial_blocks", s.initial_blocks, 0, 1e7);
+  f.seconds("first_append_s", s.first_append);
+  f.seconds("append_interval_s", s.append_interval);
+  f.number("appends", s.appends, 0, 1e7);
+  f.number("blocks_per_append", s.blocks_per_append, 1, 1e6);
+  f.number("block_size", s.block_size, 1, 4 << 20);
+  f.seconds("settle_s", s.settle);
+  f.number("inbound_max", s.inbound_max, 1, 1e6);
+  f.number("peers_wanted", s.peers_wanted, 1, 1e4);
+  f.number("peers_known_max", s.peers_known_max, 1, 1e5);
+  std::string discovery(to_string(s.discovery));
+  f.text("discovery", discovery);
+  if (discovery == "none")
+    s.discovery = discovery_backend::none;
+  else if (discovery == "ideal")
+    s.discovery = discovery_backend::ideal;
+  else if (discovery == "dht")
+    s.discovery = discovery_backend::dht;
+  else if (discovery == "tracker")
+    s.discovery = discovery_backend::tracker;
+  else
+    f.fail("discovery", "must be none, ideal, dht or tracker");
+  f.number("bootstrap_nodes", s.bootstrap_nodes, 1, 1000);
+  f.seconds("lookup_interval_s", s.lookup_interval);
+  f.seconds("announce_interval_s", s.announce_interval);
+  if (const json* net = f.find("network")) {
+    if (!net->is_object())
+      f.fail("network", "must be an object");
+    else if (auto e = parse_network(*net, s); !e.empty())
+      return e;
+  }
+  f.number("crashes_per_hour", s.crashes_per_hour, 0, 3600);
+  f.seconds("restart_after_s", s.restart_after);
+  if (const json* parts = f.find("partitions")) {
+    if (!parts->is_array())
+      f.fail("partitions", "must be a list of {\"at_s\", \"duration_s\", \"fraction\"}");
+    else
+      for (size_t i = 0; i < parts->size(); ++i) {
+        if (!(*parts)[i].is_object())
+          return "scenario.partitions[" + std::to_string(i) + "] must be an object";
+        fields pf((*parts)[i], "scenario.partitions[" + std::to_string(i) + "]");
+        partition_spec p;
+        pf.seconds("at_s", p.at);
+        pf.seconds("duration_s", p.duration);
+        pf.number("fraction", p.fraction, 0, 1);
+        if (auto e = pf.finish(); !e.empty())
+          return e;
+        s.partitions.push_back(p);
+      }
+  }
+  f.seconds("sample_interval_s", s.sample_interval);
+  f.flag("verify_cache", s.verify_cache);
+  if (auto e = f.finish(); !e.empty())
+    return e;
+  if (s.join_to < s.join_from)
+    return "scenario.join_to_s must not be before join_from_s";
+  if (s.sample_interval.count() == 0)
+    return "scenario.sample_interval_s must be above 0";
+  if (s.append_interval.count() == 0)
+    return "scenario.append_interval_s must be above 0";
+  if (s.duration <= s.settle)
+    return "scenario.duration_s must be longer than settle_s";
+  return {};
+}
+
+} // namespace
+
+expected<scenario> parse_scenario(std::string_view json_text, const std::string& origin) {
+  json j = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  if (j.is_discarded())
+    return error{base_errc::invalid_argument, origin + ": not valid JSON"};
+  scenario s;
+  if (auto e = parse_object(j, s); !e.empty())
+    return error{base_errc::invalid_argument, origin + ": " + e};
+  return s;
+}
+
+expected<scenario> load_scenario(const std::string& path_or_name) {
+  if (auto text = builtin_scenario(path_or_name))
+    return parse_scenario(*text, "scenario " + path_or_name);
+  std::ifstream in(path_or_name, std::ios::binary);
+  if (!in) {
+    std::string names;
+    for (const std::string& n : builtin_scenarios())
+      names += (names.empty() ? "" : ", ") + n;
+    return error{base_errc::invalid_argument,
+                 "no scenario file " + path_or_name + " (built in: " + names + ")"};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), path_or_name);
+}
+
+std::vector<std::string> builtin_scenarios() {
+  return builtin_scenario_names();
+}
+
+std::string to_json(const scenario& s) {
+  auto secs = [](clock_time t) { return std::chrono::duration<double>(t).count(); };
+  json regions = json::array();
+  for (size_t i = 0; i < s.network.regions.size(); ++i)
+    regions.push_back({{"name", s.network.regions[i]},
+                       {"share", i < s.region_shares.size() ? s.region_shares[i] : 1.0}});
+  json parts = json::array();
+  for (const partition_spec& p : s.partitions)
+    parts.push_back({{"at_s", secs(p.at)}, {"duration_s", secs(p.duration)}, {"fraction", p.fraction}});
+  json j = {
+    {"name", s.name},
+    {"description", s.description},
+    {"seed", s.seed},
+    {"duration_s", secs(s.duration)},
+    {"readers", s.readers},
+    {"mode", std::string(to_string(s.mode))},
+    {"join_from_s", secs(s.join_from)},
+    {"join_to_s", secs(s.join_to)},
+    {"initial_blocks", s.initial_blocks},
+    {"first_append_s", secs(s.first_append)},
+    {"append_interval_s", secs(s.append_interval)},
+    {"appends", s.appends},
+    {"blocks_per_append", s.blocks_per_append},
+    {"block_size", s.block_size},
+    {"settle_s", secs(s.settle)},
+    {"inbound_max", s.inbound_max},
+    {"peers_wanted", s.peers_wanted},
+    {"peers_known_max", s.peers_known_max},
+    {"discovery", std::string(to_string(s.discovery))},
+    {"bootstrap_nodes", s.bootstrap_nodes},
+    {"lookup_interval_s", secs(s.lookup_interval)},
+    {"announce_interval_s", secs(s.announce_interval)},
+    {"network",
+     {{"regions", regions},
+      {"latency_ms", s.network.latency_ms},
+      {"default_latency_s", secs(s.network.default_latency)},
+      {"jitter", s.network.jitter},
+      {"loss", s.network.loss},
+      {"duplicate", s.network.duplicate},
+      {"reorder", s.network.reorder},
+      {"reorder_delay_s", secs(s.network.reorder_delay)},
+      {"stream_loss", s.network.stream_loss},
+      {"stream_loss_delay_s", secs(s.network.stream_loss_delay)},
+      {"up_kbps", static_cast<double>(s.network.up_bytes_per_s) * 8 / 1000},
+      {"down_kbps", static_cast<double>(s.network.down_bytes_per_s) * 8 / 1000}}},
+    {"crashes_per_hour", s.crashes_per_hour},
+    {"restart_after_s", secs(s.restart_after)},
+    {"partitions", parts},
+    {"sample_interval_s", secs(s.sample_interval)},
+    {"verify_cache", s.verify_cache},
+  };
+  return j.dump(2);
+}
+
+} // namespace dynfeed::sim

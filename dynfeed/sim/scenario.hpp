@@ -1,0 +1,92 @@
+#pragma once
+
+/// A simulation scenario: who runs, how the writer writes, what the network and its faults
+/// are, how nodes find each other, and what to measure. Scenarios are JSON files (see
+/// docs/simulator.md and sim/scenarios/); every field has a default, and a file that names an
+/// unknown field or gives a wrong type or value is refused with a message that says which.
+
+#include "dynfeed/base/expected.hpp"
+#include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/sim/network.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dynfeed::sim {
+
+enum class discovery_backend : uint8_t {
+  none,    ///< static peers: every reader is given the writer's address
+  ideal,   ///< an oracle with no cost and no delay (the baseline)
+  dht,     ///< the Kademlia DHT, with bootstrap nodes
+  tracker, ///< a tracker server on its own host
+};
+std::string_view to_string(discovery_backend backend) noexcept;
+
+struct partition_spec {
+  clock_time at{0};
+  clock_time duration{0};
+  double fraction = 0.5; ///< of the readers cut off from the rest (the writer stays in the rest)
+};
+
+struct scenario {
+  std::string name = "unnamed";
+  std::string description;
+  uint64_t seed = 1;
+  clock_time duration = std::chrono::seconds{300};
+
+  // ---- nodes and the feed ---------------------------------------------------------------------
+  uint32_t readers = 100;
+  feed_mode mode = feed_mode::rotating;
+  /// Readers start at uniformly random times in [join_from, join_to].
+  clock_time join_from{0};
+  clock_time join_to = std::chrono::seconds{30};
+  uint32_t initial_blocks = 8;     ///< the writer's feed before anyone joins
+  clock_time first_append = std::chrono::seconds{60};
+  clock_time append_interval = std::chrono::seconds{30};
+  uint32_t appends = 0;            ///< 0: as many as fit before duration - settle
+  uint32_t blocks_per_append = 1;
+  uint32_t block_size = 1024;
+  /// Quiet time at the end: no appends, so that every reader can catch up before the
+  /// convergence check.
+  clock_time settle = std::chrono::seconds{60};
+  size_t inbound_max = 64;         ///< inbound connections a node takes
+  /// Per swarm: discovered peers kept connected (outbound), and addresses kept to pick from
+  /// (swarm_config::outbound_wanted and discovered_max).
+  size_t peers_wanted = 8;
+  size_t peers_known_max = 32;
+
+  // ---- discovery -----------------------------------------------------------------------------
+  discovery_backend discovery = discovery_backend::ideal;
+  uint32_t bootstrap_nodes = 4;    ///< DHT: extra hosts that only run the DHT
+  clock_time lookup_interval = std::chrono::seconds{60};
+  clock_time announce_interval = std::chrono::seconds{300};
+
+  // ---- network and faults --------------------------------------------------------------------
+  network_config network;
+  /// Share of the nodes in each region (the writer is in the first); even when empty.
+  std::vector<double> region_shares;
+  /// Readers that crash per hour of virtual time (a Poisson rate per reader), and how long a
+  /// crashed reader stays down before it restarts from its store.
+  double crashes_per_hour = 0;
+  clock_time restart_after = std::chrono::seconds{60};
+  std::vector<partition_spec> partitions;
+
+  // ---- measuring -----------------------------------------------------------------------------
+  clock_time sample_interval = std::chrono::seconds{5};
+  /// A shared cache of signature verifications (crypto::verify_cache): the same answers, much
+  /// less CPU when many nodes verify the same signed trees.
+  bool verify_cache = true;
+};
+
+/// Parses a scenario from JSON text. `origin` names the source in error messages.
+expected<scenario> parse_scenario(std::string_view json_text, const std::string& origin);
+/// Reads a scenario: a file path, or the name of a built-in scenario ("default", ...).
+expected<scenario> load_scenario(const std::string& path_or_name);
+/// The built-in scenarios' names.
+std::vector<std::string> builtin_scenarios();
+
+/// The scenario as JSON (every field, defaults included): the record of what ran.
+std::string to_json(const scenario& s);
+
+} // namespace dynfeed::sim

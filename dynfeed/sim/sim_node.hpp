@@ -1,0 +1,170 @@
+#pragma once
+
+/// A simulated node: the node's real components (node_core, feed service, swarms, publisher,
+/// peers, a discovery component) on one simulated host, over an in-memory store that survives
+/// a crash, and a world that connects nodes the way TCP with Noise would: a connection is up
+/// after a handshake of a few one-way latencies, and fails after a timeout when nobody answers.
+
+#include "dynfeed/core/feed.hpp"
+#include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/discovery/discovery.hpp"
+#include "dynfeed/replication/feed_service.hpp"
+#include "dynfeed/replication/node_core.hpp"
+#include "dynfeed/replication/peer.hpp"
+#include "dynfeed/replication/publisher.hpp"
+#include "dynfeed/sim/driver.hpp"
+#include "dynfeed/storage/memory_store.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace dynfeed::sim {
+
+/// Every simulated node accepts connections here (and runs its discovery socket on the next).
+inline constexpr uint16_t peer_port = 7000;
+inline constexpr uint16_t discovery_port = 6881;
+
+class world;
+class sim_node;
+
+/// Makes a node's discovery component (none: static addresses only).
+using discovery_factory =
+  std::function<std::unique_ptr<discovery_component>(sim_node& node, datagram_socket& socket)>;
+
+struct sim_node_config {
+  feed_mode mode = feed_mode::stable;
+  feed_service_config feed;
+  peer_config peer;
+  node_core_config core;
+  discovery_factory discovery;
+  /// Static peers (a star around the writer when there is no discovery).
+  std::vector<std::string> addresses;
+};
+
+/// What the simulation wants to hear from a node (metrics and invariants).
+class node_observer {
+public:
+  virtual ~node_observer() = default;
+  virtual void on_length(sim_node& /*node*/, uint64_t /*length*/) {}
+  virtual void on_blocks(sim_node& /*node*/, uint64_t /*first*/, uint64_t /*count*/) {}
+  virtual void on_peer(sim_node& /*node*/, bool /*up*/) {}
+  virtual void on_value(sim_node& /*node*/, const signed_value& /*value*/) {}
+};
+
+class sim_node final : public node_host, private feed_service_observer, private publisher_observer {
+public:
+  /// A writer (with `writer_keys`) or a reader of the feed `feed_key`.
+  /// Nodes alike share one config (a large simulation has hundreds of thousands).
+  sim_node(world& w, host_id host, uint32_t index, const public_key& feed_key,
+           std::optional<keypair> writer_keys, std::shared_ptr<const sim_node_config> config);
+  ~sim_node() override;
+
+  /// Starts the node's components: the feed from what the store holds, the core, discovery,
+  /// and (for a reader) a live download; then shares the feed in the configured mode.
+  void start();
+  /// The host crashed: the components are gone, the store stays.
+  void crashed();
+  bool running() const noexcept { return running_; }
+
+  /// Appends blocks as the writer (between turns); the new length.
+  uint64_t append(const std::vector<bytes>& blocks);
+
+  uint32_t index() const noexcept { return index_; }
+  host_id host() const noexcept { return host_; }
+  endpoint address() const;
+  const node_id& id() const noexcept { return id_; }
+  bool writer() const noexcept { return writer_keys_.has_value(); }
+  const feed* data() const noexcept { return feed_.get(); }
+  memory_store& store() noexcept { return store_; }
+  component_id core_id() const noexcept { return core_; }
+  component_id service_id() const noexcept { return service_; }
+  component_id discovery_id() const noexcept { return discovery_; }
+  component_id publisher_id() const noexcept { return publisher_; }
+  /// The swarm topic this node's feed is in now: the discovery key (stable), or the ID swarm
+  /// it moved to last (rotating modes); nullopt before it knows one.
+  std::optional<hash256> swarm_topic() const;
+  const feed_service* service() const;
+  const discovery_component* discovery() const;
+  uint64_t connected_peers() const noexcept { return peers_up_; }
+
+  // node_host
+  component_id start_swarm(context& ctx, const swarm_config& config) override;
+  component_id start_publisher(context& ctx, const value_feed_def& def,
+                               std::optional<value_signer> signer,
+                               const value_limits& limits) override;
+  void stop(context& ctx, component_id id) override;
+  void dial(context& ctx, const std::string& address) override;
+
+private:
+  friend class world;
+  void on_length(uint64_t length) override;
+  void on_blocks(uint64_t first, uint64_t count) override;
+  void on_peer(component_id peer, bool up) override;
+  void on_value(const signed_value& value) override;
+
+  world& world_;
+  host_id host_;
+  uint32_t index_;
+  node_id id_;
+  public_key feed_key_;
+  std::optional<keypair> writer_keys_;
+  std::shared_ptr<const sim_node_config> config_;
+  memory_store store_;
+  std::unique_ptr<feed> feed_;
+  bool running_ = false;
+  uint64_t epoch_ = 0; ///< starts so far: what a dial or a timer belonged to
+  component_id core_ = no_component;
+  component_id service_ = no_component;
+  component_id discovery_ = no_component;
+  component_id publisher_ = no_component;
+  uint64_t peers_up_ = 0;
+};
+
+/// The simulated nodes of one driver, and how they reach each other.
+class world {
+public:
+  struct config {
+    /// Handshake time, in one-way latencies: TCP's, then Noise XX's three messages.
+    uint32_t handshake_latencies = 5;
+    /// A dial to nobody (a dead or partitioned host, a wrong address) fails after this.
+    clock_time connect_timeout = std::chrono::seconds{3};
+  };
+
+  explicit world(driver& drv, config cfg);
+  explicit world(driver& drv) : world(drv, config{}) {}
+  ~world();
+
+  driver& drv() noexcept { return drv_; }
+  /// Adds a node on a new host with this address.
+  sim_node& add_node(const host_config& host, const public_key& feed_key,
+                     std::optional<keypair> writer_keys, std::shared_ptr<const sim_node_config> config);
+  std::vector<std::unique_ptr<sim_node>>& nodes() noexcept { return nodes_; }
+  sim_node* node_at(uint32_t ip) const;
+
+  void set_observer(node_observer* observer) noexcept { observer_ = observer; }
+  node_observer* observer() const noexcept { return observer_; }
+
+  /// Crashes a node's host (components vanish, links break) / restarts it from its store.
+  void crash(sim_node& node);
+  void restart(sim_node& node);
+
+  /// Dials on behalf of `from`'s core.
+  void dial(sim_node& from, const std::string& address);
+
+private:
+  void connect(sim_node& from, sim_node& to, const std::string& address);
+  void fail(sim_node& from, const std::string& address, clock_time delay);
+  void on_removed(component_id id, host_id host);
+
+  driver& drv_;
+  config config_;
+  std::vector<std::unique_ptr<sim_node>> nodes_;
+  std::unordered_map<uint32_t, sim_node*> by_ip_;
+  std::vector<sim_node*> by_host_; ///< a host's node (nullptr: a host of no node)
+  node_observer* observer_ = nullptr;
+};
+
+} // namespace dynfeed::sim

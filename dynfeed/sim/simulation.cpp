@@ -1,0 +1,747 @@
+#include "dynfeed/sim/simulation.hpp"
+
+#include "dynfeed/base/assert.hpp"
+#include "dynfeed/discovery/dht.hpp"
+#include "dynfeed/replication/publisher.hpp"
+#include "dynfeed/discovery/tracker.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <unordered_map>
+
+namespace dynfeed::sim {
+
+namespace {
+
+using std::chrono::duration_cast;
+using namespace std::chrono_literals;
+
+/// Hosts get 10.0.0.1, 10.0.0.2, ... in the order nodes are added.
+uint32_t ip_of(size_t index) {
+  return 0x0A000001u + static_cast<uint32_t>(index);
+}
+
+double seconds(clock_time t) {
+  return std::chrono::duration<double>(t).count();
+}
+
+/// The smallest value that at least `share` of `values` are at or below (values sorted);
+/// nullopt when empty.
+std::optional<clock_time> percentile(const std::vector<clock_time>& sorted, double share) {
+  if (sorted.empty())
+    return std::nullopt;
+  auto rank = static_cast<size_t>(std::ceil(share * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+std::string format_seconds(std::optional<clock_time> t) {
+  if (!t)
+    return "never";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f s", seconds(*t));
+  return text;
+}
+
+std::string format_count(double value) {
+  char text[32];
+  if (value >= 1e9)
+    std::snprintf(text, sizeof text, "%.2fG", value / 1e9);
+  else if (value >= 1e6)
+    std::snprintf(text, sizeof text, "%.2fM", value / 1e6);
+  else if (value >= 1e4)
+    std::snprintf(text, sizeof text, "%.1fk", value / 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
+nlohmann::json json_seconds(std::optional<clock_time> t) {
+  return t ? nlohmann::json(seconds(*t)) : nlohmann::json(nullptr);
+}
+
+/// Per-append reach times at one share, over every append: the median and the worst, or
+/// nullopt (never) when some append was never reached by that share.
+struct reach_summary {
+  std::optional<clock_time> median;
+  std::optional<clock_time> worst;
+  size_t never = 0;
+};
+
+/// Over the samples: the most swarm IDs at once, and the smallest share of nodes (the writer
+/// and the running readers) in the largest swarm.
+std::pair<uint32_t, double> worst_fragmentation(const std::vector<sample>& samples) {
+  uint32_t max_ids = 0;
+  double min_share = 1;
+  for (const sample& s : samples) {
+    max_ids = std::max(max_ids, s.swarm_ids);
+    if (s.running_readers > 0)
+      min_share = std::min(min_share, static_cast<double>(s.largest_swarm) / (s.running_readers + 1));
+  }
+  return {max_ids, min_share};
+}
+
+reach_summary summarize_reach(const std::vector<append_record>& appends, double share) {
+  reach_summary out;
+  std::vector<clock_time> reached;
+  for (const append_record& a : appends) {
+    if (a.eligible == 0)
+      continue;
+    if (auto t = a.reached(share))
+      reached.push_back(*t);
+    else
+      ++out.never;
+  }
+  std::sort(reached.begin(), reached.end());
+  out.median = percentile(reached, 0.5);
+  if (!reached.empty() && out.never == 0)
+    out.worst = reached.back();
+  return out;
+}
+
+} // namespace
+
+std::optional<clock_time> append_record::reached(double share) const {
+  auto needed = static_cast<size_t>(std::ceil(share * eligible));
+  if (needed == 0)
+    return clock_time{0};
+  if (delays.size() < needed)
+    return std::nullopt;
+  std::vector<clock_time> sorted = delays;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(needed - 1), sorted.end());
+  return sorted[needed - 1];
+}
+
+// ---- setting up --------------------------------------------------------------------------------
+
+simulation::simulation(scenario s, driver& drv)
+  : scenario_(std::move(s)), drv_(drv), random_(scenario_.seed ^ 0x73696d756c617465ULL) {}
+
+simulation::~simulation() {
+  if (cache_)
+    crypto::set_verify_cache(nullptr);
+}
+
+discovery_factory simulation::make_discovery() {
+  switch (scenario_.discovery) {
+    case discovery_backend::none:
+      return nullptr;
+    case discovery_backend::ideal:
+      return [this](sim_node& node, datagram_socket&) -> std::unique_ptr<discovery_component> {
+        ideal_config config;
+        config.self = node.address();
+        config.lookup_interval = scenario_.lookup_interval;
+        return std::make_unique<ideal_discovery>(registry_, config);
+      };
+    case discovery_backend::dht:
+      return [this](sim_node&, datagram_socket& socket) -> std::unique_ptr<discovery_component> {
+        dht_config config;
+        config.bootstrap = helper_endpoints_;
+        config.announce_port = peer_port;
+        config.lookup_interval = scenario_.lookup_interval;
+        config.announce_interval = scenario_.announce_interval;
+        return std::make_unique<dht>(config, socket);
+      };
+    case discovery_backend::tracker:
+      return [this](sim_node&, datagram_socket& socket) -> std::unique_ptr<discovery_component> {
+        tracker_client_config config;
+        config.trackers = helper_endpoints_;
+        config.announce_port = peer_port;
+        config.lookup_interval = scenario_.lookup_interval;
+        config.announce_interval = scenario_.announce_interval;
+        return std::make_unique<tracker_client>(socket, config);
+      };
+  }
+  return nullptr;
+}
+
+void simulation::start_helpers() {
+  for (size_t i = 0; i < helper_hosts_.size(); ++i) {
+    host_id host = helper_hosts_[i];
+    if (scenario_.discovery == discovery_backend::dht) {
+      // Each bootstrap node joins through the ones before it.
+      std::vector<endpoint> before(helper_endpoints_.begin(), helper_endpoints_.begin() + i);
+      helpers_.push_back(drv_.open_datagram(host, discovery_port, [&](datagram_socket& socket) {
+        dht_config config;
+        config.bootstrap = before;
+        return std::make_unique<dht>(config, socket);
+      }));
+    } else {
+      helpers_.push_back(drv_.open_datagram(host, discovery_port, [](datagram_socket& socket) {
+        return std::make_unique<tracker_server>(socket);
+      }));
+    }
+  }
+}
+
+std::shared_ptr<const sim_node_config> simulation::node_config(const std::vector<std::string>& addresses) {
+  auto config = std::make_shared<sim_node_config>();
+  config->mode = scenario_.mode;
+  config->core.inbound_max = scenario_.inbound_max;
+  config->core.swarm.outbound_wanted = scenario_.peers_wanted;
+  config->core.swarm.discovered_max = scenario_.peers_known_max;
+  config->discovery = make_discovery();
+  config->addresses = addresses;
+  return config;
+}
+
+bytes simulation::block(uint64_t index) const {
+  bytes out(scenario_.block_size);
+  rng fill(scenario_.seed * 0x9e3779b97f4a7c15ULL + index);
+  for (size_t i = 0; i < out.size(); i += 8) {
+    uint64_t word = fill.next();
+    for (size_t j = 0; j < 8 && i + j < out.size(); ++j)
+      out[i + j] = static_cast<uint8_t>(word >> (8 * j));
+  }
+  return out;
+}
+
+void simulation::build() {
+  if (scenario_.verify_cache) {
+    cache_ = std::make_unique<crypto::verify_cache>();
+    crypto::set_verify_cache(cache_.get());
+  }
+  world_ = std::make_unique<world>(drv_);
+  world_->set_observer(this);
+
+  bytes seed_text = {'d', 'y', 'n', 'f', 'e', 'e', 'd', ' ', 'w', 'r', 'i', 't', 'e', 'r'};
+  put_u64le(seed_text, scenario_.seed);
+  keypair keys =
+    crypto::keypair_from_seed(key_seed::from(crypto::blake2b_256(seed_text).span()));
+  public_key feed_key = keys.pk;
+
+  // Regions: the scenario's shares, or an even spread; the writer is in the first.
+  size_t regions = std::max<size_t>(1, scenario_.network.regions.size());
+  std::vector<double> shares = scenario_.region_shares;
+  if (shares.empty())
+    shares.assign(regions, 1.0);
+  double total = 0;
+  for (double s : shares)
+    total += s;
+
+  writer_ = &world_->add_node(host_config{ip_of(0), 0, 0, 0}, feed_key, keys, node_config({}));
+  std::vector<std::string> static_peers;
+  if (scenario_.discovery == discovery_backend::none)
+    static_peers.push_back(writer_->address().to_string());
+  readers_.reserve(scenario_.readers);
+  auto reader_config = node_config(static_peers);
+  for (uint32_t i = 0; i < scenario_.readers; ++i) {
+    double pick = random_.unit() * total;
+    uint16_t region = 0;
+    while (region + 1u < shares.size() && pick >= shares[region]) {
+      pick -= shares[region];
+      ++region;
+    }
+    readers_.push_back(&world_->add_node(host_config{ip_of(i + 1), region, 0, 0}, feed_key,
+                                         std::nullopt, reader_config));
+  }
+  states_.resize(world_->nodes().size());
+  received_past_.resize(world_->nodes().size());
+
+  // Discovery's own hosts come after the readers, in the writer's region.
+  uint32_t helpers = scenario_.discovery == discovery_backend::dht       ? scenario_.bootstrap_nodes
+                     : scenario_.discovery == discovery_backend::tracker ? 1
+                                                                         : 0;
+  for (uint32_t i = 0; i < helpers; ++i) {
+    uint32_t ip = ip_of(scenario_.readers + 1 + i);
+    helper_hosts_.push_back(drv_.add_host(host_config{ip, 0, 0, 0}));
+    helper_endpoints_.push_back(endpoint{ip, discovery_port});
+  }
+}
+
+// ---- the workload ------------------------------------------------------------------------------
+
+void simulation::schedule_workload() {
+  const scenario& s = scenario_;
+  drv_.at(0ns, [this] {
+    start_helpers();
+    writer_->start();
+    state_of(*writer_).started = drv_.now();
+  });
+  // A turn later, so that the writer's components have started.
+  drv_.at(1ms, [this] {
+    std::vector<bytes> blocks;
+    for (uint32_t i = 0; i < scenario_.initial_blocks; ++i)
+      blocks.push_back(block(truth_.size() + i));
+    if (blocks.empty())
+      return;
+    writer_->append(blocks);
+    for (const bytes& b : blocks)
+      truth_.push_back(crypto::blake2b_256(b));
+  });
+
+  for (sim_node* reader : readers_) {
+    auto span = static_cast<uint64_t>((s.join_to - s.join_from).count());
+    clock_time at = s.join_from + clock_time{static_cast<int64_t>(random_.below(span + 1))};
+    drv_.at(std::max(at, clock_time{2ms}), [this, reader] { start_reader(*reader); });
+  }
+
+  clock_time last = s.duration - s.settle;
+  uint32_t planned = 0;
+  for (clock_time t = s.first_append; t <= last && (s.appends == 0 || planned < s.appends);
+       t += s.append_interval) {
+    drv_.at(t, [this] { do_append(); });
+    ++planned;
+    if (s.append_interval <= clock_time{0})
+      break;
+  }
+
+  for (const partition_spec& p : s.partitions) {
+    drv_.at(p.at, [this, fraction = p.fraction] {
+      for (sim_node* reader : readers_)
+        if (random_.chance(fraction))
+          drv_.net().set_group(reader->host(), 1);
+      ++partitions_started_;
+    });
+    drv_.at(p.at + p.duration, [this] { drv_.net().heal(); });
+  }
+
+  for (clock_time t = s.sample_interval; t <= s.duration; t += s.sample_interval) {
+    drv_.at(t, [this] { take_sample(); });
+    if (s.sample_interval <= clock_time{0})
+      break;
+  }
+}
+
+void simulation::start_reader(sim_node& node) {
+  reader_state& st = state_of(node);
+  clock_time now = drv_.now();
+  if (st.joined < clock_time{0})
+    st.joined = now;
+  st.started = now;
+  st.seen_peer = false;
+  st.last_value_seq = 0;
+  st.next_append = appends_.size();
+  if (st.crashes > 0)
+    world_->restart(node);
+  else
+    node.start();
+  schedule_crash(node);
+}
+
+void simulation::schedule_crash(sim_node& node) {
+  if (scenario_.crashes_per_hour <= 0)
+    return;
+  double rate = scenario_.crashes_per_hour / 3600.0; // per second
+  double wait = -std::log(1.0 - random_.unit()) / rate;
+  clock_time at = drv_.now() + duration_cast<clock_time>(std::chrono::duration<double>(wait));
+  if (at >= scenario_.duration - scenario_.settle)
+    return;
+  sim_node* n = &node;
+  drv_.at(at, [this, n] {
+    if (n->running())
+      crash_reader(*n);
+  });
+}
+
+void simulation::crash_reader(sim_node& node) {
+  absorb(node);
+  ++state_of(node).crashes;
+  ++crashes_;
+  world_->crash(node);
+  sim_node* n = &node;
+  drv_.at(drv_.now() + scenario_.restart_after, [this, n] { start_reader(*n); });
+}
+
+void simulation::do_append() {
+  std::vector<bytes> blocks;
+  for (uint32_t i = 0; i < scenario_.blocks_per_append; ++i)
+    blocks.push_back(block(truth_.size() + i));
+  uint64_t length = writer_->append(blocks);
+  for (const bytes& b : blocks)
+    truth_.push_back(crypto::blake2b_256(b));
+  append_record record;
+  record.at = drv_.now();
+  record.length = length;
+  for (sim_node* reader : readers_)
+    record.eligible += reader->running() ? 1 : 0;
+  appends_.push_back(std::move(record));
+}
+
+// ---- what the nodes report ---------------------------------------------------------------------
+
+void simulation::on_blocks(sim_node& node, uint64_t first, uint64_t count) {
+  if (node.writer() || violation_)
+    return;
+  for (uint64_t i = first; i < first + count; ++i) {
+    auto stored = node.store().get_block(i);
+    bool same = i < truth_.size() && stored && *stored &&
+                crypto::blake2b_256(**stored) == truth_[i];
+    if (!same) {
+      fail("node " + std::to_string(node.index()) + " stores block " + std::to_string(i) +
+           " that is not the writer's");
+      return;
+    }
+  }
+  reader_state& st = state_of(node);
+  const feed* data = node.data();
+  while (data->has(st.contiguous))
+    ++st.contiguous;
+  while (st.next_append < appends_.size() && st.contiguous >= appends_[st.next_append].length) {
+    append_record& a = appends_[st.next_append++];
+    a.delays.push_back(drv_.now() - a.at);
+  }
+}
+
+void simulation::on_peer(sim_node& node, bool up) {
+  reader_state& st = state_of(node);
+  if (!up || st.seen_peer || node.writer())
+    return;
+  st.seen_peer = true;
+  discover_delays_.push_back(drv_.now() - st.started);
+}
+
+void simulation::on_value(sim_node& node, const signed_value& value) {
+  reader_state& st = state_of(node);
+  if (value.seq < st.last_value_seq) {
+    fail("node " + std::to_string(node.index()) + " went back from value seq " +
+         std::to_string(st.last_value_seq) + " to " + std::to_string(value.seq));
+    return;
+  }
+  st.last_value_seq = value.seq;
+}
+
+void simulation::fail(std::string what) {
+  if (violation_)
+    return;
+  violation_ = invariant_violation{std::move(what), drv_.now(), drv_.events()};
+}
+
+// ---- counting ----------------------------------------------------------------------------------
+
+namespace {
+
+void add_lifetime(totals& t, const sim_node& node, uint64_t& received) {
+  if (const discovery_component* d = node.discovery()) {
+    t.discovery.add(d->stats());
+    received += d->stats().datagrams_received;
+  }
+  if (const feed_service* s = node.service()) {
+    const feed_service_stats& st = s->stats();
+    t.signalling += st.syncs_sent;
+    t.redundant_blocks += st.redundant_blocks;
+    t.blocks_downloaded += st.blocks_downloaded;
+    t.rejected_proofs += st.rejected_proofs;
+  }
+}
+
+} // namespace
+
+void simulation::absorb(const sim_node& node) {
+  add_lifetime(past_, node, received_past_[node.index()]);
+  if (node.publisher_id() != no_component)
+    if (auto* p = dynamic_cast<const publisher*>(drv_.find(node.publisher_id())))
+      past_.signalling += p->stats().pushes_sent;
+}
+
+totals simulation::sum() const {
+  totals t = past_;
+  t.discovery_received_max = 0;
+  for (const auto& node : world_->nodes()) {
+    uint64_t received = received_past_[node->index()];
+    add_lifetime(t, *node, received);
+    if (node->running() && node->publisher_id() != no_component)
+      if (auto* p = dynamic_cast<const publisher*>(drv_.find(node->publisher_id())))
+        t.signalling += p->stats().pushes_sent;
+    t.discovery_received_max = std::max(t.discovery_received_max, received);
+  }
+  for (component_id id : helpers_)
+    if (auto* d = dynamic_cast<const discovery_component*>(drv_.find(id))) {
+      t.discovery.add(d->stats());
+      t.discovery_received_max = std::max(t.discovery_received_max, d->stats().datagrams_received);
+    }
+  return t;
+}
+
+void simulation::take_sample() {
+  sample s;
+  s.at = drv_.now();
+  uint64_t latest = writer_->data() ? writer_->data()->length() : 0;
+  std::unordered_map<hash256, uint32_t> swarms;
+  uint64_t peers = 0;
+  for (const auto& node : world_->nodes()) {
+    if (!node->running())
+      continue;
+    if (auto topic = node->swarm_topic())
+      ++swarms[*topic];
+    if (node->writer())
+      continue;
+    ++s.running_readers;
+    peers += node->connected_peers();
+    if (state_of(*node).contiguous >= latest)
+      ++s.at_latest;
+  }
+  s.swarm_ids = static_cast<uint32_t>(swarms.size());
+  for (const auto& [topic, count] : swarms)
+    s.largest_swarm = std::max(s.largest_swarm, count);
+  totals t = sum();
+  s.discovery_datagrams = t.discovery.datagrams_sent;
+  s.signalling = t.signalling;
+  s.bytes = drv_.stats().link_bytes + drv_.stats().datagram_bytes;
+  s.events = drv_.events();
+  s.mean_peers = s.running_readers ? static_cast<double>(peers) / s.running_readers : 0;
+  samples_.push_back(s);
+}
+
+void simulation::check_convergence() {
+  if (drv_.net().partitioned())
+    return; // not a connected network: nothing to promise
+  uint64_t latest = writer_->data()->length();
+  clock_time settled = scenario_.duration - scenario_.settle;
+  for (sim_node* reader : readers_) {
+    const reader_state& st = state_of(*reader);
+    if (!reader->running() || st.started > settled)
+      continue;
+    if (st.contiguous < latest) {
+      fail("reader " + std::to_string(reader->index()) + " holds " +
+           std::to_string(st.contiguous) + " of the writer's " + std::to_string(latest) +
+           " blocks after the settle time");
+      return;
+    }
+  }
+}
+
+// ---- running -----------------------------------------------------------------------------------
+
+void simulation::prepare() {
+  if (prepared_)
+    return;
+  prepared_ = true;
+  build();
+  schedule_workload();
+}
+
+void simulation::run(const std::function<void(clock_time)>& progress) {
+  auto wall_start = std::chrono::steady_clock::now();
+  prepare();
+  for (clock_time t = 1s;; t += 1s) {
+    t = std::min(t, scenario_.duration);
+    drv_.run_until(t);
+    if (progress)
+      progress(t);
+    if (violation_ || t >= scenario_.duration)
+      break;
+  }
+  if (!violation_)
+    check_convergence();
+  wall_seconds_ =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+}
+
+uint64_t simulation::digest() const noexcept {
+  return drv_.digest();
+}
+
+// ---- reports -----------------------------------------------------------------------------------
+
+std::string simulation::summary_table() const {
+  totals t = sum();
+  const runtime_stats& rs = drv_.stats();
+  double updates = std::max<size_t>(1, appends_.size());
+  double nodes = static_cast<double>(world_->nodes().size());
+  std::vector<clock_time> discover = discover_delays_;
+  std::sort(discover.begin(), discover.end());
+  auto [max_ids, min_share] = worst_fragmentation(samples_);
+
+  std::ostringstream out;
+  char line[256];
+  auto row = [&](const char* name, const std::string& text) {
+    std::snprintf(line, sizeof line, "%-18s %s\n", name, text.c_str());
+    out << line;
+  };
+  row("scenario", scenario_.name + " (" + std::string(to_string(scenario_.mode)) + " mode, " +
+                    std::string(to_string(scenario_.discovery)) + " discovery, " +
+                    std::to_string(scenario_.readers) + " readers)");
+  double virt = seconds(drv_.now());
+  std::snprintf(line, sizeof line, "%.0f s virtual in %.1f s wall (%.1fx); %s events (%s/s)",
+                virt, wall_seconds_, wall_seconds_ > 0 ? virt / wall_seconds_ : 0.0,
+                format_count(static_cast<double>(drv_.events())).c_str(),
+                format_count(wall_seconds_ > 0 ? drv_.events() / wall_seconds_ : 0.0).c_str());
+  row("time", line);
+  row("appends", std::to_string(appends_.size()) + " (writer length " +
+                   std::to_string(writer_->data() ? writer_->data()->length() : 0) + ")");
+  for (double share : {0.5, 0.9, 0.99}) {
+    reach_summary r = summarize_reach(appends_, share);
+    std::snprintf(line, sizeof line, "median %s, worst %s%s", format_seconds(r.median).c_str(),
+                  format_seconds(r.worst).c_str(),
+                  r.never ? (" (" + std::to_string(r.never) + " appends never)").c_str() : "");
+    std::string name = "reach " + std::to_string(static_cast<int>(share * 100)) + "%";
+    row(name.c_str(), line);
+  }
+  std::snprintf(line, sizeof line, "p50 %s, p90 %s, p99 %s (%zu starts)",
+                format_seconds(percentile(discover, 0.5)).c_str(),
+                format_seconds(percentile(discover, 0.9)).c_str(),
+                format_seconds(percentile(discover, 0.99)).c_str(), discover.size());
+  row("first peer", line);
+  if (!samples_.empty()) {
+    const sample& last = samples_.back();
+    std::snprintf(line, sizeof line, "at the end %u IDs, largest %.1f%%; at worst %u IDs, largest %.1f%%",
+                  last.swarm_ids,
+                  100.0 * last.largest_swarm / std::max<uint32_t>(1, last.running_readers + 1),
+                  max_ids, 100.0 * min_share);
+    row("swarms", line);
+  }
+  std::snprintf(line, sizeof line, "%s datagrams: %s per update, %s per node, busiest node got %s",
+                format_count(static_cast<double>(t.discovery.datagrams_sent)).c_str(),
+                format_count(t.discovery.datagrams_sent / updates).c_str(),
+                format_count(t.discovery.datagrams_sent / nodes).c_str(),
+                format_count(static_cast<double>(t.discovery_received_max)).c_str());
+  row("discovery", line);
+  std::snprintf(line, sizeof line, "%s messages: %s per update, %s per node",
+                format_count(static_cast<double>(t.signalling)).c_str(),
+                format_count(t.signalling / updates).c_str(),
+                format_count(t.signalling / nodes).c_str());
+  row("signalling", line);
+  std::snprintf(line, sizeof line, "%sB over links (%s frames), %sB of datagrams",
+                format_count(static_cast<double>(rs.link_bytes)).c_str(),
+                format_count(static_cast<double>(rs.link_frames)).c_str(),
+                format_count(static_cast<double>(rs.datagram_bytes)).c_str());
+  row("bytes", line);
+  std::snprintf(line, sizeof line, "%s downloaded, %s redundant, %s proofs rejected",
+                format_count(static_cast<double>(t.blocks_downloaded)).c_str(),
+                format_count(static_cast<double>(t.redundant_blocks)).c_str(),
+                format_count(static_cast<double>(t.rejected_proofs)).c_str());
+  row("blocks", line);
+  if (violation_) {
+    std::snprintf(line, sizeof line, "VIOLATED at %.3f s, event %llu: ", seconds(violation_->at),
+                  static_cast<unsigned long long>(violation_->event));
+    row("invariants", line + violation_->what);
+  } else {
+    row("invariants", "held");
+  }
+  return out.str();
+}
+
+std::string simulation::summary_json() const {
+  using nlohmann::json;
+  totals t = sum();
+  const runtime_stats& rs = drv_.stats();
+  double updates = std::max<size_t>(1, appends_.size());
+  double nodes = static_cast<double>(world_->nodes().size());
+
+  json j;
+  j["scenario"] = json::parse(to_json(scenario_));
+  j["seed"] = scenario_.seed;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(digest()));
+  j["digest"] = hex;
+  j["virtualSeconds"] = seconds(drv_.now());
+  j["wallSeconds"] = wall_seconds_;
+  j["events"] = drv_.events();
+  j["nodes"] = world_->nodes().size();
+  j["appends"] = appends_.size();
+  j["writerLength"] = writer_->data() ? writer_->data()->length() : 0;
+
+  json reach;
+  for (double share : {0.5, 0.9, 0.99}) {
+    reach_summary r = summarize_reach(appends_, share);
+    reach["p" + std::to_string(static_cast<int>(share * 100))] = {
+      {"medianSeconds", json_seconds(r.median)},
+      {"worstSeconds", json_seconds(r.worst)},
+      {"appendsNeverReached", r.never}};
+  }
+  j["reachLatest"] = reach;
+
+  std::vector<clock_time> discover = discover_delays_;
+  std::sort(discover.begin(), discover.end());
+  j["firstPeer"] = {{"starts", discover.size()},
+                    {"p50Seconds", json_seconds(percentile(discover, 0.5))},
+                    {"p90Seconds", json_seconds(percentile(discover, 0.9))},
+                    {"p99Seconds", json_seconds(percentile(discover, 0.99))}};
+
+  auto [max_ids, min_share] = worst_fragmentation(samples_);
+  json swarms = {{"maxIds", max_ids}, {"minLargestShare", min_share}};
+  if (!samples_.empty()) {
+    swarms["finalIds"] = samples_.back().swarm_ids;
+    swarms["finalLargestShare"] =
+      static_cast<double>(samples_.back().largest_swarm) / (samples_.back().running_readers + 1);
+  }
+  j["swarms"] = swarms;
+
+  json ops = json::object();
+  for (size_t i = 0; i < discovery_op_count; ++i) {
+    const op_counters& c = t.discovery.ops[i];
+    if (c.queries_sent + c.queries_received == 0)
+      continue;
+    ops[std::string(to_string(static_cast<discovery_op>(i)))] = {
+      {"queriesSent", c.queries_sent}, {"responsesReceived", c.responses_received},
+      {"timeouts", c.timeouts}, {"errorsReceived", c.errors_received}};
+  }
+  const discovery_refusals& r = t.discovery.refused;
+  j["discovery"] = {
+    {"backend", to_string(scenario_.discovery)},
+    {"datagramsSent", t.discovery.datagrams_sent},
+    {"bytesSent", t.discovery.bytes_sent},
+    {"perUpdate", t.discovery.datagrams_sent / updates},
+    {"perNode", t.discovery.datagrams_sent / nodes},
+    {"busiestNodeReceived", t.discovery_received_max},
+    {"lookups", t.discovery.lookups},
+    {"meanHops", t.discovery.lookups ? static_cast<double>(t.discovery.lookup_hops) /
+                                         t.discovery.lookups
+                                     : 0.0},
+    {"maxHops", t.discovery.lookup_hops_max},
+    {"ops", ops},
+    {"refused",
+     {{"malformed", r.malformed}, {"unsolicited", r.unsolicited}, {"rateLimited", r.rate_limited},
+      {"badToken", r.bad_token}, {"storageFull", r.storage_full}, {"badValue", r.bad_value}}}};
+  j["signalling"] = {{"messages", t.signalling},
+                     {"perUpdate", t.signalling / updates},
+                     {"perNode", t.signalling / nodes}};
+  j["bytes"] = {{"links", rs.link_bytes}, {"linkFrames", rs.link_frames},
+                {"datagrams", rs.datagram_bytes}, {"datagramsDelivered", rs.datagrams},
+                {"datagramsLost", rs.datagrams_lost}, {"linksBroken", rs.links_broken}};
+  j["blocks"] = {{"downloaded", t.blocks_downloaded},
+                 {"redundant", t.redundant_blocks},
+                 {"proofsRejected", t.rejected_proofs}};
+  if (cache_)
+    j["verifyCache"] = {{"hits", cache_->hits()}, {"misses", cache_->misses()}};
+  if (violation_)
+    j["violation"] = {{"what", violation_->what},
+                      {"atSeconds", seconds(violation_->at)},
+                      {"event", violation_->event}};
+  else
+    j["violation"] = nullptr;
+  return j.dump(2) + "\n";
+}
+
+std::string simulation::timeseries_csv() const {
+  std::ostringstream out;
+  out << "t_s,running_readers,at_latest,swarm_ids,largest_swarm,discovery_datagrams,"
+         "signalling,bytes,events,mean_peers\n";
+  char line[256];
+  for (const sample& s : samples_) {
+    std::snprintf(line, sizeof line, "%.3f,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.3f\n", seconds(s.at),
+                  s.running_readers, s.at_latest, s.swarm_ids, s.largest_swarm,
+                  static_cast<unsigned long long>(s.discovery_datagrams),
+                  static_cast<unsigned long long>(s.signalling),
+                  static_cast<unsigned long long>(s.bytes),
+                  static_cast<unsigned long long>(s.events), s.mean_peers);
+    out << line;
+  }
+  return out.str();
+}
+
+std::string simulation::appends_csv() const {
+  std::ostringstream out;
+  out << "append,t_s,length,eligible,reached,p50_s,p90_s,p99_s\n";
+  auto cell = [](std::optional<clock_time> t) {
+    if (!t)
+      return std::string();
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4f", seconds(*t));
+    return std::string(text);
+  };
+  for (size_t i = 0; i < appends_.size(); ++i) {
+    const append_record& a = appends_[i];
+    out << i << ',' << seconds(a.at) << ',' << a.length << ',' << a.eligible << ','
+        << a.delays.size() << ',' << cell(a.reached(0.5)) << ',' << cell(a.reached(0.9)) << ','
+        << cell(a.reached(0.99)) << '\n';
+  }
+  return out.str();
+}
+
+} // namespace dynfeed::sim

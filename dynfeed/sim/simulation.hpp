@@ -1,0 +1,166 @@
+#pragma once
+
+/// Runs a scenario on a driver: places the writer and the readers on hosts in regions, joins
+/// readers over time, appends on schedule, crashes and restarts readers, starts and heals
+/// partitions, samples metrics, and checks invariants while it runs:
+///
+/// - no node stores a block that differs from the writer's (every block a reader stores is
+///   compared with the writer's, by hash, as it is stored);
+/// - a node's held signed value never goes backwards (per node lifetime: announcements are
+///   kept in memory only);
+/// - at the end, with no partition in force, every reader that has been running for the
+///   settle time holds the writer's length.
+///
+/// A violation stops the run and is reported with the virtual time and event number; the seed
+/// reproduces it.
+
+#include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/sim/driver.hpp"
+#include "dynfeed/sim/ideal_discovery.hpp"
+#include "dynfeed/sim/scenario.hpp"
+#include "dynfeed/sim/sim_node.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dynfeed::sim {
+
+struct invariant_violation {
+  std::string what;
+  clock_time at{0};
+  uint64_t event = 0;
+};
+
+/// One append: when, the length it made, and how long each reader took to hold it.
+struct append_record {
+  clock_time at{0};
+  uint64_t length = 0;
+  uint32_t eligible = 0;           ///< readers running and joined before it
+  std::vector<clock_time> delays;  ///< of eligible readers that reached it
+  /// Time until this share of the eligible readers held it (nullopt: never, in this run).
+  std::optional<clock_time> reached(double share) const;
+};
+
+/// One sample of the time series.
+struct sample {
+  clock_time at{0};
+  uint32_t running_readers = 0;
+  uint32_t at_latest = 0;        ///< running readers holding the writer's length
+  uint32_t swarm_ids = 0;        ///< distinct swarms the running nodes of the feed are in
+  uint32_t largest_swarm = 0;    ///< nodes in the largest of them
+  uint64_t discovery_datagrams = 0; ///< sent so far, all nodes
+  uint64_t signalling = 0;       ///< announcements pushed so far (value pushes, sync messages)
+  uint64_t bytes = 0;            ///< delivered so far, links and datagrams
+  uint64_t events = 0;
+  double mean_peers = 0;         ///< connected peers per running reader
+};
+
+/// Where a simulation's components of one kind ended up, summed over every node lifetime.
+struct totals {
+  discovery_stats discovery; ///< ops, refusals, datagrams (by_topic left empty)
+  uint64_t discovery_received_max = 0; ///< datagrams received by the busiest node
+  uint64_t signalling = 0;
+  uint64_t redundant_blocks = 0;
+  uint64_t blocks_downloaded = 0;
+  uint64_t rejected_proofs = 0;
+};
+
+class simulation final : private node_observer {
+public:
+  simulation(scenario s, driver& drv);
+  ~simulation() override;
+  simulation(const simulation&) = delete;
+  simulation& operator=(const simulation&) = delete;
+
+  /// Places the nodes and schedules the workload (run() does it when it has not been done):
+  /// between the two, a test can reach the nodes, to inject a fault.
+  void prepare();
+  /// Runs to the scenario's end or the first violation. `progress(now)` is called after each
+  /// virtual second.
+  void run(const std::function<void(clock_time)>& progress = nullptr);
+
+  const scenario& config() const noexcept { return scenario_; }
+  const std::optional<invariant_violation>& violation() const noexcept { return violation_; }
+  uint64_t digest() const noexcept;
+  world& nodes() noexcept { return *world_; }
+  sim_node& writer() noexcept { return *writer_; }
+  const std::vector<sim_node*>& readers() const noexcept { return readers_; }
+  const std::vector<append_record>& appends() const noexcept { return appends_; }
+  const std::vector<sample>& samples() const noexcept { return samples_; }
+  /// Delays from each reader start (first and after restarts) to its first connected peer.
+  const std::vector<clock_time>& discover_delays() const noexcept { return discover_delays_; }
+  totals sum() const;
+  /// Reader crashes so far.
+  uint32_t crashes() const noexcept { return crashes_; }
+  /// Partitions started so far.
+  uint32_t partitions_started() const noexcept { return partitions_started_; }
+  /// The writer's block `index`, as it wrote it.
+  bytes block(uint64_t index) const;
+
+  std::string summary_table() const;
+  std::string summary_json() const;
+  std::string timeseries_csv() const;
+  std::string appends_csv() const;
+
+private:
+  struct reader_state {
+    clock_time joined{-1};        ///< first start; -1: not yet
+    clock_time started{0};        ///< latest start
+    size_t next_append = 0;       ///< first append it has not reached
+    bool seen_peer = false;       ///< since the latest start
+    uint64_t contiguous = 0;      ///< blocks [0, contiguous) held
+    uint64_t last_value_seq = 0;  ///< per lifetime
+    uint32_t crashes = 0;
+  };
+
+  void build();
+  void schedule_workload();
+  void start_reader(sim_node& node);
+  void crash_reader(sim_node& node);
+  void schedule_crash(sim_node& node);
+  void do_append();
+  void take_sample();
+  void check_convergence();
+  void fail(std::string what);
+  void absorb(const sim_node& node); ///< adds a node lifetime's counters to the totals
+  discovery_factory make_discovery();
+  void start_helpers();
+  std::shared_ptr<const sim_node_config> node_config(const std::vector<std::string>& addresses);
+  reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
+
+  // node_observer
+  void on_blocks(sim_node& node, uint64_t first, uint64_t count) override;
+  void on_peer(sim_node& node, bool up) override;
+  void on_value(sim_node& node, const signed_value& value) override;
+
+  scenario scenario_;
+  driver& drv_;
+  rng random_;
+  std::unique_ptr<crypto::verify_cache> cache_;
+  ideal_registry registry_;
+  std::unique_ptr<world> world_;
+  sim_node* writer_ = nullptr;
+  std::vector<sim_node*> readers_;
+  /// Discovery's own hosts: the DHT's bootstrap nodes, or the tracker; their components and
+  /// the endpoints nodes are given.
+  std::vector<host_id> helper_hosts_;
+  std::vector<component_id> helpers_;
+  std::vector<endpoint> helper_endpoints_;
+  std::vector<reader_state> states_;
+  std::vector<hash256> truth_;     ///< hash of each block the writer wrote
+  std::vector<append_record> appends_;
+  std::vector<sample> samples_;
+  std::vector<clock_time> discover_delays_;
+  totals past_; ///< counters of node lifetimes that ended in a crash
+  std::vector<uint64_t> received_past_; ///< discovery datagrams received, per node, ended lifetimes
+  bool prepared_ = false;
+  uint32_t crashes_ = 0;
+  uint32_t partitions_started_ = 0;
+  std::optional<invariant_violation> violation_;
+  double wall_seconds_ = 0;
+};
+
+} // namespace dynfeed::sim

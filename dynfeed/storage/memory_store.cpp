@@ -1,0 +1,122 @@
+#include "dynfeed/storage/memory_store.hpp"
+
+namespace dynfeed {
+
+namespace {
+
+const char* describe_store(uint8_t code) noexcept {
+  switch (static_cast<store_errc>(code)) {
+    case store_errc::io_error:
+      return "storage I/O error";
+    case store_errc::corrupt:
+      return "store is corrupt";
+    case store_errc::locked:
+      return "store is in use by another process";
+    case store_errc::not_found:
+      return "no store there";
+    case store_errc::already_exists:
+      return "a store already exists there";
+    case store_errc::version:
+      return "store format version not supported";
+  }
+  return "unknown error";
+}
+
+} // namespace
+
+const error_category& category_of(store_errc) noexcept {
+  static const error_category cat{"store", describe_store};
+  return cat;
+}
+
+expected<std::vector<bytes>> feed_store::get_blocks(uint64_t first, uint64_t count) {
+  std::vector<bytes> out;
+  out.reserve(count);
+  for (uint64_t i = first; i < first + count; ++i) {
+    auto block = get_block(i);
+    if (!block)
+      return std::move(block).error();
+    if (!*block)
+      return error{store_errc::corrupt, "block " + std::to_string(i) + " is missing"};
+    out.push_back(std::move(**block));
+  }
+  return out;
+}
+
+expected<std::optional<feed_meta>> memory_store::load_meta() {
+  return meta_;
+}
+
+expected<std::optional<head_record>> memory_store::load_head() {
+  return head_;
+}
+
+expected<std::vector<std::pair<uint64_t, bytes>>> memory_store::load_bitfield() {
+  return std::vector<std::pair<uint64_t, bytes>>(bitfield_.begin(), bitfield_.end());
+}
+
+expected<std::optional<bytes>> memory_store::get_block(uint64_t index) {
+  const bytes* found = blocks_.find(index);
+  if (!found)
+    return std::optional<bytes>{};
+  return std::optional<bytes>{*found};
+}
+
+expected<std::optional<tree_node>> memory_store::find_node(uint64_t index) {
+  const tree_node* found = nodes_.find(index);
+  if (!found)
+    return std::optional<tree_node>{};
+  return std::optional<tree_node>{*found};
+}
+
+bool memory_store::inject_failure() noexcept {
+  if (failing_commits_ == 0)
+    return false;
+  --failing_commits_;
+  return true;
+}
+
+status memory_store::commit(const store_batch& batch) {
+  if (inject_failure())
+    return error{store_errc::io_error, "injected commit failure"};
+  ++commit_count_;
+  if (batch.meta)
+    meta_ = batch.meta;
+  for (const auto& [index, value] : batch.blocks) {
+    bytes& stored = blocks_[index] = value.to_bytes();
+    if (block_fault_)
+      block_fault_(index, stored);
+  }
+  for (const tree_node& node : batch.nodes)
+    nodes_[node.index] = node;
+  if (batch.head)
+    head_ = batch.head;
+  for (const auto& [page, data] : batch.bitfield_pages)
+    bitfield_[page] = data;
+  return {};
+}
+
+expected<std::optional<value_record>> memory_store::load_value(const hash256& feed_id) {
+  auto it = values_.find(feed_id);
+  if (it == values_.end())
+    return std::optional<value_record>{};
+  return std::optional<value_record>{it->second};
+}
+
+status memory_store::store_value(const hash256& feed_id, const value_record& record) {
+  DYNFEED_REQUIRE(feed_id == record.def.id());
+  if (inject_failure())
+    return error{store_errc::io_error, "injected value write failure"};
+  values_[feed_id] = record;
+  return {};
+}
+
+expected<std::vector<hash256>> memory_store::list_values() {
+  std::vector<hash256> ids;
+  ids.reserve(values_.size());
+  for (const auto& entry : values_)
+    ids.push_back(entry.first);
+  return ids;
+}
+
+} // namespace dynfeed

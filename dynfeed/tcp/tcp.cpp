@@ -1,0 +1,278 @@
+#include "dynfeed/tcp/tcp.hpp"
+
+#include "dynfeed/actors/atoms.hpp"
+#include "dynfeed/actors/inspect.hpp"
+#include "dynfeed/messages/messages.hpp"
+#include "dynfeed/channel/secure_channel.hpp"
+#include "dynfeed/component/connection.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <charconv>
+#include <mutex>
+
+namespace dynfeed {
+
+using msg::disconnect_reason;
+
+bool parse_address(const std::string& address, std::string& host, uint16_t& port) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
+    return false;
+  host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const char* first = address.data() + colon + 1;
+  const char* last = address.data() + address.size();
+  auto [end, ec] = std::from_chars(first, last, port);
+  return ec == std::errc{} && end == last;
+}
+
+namespace {
+
+constexpr std::string_view prologue = "dynfeed/1";
+using handshake_timeout_atom = caf::atom_constant<caf::atom("hstimeout")>;
+
+struct connection_state {
+  static inline const char* name = "dynfeed.tcp";
+  std::unique_ptr<secure_channel> channel;
+  channel_events events;
+  caf::actor node;
+  caf::actor peer;
+  std::vector<bytes> early_frames; ///< frames that arrived before the peer existed
+  std::string address;
+  bool outbound = false;
+  size_t socket_buffer_max = 0;
+  bool closing = false;
+};
+
+using connection_broker = caf::io::stateful_broker<connection_state>;
+
+/// Moves sealed output into the socket's buffer, as far as its bound allows.
+void pump(connection_broker* self, caf::io::connection_handle hdl) {
+  auto& st = self->state;
+  auto& buf = self->wr_buf(hdl);
+  while (buf.size() < st.socket_buffer_max) {
+    byte_span out = st.channel->output();
+    if (out.empty())
+      break;
+    size_t n = std::min(out.size(), st.socket_buffer_max - buf.size());
+    buf.insert(buf.end(), reinterpret_cast<const char*>(out.data()),
+               reinterpret_cast<const char*>(out.data()) + n);
+    st.channel->consume_output(n);
+  }
+  self->flush(hdl);
+}
+
+/// Ends the connection and tells whoever needs to know.
+void finish(connection_broker* self, caf::io::connection_handle hdl, disconnect_reason why) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  st.closing = true;
+  auto code = static_cast<uint16_t>(why);
+  if (st.peer)
+    self->send(st.peer, atoms::disconnected::value, code);
+  else if (st.outbound)
+    self->send(st.node, atoms::disconnected::value, st.address, code); // the dial failed
+  self->close(hdl);
+  self->quit();
+}
+
+void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
+  auto& st = self->state;
+  node_id remote = node_id::from(st.channel->remote_static().span());
+  const noise_hash& h = st.channel->handshake_hash();
+  bytes hh(h.bytes.begin(), h.bytes.end());
+  bool initiator = st.channel->role() == noise_role::initiator;
+  self
+    ->request(st.node, caf::infinite, atoms::connected::value,
+              caf::actor_cast<caf::actor>(self), remote, hh, initiator, st.address)
+    .then(
+      [self, hdl](caf::actor peer) {
+        auto& s = self->state;
+        s.peer = std::move(peer);
+        // A peer that stops (it closed the connection, or its node is going) ends the socket.
+        self->monitor(s.peer);
+        for (bytes& frame : s.early_frames)
+          self->send(s.peer, atoms::remote::value, std::move(frame));
+        s.early_frames.clear();
+      },
+      [self, hdl](caf::error&) { finish(self, hdl, disconnect_reason::shutting_down); });
+}
+
+caf::behavior run_connection(connection_broker* self, caf::io::connection_handle hdl,
+                             caf::actor node, std::string address,
+                             tcp_options options, noise_keypair identity, noise_role role) {
+  auto& st = self->state;
+  secure_channel_config cc;
+  cc.prologue = bytes(prologue.begin(), prologue.end());
+  cc.frame_size_max = options.frame_size_max;
+  st.channel = std::make_unique<secure_channel>(role, identity, cc);
+  st.node = std::move(node);
+  st.address = std::move(address);
+  st.outbound = role == noise_role::initiator;
+  st.socket_buffer_max = options.socket_buffer_max;
+  // CAF's fork() runs this before it hands the socket over, so everything that touches the
+  // socket waits for the first message.
+  self->send(self, atoms::start::value);
+  // The node or the peer stopping ends the connection.
+  self->set_down_handler([self, hdl](const caf::down_msg&) {
+    self->state.closing = true;
+    self->close(hdl);
+    self->quit();
+  });
+  self->delayed_send(self, options.handshake_timeout, handshake_timeout_atom::value);
+  return {
+    [self, hdl](atoms::start) {
+      // The connection lives as long as its node (monitored, not linked: a connection that
+      // ends must not take its node with it).
+      self->monitor(self->state.node);
+      self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
+      self->ack_writes(hdl, true);
+      pump(self, hdl); // the initiator's first handshake message
+    },
+    [self, hdl](const caf::io::new_data_msg& m) {
+      auto& s = self->state;
+      if (s.closing)
+        return;
+      bool was_open = s.channel->handshake_complete();
+      s.events.clear();
+      auto st2 = s.channel->feed(
+        byte_span{reinterpret_cast<const uint8_t*>(m.buf.data()), m.buf.size()}, s.events);
+      if (!st2) {
+        finish(self, hdl, disconnect_reason::transport_error);
+        return;
+      }
+      if (!was_open && s.events.handshake_completed)
+        on_handshake(self, hdl);
+      for (bytes& frame : s.events.frames) {
+        if (s.peer)
+          self->send(s.peer, atoms::remote::value, std::move(frame));
+        else if (s.early_frames.size() < 64)
+          s.early_frames.push_back(std::move(frame));
+      }
+      pump(self, hdl);
+    },
+    [self, hdl](const caf::io::data_transferred_msg&) { pump(self, hdl); },
+    [self, hdl](atoms::transmit, const bytes& frame) {
+      auto& s = self->state;
+      if (s.closing)
+        return;
+      if (!s.channel->send(frame)) {
+        // The remote has not read for a long time: the output buffer is full.
+        finish(self, hdl, disconnect_reason::transport_error);
+        return;
+      }
+      pump(self, hdl);
+    },
+    [self, hdl](atoms::close, uint16_t) {
+      auto& s = self->state;
+      if (s.closing)
+        return;
+      pump(self, hdl);
+      s.closing = true; // the peer closed it; it knows
+      self->close(hdl);
+      self->quit();
+    },
+    [self, hdl](handshake_timeout_atom) {
+      if (!self->state.channel->handshake_complete())
+        finish(self, hdl, disconnect_reason::timeout);
+    },
+    [self, hdl](const caf::io::connection_closed_msg&) {
+      finish(self, hdl, disconnect_reason::transport_error);
+    },
+  };
+}
+
+caf::behavior run_acceptor(caf::io::broker* self, caf::actor node, tcp_options options,
+                           noise_keypair identity) {
+  return {
+    [self, node, options, identity](const caf::io::new_connection_msg& m) {
+      self->fork(run_connection, m.handle, node, std::string{"inbound"}, options,
+                 identity, noise_role::responder);
+    },
+    // Closing the listening socket ourselves: CAF 0.17 leaves a doorman open (and its
+    // middleman waiting forever at shutdown) when an acceptor that forked is merely exited.
+    [self](atoms::shutdown) {
+      self->close_all();
+      self->quit();
+    },
+  };
+}
+
+/// Dials `address` and starts its connection broker; tells the node if that fails.
+void dial(caf::event_based_actor* self, caf::actor node, std::string address,
+          tcp_options options, noise_keypair identity) {
+  std::string host;
+  uint16_t port = 0;
+  bool ok = parse_address(address, host, port);
+  if (ok) {
+    auto broker = self->system().middleman().spawn_client(
+      run_connection, host, port, node, address, options, identity,
+      noise_role::initiator);
+    ok = static_cast<bool>(broker);
+  }
+  if (!ok)
+    self->send(node, atoms::disconnected::value, address,
+               static_cast<uint16_t>(disconnect_reason::transport_error));
+  self->quit();
+}
+
+class tcp_transport final : public transport {
+public:
+  explicit tcp_transport(const tcp_options& options) : options_(options) {}
+
+  caf::expected<uint16_t> listen(caf::actor_system& sys, caf::actor node,
+                                 const noise_keypair& identity, const std::string& host,
+                                 uint16_t port) override {
+    // As CAF's spawn_server, but bound to `host`: the doorman is attached inside the acceptor's
+    // initialization, on its own thread.
+    auto& mm = sys.middleman();
+    auto doorman = mm.backend().new_tcp_doorman(port, host.empty() ? nullptr : host.c_str(), true);
+    if (!doorman)
+      return std::move(doorman.error());
+    uint16_t bound = (*doorman)->port();
+    auto ptr = std::move(*doorman);
+    caf::detail::init_fun_factory<caf::io::broker, decltype(&run_acceptor)> factory;
+    auto init = factory.make(&run_acceptor, node, options_, identity);
+    init->hook([ptr = std::move(ptr)](caf::local_actor* self) mutable {
+      static_cast<caf::io::abstract_broker*>(self)->add_doorman(std::move(ptr));
+    });
+    caf::actor_config cfg{&mm.backend()};
+    cfg.init_fun.assign(init.release());
+    caf::actor acceptor = sys.spawn_class<caf::io::broker, caf::no_spawn_options>(cfg);
+    std::lock_guard<std::mutex> lock(mutex_);
+    acceptors_.push_back(std::move(acceptor));
+    return bound;
+  }
+
+  void shutdown() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const caf::actor& acceptor : acceptors_)
+      caf::anon_send(acceptor, atoms::shutdown::value);
+    acceptors_.clear();
+  }
+
+  void connect(caf::actor_system& sys, caf::actor node, const noise_keypair& identity,
+               const std::string& address) override {
+    // CAF's connect blocks, so it runs on a thread of its own, not in the node's turn. (The
+    // values are spawn arguments, not captures: CAF 0.17 spawning a function actor without
+    // arguments dereferences a null pointer, which UndefinedBehaviorSanitizer reports.)
+    sys.spawn<caf::detached>(dial, node, address, options_, identity);
+  }
+
+private:
+  tcp_options options_;
+  std::mutex mutex_;
+  std::vector<caf::actor> acceptors_;
+};
+
+} // namespace
+
+std::shared_ptr<transport> make_tcp_transport(const tcp_options& options) {
+  return std::make_shared<tcp_transport>(options);
+}
+
+} // namespace dynfeed

@@ -1,0 +1,371 @@
+// The tracker server in the simulator: records hold the announcer's source address, tokens,
+// expiry, the rate limit, quotas and eviction, and hostile datagrams that change nothing.
+
+#include "dynfeed/discovery/tracker.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "support/print.hpp"
+#include "support/tracker_world.hpp"
+
+using namespace dynfeed;
+using namespace dynfeed::test;
+using namespace std::chrono_literals;
+namespace tracker = dynfeed::msg::tracker;
+
+namespace {
+
+constexpr uint16_t bad_token = static_cast<uint16_t>(tracker::error_code::bad_token);
+constexpr uint16_t storage_full = static_cast<uint16_t>(tracker::error_code::storage_full);
+constexpr uint16_t invalid_request = static_cast<uint16_t>(tracker::error_code::invalid_request);
+
+const hash256 topic = topic_number(1);
+
+std::vector<std::string> texts(const std::vector<endpoint>& peers) {
+  std::vector<std::string> out;
+  for (const endpoint& e : peers)
+    out.push_back(e.to_string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+using strings = std::vector<std::string>;
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tracker_server_tests)
+
+BOOST_AUTO_TEST_CASE(an_announce_is_found_as_source_address_and_port) {
+  tracker_world w{1};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+
+  BOOST_TEST(w.lookup(b, topic).peers.empty());
+  BOOST_TEST(w.join(a, topic, 7000) == 0);
+  auto found = w.lookup(b, topic);
+  // The source IP of the announce, with the port it announced (not its UDP port, 5000).
+  BOOST_TEST(texts(found.peers) == strings{"10.0.0.2:7000"});
+  BOOST_TEST(found.observed_ip == ipv4(10, 0, 0, 3));
+  BOOST_TEST(found.token.size() == w.srv().config().token_size);
+
+  const discovery_stats& s = w.server_stats();
+  BOOST_TEST(s.records_held == 1u);
+  BOOST_TEST(s[discovery_op::tracker_lookup].queries_received == 3u);
+  BOOST_TEST(s[discovery_op::tracker_lookup].responses_sent == 3u);
+  BOOST_TEST(s[discovery_op::tracker_announce].queries_received == 1u);
+  BOOST_TEST(s[discovery_op::tracker_announce].responses_sent == 1u);
+  BOOST_TEST(s[discovery_op::tracker_announce].errors_sent == 0u);
+  BOOST_TEST(s.datagrams_received == 4u);
+  BOOST_TEST(s.datagrams_sent == 4u);
+  BOOST_TEST(s.bytes_received > 0u);
+  BOOST_TEST(s.bytes_sent > 0u);
+  BOOST_TEST(s.by_topic.at(topic) == 8u);      // each request and each reply
+  BOOST_TEST(s.refused.malformed + s.refused.unsolicited + s.refused.rate_limited
+               + s.refused.bad_token + s.refused.storage_full == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_asker_is_not_told_about_itself) {
+  tracker_world w{2};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  BOOST_TEST(w.join(a, topic, 7000) == 0);
+  BOOST_TEST(w.join(b, topic, 7000) == 0);
+  BOOST_TEST(texts(w.lookup(a, topic, 7000).peers) == strings{"10.0.0.3:7000"});
+  BOOST_TEST(texts(w.lookup(b, topic, 7000).peers) == strings{"10.0.0.2:7000"});
+  // Another port at the same address is another node (behind the same NAT, say).
+  BOOST_TEST(texts(w.lookup(a, topic, 7001).peers) == (strings{"10.0.0.2:7000", "10.0.0.3:7000"}));
+  // Without a port the asker announced nothing, as far as the server knows.
+  BOOST_TEST(w.lookup(a, topic).peers.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_lookup_returns_a_sample_of_a_large_topic) {
+  tracker_server_config config;
+  config.lookup_peers_max = 5;
+  config.records_per_source_max = 100;
+  config.burst = 100;
+  tracker_world w{3, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  bytes token = w.lookup(a, topic).token;
+  for (uint16_t port = 7000; port < 7020; ++port)
+    BOOST_REQUIRE(w.announce(a, topic, port, token) == 0);
+  std::set<std::string> seen;
+  for (int i = 0; i < 10; ++i) {
+    auto peers = w.lookup(b, topic).peers;
+    BOOST_REQUIRE(peers.size() == 5u);
+    BOOST_TEST(std::set<endpoint>(peers.begin(), peers.end()).size() == 5u); // no duplicates
+    for (const endpoint& e : peers)
+      seen.insert(e.to_string());
+  }
+  BOOST_TEST(seen.size() > 10u); // not always the same five
+}
+
+BOOST_AUTO_TEST_CASE(records_expire_unless_announced_again) {
+  tracker_server_config config;
+  config.record_ttl = 60s;
+  config.sweep_interval = 10s;
+  config.token_rotation = 5min;
+  tracker_world w{4, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  component_id c = w.add_probe(ipv4(10, 0, 0, 4));
+  BOOST_TEST(w.join(a, topic, 7000) == 0);
+  BOOST_TEST(w.join(c, topic, 7000) == 0);
+  // c announces again every 40 s; a never does.
+  for (int i = 0; i < 5; ++i) {
+    w.rt.run_until(w.rt.now() + 38s);
+    BOOST_TEST(w.join(c, topic, 7000) == 0);
+  }
+  BOOST_TEST((w.rt.now() > 3min));
+  BOOST_TEST(texts(w.lookup(b, topic).peers) == strings{"10.0.0.4:7000"});
+  // The sweep removed a's record: c's refreshed one is the only one held.
+  BOOST_TEST(w.server_stats().records_held == 1u);
+  BOOST_TEST(w.srv().topic_count() == 1u);
+
+  w.rt.run_until(w.rt.now() + 70s);
+  BOOST_TEST(w.lookup(b, topic).peers.empty());
+  BOOST_TEST(w.server_stats().records_held == 0u);
+  BOOST_TEST(w.srv().topic_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_record_expires_exactly_at_its_ttl) {
+  tracker_server_config config;
+  config.record_ttl = 60s;
+  config.sweep_interval = 1h; // lookups must not return expired records before any sweep
+  tracker_world w{5, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  BOOST_TEST(w.join(a, topic, 7000) == 0);
+  w.rt.run_until(w.rt.now() + 57s);
+  BOOST_TEST(w.lookup(b, topic).peers.size() == 1u);
+  w.rt.run_until(w.rt.now() + 2s);
+  BOOST_TEST(w.lookup(b, topic).peers.empty());
+  BOOST_TEST(w.srv().peers_of(topic, w.rt.now()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(announces_need_a_token_given_to_their_address) {
+  tracker_server_config config;
+  config.token_rotation = 60s;
+  tracker_world w{6, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  bytes token_a = w.lookup(a, topic).token;
+
+  BOOST_TEST(w.announce(a, topic, 7000, {}) == bad_token);                 // missing
+  BOOST_TEST(w.announce(a, topic, 7000, bytes(token_a.size(), 0x5a)) == bad_token); // forged
+  bytes flipped = token_a;
+  flipped.back() ^= 1;
+  BOOST_TEST(w.announce(a, topic, 7000, flipped) == bad_token);
+  BOOST_TEST(w.announce(a, topic, 7000, bytes(token_a.begin(), token_a.begin() + 8)) == bad_token);
+  BOOST_TEST(w.announce(b, topic, 7000, token_a) == bad_token); // a's token from b's address
+  // Another port of b's host: the token is the address's, and b's is not a's.
+  component_id b2 = w.add_probe(ipv4(10, 0, 0, 2), 5001);
+  BOOST_TEST(w.lookup(b2, topic).token == token_a); // same IP, same token
+
+  const discovery_stats& s = w.server_stats();
+  BOOST_TEST(s.refused.bad_token == 5u);
+  BOOST_TEST(s[discovery_op::tracker_announce].errors_sent == 5u);
+  BOOST_TEST(s.records_held == 0u);
+  BOOST_TEST(w.lookup(b, topic).peers.empty());
+
+  // One rotation later the token still works; two rotations after it was given, it does not.
+  w.rt.run_until(61s);
+  BOOST_TEST(w.announce(a, topic, 7000, token_a) == 0);
+  bytes token_a1 = w.lookup(a, topic).token;
+  BOOST_TEST(token_a1 != token_a);
+  w.rt.run_until(121s);
+  BOOST_TEST(w.announce(a, topic, 7001, token_a) == bad_token);
+  BOOST_TEST(w.announce(a, topic, 7001, token_a1) == 0); // given after the first rotation
+  w.rt.run_until(181s);
+  BOOST_TEST(w.announce(a, topic, 7002, token_a1) == bad_token);
+  BOOST_TEST(texts(w.lookup(b, topic).peers) == (strings{"10.0.0.2:7000", "10.0.0.2:7001"}));
+  BOOST_TEST(w.server_stats().refused.bad_token == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(an_announce_of_port_zero_is_refused) {
+  tracker_world w{7};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  BOOST_TEST(w.join(a, topic, 0) == invalid_request);
+  BOOST_TEST(w.server_stats().refused.malformed == 1u);
+  BOOST_TEST(w.server_stats().records_held == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(each_source_is_rate_limited) {
+  tracker_server_config config;
+  config.requests_per_s = 10;
+  config.burst = 5;
+  tracker_world w{8, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  // Eight at once: the burst passes, the rest are dropped without an answer.
+  for (uint64_t i = 0; i < 8; ++i)
+    w.get_probe(a).send(w.tracker_at, tracker::encode({100 + i, tracker::lookup{topic, 0}}));
+  w.rt.run_until(w.rt.now() + 50ms);
+  BOOST_TEST(w.get_probe(a).inbox.size() == 5u);
+  BOOST_TEST(w.server_stats().refused.rate_limited == 3u);
+  BOOST_TEST(w.server_stats()[discovery_op::tracker_lookup].queries_received == 5u);
+  // Another source is not affected.
+  BOOST_TEST(w.lookup(b, topic).peers.empty());
+  // The bucket refills at 10 per second.
+  w.rt.run_until(w.rt.now() + 1s);
+  for (int i = 0; i < 5; ++i)
+    BOOST_TEST(w.lookup(a, topic).peers.empty());
+  BOOST_TEST(w.server_stats().refused.rate_limited == 3u);
+  // A steady 10 per second passes for good.
+  for (int i = 0; i < 30; ++i) {
+    w.get_probe(a).send(w.tracker_at, tracker::encode({200, tracker::lookup{topic, 0}}));
+    w.rt.run_until(w.rt.now() + 100ms);
+  }
+  BOOST_TEST(w.server_stats().refused.rate_limited == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(rate_buckets_are_bounded) {
+  tracker_server_config config;
+  config.rate_sources_max = 2;
+  config.burst = 1;
+  config.requests_per_s = 1;
+  sim::network_config net;
+  net.jitter = 0; // datagrams sent together arrive in the order sent
+  tracker_world w{9, config, net};
+  std::vector<component_id> probes;
+  for (uint32_t i = 0; i < 4; ++i)
+    probes.push_back(w.add_probe(ipv4(10, 0, 0, 2 + i)));
+  auto send_from = [&](std::vector<component_id> from) {
+    for (component_id p : from)
+      w.get_probe(p).send(w.tracker_at, tracker::encode({1, tracker::lookup{topic, 0}}));
+    w.rt.run_until(w.rt.now() + 30ms);
+  };
+  // Four sources in turn, twice, well within a second: each one's bucket was forgotten (two
+  // others came since) and starts full again.
+  send_from(probes);
+  send_from(probes);
+  BOOST_TEST(w.server_stats().refused.rate_limited == 0u);
+  BOOST_TEST(w.server_stats()[discovery_op::tracker_lookup].responses_sent == 8u);
+  // Two sources in turn stay remembered, and limited.
+  send_from({probes[0], probes[1], probes[0], probes[1]});
+  BOOST_TEST(w.server_stats().refused.rate_limited == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_source_holds_at_most_its_quota) {
+  tracker_server_config config;
+  config.records_per_source_max = 3;
+  tracker_world w{10, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  for (uint8_t t = 1; t <= 3; ++t)
+    BOOST_TEST(w.join(a, topic_number(t), 7000) == 0);
+  BOOST_TEST(w.join(a, topic_number(4), 7000) == storage_full);
+  BOOST_TEST(w.join(a, topic_number(1), 7001) == storage_full);
+  BOOST_TEST(w.join(a, topic_number(1), 7000) == 0); // a refresh takes no room
+  BOOST_TEST(w.join(b, topic_number(4), 7000) == 0); // others are not affected
+  BOOST_TEST(w.server_stats().refused.storage_full == 2u);
+  BOOST_TEST(w.server_stats().records_held == 4u);
+  BOOST_TEST(w.lookup(b, topic_number(4), 7000).peers.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_flooding_source_cannot_evict_honest_records) {
+  tracker_server_config config;
+  config.peers_per_topic_max = 4;
+  config.records_per_source_max = 100;
+  config.burst = 100;
+  tracker_world w{11, config};
+  component_id honest = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id flood = w.add_probe(ipv4(10, 0, 0, 9));
+  BOOST_TEST(w.join(honest, topic, 7000) == 0);
+  // The flood fills the topic, then is refused: it may only displace bigger holders than itself.
+  bytes token = w.lookup(flood, topic).token;
+  int stored = 0;
+  for (uint16_t port = 8000; port < 8020; ++port)
+    stored += w.announce(flood, topic, port, token) == 0 ? 1 : 0;
+  BOOST_TEST(stored == 3);
+  BOOST_TEST(w.server_stats().refused.storage_full == 17u);
+  auto held = texts(w.srv().peers_of(topic, w.rt.now()));
+  BOOST_TEST(held.size() == 4u);
+  BOOST_TEST(std::count(held.begin(), held.end(), "10.0.0.2:7000") == 1);
+
+  // Honest newcomers displace the flood's records until it holds no more than anyone.
+  component_id h2 = w.add_probe(ipv4(10, 0, 0, 3));
+  component_id h3 = w.add_probe(ipv4(10, 0, 0, 4));
+  component_id h4 = w.add_probe(ipv4(10, 0, 0, 5));
+  BOOST_TEST(w.join(h2, topic, 7000) == 0);
+  BOOST_TEST(w.join(h3, topic, 7000) == 0);
+  BOOST_TEST(w.join(h4, topic, 7000) == storage_full); // everyone holds one now
+  held = texts(w.srv().peers_of(topic, w.rt.now()));
+  BOOST_TEST(held.size() == 4u);
+  for (const char* h : {"10.0.0.2:7000", "10.0.0.3:7000", "10.0.0.4:7000"})
+    BOOST_TEST(std::count(held.begin(), held.end(), h) == 1);
+  // The flood still cannot take anyone's place, even announcing again.
+  for (uint16_t port = 9000; port < 9010; ++port)
+    BOOST_TEST(w.announce(flood, topic, port, token) == storage_full);
+  BOOST_TEST(texts(w.srv().peers_of(topic, w.rt.now())) == held);
+  BOOST_TEST(w.server_stats().records_held == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(topics_and_records_are_bounded) {
+  tracker_server_config config;
+  config.topics_max = 2;
+  config.records_max = 3;
+  tracker_world w{12, config};
+  component_id honest = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id flood = w.add_probe(ipv4(10, 0, 0, 9));
+  BOOST_TEST(w.join(honest, topic_number(1), 7000) == 0);
+  BOOST_TEST(w.join(flood, topic_number(2), 7000) == 0);
+  BOOST_TEST(w.join(flood, topic_number(3), 7000) == storage_full); // a third topic
+  BOOST_TEST(w.join(flood, topic_number(2), 7001) == 0);
+  BOOST_TEST(w.join(flood, topic_number(2), 7002) == storage_full); // a fourth record
+  BOOST_TEST(w.join(honest, topic_number(1), 7000) == 0);           // a refresh
+  BOOST_TEST(w.srv().topic_count() == 2u);
+  BOOST_TEST(w.server_stats().records_held == 3u);
+  BOOST_TEST(w.server_stats().refused.storage_full == 2u);
+  BOOST_TEST(texts(w.srv().peers_of(topic_number(1), w.rt.now())) == strings{"10.0.0.2:7000"});
+}
+
+BOOST_AUTO_TEST_CASE(hostile_datagrams_are_counted_and_change_nothing) {
+  tracker_world w{13};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  BOOST_TEST(w.join(a, topic, 7000) == 0);
+  auto before = w.server_stats();
+
+  rng random{99};
+  std::vector<bytes> junk = {bytes{}, bytes(7, 1), bytes(datagram_size_max + 1, 0),
+                             bytes{0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
+  for (int i = 0; i < 40; ++i) {
+    bytes r(random.below(100));
+    for (uint8_t& x : r)
+      x = static_cast<uint8_t>(random.next());
+    junk.push_back(r);
+  }
+  bytes valid = tracker::encode({5, tracker::announce{topic, 7001, w.lookup(b, topic).token}});
+  junk.push_back(bytes(valid.begin(), valid.end() - 8)); // truncated
+  for (const bytes& j : junk)
+    BOOST_TEST(w.exchange(b, j, 100ms).empty()); // no answer at all
+  // Replies nobody asked for.
+  std::vector<tracker::packet> replies = {
+    {1, tracker::lookup_reply{{endpoint{1, 1}}, bytes(16, 1), 0}},
+    {2, tracker::announce_reply{}},
+    {3, tracker::error_reply{1, "what"}}};
+  for (const tracker::packet& p : replies)
+    BOOST_TEST(w.exchange(b, tracker::encode(p), 100ms).empty());
+
+  const discovery_stats& s = w.server_stats();
+  BOOST_TEST(s.refused.malformed == junk.size());
+  BOOST_TEST(s.refused.unsolicited == replies.size());
+  BOOST_TEST(s.records_held == before.records_held);
+  BOOST_TEST(s[discovery_op::tracker_announce].queries_received
+             == before[discovery_op::tracker_announce].queries_received);
+  BOOST_TEST(texts(w.lookup(b, topic).peers) == strings{"10.0.0.2:7000"});
+}
+
+BOOST_AUTO_TEST_CASE(per_topic_counters_are_bounded) {
+  tracker_server_config config;
+  config.stats_topics_max = 3;
+  tracker_world w{14, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  for (uint8_t t = 1; t <= 6; ++t)
+    w.lookup(a, topic_number(t));
+  BOOST_TEST(w.server_stats().by_topic.size() == 3u);
+  BOOST_TEST(w.server_stats()[discovery_op::tracker_lookup].queries_received == 6u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

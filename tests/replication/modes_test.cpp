@@ -1,0 +1,165 @@
+#include "dynfeed/replication/feed_service.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/replication/publisher.hpp"
+#include "support/print.hpp"
+#include "support/sim_nodes.hpp"
+
+using namespace dynfeed;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Stands in for the node's swarms: records every move and hands the one linked peer to
+/// whoever joins a swarm (as discovery would find it there).
+struct recording_swarms final : node_host {
+  component_id peer = no_component;
+  std::vector<hash256> joined;
+  std::vector<hash256> left;
+  std::map<component_id, hash256> running;
+  component_id next = 1000000;
+
+  component_id start_swarm(context& ctx, const swarm_config& config) override {
+    joined.push_back(config.topic);
+    if (peer != no_component)
+      ctx.send(config.feed, msg::encode(msg::local_message{msg::offer_peer{peer}}));
+    running[next] = config.topic;
+    return next++;
+  }
+  component_id start_publisher(context&, const value_feed_def&, std::optional<value_signer>,
+                               const value_limits&) override {
+    return no_component; // the test starts its own
+  }
+  void stop(context&, component_id id) override {
+    left.push_back(running.at(id));
+    running.erase(id);
+  }
+  void dial(context&, const std::string&) override {}
+};
+
+/// A node in a dynamic mode: a feed service, its announcement publisher and a directory that
+/// moves swarms through `swarms`.
+struct mode_node {
+  node_id id;
+  memory_store store;
+  std::unique_ptr<feed> f;
+  test::recording_observer observer;
+  recording_swarms swarms;
+  component_id directory = no_component;
+  component_id service = no_component;
+  component_id announcer = no_component;
+
+  feed_service& svc(sim::runtime& rt) { return static_cast<feed_service&>(*rt.find(service)); }
+  publisher& pub(sim::runtime& rt) { return static_cast<publisher&>(*rt.find(announcer)); }
+};
+
+std::unique_ptr<mode_node> make_mode_node(sim::runtime& rt, uint8_t name, bool writer) {
+  auto n = std::make_unique<mode_node>();
+  n->id = node_id::from(bytes(32, name));
+  keypair kp = test::test_writer_keys();
+  n->f = writer ? std::move(*feed::create(n->store, kp)) : std::move(*feed::create_reader(n->store, kp.pk));
+  n->directory = rt.spawn(std::make_unique<node_core>(node_core_config{}, &n->swarms));
+  n->service = rt.spawn(std::make_unique<feed_service>(*n->f, feed_service_config{}, &n->observer));
+  value_feed_def def = id_announcements(kp.pk);
+  std::optional<std::pair<uint32_t, secret_key>> signer;
+  if (writer)
+    signer = std::make_pair(uint32_t{0}, kp.sk);
+  publisher_config pc;
+  pc.limits = announcement_limits();
+  n->announcer = rt.spawn(std::make_unique<publisher>(def, signer, nullptr, pc));
+  auto& dir = static_cast<node_core&>(*rt.find(n->directory));
+  dir.serve(n->f->discovery_key(), n->service);
+  dir.serve(def.topic(), n->announcer);
+  return n;
+}
+
+void set_mode(sim::runtime& rt, mode_node& n, feed_mode mode) {
+  rt.with(n.service, [&](component&, context& ctx) {
+    msg::set_mode m{static_cast<uint8_t>(mode), n.announcer, n.directory};
+    ctx.send(n.service, msg::encode(msg::local_message{m}));
+  });
+}
+
+struct following {
+  sim::runtime rt{5};
+  std::unique_ptr<mode_node> w;
+  std::unique_ptr<mode_node> r;
+
+  explicit following(feed_mode mode) {
+    w = make_mode_node(rt, 1, true);
+    r = make_mode_node(rt, 2, false);
+    test::append_blocks(rt, w->service, test::numbered_blocks(0, 20));
+    peer_config cw, cr;
+    cw.node = w->directory;
+    cr.node = r->directory;
+    auto [pw, pr] = rt.connect(
+      w->id, r->id, 20ms, [&](connection& c) { return std::make_unique<peer>(cw, c); },
+      [&](connection& c) { return std::make_unique<peer>(cr, c); });
+    w->swarms.peer = pw;
+    r->swarms.peer = pr;
+    set_mode(rt, *w, mode);
+    set_mode(rt, *r, mode);
+    rt.with(r->service, [&](component& c, context& ctx) {
+      static_cast<feed_service&>(c).download(ctx, 0, std::nullopt, true);
+    });
+    // The reader's value-feed swarm finds the writer: its publisher gets the peer.
+    rt.with(r->announcer, [&, pr = pr](component&, context& ctx) {
+      ctx.send(r->announcer, msg::encode(msg::local_message{msg::offer_peer{pr}}));
+    });
+    rt.run_until(rt.now() + 2s);
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(proto_modes)
+
+BOOST_AUTO_TEST_CASE(rotating_readers_follow_announcements_from_swarm_to_swarm) {
+  following t{feed_mode::rotating};
+  BOOST_TEST(t.r->f->length() == 20u);
+  BOOST_TEST(t.r->f->have().count() == 20u);
+  for (uint64_t batch = 1; batch <= 4; ++batch) {
+    test::append_blocks(t.rt, t.w->service, test::numbered_blocks(20 * batch, 20));
+    t.rt.run_until(t.rt.now() + 2s);
+    BOOST_TEST(t.r->f->length() == 20 * (batch + 1));
+    BOOST_TEST(t.r->f->have().count() == 20 * (batch + 1));
+    BOOST_TEST(t.r->f->id() == t.w->f->id());
+  }
+  // Each announcement moved both sides to the new ID's swarm, leaving the previous one.
+  BOOST_TEST(t.w->swarms.joined.size() == 5u);
+  BOOST_TEST(t.w->swarms.joined.back() == id_topic(t.w->f->id()));
+  BOOST_TEST(t.r->swarms.joined.back() == id_topic(t.w->f->id()));
+  BOOST_TEST(t.r->swarms.left.size() == t.r->swarms.joined.size() - 1);
+  BOOST_TEST(t.r->svc(t.rt).stats().announcements_followed == 5u);
+  BOOST_TEST(t.w->pub(t.rt).state().current->seq == 100u); // seq = length
+}
+
+BOOST_AUTO_TEST_CASE(rotating_roots_readers_verify_the_tree_before_asking_anyone) {
+  following t{feed_mode::rotating_roots};
+  BOOST_TEST(t.r->f->length() == 20u);
+  BOOST_TEST(t.r->f->have().count() == 20u);
+  test::append_blocks(t.rt, t.w->service, test::numbered_blocks(20, 13));
+  t.rt.run_until(t.rt.now() + 2s);
+  BOOST_TEST(t.r->f->length() == 33u);
+  BOOST_TEST(t.r->f->have().count() == 33u);
+  BOOST_TEST((t.r->f->tree() == t.w->f->tree()));
+  REQUIRE_OK(t.r->f->verify_all());
+  BOOST_TEST(t.r->svc(t.rt).stats().announcements_followed == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(stable_mode_needs_no_announcements) {
+  following t{feed_mode::stable};
+  test::append_blocks(t.rt, t.w->service, test::numbered_blocks(20, 5));
+  // Stable: the feed channel itself must be opened by the feed's own swarm.
+  t.rt.with(t.r->service, [&](component&, context& ctx) {
+    ctx.send(t.r->service, msg::encode(msg::local_message{msg::offer_peer{t.r->swarms.peer}}));
+  });
+  t.rt.run_until(t.rt.now() + 2s);
+  BOOST_TEST(t.r->f->have().count() == 25u);
+  BOOST_TEST(t.r->svc(t.rt).stats().announcements_followed == 0u);
+  BOOST_TEST(t.w->swarms.joined.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
