@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <any>
 #include <map>
 #include <set>
 
@@ -39,9 +40,9 @@ class actor_host final : public node_host {
 public:
   explicit actor_host(node_shared& node) : node_(node) {}
   component_id start_swarm(context& ctx, const swarm_config& config) override;
-  component_id start_publisher(context& ctx, const value_feed_def& def,
-                               std::optional<value_signer> signer,
-                               const value_limits& limits) override;
+  component_id start_publisher(context& ctx, const publisher_start& start) override;
+  void set_publisher_rules(context& ctx, component_id publisher,
+                           const publisher_start& start) override;
   void stop(context& ctx, component_id id) override;
   void dial(context& ctx, const std::string& address) override;
 
@@ -61,13 +62,9 @@ struct node_shared {
   std::map<std::string, feed_actor> feeds_by_dir;
   std::map<caf::actor_addr, feed_record> feeds;
   std::map<caf::actor_addr, component_id> peers; ///< peer actors, to tell the core they ended
-  struct publisher_entry {
-    component_id id = no_component;
-    value_actor handle;
-    hash256 topic;
-    bool own = false; ///< a value feed of a value directory the node opened: announced
-  };
-  std::map<hash256, publisher_entry> publishers; ///< by value feed id
+  /// The actors of the value feeds' publishers (which feeds run is the core's business).
+  std::map<component_id, value_actor> publishers;
+  /// The value directories opened: their keys sign, their stores persist (value_feeds).
   std::map<public_key, std::unique_ptr<value_dir>> value_dirs;
   std::vector<caf::actor> children;
   caf::actor discovery;     ///< the discovery component's actor, once `discover` started it
@@ -92,31 +89,34 @@ component_id actor_host::start_swarm(context&, const swarm_config& config) {
   return id;
 }
 
-/// The value feed `def`'s publisher, started once; signs with a key the node holds.
-node_shared::publisher_entry start_publisher(node_shared& node, const value_feed_def& def,
-                                            value_store* store, const value_feed_spec& rules,
-                                            std::optional<value_signer> signer) {
-  hash256 id = def.id();
-  if (auto it = node.publishers.find(id); it != node.publishers.end())
-    return it->second;
-  caf::actor handle;
-  component_id cid = spawn_component(
-    node.self->system(), node.directory,
-    std::make_unique<hosted_publisher>(def, std::move(signer), store, rules), publisher_behavior,
-    &handle);
-  adopt(node, handle);
-  node.core().serve(def.topic(), cid);
-  node_shared::publisher_entry entry{cid, caf::actor_cast<value_actor>(handle), def.topic()};
-  node.publishers[id] = entry;
-  return entry;
+/// The rules in the node's own terms: the value_feed_spec the API handed over (with the
+/// validator actor), or one made of the plain rules (an announcement feed, a stored feed).
+value_feed_spec rules_of(const publisher_start& start) {
+  if (const auto* spec = std::any_cast<value_feed_spec>(&start.host_rules))
+    return *spec;
+  value_feed_spec spec;
+  spec.def = start.def;
+  spec.limits = start.config.limits;
+  spec.validate = start.config.validate;
+  return spec;
 }
 
-component_id actor_host::start_publisher(context&, const value_feed_def& def,
-                                         std::optional<value_signer> signer,
-                                         const value_limits& limits) {
-  value_feed_spec rules;
-  rules.limits = limits;
-  return dynfeed::start_publisher(node_, def, nullptr, rules, std::move(signer)).id;
+component_id actor_host::start_publisher(context&, const publisher_start& start) {
+  caf::actor handle;
+  component_id id = spawn_component(
+    node_.self->system(), node_.directory,
+    std::make_unique<hosted_publisher>(start.def, start.signer, start.store, rules_of(start)),
+    publisher_behavior, &handle);
+  adopt(node_, handle);
+  node_.publishers[id] = caf::actor_cast<value_actor>(handle);
+  return id;
+}
+
+void actor_host::set_publisher_rules(context&, component_id publisher,
+                                     const publisher_start& start) {
+  if (auto it = node_.publishers.find(publisher); it != node_.publishers.end())
+    node_.self->send(caf::actor_cast<caf::actor>(it->second), atoms::set_rules::value,
+                     rules_of(start));
 }
 
 void actor_host::stop(context&, component_id id) {
@@ -227,46 +227,19 @@ caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
   return typed;
 }
 
-/// With discovery running, the swarms of the value feeds the node signs from its opened value
-/// directories are joined, so that discovery announces them (and readers find the node).
-void announce_own_values(node_shared& node) {
-  if (!node.discovery)
-    return;
-  for (const auto& [id, entry] : node.publishers)
-    if (entry.own)
-      node.core().join_swarm(node.ctx(), entry.topic, entry.id);
-}
-
-/// A value feed: signed and persisted through the directory of the first listed key the node
-/// opened, in memory otherwise. A feed the node holds already keeps running, with the spec's
-/// rules if `replace_rules`.
-expected<node_shared::publisher_entry> start_value_feed(node_shared& node,
-                                                        const value_feed_spec& spec,
-                                                        bool replace_rules) {
-  if (auto st = check_def(spec.def, spec.limits); !st)
-    return std::move(st).error();
-  if (auto it = node.publishers.find(spec.def.id()); it != node.publishers.end()) {
-    if (replace_rules)
-      node.self->send(caf::actor_cast<caf::actor>(it->second.handle), atoms::set_rules::value,
-                      spec);
-    return it->second;
-  }
-  value_store* store = nullptr;
-  std::optional<value_signer> signer;
-  for (uint32_t i = 0; i < spec.def.signers.size() && !signer; ++i)
-    if (auto it = node.value_dirs.find(spec.def.signers[i]); it != node.value_dirs.end()) {
-      store = &it->second->store();
-      signer = value_signer{i, it->second->keys().sk};
-    }
-  bool own = signer.has_value();
-  node_shared::publisher_entry entry =
-    start_publisher(node, spec.def, store, spec, std::move(signer));
-  if (own) {
-    node.publishers[spec.def.id()].own = true;
-    entry.own = true;
-    announce_own_values(node);
-  }
-  return entry;
+/// The value feed of `spec`, as the core's value-feed policy runs it; its publisher's actor.
+caf::result<value_actor> value_feed_actor(node_shared& node, const value_feed_spec& spec,
+                                          bool replace_rules) {
+  publisher_start start;
+  start.def = spec.def;
+  start.config.limits = spec.limits;
+  start.config.validate = spec.validate;
+  start.config.validate_async = static_cast<bool>(spec.validator);
+  start.host_rules = spec;
+  auto started = node.core().values().start(node.ctx(), std::move(start), replace_rules);
+  if (!started)
+    return to_caf_error(started.error());
+  return node.publishers.at(started->publisher);
 }
 
 value_feed_spec one_key_spec(const public_key& key, const bytes& salt) {
@@ -294,26 +267,17 @@ caf::result<std::string> open_value_dir(node_shared& node, const std::string& di
     return to_caf_error(opened.error());
   if (!(*opened)->writable())
     return to_caf_error(error{value_errc::bad_signature, dir + " holds no secret key"});
-  public_key key = (*opened)->keys().pk;
-  value_dir& d = *opened->get();
-  node.value_dirs[key] = std::move(*opened);
-  // Serve every value feed the directory holds.
-  auto ids = d.store().list_values();
-  if (!ids)
-    return to_caf_error(ids.error());
-  for (const hash256& id : *ids) {
-    auto record = d.store().load_value(id);
-    if (!record || !*record)
-      continue;
-    const auto& signers = (*record)->def.signers;
-    if (std::find(signers.begin(), signers.end(), key) == signers.end())
-      continue;
-    value_feed_spec spec;
-    spec.def = (*record)->def;
-    if (auto started = start_value_feed(node, spec, false); !started && node.config.log)
+  value_dir& d = **opened;
+  // The core serves the directory's feeds with its key and store; the node keeps both open.
+  auto served = node.core().values().open_keys(node.ctx(), d.keys(), d.store());
+  if (!served)
+    return to_caf_error(served.error());
+  if (node.config.log)
+    for (const auto& [id, why] : served->unreadable)
       node.config.log("cannot serve value feed " + to_hex(id).substr(0, 16) + ": "
-                      + started.error().to_string());
-  }
+                      + why.to_string());
+  public_key key = d.keys().pk;
+  node.value_dirs[key] = std::move(*opened);
   return to_hex(key);
 }
 
@@ -341,8 +305,7 @@ caf::result<uint16_t> start_discovery(node_shared& node, const discovery_config&
     return to_caf_error(hosted.error());
   adopt(node, hosted->actor);
   node.discovery = hosted->actor;
-  node.core().set_discovery(hosted->id);
-  announce_own_values(node);
+  node.core().set_discovery(node.ctx(), hosted->id);
   return hosted->local.port;
 }
 
@@ -397,29 +360,17 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
       auto key = fixed_from_hex<public_key>(key_hex);
       if (!key)
         return to_caf_error(key.error());
-      auto started = start_value_feed(*node, one_key_spec(*key, bytes(salt.begin(), salt.end())),
-                                      false);
-      if (!started)
-        return to_caf_error(started.error());
-      return started->handle;
+      return value_feed_actor(*node, one_key_spec(*key, bytes(salt.begin(), salt.end())),
+                              false);
     },
     [node](atoms::value_feed, const value_feed_spec& spec) -> caf::result<value_actor> {
-      auto started = start_value_feed(*node, spec, true);
-      if (!started)
-        return to_caf_error(started.error());
-      return started->handle;
+      return value_feed_actor(*node, spec, true);
     },
     [node](atoms::join_value, const value_actor& value,
            const std::vector<std::string>& addresses) -> caf::result<bool> {
-      for (auto& [id, entry] : node->publishers)
-        if (entry.handle == value) {
-          // An announced feed's swarm runs already: it starts again with these addresses.
-          if (entry.own && node->discovery)
-            node->core().leave_swarm(node->ctx(), entry.topic, entry.id);
-          node->core().set_addresses(entry.id, addresses);
-          node->core().join_swarm(node->ctx(), entry.topic, entry.id);
+      for (const auto& [id, handle] : node->publishers)
+        if (handle == value && node->core().values().join(node->ctx(), id, addresses))
           return true;
-        }
       return caf::make_error(caf::sec::invalid_argument, "not a value feed of this node");
     },
     [node](atoms::listen, const std::string& host, uint16_t port) -> caf::result<uint16_t> {

@@ -25,6 +25,11 @@ component_id node_core::server_of(const hash256& key) const {
 
 // ---- swarms ------------------------------------------------------------------------------------
 
+void node_core::set_discovery(context& ctx, component_id discovery) {
+  discovery_ = discovery;
+  values_.announce_own(ctx);
+}
+
 void node_core::set_addresses(component_id owner, std::vector<std::string> addresses) {
   addresses_[owner] = std::move(addresses);
 }
@@ -70,15 +75,17 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
   }
   // The rotating modes: announcements travel on a value feed with a swarm of its own, and the
   // feed service moves between ID swarms as they come.
-  DYNFEED_REQUIRE(host_ != nullptr);
-  std::optional<value_signer> signer;
+  // Announcements persist nowhere: they can be rebuilt from the feed.
+  publisher_start start;
+  start.def = id_announcements(key);
   if (writer_sk)
-    signer = value_signer{0, *writer_sk};
-  value_feed_def def = id_announcements(key);
-  component_id publisher = host_->start_publisher(ctx, def, std::move(signer), announcement_limits());
-  serve(def.topic(), publisher);
+    start.signer = value_signer{0, *writer_sk};
+  start.config.limits = announcement_limits();
+  auto started = values_.start(ctx, std::move(start), false);
+  DYNFEED_ASSERT(started.has_value()); // an announcement feed's definition is always valid
+  component_id publisher = started->publisher;
   set_addresses(publisher, std::move(addresses));
-  join_swarm(ctx, def.topic(), publisher);
+  join_swarm(ctx, started->topic, publisher);
   msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self()};
   ctx.send(feed, msg::encode(msg::local_message{m}));
   return publisher;

@@ -11,6 +11,8 @@
 /// - Connections: swarms ask for addresses (dial); the core keeps one connection per address,
 ///   shared by every swarm that asked, and tells each of them when it is up or down.
 /// - Sharing a feed in a mode (join_feed): which swarms and which publisher that takes.
+/// - Value feeds (value_feeds): one publisher per feed, signed and persisted with the node's
+///   value keys, the node's own ones announced once discovery runs.
 
 #include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/feed/dynamic.hpp"
@@ -19,6 +21,7 @@
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/component/connection.hpp"
 #include "dynfeed/replication/swarm.hpp"
+#include "dynfeed/replication/value_feeds.hpp"
 
 #include <map>
 #include <optional>
@@ -28,19 +31,18 @@
 
 namespace dynfeed {
 
-/// A secret key of a value feed and its signer index there.
-using value_signer = std::pair<uint32_t, secret_key>;
-
 /// How the core starts and stops components and opens connections: the node spawns actors
 /// and dials TCP; the simulator spawns components on its runtime and uses its network.
 class node_host {
 public:
   virtual ~node_host() = default;
   virtual component_id start_swarm(context& ctx, const swarm_config& config) = 0;
-  /// A publisher for `def` (persisted nowhere: announcements can be rebuilt from the feed).
-  virtual component_id start_publisher(context& ctx, const value_feed_def& def,
-                                       std::optional<value_signer> signer,
-                                       const value_limits& limits) = 0;
+  /// A value feed's publisher, as `start` says (value_feeds decided which signer and store).
+  virtual component_id start_publisher(context& ctx, const publisher_start& start) = 0;
+  /// The running `publisher` takes the limits and rules of `start` (its definition is the
+  /// publisher's).
+  virtual void set_publisher_rules(context& ctx, component_id publisher,
+                                   const publisher_start& start) = 0;
   virtual void stop(context& ctx, component_id id) = 0;
   /// Opens a connection to `address`; the host then calls connected() or dial_failed().
   virtual void dial(context& ctx, const std::string& address) = 0;
@@ -66,8 +68,9 @@ public:
   size_t served_count() const noexcept { return servers_.size(); }
 
   // ---- swarms ------------------------------------------------------------------------------
-  /// The discovery component swarms use from now on (no_component: static addresses only).
-  void set_discovery(component_id discovery) { discovery_ = discovery; }
+  /// The discovery component swarms use from now on (no_component: static addresses only);
+  /// the node's own value feeds join their swarms, so that it announces them.
+  void set_discovery(context& ctx, component_id discovery);
   component_id discovery() const noexcept { return discovery_; }
   /// The addresses every swarm of `owner` stays connected to.
   void set_addresses(component_id owner, std::vector<std::string> addresses);
@@ -83,6 +86,10 @@ public:
   component_id join_feed(context& ctx, component_id feed, const public_key& key,
                          const std::optional<secret_key>& writer_sk,
                          std::vector<std::string> addresses, feed_mode mode);
+
+  // ---- value feeds ------------------------------------------------------------------------
+  value_feeds& values() noexcept { return values_; }
+  const value_feeds& values() const noexcept { return values_; }
 
   // ---- connections (reported by the host) -------------------------------------------------
   /// A connection is up with its peer component: outbound (the answer to a dial of `address`)
@@ -111,6 +118,7 @@ private:
 
   node_core_config config_;
   node_host* host_;
+  value_feeds values_{*this, host_};
   component_id discovery_ = no_component;
   std::map<hash256, component_id> servers_;
   std::map<component_id, std::vector<std::string>> addresses_;

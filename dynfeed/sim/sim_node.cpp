@@ -56,12 +56,17 @@ void sim_node::start() {
     });
   drv.with(core_, [&](component& c, context& ctx) {
     auto& core = static_cast<node_core&>(c);
-    core.set_discovery(discovery_);
+    core.set_discovery(ctx, discovery_);
     core.serve(feed_->discovery_key(), service_);
     std::optional<secret_key> writer_sk;
     if (sk)
       writer_sk = *sk;
     publisher_ = core.join_feed(ctx, service_, feed_key_, writer_sk, config_->addresses, config_->mode);
+    // As a node process opens its value directories again.
+    for (const keypair& keys : value_keys_) {
+      auto opened = core.values().open_keys(ctx, keys, store_);
+      DYNFEED_ASSERT(opened.has_value()); // a memory store always lists
+    }
   });
   if (!writer_keys_)
     drv.with(service_, [](component& c, context& ctx) {
@@ -110,14 +115,50 @@ component_id sim_node::start_swarm(context&, const swarm_config& config) {
   return world_.drv().spawn(std::make_unique<swarm>(config), host_);
 }
 
-component_id sim_node::start_publisher(context&, const value_feed_def& def,
-                                       std::optional<value_signer> signer,
-                                       const value_limits& limits) {
-  publisher_config pc;
-  pc.limits = limits;
+component_id sim_node::start_publisher(context&, const publisher_start& start) {
   publisher_observer* observer = this;
-  return world_.drv().spawn(
-    std::make_unique<publisher>(def, std::move(signer), nullptr, pc, observer), host_);
+  return world_.drv().spawn(std::make_unique<publisher>(start.def, start.signer, start.store,
+                                                        start.config, observer),
+                            host_);
+}
+
+void sim_node::set_publisher_rules(context&, component_id publisher_id,
+                                   const publisher_start& start) {
+  if (auto* p = dynamic_cast<publisher*>(world_.drv().find(publisher_id)))
+    p->set_config(start.config);
+}
+
+expected<value_keys_opened> sim_node::open_values(const keypair& keys) {
+  DYNFEED_REQUIRE(running_);
+  std::optional<expected<value_keys_opened>> opened;
+  world_.drv().with(core_, [&](component& c, context& ctx) {
+    opened = static_cast<node_core&>(c).values().open_keys(ctx, keys, store_);
+  });
+  DYNFEED_ASSERT(opened.has_value()); // a running core handles it at once
+  if (*opened)
+    value_keys_.push_back(keys);
+  return std::move(*opened);
+}
+
+expected<value_feed_entry> sim_node::value_feed(const value_feed_def& def) {
+  DYNFEED_REQUIRE(running_);
+  std::optional<expected<value_feed_entry>> started;
+  world_.drv().with(core_, [&](component& c, context& ctx) {
+    publisher_start start;
+    start.def = def;
+    started = static_cast<node_core&>(c).values().start(ctx, std::move(start), false);
+  });
+  DYNFEED_ASSERT(started.has_value());
+  return std::move(*started);
+}
+
+bool sim_node::join_value(component_id publisher_id, std::vector<std::string> addresses) {
+  DYNFEED_REQUIRE(running_);
+  bool joined = false;
+  world_.drv().with(core_, [&](component& c, context& ctx) {
+    joined = static_cast<node_core&>(c).values().join(ctx, publisher_id, std::move(addresses));
+  });
+  return joined;
 }
 
 void sim_node::stop(context&, component_id id) {

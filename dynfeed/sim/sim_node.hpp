@@ -90,11 +90,21 @@ public:
   const discovery_component* discovery() const;
   uint64_t connected_peers() const noexcept { return peers_up_; }
 
+  // Value feeds, through the node core's policy as the node's API uses it.
+  /// A writer's value keys, its feeds persisted in this node's store (as a value directory
+  /// the node opens): serves the feeds of that key the store holds, signs the ones that list
+  /// it, announces them once discovery runs. The node opens the keys again when it restarts.
+  expected<value_keys_opened> open_values(const keypair& keys);
+  /// The value feed `def` (started once per id): its publisher.
+  expected<value_feed_entry> value_feed(const value_feed_def& def);
+  /// The swarm of the value feed served by `publisher` starts again with `addresses`.
+  bool join_value(component_id publisher, std::vector<std::string> addresses);
+
   // node_host
   component_id start_swarm(context& ctx, const swarm_config& config) override;
-  component_id start_publisher(context& ctx, const value_feed_def& def,
-                               std::optional<value_signer> signer,
-                               const value_limits& limits) override;
+  component_id start_publisher(context& ctx, const publisher_start& start) override;
+  void set_publisher_rules(context& ctx, component_id publisher,
+                           const publisher_start& start) override;
   void stop(context& ctx, component_id id) override;
   void dial(context& ctx, const std::string& address) override;
 
@@ -121,6 +131,7 @@ private:
   component_id discovery_ = no_component;
   component_id publisher_ = no_component;
   uint64_t peers_up_ = 0;
+  std::vector<keypair> value_keys_; ///< opened with open_values, again on every start
 };
 
 /// The simulated nodes of one driver, and how they reach each other.

@@ -28,10 +28,10 @@ struct recording_swarms final : node_host {
     running[next] = config.topic;
     return next++;
   }
-  component_id start_publisher(context&, const value_feed_def&, std::optional<value_signer>,
-                               const value_limits&) override {
+  component_id start_publisher(context&, const publisher_start&) override {
     return no_component; // the test starts its own
   }
+  void set_publisher_rules(context&, component_id, const publisher_start&) override {}
   void stop(context&, component_id id) override {
     left.push_back(running.at(id));
     running.erase(id);
