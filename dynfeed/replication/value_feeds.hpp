@@ -62,6 +62,9 @@ struct value_keys_opened {
 class value_feeds {
 public:
   value_feeds(node_core& core, node_host* host) : core_(core), host_(host) {}
+  // Bound to its core for life.
+  value_feeds(const value_feeds&) = delete;
+  value_feeds& operator=(const value_feeds&) = delete;
 
   /// The value feed `start.def`, started once per id. Without a signer in `start`, the first
   /// listed key the node holds (open_keys) signs and its store persists the feed, which makes
