@@ -7,16 +7,12 @@
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/component/component.hpp"
+#include "dynfeed/messages/limits.hpp" // datagram_size_max
 
 #include <functional>
 #include <memory>
 
 namespace dynfeed {
-
-/// The largest datagram dynfeed sends or accepts: what fits in one UDP packet on most paths
-/// without fragmentation is smaller (about 1400 bytes), and the DHT keeps its messages there;
-/// signed values with many signatures may need more.
-inline constexpr size_t datagram_size_max = 8192;
 
 /// Where a datagram component sends from. The host (a node, the simulator) owns it.
 class datagram_socket {

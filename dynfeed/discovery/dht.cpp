@@ -12,9 +12,6 @@
 
 namespace dynfeed {
 
-static_assert(msg::dht_limits::default_datagram_size_max == datagram_size_max,
-              "the DHT codec must accept what a datagram socket carries");
-
 namespace {
 
 /// Tokens are the first bytes of a keyed BLAKE2b-256: 16 bytes make guessing one hopeless and

@@ -55,15 +55,20 @@ struct dht_config {
   uint16_t announce_port = 0;
 
   // ---- Kademlia ----------------------------------------------------------------------------
-  size_t k = 20;       ///< bucket size, and how many closest nodes a lookup settles on
-  size_t alpha = 3;    ///< queries in flight per lookup
+  // The routing table's settings default to routing_config's own (one definition each).
+  /// Bucket size, and how many closest nodes a lookup settles on.
+  size_t k = routing_config{}.k;
+  size_t alpha = 3; ///< queries in flight per lookup
   /// A query unanswered after this long has failed (its node's failure count grows).
   clock_time query_timeout = std::chrono::seconds{2};
-  size_t replacements_max = 8;   ///< nodes waiting for a place in a full bucket
-  uint32_t failures_max = 3;     ///< queries in a row a node may fail before it is dropped
+  /// Nodes waiting for a place in a full bucket.
+  size_t replacements_max = routing_config{}.replacements_max;
+  /// Queries in a row a node may fail before it is dropped.
+  uint32_t failures_max = routing_config{}.failures_max;
   /// A node not heard from for this long is questionable: pinged before being replaced.
   clock_time questionable_after = std::chrono::minutes{15};
-  size_t nodes_per_ip_max = 1;   ///< routing table entries per IPv4 address
+  /// Routing table entries per IPv4 address.
+  size_t nodes_per_ip_max = routing_config{}.nodes_per_ip_max;
   /// A bucket with no activity for this long is refreshed (a lookup of a random ID in it);
   /// buckets are checked every refresh_check_interval, at most refreshes_per_check_max at once.
   clock_time bucket_refresh = std::chrono::minutes{15};

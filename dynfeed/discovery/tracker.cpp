@@ -11,9 +11,6 @@ namespace dynfeed {
 
 namespace tracker = msg::tracker;
 
-static_assert(tracker::limits::datagram_size_max == datagram_size_max,
-              "the tracker codec's datagram size must be proto/datagram.hpp's");
-
 namespace {
 
 constexpr uint64_t rotate_tag = 1;

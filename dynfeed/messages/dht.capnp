@@ -14,7 +14,7 @@ $Cxx.namespace("dynfeed::wire_dht");  # seen only by messages/dht_codec.cpp
 #
 # Sizes: a node is 48 bytes (its 32-byte ID, an IPv4 address and a port), so a response with 20
 # nodes and 32 peers stays near 1,300 bytes, inside one unfragmented UDP packet. Only values
-# (up to datagram_size_max, 8 KiB) may be larger.
+# (up to datagram_size_max in messages/limits.hpp, 8 KiB) may be larger.
 #
 # Compatibility: the rules of wire.capnp. Members of the union and fields of structs are only
 # appended; a reader refuses a member it does not know (unknown_kind). Fixed-size byte fields

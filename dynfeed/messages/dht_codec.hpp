@@ -12,6 +12,7 @@
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/messages/codec.hpp"
+#include "dynfeed/messages/limits.hpp"
 #include "dynfeed/messages/dht_messages.hpp"
 
 #include <cstddef>
@@ -21,10 +22,7 @@ namespace dynfeed::msg {
 
 /// What decode_rpc accepts. Every maximum is checked before the data it bounds is copied.
 struct dht_limits {
-  /// proto/datagram.hpp's datagram_size_max (messages/ cannot include proto/).
-  static constexpr uint64_t default_datagram_size_max = 8192;
-
-  uint64_t datagram_size_max = default_datagram_size_max;
+  uint64_t datagram_size_max = dynfeed::datagram_size_max;
   /// dynfeed writes one segment; other writers may split a message a little.
   uint64_t segment_count_max = 8;
   /// The schema needs 5 levels (rpc, body, value, signature list, signature).

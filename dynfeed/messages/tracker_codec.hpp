@@ -11,6 +11,7 @@
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/messages/codec.hpp"
+#include "dynfeed/messages/limits.hpp"
 
 #include <cstdint>
 #include <string>
@@ -67,11 +68,7 @@ struct packet {
 
 /// What the decoder accepts. Every maximum is checked before the data it bounds is copied.
 struct limits {
-  /// proto/datagram.hpp's datagram_size_max (messages/ cannot include proto/; proto/tracker.cpp
-  /// checks that they agree).
-  static constexpr uint64_t datagram_size_max = 8192;
-
-  uint64_t size_max = datagram_size_max;
+  uint64_t size_max = dynfeed::datagram_size_max;
   /// dynfeed writes one segment; other writers may split a packet a little.
   uint64_t segment_count_max = 4;
   /// The schema needs 3 (packet, reply, peer list).
@@ -88,7 +85,7 @@ size_t encoded_size(const packet& p);
 
 /// Encodes `p` as one datagram (a single-segment Cap'n Proto message). Requires fewer than 2^29
 /// peers and token or message bytes (Cap'n Proto's list limit); the sender keeps its packets
-/// within limits::datagram_size_max.
+/// within datagram_size_max.
 bytes encode(const packet& p);
 void encode(const packet& p, bytes& out);
 

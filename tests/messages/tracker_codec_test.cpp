@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(every_kind_round_trips) {
   for (const packet& p : samples()) {
     bytes datagram = encode(p);
     BOOST_TEST(datagram.size() == encoded_size(p));
-    BOOST_TEST(datagram.size() <= limits::datagram_size_max);
+    BOOST_TEST(datagram.size() <= dynfeed::datagram_size_max);
     auto back = decode(datagram);
     REQUIRE_OK(back);
     BOOST_TEST(same(*back, p));
@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(reuses_a_buffer_and_reads_unaligned_bytes) {
 
 BOOST_AUTO_TEST_CASE(the_largest_lookup_reply_fits_a_datagram) {
   packet p{1, lookup_reply{numbered_peers(limits{}.peers_max), bytes(limits{}.token_size_max, 1), 1}};
-  BOOST_TEST(encoded_size(p) <= limits::datagram_size_max);
+  BOOST_TEST(encoded_size(p) <= dynfeed::datagram_size_max);
 }
 
 BOOST_AUTO_TEST_CASE(limits_hold_at_and_past_their_maximum) {
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(limits_hold_at_and_past_their_maximum) {
   REQUIRE_OK(decode(big, lim));
   lim.size_max = big.size() - 1;
   BOOST_TEST(fails_with(decode(big, lim), msg_errc::too_large));
-  bytes huge(limits::datagram_size_max + 8, 0);
+  bytes huge(dynfeed::datagram_size_max + 8, 0);
   BOOST_TEST(fails_with(decode(huge), msg_errc::too_large));
 }
 
