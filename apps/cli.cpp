@@ -1,6 +1,7 @@
 #include "apps/cli.hpp"
 
 #include "dynfeed/base/hex.hpp"
+#include "dynfeed/control/errc.hpp"
 
 #include <charconv>
 #include <iostream>
@@ -9,6 +10,12 @@ namespace dynfeed::cli {
 
 int report(const error& err) {
   return report(err.to_string());
+}
+
+error in_use(const error& err) {
+  if (!err.is(control_errc::no_node))
+    return err;
+  return error{control_errc::no_node, "the store is in use and " + err.context()};
 }
 
 int report(const std::string& message, int code) {

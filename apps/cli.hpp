@@ -28,6 +28,10 @@ int report(const error& err);
 /// Prints "dynfeed: <message>" on stderr and returns `code`.
 int report(const std::string& message, int code = exit_error);
 
+/// A control socket request's error, as seen by a command that found its store locked: when no
+/// node answers, says that another process holds the store.
+error in_use(const error& err);
+
 /// Parses a decimal unsigned 64-bit integer, with a message naming `what` on failure.
 std::optional<uint64_t> parse_u64(const std::string& text, const std::string& what,
                                   std::string& message);

@@ -2,7 +2,7 @@
 
 #include "apps/cli.hpp"
 
-#include "apps/control.hpp"
+#include "dynfeed/control/control.hpp"
 
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/core/feed_dir.hpp"
@@ -89,7 +89,7 @@ int append(const feed_args& a) {
       return report(error{feed_errc::empty_batch});
     auto length = control_append(a.dir, *blocks);
     if (!length)
-      return report(length.error());
+      return report(in_use(length.error()));
     std::cout << *length << '\n';
     return exit_ok;
   }

@@ -3,7 +3,7 @@
 #include "apps/node_support.hpp"
 
 #include "dynfeed/actors/node.hpp"
-#include "apps/control.hpp"
+#include "dynfeed/control/control.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/tcp/tcp.hpp"
 
@@ -201,7 +201,7 @@ expected<std::string> serve_dir(running_node& n, const node_args& a,
         return v.error();
       return ask_from_outside<uint64_t>(*sys, *v, atoms::put_value::value, std::move(value));
     };
-    auto started = control_server::start(a.dir, append_limits{}, nullptr, put);
+    auto started = control_server::start(a.dir, control_limits{}, {nullptr, put});
     if (!started)
       return started.error();
     control = std::move(*started);
@@ -214,7 +214,7 @@ expected<std::string> serve_dir(running_node& n, const node_args& a,
   auto append = [sys, target](std::vector<bytes> blocks) {
     return ask_from_outside<uint64_t>(*sys, target, atoms::append::value, std::move(blocks));
   };
-  auto started = control_server::start(a.dir, append_limits{}, append);
+  auto started = control_server::start(a.dir, control_limits{}, {append, nullptr});
   if (!started)
     return started.error();
   control = std::move(*started);

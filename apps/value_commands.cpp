@@ -2,7 +2,7 @@
 
 #include "apps/cli.hpp"
 
-#include "apps/control.hpp"
+#include "dynfeed/control/control.hpp"
 
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/core/value_dir.hpp"
@@ -47,7 +47,7 @@ int put(const value_args& a) {
     // A node serving the directory holds its store: it signs and publishes the value.
     auto seq = control_put_value(a.dir, text_bytes(a.salt), text_bytes(a.value));
     if (!seq)
-      return report(seq.error());
+      return report(in_use(seq.error()));
     std::cout << *seq << '\n';
     return exit_ok;
   }

@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(put_refusals_change_nothing) {
   {
     auto held = value_dir::open(dir);
     BOOST_REQUIRE(held);
-    expect_refused(dynfeed_cmd({"value", "put", dir, "v"}), "in use and no node answers");
+    expect_refused(dynfeed_cmd({"value", "put", dir, "v"}), "in use and no node serves");
   }
   BOOST_TEST(stored_value(dir, "").value == text("kept"));
   BOOST_TEST(dynfeed_cmd({"value", "put", dir, "next"}).out == "2\n");
