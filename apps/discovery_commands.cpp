@@ -4,7 +4,10 @@
 #include "apps/node_support.hpp"
 
 #include "dynfeed/actors/datagram_host.hpp"
+#include "dynfeed/actors/process_config.hpp"
 #include "dynfeed/base/hex.hpp"
+#include "dynfeed/base/stop_signals.hpp"
+#include "dynfeed/discovery/dht_settings.hpp"
 #include "dynfeed/udp/udp_socket.hpp"
 
 #include <caf/all.hpp>
@@ -15,26 +18,6 @@
 #include <iostream>
 
 namespace dynfeed::cli {
-
-std::atomic<bool> stop_requested{false};
-
-stop_signals::stop_signals() {
-  sigemptyset(&set_);
-  sigaddset(&set_, SIGINT);
-  sigaddset(&set_, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-  thread_ = std::thread([this] {
-    int sig = 0;
-    sigwait(&set_, &sig);
-    stop_requested = true;
-  });
-}
-
-stop_signals::~stop_signals() {
-  if (!stop_requested)
-    pthread_kill(thread_.native_handle(), SIGTERM); // wakes sigwait
-  thread_.join();
-}
 
 // ---- --bootstrap and --tracker --------------------------------------------------------------
 
@@ -57,10 +40,6 @@ expected<endpoint> parse_ipv4_address(const std::string& text, const std::string
 
 namespace {
 
-bool loopback(uint32_t ip) {
-  return (ip >> 24) == 127;
-}
-
 expected<std::vector<endpoint>> parse_all(const std::vector<std::string>& texts,
                                           const std::string& option) {
   std::vector<endpoint> out;
@@ -74,17 +53,6 @@ expected<std::vector<endpoint>> parse_all(const std::vector<std::string>& texts,
 }
 
 } // namespace
-
-dht_config dht_settings(const endpoint& local, const std::vector<endpoint>& bootstrap) {
-  dht_config config;
-  config.bootstrap = bootstrap;
-  bool local_network = (local.ip == 0 || loopback(local.ip))
-                       && std::all_of(bootstrap.begin(), bootstrap.end(),
-                                      [](const endpoint& e) { return loopback(e.ip); });
-  if (local_network && (local.ip != 0 || !bootstrap.empty()))
-    config.nodes_per_ip_max = config.k;
-  return config;
-}
 
 expected<std::optional<discovery_config>> discovery_from(const discovery_args& args,
                                                          const endpoint& local) {
@@ -168,10 +136,7 @@ expected<endpoint> parse_listen(const std::string& text) {
 int serve(const server_args& a, const endpoint& local, const std::string& first,
           const datagram_component_factory& make) {
   stop_signals signals;
-  caf::actor_system_config cfg;
-  cfg.set("scheduler.policy", caf::atom("sharing"));
-  cfg.set("logger.file-verbosity", caf::atom("quiet"));
-  cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  process_config cfg;
   caf::actor_system sys{cfg};
   uint64_t seed = 0;
   crypto::random_bytes(reinterpret_cast<uint8_t*>(&seed), sizeof seed);
@@ -188,8 +153,7 @@ int serve(const server_args& a, const endpoint& local, const std::string& first,
   if (!first.empty())
     std::cout << first << '\n';
   std::cout << "listening on " << hosted->local.to_string() << '\n' << std::flush;
-  while (!stop_requested)
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  signals.wait();
   int code = exit_ok;
   {
     caf::scoped_actor self{sys};

@@ -5,15 +5,15 @@
 #include "dynfeed/actors/node.hpp"
 #include "dynfeed/control/control.hpp"
 #include "dynfeed/base/hex.hpp"
+#include "dynfeed/base/stop_signals.hpp"
 #include "dynfeed/tcp/tcp.hpp"
+#include "dynfeed/tcp/tcp_process_config.hpp"
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -38,17 +38,11 @@ struct node_args {
 
 /// An actor system with the I/O layer, quiet logs and a node with TCP.
 struct running_node {
-  caf::actor_system_config cfg;
+  tcp_process_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   node_actor node;
 
   explicit running_node(bool quiet_log) {
-    cfg.load<caf::io::middleman>();
-    // Idle workers wait on a condition variable instead of polling: on a small machine,
-    // polling workers take CPU from the work that matters (and from the other processes).
-    cfg.set("scheduler.policy", caf::atom("sharing"));
-    cfg.set("logger.file-verbosity", caf::atom("quiet"));
-    cfg.set("logger.console-verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(cfg);
     node_config nc;
     nc.network = make_tcp_transport();
@@ -255,8 +249,7 @@ int seed(const node_args& a) {
   std::cout << *key << '\n'
             << "listening on " << host << ':' << *bound << '\n'
             << std::flush;
-  while (!stop_requested)
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  signals.wait();
   control.reset(); // no more requests from other processes
   n.finish(exit_ok);
 }
@@ -297,7 +290,7 @@ int fetch(const node_args& a, bool print) {
   bool done = false;
   auto last_progress = std::chrono::steady_clock::now();
   auto idle_max = std::chrono::duration<double>(a.timeout_s);
-  while (!done && !stop_requested) {
+  while (!done && !signals.requested()) {
     self->receive(
       [&](atoms::length, uint64_t l) { length = l; },
       [&](atoms::blocks, uint64_t first, uint64_t count) {
@@ -368,7 +361,7 @@ int fetch_value(const value_args& a, bool watch) {
     n.finish(report("cannot join the value feed's swarm"));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.timeout_s);
   bool got = false;
-  while (!stop_requested && (watch || !got)) {
+  while (!signals.requested() && (watch || !got)) {
     self->receive(
       [&](atoms::value, uint64_t seq, const bytes& v) {
         got = true;

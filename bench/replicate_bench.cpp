@@ -5,9 +5,9 @@
 #include "dynfeed/base/random.hpp"
 #include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/tcp/tcp.hpp"
+#include "dynfeed/tcp/tcp_process_config.hpp"
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -95,11 +95,7 @@ nlohmann::json run_replicate_bench(const replicate_bench_options& o) {
 
   nlohmann::json out;
   {
-    caf::actor_system_config cfg;
-    cfg.load<caf::io::middleman>();
-    // As the node does: idle workers wait instead of polling (see apps/node_commands.cpp).
-    cfg.set("scheduler.policy", caf::atom("sharing"));
-    cfg.set("logger.console-verbosity", caf::atom("quiet"));
+    tcp_process_config cfg; // as the node of the command line
     caf::actor_system sys{cfg};
     node_config nc;
     nc.network = make_tcp_transport();
