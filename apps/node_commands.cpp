@@ -6,6 +6,7 @@
 #include "dynfeed/control/control.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/base/stop_signals.hpp"
+#include "dynfeed/base/utf8.hpp"
 #include "dynfeed/tcp/tcp.hpp"
 #include "dynfeed/tcp/tcp_process_config.hpp"
 
@@ -134,6 +135,25 @@ bool parse_range(const std::string& text, uint64_t& start, uint64_t& end, std::s
   }
   end = *b + 1;
   return true;
+}
+
+/// What a download of [start, end) without --live waits for while the feed is shorter than the
+/// range (empty otherwise): said as soon as the length is known, so that a clone past the end
+/// does not wait without a word.
+std::string range_wait_note(uint64_t end, uint64_t length) {
+  if (end == download_to_end || length == 0 || end <= length)
+    return {};
+  return "waiting for block " + std::to_string(end - 1) + ": the feed has "
+         + std::to_string(length) + " blocks (the writer has yet to append them; --timeout gives up)";
+}
+
+/// Why a download without --live gives up after `timeout_s` without a block.
+std::string stall_reason(uint64_t end, uint64_t length, double timeout_s) {
+  std::string out = "no progress for " + std::to_string(static_cast<int>(timeout_s)) + " s: ";
+  if (!range_wait_note(end, length).empty())
+    return out + "the feed has " + std::to_string(length) + " blocks, the range ends at block "
+           + std::to_string(end - 1);
+  return out + "no peer answered";
 }
 
 /// Shows blocks, MB/s and ETA on a terminal; prints nothing otherwise.
@@ -292,7 +312,12 @@ int fetch(const node_args& a, bool print) {
   auto idle_max = std::chrono::duration<double>(a.timeout_s);
   while (!done && !signals.requested()) {
     self->receive(
-      [&](atoms::length, uint64_t l) { length = l; },
+      [&](atoms::length, uint64_t l) {
+        std::string note = live || l == length ? "" : range_wait_note(end, l);
+        length = l;
+        if (!note.empty())
+          std::cerr << "dynfeed: " + note + "\n";
+      },
       [&](atoms::blocks, uint64_t first, uint64_t count) {
         held += count;
         arrived.set_range(first, first + count, true);
@@ -318,8 +343,7 @@ int fetch(const node_args& a, bool print) {
     progress.update(held, total, bytes_in);
     if (!live && std::chrono::steady_clock::now() - last_progress > idle_max) {
       progress.finish();
-      n.finish(report("no progress for " + std::to_string(static_cast<int>(a.timeout_s))
-                      + " s: no peer answered"));
+      n.finish(report(stall_reason(end, length, a.timeout_s)));
     }
   }
   progress.finish();
@@ -336,8 +360,16 @@ struct value_args {
   bool json = false;
 };
 
+/// {"seq", "value" (hex), "text" (the value itself, only if it is valid UTF-8)}.
+nlohmann::json value_json(uint64_t seq, const bytes& v) {
+  nlohmann::json out{{"seq", seq}, {"value", to_hex(v)}};
+  if (valid_utf8(v))
+    out["text"] = std::string(v.begin(), v.end());
+  return out;
+}
+
 /// `value get` (the first value a peer gives, then exit) or `value watch` (every value, until
-/// stopped): prints the value's bytes, one per line; with --json, {"seq", "value" (hex)}.
+/// stopped): prints the value's bytes, one per line; with --json, value_json's object.
 int fetch_value(const value_args& a, bool watch) {
   if (!fixed_from_hex<public_key>(a.key))
     return report("PUBKEY must be 64 hex digits, got '" + a.key + "'", exit_usage);
@@ -366,7 +398,7 @@ int fetch_value(const value_args& a, bool watch) {
       [&](atoms::value, uint64_t seq, const bytes& v) {
         got = true;
         if (a.json)
-          std::cout << nlohmann::json{{"seq", seq}, {"value", to_hex(v)}}.dump() << '\n';
+          std::cout << value_json(seq, v).dump() << '\n';
         else if (watch)
           std::cout << seq << ' ' << std::string(v.begin(), v.end()) << '\n';
         else
@@ -396,7 +428,8 @@ void add_value_network_commands(CLI::App& value, command& run) {
     if (!watch)
       c->add_option("--timeout", args->timeout_s, "give up after this many seconds")
         ->capture_default_str();
-    c->add_flag("--json", args->json, "print {\"seq\": N, \"value\": HEX} per value");
+    c->add_flag("--json", args->json, "print {\"seq\": N, \"value\": HEX, \"text\": TEXT} per "
+                                      "value (text only if the value is valid UTF-8)");
     c->add_flag("--quiet", args->quiet_log, "do not log connection events");
     c->callback([&run, args, watch] { run = [args, watch] { return fetch_value(*args, watch); }; });
   }

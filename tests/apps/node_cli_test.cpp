@@ -109,6 +109,27 @@ BOOST_AUTO_TEST_CASE(clone_a_range_only) {
   BOOST_TEST(missing.err.find("not held") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_range_past_the_end_says_what_it_waits_for) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 3);
+  seeder s{origin};
+  process_result r = dynfeed_cmd({"clone", s.key, tmp / "part", "--peer", s.address, "--range",
+                                  "1-9", "--timeout", "1", "--quiet"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.err.find("dynfeed: waiting for block 9: the feed has 3 blocks") != std::string::npos,
+             r.err);
+  BOOST_TEST(r.err.find("no progress for 1 s: the feed has 3 blocks, the range ends at block 9")
+               != std::string::npos,
+             r.err);
+  // What the feed has was downloaded meanwhile.
+  BOOST_TEST(info(tmp / "part")["blocksHeld"] == 2);
+  // Within the feed's length, a range says nothing of the sort.
+  process_result inside = dynfeed_cmd({"clone", s.key, tmp / "inside", "--peer", s.address,
+                                       "--range", "0-2", "--quiet"});
+  BOOST_REQUIRE_MESSAGE(inside.exit_code == 0, inside.err);
+  BOOST_TEST(inside.err.empty(), inside.err);
+}
+
 BOOST_AUTO_TEST_CASE(appends_reach_a_running_seeder_and_its_followers) {
   test::temp_dir tmp;
   std::string origin = make_feed(tmp, 5);
@@ -336,6 +357,17 @@ BOOST_AUTO_TEST_CASE(values_are_served_watched_and_kept_across_restarts) {
   nlohmann::json j = nlohmann::json::parse(got.out);
   BOOST_TEST(j["seq"] == 2);
   BOOST_TEST(j["value"] == to_hex(byte_span{std::string_view{"second"}}));
+  BOOST_TEST(j["text"] == "second"); // valid UTF-8: the value as text too
+  // Bytes that are no UTF-8 stay hex only (JSON strings cannot hold them).
+  std::string binary = "\xff\xfe ok \xc3";
+  process_result put = dynfeed_cmd({"value", "put", keys, binary, "--salt", "bin"});
+  BOOST_REQUIRE_MESSAGE(put.exit_code == 0, put.err);
+  process_result raw = dynfeed_cmd({"value", "get", key, "--salt", "bin", "--peer", again.address,
+                                    "--quiet", "--json", "--timeout", "10"});
+  BOOST_REQUIRE_MESSAGE(raw.exit_code == 0, raw.err);
+  nlohmann::json r = nlohmann::json::parse(raw.out);
+  BOOST_TEST(r["value"] == "fffe206f6b20c3");
+  BOOST_TEST(!r.contains("text"));
   process_result none = dynfeed_cmd({"value", "get", key, "--salt", "absent", "--peer",
                                      again.address, "--quiet", "--timeout", "2"});
   BOOST_TEST(none.exit_code != 0);

@@ -5,6 +5,7 @@
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/base/random.hpp"
 #include "dynfeed/base/helper_thread.hpp"
+#include "dynfeed/base/utf8.hpp"
 
 #include <atomic>
 #include <map>
@@ -119,4 +120,28 @@ BOOST_AUTO_TEST_CASE(flat_map_behaves_as_a_map) {
     ++it;
   }
   BOOST_TEST((it == reference.end()));
+}
+
+BOOST_AUTO_TEST_CASE(utf8_validity) {
+  auto valid = [](std::initializer_list<uint8_t> b) { return valid_utf8(bytes(b)); };
+  BOOST_TEST(valid({}));
+  BOOST_TEST(valid_utf8(std::string_view{"plain ascii\n"}));
+  BOOST_TEST(valid({0xc3, 0xa9}));                   // é
+  BOOST_TEST(valid({0xe2, 0x82, 0xac}));             // €
+  BOOST_TEST(valid({0xf0, 0x9f, 0x98, 0x80}));       // U+1F600
+  BOOST_TEST(valid({0xf4, 0x8f, 0xbf, 0xbf}));       // U+10FFFF, the last code point
+  BOOST_TEST(valid({0xed, 0x9f, 0xbf}));             // U+D7FF, just before the surrogates
+  BOOST_TEST(!valid({0x80}));                        // a continuation byte alone
+  BOOST_TEST(!valid({0xc3}));                        // truncated
+  BOOST_TEST(!valid({0xe2, 0x82}));                  // truncated
+  BOOST_TEST(!valid({0xc0, 0xaf}));                  // overlong '/'
+  BOOST_TEST(!valid({0xc1, 0xbf}));                  // overlong
+  BOOST_TEST(!valid({0xe0, 0x80, 0xaf}));            // overlong, three bytes
+  BOOST_TEST(!valid({0xf0, 0x80, 0x80, 0xaf}));      // overlong, four bytes
+  BOOST_TEST(!valid({0xed, 0xa0, 0x80}));            // U+D800, a surrogate
+  BOOST_TEST(!valid({0xf4, 0x90, 0x80, 0x80}));      // U+110000
+  BOOST_TEST(!valid({0xf5, 0x80, 0x80, 0x80}));
+  BOOST_TEST(!valid({0xff}));
+  BOOST_TEST(!valid({0xe2, 0x28, 0xa1}));            // a bad continuation
+  BOOST_TEST(!valid({'o', 'k', 0xc3, 0x28}));
 }
