@@ -143,8 +143,8 @@ bool parse_range(const std::string& text, uint64_t& start, uint64_t& end, std::s
 std::string range_wait_note(uint64_t end, uint64_t length) {
   if (end == download_to_end || length == 0 || end <= length)
     return {};
-  return "waiting for block " + std::to_string(end - 1) + ": the feed has "
-         + std::to_string(length) + " blocks (the writer has yet to append them; --timeout gives up)";
+  return "waiting for block " + std::to_string(end - 1) + ": the feed has " + std::to_string(length)
+         + " blocks; the writer has not appended the rest yet (--timeout gives up)";
 }
 
 /// Why a download without --live gives up after `timeout_s` without a block.
