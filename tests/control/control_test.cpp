@@ -220,6 +220,14 @@ BOOST_AUTO_TEST_CASE(truncated_requests_and_bad_arguments_change_nothing) {
   auto empty = control_append(d.dir(), {});
   BOOST_REQUIRE(!empty);
   BOOST_TEST(empty.error().is(control_errc::bad_argument));
+  // A client gone before the answer: writing it fails quietly (no SIGPIPE kills the process).
+  for (int i = 0; i < 3; ++i) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr = address(control_socket_path(d.dir()));
+    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    BOOST_REQUIRE(::send(fd, half.data(), half.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(half.size()));
+    ::close(fd);
+  }
   BOOST_TEST(d.calls() == 0u);
   // The server goes on serving.
   BOOST_TEST(control_append(d.dir(), {text("fine")}).value() == 11u);
