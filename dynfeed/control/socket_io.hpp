@@ -1,7 +1,7 @@
 #pragma once
 
-/// Blocking I/O on the control socket, shared by its server and its client (not installed
-/// API: the protocol is in control.hpp).
+/// Blocking I/O on the control socket, shared by its server and its client: internal to
+/// dynfeed/control, not part of the API (the protocol is in control.hpp).
 
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/expected.hpp"
