@@ -147,6 +147,13 @@ std::string range_wait_note(uint64_t end, uint64_t length) {
          + " blocks; the writer has not appended the rest yet (--timeout gives up)";
 }
 
+/// Prints range_wait_note's words, if any, on stderr.
+void say_range_wait(uint64_t end, uint64_t length) {
+  std::string note = range_wait_note(end, length);
+  if (!note.empty())
+    std::cerr << "dynfeed: " + note + "\n";
+}
+
 /// Why a download without --live gives up after `timeout_s` without a block.
 std::string stall_reason(uint64_t end, uint64_t length, double timeout_s) {
   std::string out = "no progress for " + std::to_string(static_cast<int>(timeout_s)) + " s: ";
@@ -313,10 +320,9 @@ int fetch(const node_args& a, bool print) {
   while (!done && !signals.requested()) {
     self->receive(
       [&](atoms::length, uint64_t l) {
-        std::string note = live || l == length ? "" : range_wait_note(end, l);
+        if (!live && l != length)
+          say_range_wait(end, l);
         length = l;
-        if (!note.empty())
-          std::cerr << "dynfeed: " + note + "\n";
       },
       [&](atoms::blocks, uint64_t first, uint64_t count) {
         held += count;
