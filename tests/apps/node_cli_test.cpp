@@ -11,8 +11,10 @@
 
 #include <arpa/inet.h>
 #include <chrono>
+#include <filesystem>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <thread>
 
 using namespace dynfeed;
@@ -128,6 +130,19 @@ BOOST_AUTO_TEST_CASE(a_range_past_the_end_says_what_it_waits_for) {
                                        "--range", "0-2", "--quiet"});
   BOOST_REQUIRE_MESSAGE(inside.exit_code == 0, inside.err);
   BOOST_TEST(inside.err.empty(), inside.err);
+}
+
+BOOST_AUTO_TEST_CASE(seed_refuses_a_directory_others_could_write_to) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 2);
+  ::chmod(origin.c_str(), 0770); // the group could swap the control socket for its own
+  process_result r = dynfeed_cmd({"seed", origin, "--quiet"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.err.find("can be written by other users") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("chmod 700") != std::string::npos, r.err);
+  BOOST_TEST(!std::filesystem::exists(origin + "/control.sock"));
+  ::chmod(origin.c_str(), 0700);
+  BOOST_TEST(dynfeed_cmd({"append", origin}, "more\n").out == "3\n"); // nothing held the store
 }
 
 BOOST_AUTO_TEST_CASE(appends_reach_a_running_seeder_and_its_followers) {
