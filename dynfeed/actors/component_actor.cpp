@@ -1,6 +1,7 @@
 #include "dynfeed/actors/component_actor.hpp"
 
 #include "dynfeed/component/connection.hpp"
+#include "dynfeed/component/datagram.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -32,53 +33,82 @@ timer_id actor_context::start_timer(clock_time delay, uint64_t tag) {
   return id;
 }
 
+std::optional<uint64_t> actor_context::take_timer(timer_id id, uint64_t tag) {
+  if (active_timers_.erase(id) == 0)
+    return std::nullopt;
+  return tag;
+}
+
 namespace {
 
-void stop_if_done(component_actor_type* self) {
-  if (!self->state.comp->alive())
+/// Runs one message's handling `fn` if the context admits it, then ends the actor if the
+/// component is done.
+template <class Fn>
+void handle(component_actor_type* self, hosted_event event, Fn&& fn) {
+  auto& st = self->state;
+  if (!st.ctx->admit(event))
+    return;
+  fn(*st.comp, *st.ctx);
+  if (!st.ctx->settle(*st.comp))
     self->quit();
 }
 
-caf::behavior host(component_actor_type* self, std::unique_ptr<component> comp,
-                   std::shared_ptr<actor_directory> directory, component_id id,
-                   behavior_extension extension) {
-  self->state.comp = std::move(comp);
-  self->state.ctx = std::make_unique<actor_context>(self, directory, id);
-  self->attach_functor([directory, id] { directory->remove(id); });
+caf::message_handler core_handlers(component_actor_type* self) {
+  return {
+    [self](atoms::start) {
+      handle(self, hosted_event::start, [](component& c, context& ctx) { c.on_start(ctx); });
+    },
+    [self](atoms::frame, component_id from, const bytes& frame) {
+      handle(self, hosted_event::frame,
+             [&](component& c, context& ctx) { c.on_message(ctx, from, frame); });
+    },
+    [self](atoms::timer, timer_id timer, uint64_t tag) {
+      handle(self, hosted_event::timer, [&](component& c, context& ctx) {
+        if (auto wanted = self->state.ctx->take_timer(timer, tag))
+          c.on_timer(ctx, *wanted);
+      });
+    },
+    [self](atoms::remote, const bytes& frame) {
+      handle(self, hosted_event::remote, [&](component& c, context& ctx) {
+        if (auto* peer = dynamic_cast<connected_component*>(&c))
+          peer->on_remote(ctx, frame);
+      });
+    },
+    [self](atoms::disconnected, uint16_t reason) {
+      handle(self, hosted_event::disconnect, [&](component& c, context& ctx) {
+        auto why = static_cast<msg::disconnect_reason>(reason);
+        if (auto* peer = dynamic_cast<connected_component*>(&c)) {
+          self->state.ctx->disconnected(why);
+          peer->on_disconnect(ctx, why);
+        }
+      });
+    },
+    [self](atoms::datagram, uint32_t ip, uint16_t port, const bytes& datagram) {
+      handle(self, hosted_event::datagram, [&](component& c, context& ctx) {
+        if (auto* owner = dynamic_cast<datagram_component*>(&c))
+          owner->on_datagram(ctx, endpoint{ip, port}, datagram);
+      });
+    },
+  };
+}
+
+caf::behavior host(component_actor_type* self, hosted_component comp,
+                   context_factory make_context, behavior_extension extension) {
+  auto& st = self->state;
+  st.owned = std::move(comp.owned);
+  st.comp = st.owned ? st.owned.get() : comp.borrowed;
+  st.ctx = make_context(self);
+  self->attach_functor([ctx = st.ctx] { ctx->ended(); });
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     // As CAF's default: a linked actor that ended normally is no reason to stop.
     if (msg.reason == caf::exit_reason::normal)
       return;
-    self->state.comp->on_stop(*self->state.ctx);
+    auto& s = self->state;
+    if (s.ctx->admit(hosted_event::stop))
+      s.comp->on_stop(*s.ctx);
     self->quit(msg.reason);
   });
-  self->state.comp->on_start(*self->state.ctx);
-  caf::message_handler core{
-    [](atoms::start) {
-      // The first message: on_start above ran in this turn.
-    },
-    [self](atoms::frame, component_id from, const bytes& frame) {
-      self->state.comp->on_message(*self->state.ctx, from, frame);
-      stop_if_done(self);
-    },
-    [self](atoms::timer, timer_id timer, uint64_t tag) {
-      if (self->state.ctx->take_timer(timer))
-        self->state.comp->on_timer(*self->state.ctx, tag);
-      stop_if_done(self);
-    },
-    [self](atoms::remote, const bytes& frame) {
-      auto* peer = dynamic_cast<connected_component*>(self->state.comp.get());
-      if (peer)
-        peer->on_remote(*self->state.ctx, frame);
-      stop_if_done(self);
-    },
-    [self](atoms::disconnected, uint16_t reason) {
-      auto* peer = dynamic_cast<connected_component*>(self->state.comp.get());
-      if (peer)
-        peer->on_disconnect(*self->state.ctx, static_cast<msg::disconnect_reason>(reason));
-      stop_if_done(self);
-    },
-  };
+  caf::message_handler core = core_handlers(self);
   if (extension)
     return caf::behavior{extension(self).or_else(core)};
   return caf::behavior{core};
@@ -86,15 +116,24 @@ caf::behavior host(component_actor_type* self, std::unique_ptr<component> comp,
 
 } // namespace
 
+caf::actor spawn_hosted(caf::actor_system& sys, hosted_component comp, context_factory make_context,
+                        behavior_extension extension) {
+  return sys.spawn<caf::lazy_init>(host, std::move(comp), std::move(make_context),
+                                   std::move(extension));
+}
+
 component_id spawn_component(caf::actor_system& sys,
                              const std::shared_ptr<actor_directory>& directory,
                              std::unique_ptr<component> comp, behavior_extension extension,
                              caf::actor* handle) {
   component_id id = directory->next_id();
-  // Spawned lazily and registered before its first turn, so that no reply to the component
-  // can arrive before others can find it.
-  caf::actor a = sys.spawn<caf::lazy_init>(host, std::move(comp), directory, id,
-                                           std::move(extension));
+  auto make_context = [directory, id](component_actor_type* self) {
+    return std::make_unique<actor_context>(self, directory, id);
+  };
+  // Registered before its first turn, so that no reply to the component can arrive before
+  // others can find it.
+  caf::actor a = spawn_hosted(sys, hosted_component{std::move(comp), nullptr},
+                              std::move(make_context), std::move(extension));
   directory->add(id, a);
   if (handle)
     *handle = a;

@@ -5,9 +5,11 @@
 /// directory, which is the only state they share, behind a lock.
 
 #include "dynfeed/component/component.hpp"
+#include "dynfeed/messages/messages.hpp"
 
 #include <caf/actor.hpp>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <string>
@@ -31,6 +33,17 @@ public:
     if (log_)
       log_(line);
   }
+  /// Counts a connection of the node that ended with `why` (as its peer heard it).
+  void count_disconnect(msg::disconnect_reason why) noexcept {
+    auto code = static_cast<size_t>(why);
+    disconnects_[code < disconnects_.size() ? code : disconnects_.size() - 1].fetch_add(
+      1, std::memory_order_relaxed);
+  }
+  /// Connections of the node that ended with `why` so far (what an operator's status shows).
+  uint64_t disconnects(msg::disconnect_reason why) const noexcept {
+    auto code = static_cast<size_t>(why);
+    return code < disconnects_.size() ? disconnects_[code].load(std::memory_order_relaxed) : 0;
+  }
   /// Seed for the random stream of component `id`.
   uint64_t seed_for(component_id id) const noexcept { return seed_ ^ (id * 0x9e3779b97f4a7c15ULL); }
 
@@ -40,6 +53,8 @@ private:
   std::atomic<component_id> next_{1};
   uint64_t seed_;
   std::function<void(const std::string&)> log_;
+  /// By reason code; the last slot also takes codes past the known ones.
+  std::array<std::atomic<uint64_t>, 16> disconnects_{};
 };
 
 } // namespace dynfeed

@@ -81,6 +81,7 @@ void actor_connection::set_target(caf::actor target) {
   for (bytes& frame : waiting_)
     send_frame(std::move(frame));
   waiting_.clear();
+  waiting_size_ = 0;
   if (close_waiting_)
     send_close(*close_waiting_);
 }
@@ -88,12 +89,27 @@ void actor_connection::set_target(caf::actor target) {
 void actor_connection::transmit(bytes frame) {
   if (closed_)
     return;
-  if (!target_) {
-    if (waiting_.size() < frames_waiting_max)
-      waiting_.push_back(std::move(frame));
+  if (target_) {
+    send_frame(std::move(frame));
     return;
   }
-  send_frame(std::move(frame));
+  if (waiting_.size() >= frames_waiting_max || frame.size() > waiting_size_max - waiting_size_) {
+    overflow();
+    return;
+  }
+  waiting_size_ += frame.size();
+  waiting_.push_back(std::move(frame));
+}
+
+void actor_connection::overflow() {
+  waiting_.clear();
+  waiting_size_ = 0;
+  auto code = static_cast<uint16_t>(msg::disconnect_reason::setup_backlog);
+  closed_ = true;
+  close_waiting_ = code;
+  // The peer is in the middle of a handler (it called transmit): it hears it as a message.
+  if (owner_)
+    owner_->send(owner_, atoms::disconnected::value, code);
 }
 
 void actor_connection::close(msg::disconnect_reason why) {
@@ -106,7 +122,6 @@ void actor_connection::close(msg::disconnect_reason why) {
   else
     send_close(code);
 }
-
 
 caf::message_handler feed_behavior(component_actor_type* self) {
   auto& hosted = static_cast<hosted_feed&>(*self->state.comp);
@@ -144,6 +159,7 @@ caf::message_handler feed_behavior(component_actor_type* self) {
 }
 
 caf::message_handler peer_behavior(component_actor_type* self) {
+  static_cast<hosted_peer&>(*self->state.comp).conn().bind(self);
   return {
     // An in-process link learns its far end once the other node has spawned it.
     [self](atoms::connected, caf::actor target) {

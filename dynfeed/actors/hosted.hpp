@@ -49,17 +49,22 @@ private:
 
 /// A connection whose far end is an actor: a transport (TCP broker) that encrypts and writes,
 /// or, for in-process links, the remote peer's actor itself. Frames transmitted before the far
-/// end is known (a link still being set up) wait, up to frames_waiting_max.
+/// end is known (a link still being set up) wait, in order, up to frames_waiting_max frames and
+/// waiting_size_max bytes. One more and the connection closes with setup_backlog: its own peer
+/// hears it at once and the far end once it is known, so nothing is ever delivered past a gap.
 class actor_connection final : public connection {
 public:
   enum class target_kind { transport, remote_peer };
   static constexpr size_t frames_waiting_max = 1024;
+  static constexpr size_t waiting_size_max = size_t{16} << 20;
 
   actor_connection(target_kind kind, node_id remote, bytes handshake_hash, bool initiator,
                    caf::timespan latency = caf::timespan{0})
     : kind_(kind), remote_(remote), handshake_hash_(std::move(handshake_hash)),
       initiator_(initiator), latency_(latency) {}
 
+  /// The actor hosting this connection's peer: it hears of a close the connection decides.
+  void bind(caf::event_based_actor* owner) noexcept { owner_ = owner; }
   /// Sets the far end and sends what waited for it.
   void set_target(caf::actor target);
 
@@ -69,19 +74,25 @@ public:
   byte_span handshake_hash() const override { return handshake_hash_; }
   bool initiator() const override { return initiator_; }
 
+  size_t frames_waiting() const noexcept { return waiting_.size(); }
+
 private:
   template <class... Ts>
   void deliver(Ts&&... xs);
   void send_frame(bytes frame);
   void send_close(uint16_t code);
+  /// Too much waited: drops it and closes both ways with setup_backlog.
+  void overflow();
 
   caf::actor target_;
+  caf::event_based_actor* owner_ = nullptr;
   target_kind kind_;
   node_id remote_;
   bytes handshake_hash_;
   bool initiator_;
   caf::timespan latency_;
   std::vector<bytes> waiting_;
+  size_t waiting_size_ = 0;
   std::optional<uint16_t> close_waiting_;
   bool closed_ = false;
 };

@@ -35,6 +35,7 @@ enum class disconnect_reason : uint16_t {
   transport_error,     ///< the transport failed (handshake, socket, decryption)
   shutting_down,       ///< the node is stopping
   too_many_peers,      ///< the node has as many connections as it takes
+  setup_backlog,       ///< more frames waited for a connection being set up than it holds
 };
 const char* to_string(disconnect_reason reason) noexcept;
 

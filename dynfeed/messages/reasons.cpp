@@ -28,6 +28,8 @@ const char* to_string(disconnect_reason reason) noexcept {
       return "shutting down";
     case disconnect_reason::too_many_peers:
       return "too many peers";
+    case disconnect_reason::setup_backlog:
+      return "too many frames waiting while the connection was set up";
   }
   return "unknown reason";
 }

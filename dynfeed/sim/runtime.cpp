@@ -445,12 +445,39 @@ bool runtime::settle(component_id id, slot& s) {
   return true;
 }
 
-bool runtime::dispatch(component_id id, mail&& m) {
+bool runtime::admit(component_id id, kind what) {
   slot* s = slot_of(id);
   if (!s || s->stopped)
     return false;
-  handle(*s, m);
-  return settle(id, *s);
+  ++stats_.messages;
+  if (what == kind::frame || what == kind::remote || what == kind::datagram)
+    ++stats_.frames;
+  if (what == kind::disconnect && s->link)
+    s->link->closed_ = true;
+  if (what == kind::stop)
+    s->stopped = true;
+  return true;
+}
+
+bool runtime::settle(component_id id) {
+  slot* s = slot_of(id);
+  return s && settle(id, *s);
+}
+
+void runtime::ended(component_id id) {
+  if (slot_of(id))
+    remove(id);
+}
+
+context& runtime::context_of(component_id id) {
+  slot* s = slot_of(id);
+  DYNFEED_REQUIRE(s != nullptr);
+  return s->ctx;
+}
+
+std::optional<uint64_t> runtime::take_timer(component_id id, timer_id timer) {
+  slot* s = slot_of(id);
+  return s ? s->ctx.take_timer(timer) : std::nullopt;
 }
 
 bool runtime::has_ready() const {

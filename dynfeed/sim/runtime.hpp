@@ -29,6 +29,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -132,9 +133,20 @@ public:
   const runtime_stats& stats() const noexcept override { return stats_; }
   size_t component_count() const noexcept { return live_; }
 
-  /// For executors: handles one mail of component `id` now; false when the component is gone
-  /// (it was, or it ended with this mail).
-  bool dispatch(component_id id, mail&& m);
+  // ---- for executors: they run the components, the runtime keeps the books -----------------
+
+  /// Before component `id` handles a mail of kind `what`: false when it is gone (the mail is
+  /// dropped). Counts the mail; a disconnect closes the component's link end, a stop marks it
+  /// stopped (its executor then calls on_stop).
+  bool admit(component_id id, kind what);
+  /// After component `id` handled a mail: removes it if it stopped or ended; false then.
+  bool settle(component_id id);
+  /// Component `id` ended on its executor's side: removes it if it is still here.
+  void ended(component_id id);
+  /// The context component `id` runs with: timers and frames go through the runtime.
+  context& context_of(component_id id);
+  /// The tag of component `id`'s timer `timer` if it is still wanted (once).
+  std::optional<uint64_t> take_timer(component_id id, timer_id timer);
 
 private:
   friend class link_end;
@@ -216,7 +228,9 @@ private:
 
 /// Runs a runtime's components somewhere else than its own ready list. The runtime tells it of
 /// each component spawned and removed, posts each mail, and asks it to run whatever is ready;
-/// it hands each mail back through runtime::dispatch, in the order of its choosing.
+/// it handles each mail between runtime::admit and runtime::settle, in the order of its
+/// choosing, with the component's context_of. A component the runtime removed is gone for
+/// good: admit refuses every later mail.
 class executor {
 public:
   virtual ~executor() = default;

@@ -32,6 +32,10 @@ bool parse_address(const std::string& address, std::string& host, uint16_t& port
 namespace {
 
 constexpr std::string_view prologue = "dynfeed/1";
+/// Frames that arrive between the handshake and the node's answer with the peer wait, in order,
+/// up to this many frames and bytes; one more closes the connection with setup_backlog.
+constexpr size_t early_frames_max = 1024;
+constexpr size_t early_size_max = size_t{16} << 20;
 using handshake_timeout_atom = caf::atom_constant<caf::atom("hstimeout")>;
 
 struct connection_state {
@@ -41,6 +45,9 @@ struct connection_state {
   caf::actor node;
   caf::actor peer;
   std::vector<bytes> early_frames; ///< frames that arrived before the peer existed
+  size_t early_size = 0;
+  bool asking = false;      ///< the node has not answered with the peer yet
+  uint16_t close_code = 0;  ///< why it closed, for a peer that is yet to come
   std::string address;
   bool outbound = false;
   size_t socket_buffer_max = 0;
@@ -72,6 +79,13 @@ void finish(connection_broker* self, caf::io::connection_handle hdl, disconnect_
     return;
   st.closing = true;
   auto code = static_cast<uint16_t>(why);
+  st.close_code = code;
+  st.early_frames.clear();
+  if (st.asking) {
+    // The node is spawning the peer: it hears why once it exists (the answer quits then).
+    self->close(hdl);
+    return;
+  }
   if (st.peer)
     self->send(st.peer, atoms::disconnected::value, code);
   else if (st.outbound)
@@ -86,20 +100,36 @@ void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
   const noise_hash& h = st.channel->handshake_hash();
   bytes hh(h.bytes.begin(), h.bytes.end());
   bool initiator = st.channel->role() == noise_role::initiator;
+  st.asking = true;
   self
     ->request(st.node, caf::infinite, atoms::connected::value,
               caf::actor_cast<caf::actor>(self), remote, hh, initiator, st.address)
     .then(
       [self, hdl](caf::actor peer) {
         auto& s = self->state;
+        s.asking = false;
+        if (s.closing) {
+          self->send(peer, atoms::disconnected::value, s.close_code);
+          self->quit();
+          return;
+        }
         s.peer = std::move(peer);
         // A peer that stops (it closed the connection, or its node is going) ends the socket.
         self->monitor(s.peer);
         for (bytes& frame : s.early_frames)
           self->send(s.peer, atoms::remote::value, std::move(frame));
         s.early_frames.clear();
+        s.early_size = 0;
       },
-      [self, hdl](caf::error&) { finish(self, hdl, disconnect_reason::shutting_down); });
+      [self, hdl](caf::error&) {
+        auto& s = self->state;
+        s.asking = false;
+        if (s.closing) {
+          self->quit();
+          return;
+        }
+        finish(self, hdl, disconnect_reason::shutting_down);
+      });
 }
 
 caf::behavior run_connection(connection_broker* self, caf::io::connection_handle hdl,
@@ -148,10 +178,17 @@ caf::behavior run_connection(connection_broker* self, caf::io::connection_handle
       if (!was_open && s.events.handshake_completed)
         on_handshake(self, hdl);
       for (bytes& frame : s.events.frames) {
-        if (s.peer)
+        if (s.peer) {
           self->send(s.peer, atoms::remote::value, std::move(frame));
-        else if (s.early_frames.size() < 64)
-          s.early_frames.push_back(std::move(frame));
+          continue;
+        }
+        if (s.early_frames.size() >= early_frames_max
+            || frame.size() > early_size_max - s.early_size) {
+          finish(self, hdl, disconnect_reason::setup_backlog);
+          return;
+        }
+        s.early_size += frame.size();
+        s.early_frames.push_back(std::move(frame));
       }
       pump(self, hdl);
     },
