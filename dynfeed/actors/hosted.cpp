@@ -76,8 +76,21 @@ void actor_connection::send_close(uint16_t code) {
     deliver(atoms::disconnected::value, code);
 }
 
+void actor_connection::bind(component_actor_type* owner) {
+  owner_ = owner;
+  owner->set_down_handler([owner](const caf::down_msg&) {
+    // Only the far end is watched. A close it sent first ended the peer already.
+    owner->send(owner, atoms::disconnected::value,
+                static_cast<uint16_t>(msg::disconnect_reason::transport_error));
+  });
+  if (target_)
+    owner->monitor(target_);
+}
+
 void actor_connection::set_target(caf::actor target) {
   target_ = std::move(target);
+  if (owner_ && target_)
+    owner_->monitor(target_);
   for (bytes& frame : waiting_)
     send_frame(std::move(frame));
   waiting_.clear();

@@ -63,8 +63,10 @@ public:
     : kind_(kind), remote_(remote), handshake_hash_(std::move(handshake_hash)),
       initiator_(initiator), latency_(latency) {}
 
-  /// The actor hosting this connection's peer: it hears of a close the connection decides.
-  void bind(caf::event_based_actor* owner) noexcept { owner_ = owner; }
+  /// The actor hosting this connection's peer: it hears of a close the connection decides, and
+  /// of a far end that ends without a close (it watches it: a peer whose node is gone, a
+  /// transport that failed), as a transport error.
+  void bind(component_actor_type* owner);
   /// Sets the far end and sends what waited for it.
   void set_target(caf::actor target);
 
@@ -85,7 +87,7 @@ private:
   void overflow();
 
   caf::actor target_;
-  caf::event_based_actor* owner_ = nullptr;
+  component_actor_type* owner_ = nullptr;
   target_kind kind_;
   node_id remote_;
   bytes handshake_hash_;
