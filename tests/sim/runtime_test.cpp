@@ -1,7 +1,9 @@
 // The plain driver: links and datagrams over the network model, crashes, partitions, and the
-// trace digest.
+// trace digest; and how a component starts, stops and ends on either driver.
 
 #include "dynfeed/sim/runtime.hpp"
+
+#include "dynfeed/sim/caf_driver.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -230,3 +232,67 @@ BOOST_AUTO_TEST_CASE(actions_run_at_their_time_in_the_order_given) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// Logs what happens to it: start, its timer, frames (one to itself per timer), stop.
+class recorder final : public component {
+public:
+  recorder(event_log& log, std::string name) : log_(log), name_(std::move(name)) {}
+  void on_start(context& ctx) override {
+    log_.push_back(name_ + " start at " + at(ctx));
+    ctx.start_timer(10ms, 7);
+  }
+  void on_timer(context& ctx, uint64_t tag) override {
+    log_.push_back(name_ + " timer " + std::to_string(tag) + " at " + at(ctx));
+    ctx.send(ctx.self(), bytes{2});
+    ctx.start_timer(10ms, tag + 1);
+  }
+  void on_message(context& ctx, component_id, byte_span frame) override {
+    log_.push_back(name_ + " frame " + std::to_string(frame[0]) + " at " + at(ctx));
+  }
+  void on_stop(context& ctx) override { log_.push_back(name_ + " stop at " + at(ctx)); }
+
+private:
+  event_log& log_;
+  std::string name_;
+};
+
+/// Starts two recorders on two hosts, stops one (a frame after the stop is never handled),
+/// crashes the other's host (no on_stop): the log and the digest.
+std::pair<event_log, uint64_t> stop_and_crash(runtime& rt) {
+  event_log log;
+  host_id h1 = rt.add_host({0x0a000001, 0, 0, 0});
+  host_id h2 = rt.add_host({0x0a000002, 0, 0, 0});
+  component_id one = rt.spawn(std::make_unique<recorder>(log, "one"), h1);
+  component_id two = rt.spawn(std::make_unique<recorder>(log, "two"), h2);
+  rt.run_until(15ms);
+  rt.post_frame(one, bytes{1});
+  rt.stop(one);
+  rt.post_frame(one, bytes{3}); // behind the stop: dropped
+  rt.run_until(25ms);
+  BOOST_TEST(rt.find(one) == nullptr);
+  rt.crash(h2);
+  BOOST_TEST(rt.find(two) == nullptr);
+  rt.run_until(100ms);
+  return {log, rt.digest()};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(components_start_stop_and_end_alike_on_both_drivers) {
+  runtime plain(3);
+  auto on_plain = stop_and_crash(plain);
+  // A component drains its mailbox before the next runs: one's frame to itself comes first.
+  event_log expected{"one start at 0",       "two start at 0",       "one timer 7 at 10000",
+                     "one frame 2 at 10000", "two timer 7 at 10000", "two frame 2 at 10000",
+                     "one frame 1 at 15000", "one stop at 15000",    "two timer 8 at 20000",
+                     "two frame 2 at 20000"};
+  BOOST_TEST(on_plain.first == expected, boost::test_tools::per_element());
+  auto caf = make_caf_runtime(3);
+  auto on_caf = stop_and_crash(*caf);
+  BOOST_TEST(on_caf.first == expected, boost::test_tools::per_element());
+  BOOST_TEST(on_caf.second == on_plain.second);
+  BOOST_TEST(caf->stats().messages == plain.stats().messages);
+  BOOST_TEST(caf->stats().timers == plain.stats().timers);
+}
