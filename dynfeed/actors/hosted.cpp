@@ -91,10 +91,8 @@ void actor_connection::set_target(caf::actor target) {
   target_ = std::move(target);
   if (owner_ && target_)
     owner_->monitor(target_);
-  for (bytes& frame : waiting_)
+  for (bytes& frame : waiting_.take())
     send_frame(std::move(frame));
-  waiting_.clear();
-  waiting_size_ = 0;
   if (close_waiting_)
     send_close(*close_waiting_);
 }
@@ -106,17 +104,11 @@ void actor_connection::transmit(bytes frame) {
     send_frame(std::move(frame));
     return;
   }
-  if (waiting_.size() >= frames_waiting_max || frame.size() > waiting_size_max - waiting_size_) {
+  if (!waiting_.push(std::move(frame)))
     overflow();
-    return;
-  }
-  waiting_size_ += frame.size();
-  waiting_.push_back(std::move(frame));
 }
 
 void actor_connection::overflow() {
-  waiting_.clear();
-  waiting_size_ = 0;
   auto code = static_cast<uint16_t>(msg::disconnect_reason::setup_backlog);
   closed_ = true;
   close_waiting_ = code;

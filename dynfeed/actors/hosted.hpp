@@ -5,6 +5,7 @@
 
 #include "dynfeed/actors/component_actor.hpp"
 #include "dynfeed/actors/node.hpp"
+#include "dynfeed/component/frame_backlog.hpp"
 #include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/replication/publisher.hpp"
 #include "dynfeed/replication/swarm.hpp"
@@ -49,14 +50,12 @@ private:
 
 /// A connection whose far end is an actor: a transport (TCP broker) that encrypts and writes,
 /// or, for in-process links, the remote peer's actor itself. Frames transmitted before the far
-/// end is known (a link still being set up) wait, in order, up to frames_waiting_max frames and
-/// waiting_size_max bytes. One more and the connection closes with setup_backlog: its own peer
-/// hears it at once and the far end once it is known, so nothing is ever delivered past a gap.
+/// end is known (a link still being set up) wait, in order, in a frame_backlog. One more than it
+/// holds and the connection closes with setup_backlog: its own peer hears it at once and the far
+/// end once it is known, so nothing is ever delivered past a gap.
 class actor_connection final : public connection {
 public:
   enum class target_kind { transport, remote_peer };
-  static constexpr size_t frames_waiting_max = 1024;
-  static constexpr size_t waiting_size_max = size_t{16} << 20;
 
   actor_connection(target_kind kind, node_id remote, bytes handshake_hash, bool initiator,
                    caf::timespan latency = caf::timespan{0})
@@ -76,8 +75,6 @@ public:
   byte_span handshake_hash() const override { return handshake_hash_; }
   bool initiator() const override { return initiator_; }
 
-  size_t frames_waiting() const noexcept { return waiting_.size(); }
-
 private:
   template <class... Ts>
   void deliver(Ts&&... xs);
@@ -93,8 +90,7 @@ private:
   bytes handshake_hash_;
   bool initiator_;
   caf::timespan latency_;
-  std::vector<bytes> waiting_;
-  size_t waiting_size_ = 0;
+  frame_backlog waiting_;
   std::optional<uint16_t> close_waiting_;
   bool closed_ = false;
 };

@@ -5,6 +5,7 @@
 #include "dynfeed/messages/messages.hpp"
 #include "dynfeed/channel/secure_channel.hpp"
 #include "dynfeed/component/connection.hpp"
+#include "dynfeed/component/frame_backlog.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -32,10 +33,7 @@ bool parse_address(const std::string& address, std::string& host, uint16_t& port
 namespace {
 
 constexpr std::string_view prologue = "dynfeed/1";
-/// Frames that arrive between the handshake and the node's answer with the peer wait, in order,
-/// up to this many frames and bytes; one more closes the connection with setup_backlog.
-constexpr size_t early_frames_max = 1024;
-constexpr size_t early_size_max = size_t{16} << 20;
+
 using handshake_timeout_atom = caf::atom_constant<caf::atom("hstimeout")>;
 
 struct connection_state {
@@ -44,8 +42,9 @@ struct connection_state {
   channel_events events;
   caf::actor node;
   caf::actor peer;
-  std::vector<bytes> early_frames; ///< frames that arrived before the peer existed
-  size_t early_size = 0;
+  /// Frames that arrived before the peer existed; past its bound the connection closes with
+  /// setup_backlog.
+  frame_backlog early_frames;
   bool asking = false;      ///< the node has not answered with the peer yet
   uint16_t close_code = 0;  ///< why it closed, for a peer that is yet to come
   std::string address;
@@ -80,7 +79,7 @@ void finish(connection_broker* self, caf::io::connection_handle hdl, disconnect_
   st.closing = true;
   auto code = static_cast<uint16_t>(why);
   st.close_code = code;
-  st.early_frames.clear();
+  st.early_frames.take();
   if (st.asking) {
     // The node is spawning the peer: it hears why once it exists (the answer quits then).
     self->close(hdl);
@@ -116,10 +115,8 @@ void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
         s.peer = std::move(peer);
         // A peer that stops (it closed the connection, or its node is going) ends the socket.
         self->monitor(s.peer);
-        for (bytes& frame : s.early_frames)
+        for (bytes& frame : s.early_frames.take())
           self->send(s.peer, atoms::remote::value, std::move(frame));
-        s.early_frames.clear();
-        s.early_size = 0;
       },
       [self, hdl](caf::error&) {
         auto& s = self->state;
@@ -182,13 +179,10 @@ caf::behavior run_connection(connection_broker* self, caf::io::connection_handle
           self->send(s.peer, atoms::remote::value, std::move(frame));
           continue;
         }
-        if (s.early_frames.size() >= early_frames_max
-            || frame.size() > early_size_max - s.early_size) {
+        if (!s.early_frames.push(std::move(frame))) {
           finish(self, hdl, disconnect_reason::setup_backlog);
           return;
         }
-        s.early_size += frame.size();
-        s.early_frames.push_back(std::move(frame));
       }
       pump(self, hdl);
     },

@@ -117,17 +117,17 @@ BOOST_FIXTURE_TEST_CASE(frames_that_wait_for_the_far_end_arrive_in_order, link_f
 }
 
 BOOST_FIXTURE_TEST_CASE(the_bound_in_frames_holds_exactly, link_fixture) {
-  for (uint32_t n = 0; n < actor_connection::frames_waiting_max; ++n)
+  for (uint32_t n = 0; n < frame_backlog::frames_max; ++n)
     transmit(numbered(n));
   connect();
   run();
-  BOOST_TEST(far->frames.size() == actor_connection::frames_waiting_max);
+  BOOST_TEST(far->frames.size() == frame_backlog::frames_max);
   BOOST_TEST(far->closes.empty());
   BOOST_TEST(near->closes.empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(one_frame_past_the_bound_closes_with_setup_backlog, link_fixture) {
-  for (uint32_t n = 0; n <= actor_connection::frames_waiting_max; ++n)
+  for (uint32_t n = 0; n <= frame_backlog::frames_max; ++n)
     transmit(numbered(n));
   connect(); // the far end's answer, already in the mail when the bound is passed
   run();
@@ -141,7 +141,7 @@ BOOST_FIXTURE_TEST_CASE(one_frame_past_the_bound_closes_with_setup_backlog, link
 }
 
 BOOST_FIXTURE_TEST_CASE(a_far_end_that_comes_too_late_sees_the_link_broken, link_fixture) {
-  for (uint32_t n = 0; n <= actor_connection::frames_waiting_max; ++n)
+  for (uint32_t n = 0; n <= frame_backlog::frames_max; ++n)
     transmit(numbered(n));
   run();
   BOOST_TEST(near->closes == std::vector<uint16_t>{code(reason::setup_backlog)});
@@ -154,7 +154,7 @@ BOOST_FIXTURE_TEST_CASE(a_far_end_that_comes_too_late_sees_the_link_broken, link
 }
 
 BOOST_FIXTURE_TEST_CASE(the_bound_in_bytes_closes_the_connection_too, link_fixture) {
-  size_t half = actor_connection::waiting_size_max / 2;
+  size_t half = frame_backlog::size_max / 2;
   transmit(numbered(0, half));
   transmit(numbered(1, half));
   run();
