@@ -42,13 +42,15 @@ std::optional<uint64_t> actor_context::take_timer(timer_id id, uint64_t tag) {
 namespace {
 
 /// Runs one message's handling `fn` if the context admits it, then ends the actor if the
-/// component is done.
+/// component is done. The message's frame, if any, may be taken (context::take_frame).
 template <class Fn>
-void handle(component_actor_type* self, hosted_event event, Fn&& fn) {
+void handle(component_actor_type* self, hosted_event event, Fn&& fn, bytes* frame = nullptr) {
   auto& st = self->state;
   if (!st.ctx->admit(event))
     return;
+  st.ctx->set_current(frame);
   fn(*st.comp, *st.ctx);
+  st.ctx->set_current(nullptr);
   if (!st.ctx->settle(*st.comp))
     self->quit();
 }
@@ -58,9 +60,11 @@ caf::message_handler core_handlers(component_actor_type* self) {
     [self](atoms::start) {
       handle(self, hosted_event::start, [](component& c, context& ctx) { c.on_start(ctx); });
     },
-    [self](atoms::frame, component_id from, const bytes& frame) {
-      handle(self, hosted_event::frame,
-             [&](component& c, context& ctx) { c.on_message(ctx, from, frame); });
+    // Mutable frames: a message that only this actor holds gives up its buffer, uncopied.
+    [self](atoms::frame, component_id from, bytes& frame) {
+      handle(
+        self, hosted_event::frame,
+        [&](component& c, context& ctx) { c.on_message(ctx, from, frame); }, &frame);
     },
     [self](atoms::timer, timer_id timer, uint64_t tag) {
       handle(self, hosted_event::timer, [&](component& c, context& ctx) {
@@ -68,11 +72,14 @@ caf::message_handler core_handlers(component_actor_type* self) {
           c.on_timer(ctx, *wanted);
       });
     },
-    [self](atoms::remote, const bytes& frame) {
-      handle(self, hosted_event::remote, [&](component& c, context& ctx) {
-        if (auto* peer = dynamic_cast<connected_component*>(&c))
-          peer->on_remote(ctx, frame);
-      });
+    [self](atoms::remote, bytes& frame) {
+      handle(
+        self, hosted_event::remote,
+        [&](component& c, context& ctx) {
+          if (auto* peer = dynamic_cast<connected_component*>(&c))
+            peer->on_remote(ctx, frame);
+        },
+        &frame);
     },
     [self](atoms::disconnected, uint16_t reason) {
       handle(self, hosted_event::disconnect, [&](component& c, context& ctx) {
@@ -83,11 +90,14 @@ caf::message_handler core_handlers(component_actor_type* self) {
         }
       });
     },
-    [self](atoms::datagram, uint32_t ip, uint16_t port, const bytes& datagram) {
-      handle(self, hosted_event::datagram, [&](component& c, context& ctx) {
-        if (auto* owner = dynamic_cast<datagram_component*>(&c))
-          owner->on_datagram(ctx, endpoint{ip, port}, datagram);
-      });
+    [self](atoms::datagram, uint32_t ip, uint16_t port, bytes& datagram) {
+      handle(
+        self, hosted_event::datagram,
+        [&](component& c, context& ctx) {
+          if (auto* owner = dynamic_cast<datagram_component*>(&c))
+            owner->on_datagram(ctx, endpoint{ip, port}, datagram);
+        },
+        &datagram);
     },
   };
 }

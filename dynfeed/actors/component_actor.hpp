@@ -40,6 +40,18 @@ public:
   virtual void disconnected(msg::disconnect_reason /*why*/) {}
   /// The actor ended (the component stopped, or was killed with its host).
   virtual void ended() {}
+
+  /// The frame of the message being handled gives up its buffer when `frame` is all of it.
+  bytes take_frame(byte_span frame) override {
+    if (current_ && current_->data() == frame.data() && current_->size() == frame.size())
+      return std::move(*current_);
+    return frame.to_bytes();
+  }
+  /// The buffer of the message being handled (nullptr between messages).
+  void set_current(bytes* frame) noexcept { current_ = frame; }
+
+private:
+  bytes* current_ = nullptr;
 };
 
 /// The node's context: frames to other components through the node's directory, CAF's clock

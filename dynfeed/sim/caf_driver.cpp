@@ -49,7 +49,6 @@ public:
 
   component_id self() const override { return id_; }
   void send(component_id to, bytes frame) override { inner().send(to, std::move(frame)); }
-  bytes take_frame(byte_span frame) override { return inner().take_frame(frame); }
   clock_time now() const override { return rt().now(); }
   timer_id start_timer(clock_time delay, uint64_t tag) override {
     return inner().start_timer(delay, tag);
