@@ -1,13 +1,15 @@
 #pragma once
 
-/// The CAF driver: the simulator's runtime with every component in its own CAF actor, run by
-/// CAF's deterministic test coordinator (one thread, one message per turn, an actor with more
-/// mail back at the front of the queue). Each mail travels as a CAF message through the actor's
-/// mailbox, and the coordinator decides who runs; the network, the timers and the scenario's
-/// actions stay in the runtime's timed queue, shipped into the mailboxes at their instant (a
-/// queue of our own models loss, crashes and partitions, which CAF's clock cannot). The plain
-/// runtime schedules components with the same discipline, so both drivers give the same trace
-/// digest for the same seed: the tests check it.
+/// The CAF driver: the simulator's runtime with every component in the node's own hosting actor
+/// (actors/component_actor.hpp: its handlers, its exit handling, its end), run by CAF's
+/// deterministic test coordinator (one thread, one message per turn, an actor with more mail
+/// back at the front of the queue). The actor's context is the runtime's: frames, timers and
+/// randomness go through the runtime's timed queue and seed, and the runtime admits, counts and
+/// removes, so only the transport, the clock and the store are simulated. The network, the
+/// timers and the scenario's actions stay in the runtime's timed queue, shipped into the
+/// mailboxes at their instant (a queue of our own models loss, crashes and partitions, which
+/// CAF's clock cannot). The plain runtime schedules components with the same discipline, so
+/// both drivers give the same trace digest for the same seed: the tests check it.
 ///
 /// No CAF header here: only caf_driver.cpp sees them.
 
