@@ -129,6 +129,35 @@ void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
       });
 }
 
+/// Feeds bytes from the socket to the channel; frames go to the peer, or wait for it within
+/// their bound.
+void on_data(connection_broker* self, caf::io::connection_handle hdl, const std::vector<char>& buf) {
+  auto& s = self->state;
+  if (s.closing)
+    return;
+  bool was_open = s.channel->handshake_complete();
+  s.events.clear();
+  auto fed = s.channel->feed(byte_span{reinterpret_cast<const uint8_t*>(buf.data()), buf.size()},
+                             s.events);
+  if (!fed) {
+    finish(self, hdl, disconnect_reason::transport_error);
+    return;
+  }
+  if (!was_open && s.events.handshake_completed)
+    on_handshake(self, hdl);
+  for (bytes& frame : s.events.frames) {
+    if (s.peer) {
+      self->send(s.peer, atoms::remote::value, std::move(frame));
+      continue;
+    }
+    if (!s.early_frames.push(std::move(frame))) {
+      finish(self, hdl, disconnect_reason::setup_backlog);
+      return;
+    }
+  }
+  pump(self, hdl);
+}
+
 caf::behavior run_connection(connection_broker* self, caf::io::connection_handle hdl,
                              caf::actor node, std::string address,
                              tcp_options options, noise_keypair identity, noise_role role) {
@@ -160,32 +189,7 @@ caf::behavior run_connection(connection_broker* self, caf::io::connection_handle
       self->ack_writes(hdl, true);
       pump(self, hdl); // the initiator's first handshake message
     },
-    [self, hdl](const caf::io::new_data_msg& m) {
-      auto& s = self->state;
-      if (s.closing)
-        return;
-      bool was_open = s.channel->handshake_complete();
-      s.events.clear();
-      auto st2 = s.channel->feed(
-        byte_span{reinterpret_cast<const uint8_t*>(m.buf.data()), m.buf.size()}, s.events);
-      if (!st2) {
-        finish(self, hdl, disconnect_reason::transport_error);
-        return;
-      }
-      if (!was_open && s.events.handshake_completed)
-        on_handshake(self, hdl);
-      for (bytes& frame : s.events.frames) {
-        if (s.peer) {
-          self->send(s.peer, atoms::remote::value, std::move(frame));
-          continue;
-        }
-        if (!s.early_frames.push(std::move(frame))) {
-          finish(self, hdl, disconnect_reason::setup_backlog);
-          return;
-        }
-      }
-      pump(self, hdl);
-    },
+    [self, hdl](const caf::io::new_data_msg& m) { on_data(self, hdl, m.buf); },
     [self, hdl](const caf::io::data_transferred_msg&) { pump(self, hdl); },
     [self, hdl](atoms::transmit, const bytes& frame) {
       auto& s = self->state;
