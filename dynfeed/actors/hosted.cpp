@@ -78,10 +78,14 @@ void actor_connection::send_close(uint16_t code) {
 
 void actor_connection::bind(component_actor_type* owner) {
   owner_ = owner;
-  owner->set_down_handler([owner](const caf::down_msg&) {
-    // Only the far end is watched. A close it sent first ended the peer already.
-    owner->send(owner, atoms::disconnected::value,
-                static_cast<uint16_t>(msg::disconnect_reason::transport_error));
+  owner->set_down_handler([owner, latency = latency_](const caf::down_msg&) {
+    // Only the far end is watched. A close it sent first ended the peer already; on a link
+    // with a latency, the notice takes it too, behind the frames and the close still on the way.
+    auto code = static_cast<uint16_t>(msg::disconnect_reason::transport_error);
+    if (latency > caf::timespan{0})
+      owner->delayed_send(owner, latency, atoms::disconnected::value, code);
+    else
+      owner->send(owner, atoms::disconnected::value, code);
   });
   if (target_)
     owner->monitor(target_);

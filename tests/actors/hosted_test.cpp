@@ -39,6 +39,11 @@ public:
   bool alive() const override { return !done_; }
 
   actor_connection& conn() noexcept { return *conn_; }
+  /// Closes the connection as a peer that is done with it, and ends.
+  void hang_up(reason why) {
+    conn_->close(why);
+    done_ = true;
+  }
 
 private:
   std::unique_ptr<actor_connection> conn_;
@@ -56,6 +61,10 @@ caf::message_handler sender_behavior(component_actor_type* self) {
     [self](atoms::connected, caf::actor target) {
       static_cast<sender&>(*self->state.comp).conn().set_target(std::move(target));
     },
+    [self](atoms::close, uint16_t code) {
+      static_cast<sender&>(*self->state.comp).hang_up(static_cast<reason>(code));
+      self->quit();
+    },
   };
 }
 
@@ -66,13 +75,13 @@ struct link_fixture : test::caf_fixture {
   caf::actor peer;   ///< the near end: its far end is not known yet (a link being set up)
   caf::actor remote; ///< the far end: it knows the near one from the start, as a node's does
 
-  link_fixture() {
+  explicit link_fixture(caf::timespan latency = caf::timespan{0}) {
     auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
-                                                   node_id{}, bytes(64, 1), true);
+                                                   node_id{}, bytes(64, 1), true, latency);
     spawn_component(sys, directory, std::make_unique<sender>(std::move(conn), near),
                     sender_behavior, &peer);
     auto far_conn = std::make_unique<actor_connection>(
-      actor_connection::target_kind::remote_peer, node_id{}, bytes(64, 1), false);
+      actor_connection::target_kind::remote_peer, node_id{}, bytes(64, 1), false, latency);
     far_conn->set_target(peer);
     spawn_component(sys, directory, std::make_unique<sender>(std::move(far_conn), far),
                     sender_behavior, &remote);
@@ -87,6 +96,10 @@ struct link_fixture : test::caf_fixture {
   void transmit(bytes frame) { caf::anon_send(peer, atoms::transmit::value, std::move(frame)); }
   void connect() { caf::anon_send(peer, atoms::connected::value, remote); }
   uint16_t code(reason why) { return static_cast<uint16_t>(why); }
+};
+
+struct slow_link_fixture : link_fixture {
+  slow_link_fixture() : link_fixture(std::chrono::milliseconds{5}) {}
 };
 
 bytes numbered(uint32_t n, size_t size = 8) {
@@ -165,4 +178,23 @@ BOOST_FIXTURE_TEST_CASE(the_bound_in_bytes_closes_the_connection_too, link_fixtu
   BOOST_TEST(directory->disconnects(reason::setup_backlog) == 1u);
   BOOST_TEST(far->frames.empty());
   BOOST_TEST(far->closes == std::vector<uint16_t>{code(reason::transport_error)});
+}
+
+BOOST_FIXTURE_TEST_CASE(a_peer_that_closes_and_ends_leaves_nothing_behind_on_a_slow_link,
+                        slow_link_fixture) {
+  // The far end watches the near one, which ends at once; its frames and its close are still on
+  // the way (5 ms): they arrive first, and the end of the actor says nothing more.
+  connect();
+  run();
+  for (uint32_t n = 0; n < 10; ++n)
+    transmit(numbered(n));
+  caf::anon_send(peer, atoms::close::value, code(reason::normal));
+  run();
+  BOOST_TEST(far->frames.empty());
+  advance(std::chrono::milliseconds{20});
+  BOOST_REQUIRE_EQUAL(far->frames.size(), 10u);
+  for (uint32_t n = 0; n < 10; ++n)
+    BOOST_TEST((far->frames[n] == numbered(n)));
+  BOOST_TEST(far->closes == std::vector<uint16_t>{code(reason::normal)});
+  BOOST_TEST(directory->disconnects(reason::transport_error) == 0u);
 }
