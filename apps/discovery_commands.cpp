@@ -7,7 +7,9 @@
 #include "dynfeed/actors/process_config.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/base/stop_signals.hpp"
+#include "dynfeed/discovery/dht.hpp"
 #include "dynfeed/discovery/dht_settings.hpp"
+#include "dynfeed/discovery/tracker.hpp"
 #include "dynfeed/udp/udp_socket.hpp"
 
 #include <caf/all.hpp>

@@ -2,11 +2,12 @@
 
 #include "apps/node_support.hpp"
 
-#include "dynfeed/actors/node.hpp"
-#include "dynfeed/control/control.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/base/stop_signals.hpp"
 #include "dynfeed/base/utf8.hpp"
+#include "dynfeed/control/control.hpp"
+#include "dynfeed/dynfeed.hpp"
+#include "dynfeed/feed/bitfield.hpp"
 #include "dynfeed/tcp/tcp.hpp"
 #include "dynfeed/tcp/tcp_process_config.hpp"
 
@@ -44,6 +45,7 @@ struct running_node {
   node_actor node;
 
   explicit running_node(bool quiet_log) {
+    add_error_categories(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     node_config nc;
     nc.network = make_tcp_transport();
@@ -74,7 +76,7 @@ struct running_node {
       return true;
     auto port = ask<uint16_t>(atoms::discover::value, *config);
     if (!port) {
-      report("cannot start discovery: " + port.error().context());
+      report("cannot start discovery: " + describe(port.error()));
       return false;
     }
     return true;
@@ -82,16 +84,8 @@ struct running_node {
 
   /// Sends `xs` to the node and waits for its answer of type T.
   template <class T, class... Ts>
-  expected<T> ask(Ts&&... xs) {
-    caf::scoped_actor self{*sys};
-    std::optional<T> out;
-    std::string failure;
-    self->request(node, std::chrono::seconds{30}, std::forward<Ts>(xs)...)
-      .receive([&](T& value) { out = std::move(value); },
-               [&](caf::error& err) { failure = sys->render(err); });
-    if (!out)
-      return error{base_errc::io_error, failure};
-    return std::move(*out);
+  caf::expected<T> ask(Ts&&... xs) {
+    return dynfeed::ask<T>(*sys, node, std::chrono::seconds{30}, std::forward<Ts>(xs)...);
   }
 };
 
@@ -191,16 +185,24 @@ private:
   clock::time_point last_{};
 };
 
-/// Asks `to` for a T from a thread outside the actor system (the control socket's).
-template <class T, class Handle, class... Ts>
-expected<T> ask_from_outside(caf::actor_system& sys, const Handle& to, Ts&&... xs) {
-  caf::scoped_actor asker{sys};
-  expected<T> out = error{base_errc::io_error, "no answer"};
-  asker->request(to, std::chrono::seconds{60}, std::forward<Ts>(xs)...)
-    .receive([&](T& value) { out = std::move(value); },
-             [&](caf::error& err) { out = error{base_errc::io_error, sys.render(err)}; });
+/// The node's addresses of --peer (checked already by where_peers_are).
+std::vector<peer_address> peer_addresses(const std::vector<std::string>& peers) {
+  std::vector<peer_address> out;
+  for (const std::string& p : peers)
+    if (auto a = parse_peer_address(p))
+      out.push_back(std::move(*a));
   return out;
 }
+
+/// An answer asked for from the control socket's thread, as the control server takes it.
+template <class T>
+expected<T> control_answer(caf::expected<T> answer) {
+  if (!answer)
+    return error{base_errc::io_error, describe(answer.error())};
+  return std::move(*answer);
+}
+
+constexpr auto control_timeout = std::chrono::seconds{60};
 
 /// What `seed` serves: a feed, or a value-feed writer's directory. Returns the key (hex) and
 /// starts the control socket through which other commands reach the node.
@@ -210,36 +212,39 @@ expected<std::string> serve_dir(running_node& n, const node_args& a,
   auto feed = n.ask<feed_actor>(atoms::open_feed::value, a.dir);
   if (!feed) {
     // Not a feed: perhaps the directory of a value-feed writer (dynfeed value create).
-    auto key = n.ask<std::string>(atoms::open_values::value, a.dir);
+    auto key = n.ask<public_key>(atoms::open_values::value, a.dir);
     if (!key)
-      return feed.error();
+      return error{base_errc::invalid_argument, describe(feed.error())};
     node_actor node = n.node;
-    std::string key_hex = *key;
-    auto put = [sys, node, key_hex](bytes salt, bytes value) -> expected<uint64_t> {
-      auto v = ask_from_outside<value_actor>(*sys, node, atoms::value_feed::value, key_hex,
-                                             std::string(salt.begin(), salt.end()));
+    public_key pk = *key;
+    auto put = [sys, node, pk](bytes salt, bytes value) -> expected<uint64_t> {
+      auto v = control_answer(
+        ask<value_actor>(*sys, node, control_timeout, atoms::value_feed::value, pk, salt));
       if (!v)
         return v.error();
-      return ask_from_outside<uint64_t>(*sys, *v, atoms::put_value::value, std::move(value));
+      return control_answer(
+        ask<uint64_t>(*sys, *v, control_timeout, atoms::put_value::value, std::move(value)));
     };
     auto started = control_server::start(a.dir, control_limits{}, {nullptr, put});
     if (!started)
       return started.error();
     control = std::move(*started);
-    return *key;
+    return to_hex(*key);
   }
-  auto joined = n.ask<bool>(atoms::join::value, *feed, std::vector<std::string>{}, a.mode);
+  auto joined = n.ask<bool>(atoms::join::value, *feed, std::vector<peer_address>{},
+                            *parse_feed_mode(a.mode));
   if (!joined)
-    return error{base_errc::invalid_argument, "cannot share the feed: " + joined.error().context()};
+    return error{base_errc::invalid_argument, "cannot share the feed: " + describe(joined.error())};
   feed_actor target = *feed;
   auto append = [sys, target](std::vector<bytes> blocks) {
-    return ask_from_outside<uint64_t>(*sys, target, atoms::append::value, std::move(blocks));
+    return control_answer(
+      ask<uint64_t>(*sys, target, control_timeout, atoms::append::value, std::move(blocks)));
   };
   auto started = control_server::start(a.dir, control_limits{}, {append, nullptr});
   if (!started)
     return started.error();
   control = std::move(*started);
-  auto info = ask_from_outside<feed_info>(*sys, target, atoms::info::value);
+  auto info = control_answer(ask<feed_info>(*sys, target, control_timeout, atoms::info::value));
   if (!info)
     return info.error();
   return to_hex(info->key);
@@ -270,11 +275,11 @@ int seed(const node_args& a) {
   auto key = serve_dir(n, a, control);
   if (!key)
     n.finish(report(key.error().context().empty() ? key.error().to_string() : key.error().context()));
-  auto bound = n.ask<uint16_t>(atoms::listen::value, host, port);
+  auto bound = n.ask<peer_address>(atoms::listen::value, peer_address::tcp(host, port));
   if (!bound)
-    n.finish(report("cannot listen on " + a.listen + ": " + bound.error().context()));
+    n.finish(report("cannot listen on " + a.listen + ": " + describe(bound.error())));
   std::cout << *key << '\n'
-            << "listening on " << host << ':' << *bound << '\n'
+            << "listening on " << to_string(*bound) << '\n'
             << std::flush;
   signals.wait();
   control.reset(); // no more requests from other processes
@@ -288,7 +293,8 @@ int fetch(const node_args& a, bool print) {
   uint64_t end = download_to_end;
   if (!a.range.empty() && !parse_range(a.range, start, end, message))
     return report(message, exit_usage);
-  if (!fixed_from_hex<public_key>(a.key))
+  auto key = fixed_from_hex<public_key>(a.key);
+  if (!key)
     return report("PUBKEY must be 64 hex digits, got '" + a.key + "'", exit_usage);
   auto discovery = where_peers_are(a.peers, a.discovery);
   if (!discovery)
@@ -297,16 +303,17 @@ int fetch(const node_args& a, bool print) {
   running_node n{a.quiet_log};
   if (!n.discover(*discovery))
     n.finish(exit_error);
-  auto feed = n.ask<feed_actor>(atoms::clone_feed::value, a.key, a.dir);
+  auto feed = n.ask<feed_actor>(atoms::clone_feed::value, *key, a.dir);
   if (!feed)
-    n.finish(report(feed.error().context()));
+    n.finish(report(describe(feed.error())));
   caf::scoped_actor self{*n.sys};
   self->send(*feed, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
   bool live = a.live || print;
   self->send(*feed, atoms::download::value, start, end, live);
-  auto joined = n.ask<bool>(atoms::join::value, *feed, a.peers, a.mode);
+  auto joined = n.ask<bool>(atoms::join::value, *feed, peer_addresses(a.peers),
+                            *parse_feed_mode(a.mode));
   if (!joined)
-    n.finish(report("cannot join the swarm: " + joined.error().context()));
+    n.finish(report("cannot join the swarm: " + describe(joined.error())));
 
   progress_line progress;
   uint64_t held = 0;
@@ -377,7 +384,8 @@ nlohmann::json value_json(uint64_t seq, const bytes& v) {
 /// `value get` (the first value a peer gives, then exit) or `value watch` (every value, until
 /// stopped): prints the value's bytes, one per line; with --json, value_json's object.
 int fetch_value(const value_args& a, bool watch) {
-  if (!fixed_from_hex<public_key>(a.key))
+  auto key = fixed_from_hex<public_key>(a.key);
+  if (!key)
     return report("PUBKEY must be 64 hex digits, got '" + a.key + "'", exit_usage);
   if (a.salt.size() > value_limits{}.salt_size_max)
     return report("--salt has " + std::to_string(a.salt.size()) + " bytes, at most "
@@ -390,12 +398,13 @@ int fetch_value(const value_args& a, bool watch) {
   running_node n{a.quiet_log};
   if (!n.discover(*discovery))
     n.finish(exit_error);
-  auto value = n.ask<value_actor>(atoms::value_feed::value, a.key, a.salt);
+  auto value = n.ask<value_actor>(atoms::value_feed::value, *key,
+                                  bytes(a.salt.begin(), a.salt.end()));
   if (!value)
-    n.finish(report(value.error().context()));
+    n.finish(report(describe(value.error())));
   caf::scoped_actor self{*n.sys};
   self->send(*value, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
-  if (!n.ask<bool>(atoms::join_value::value, *value, a.peers))
+  if (!n.ask<bool>(atoms::join_value::value, *value, peer_addresses(a.peers)))
     n.finish(report("cannot join the value feed's swarm"));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.timeout_s);
   bool got = false;

@@ -1,10 +1,9 @@
 #include "bench/replicate_bench.hpp"
 
-#include "dynfeed/actors/node.hpp"
+#include "dynfeed/dynfeed.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/base/random.hpp"
 #include "dynfeed/core/feed_dir.hpp"
-#include "dynfeed/tcp/tcp.hpp"
 #include "dynfeed/tcp/tcp_process_config.hpp"
 
 #include <caf/all.hpp>
@@ -29,7 +28,7 @@ double ms_since(clock_type::time_point t) {
 }
 
 /// Makes the feed to serve: `blocks` random blocks, appended in large batches.
-std::string make_feed(const std::string& dir, const replicate_bench_options& o) {
+public_key make_feed(const std::string& dir, const replicate_bench_options& o) {
   feed_options fo;
   fo.parallel_hashing = true;
   auto d = feed_dir::create(dir, crypto::generate_keypair(), {}, fo);
@@ -49,7 +48,7 @@ std::string make_feed(const std::string& dir, const replicate_bench_options& o) 
     if (!len)
       throw std::runtime_error("appending: " + len.error().to_string());
   }
-  return to_hex((*d)->feed().key());
+  return (*d)->feed().key();
 }
 
 /// `dynfeed seed DIR` in a child process; returns its pid and "127.0.0.1:PORT".
@@ -90,7 +89,7 @@ nlohmann::json run_replicate_bench(const replicate_bench_options& o) {
   std::string tmp = (std::filesystem::temp_directory_path() / "dynfeed-replicate-XXXXXX").string();
   if (!::mkdtemp(tmp.data()))
     throw std::runtime_error("cannot create a temporary directory");
-  std::string key = make_feed(tmp + "/writer", o);
+  public_key key = make_feed(tmp + "/writer", o);
   auto [pid, address] = start_seeder(o.program, tmp + "/writer");
 
   nlohmann::json out;
@@ -102,18 +101,24 @@ nlohmann::json run_replicate_bench(const replicate_bench_options& o) {
     nc.feeds.parallel_hashing = true;
     auto node = spawn_node(sys, nc);
     caf::scoped_actor self{sys};
-    feed_actor feed;
-    self->request(node, std::chrono::seconds{30}, atoms::clone_feed::value, key, tmp + "/reader")
-      .receive([&](feed_actor f) { feed = f; },
-               [&](caf::error& e) { throw std::runtime_error(sys.render(e)); });
+    constexpr auto timeout = std::chrono::seconds{30};
+    auto peer = parse_peer_address(address);
+    if (!peer)
+      throw std::runtime_error(describe(peer.error()));
+    auto cloned = ask<feed_actor>(self, node, timeout, atoms::clone_feed::value, key,
+                                  tmp + "/reader");
+    if (!cloned)
+      throw std::runtime_error(describe(cloned.error()));
+    feed_actor feed = *cloned;
     self->send(feed, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
     self->send(feed, atoms::download::value, uint64_t{0}, download_to_end, false);
     rusage before;
     ::getrusage(RUSAGE_SELF, &before);
     auto start = clock_type::now();
-    self->request(node, std::chrono::seconds{30}, atoms::join::value, feed,
-                  std::vector<std::string>{address}, std::string{"stable"})
-      .receive([](bool) {}, [&](caf::error& e) { throw std::runtime_error(sys.render(e)); });
+    auto joined = ask<bool>(self, node, timeout, atoms::join::value, feed,
+                            std::vector<peer_address>{*peer}, feed_mode::stable);
+    if (!joined)
+      throw std::runtime_error(describe(joined.error()));
     double first_ms = -1;
     uint64_t held = 0;
     bool done = false;

@@ -6,7 +6,7 @@
 /// only its context differs (hosted_context): the node's reaches other components through the
 /// directory and reads CAF's clock, the simulator's goes through the runtime's timed queue.
 
-#include "dynfeed/actors/atoms.hpp"
+#include "dynfeed/atoms.hpp"
 #include "dynfeed/actors/directory.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/messages/messages.hpp"

@@ -1,5 +1,6 @@
 #include "dynfeed/actors/hosted.hpp"
 
+#include "dynfeed/errors.hpp"
 #include "dynfeed/messages/codec.hpp"
 
 #include <caf/all.hpp>

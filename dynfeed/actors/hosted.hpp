@@ -7,6 +7,8 @@
 #include "dynfeed/actors/node.hpp"
 #include "dynfeed/component/frame_backlog.hpp"
 #include "dynfeed/core/feed_dir.hpp"
+#include "dynfeed/replication/feed_service.hpp"
+#include "dynfeed/replication/peer.hpp"
 #include "dynfeed/replication/publisher.hpp"
 #include "dynfeed/replication/swarm.hpp"
 

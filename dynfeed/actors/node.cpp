@@ -3,9 +3,13 @@
 #include "dynfeed/actors/datagram_host.hpp"
 #include "dynfeed/actors/hosted.hpp"
 #include "dynfeed/base/hex.hpp"
-#include "dynfeed/messages/codec.hpp"
+#include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/core/value_dir.hpp"
+#include "dynfeed/discovery/dht.hpp"
+#include "dynfeed/discovery/tracker.hpp"
+#include "dynfeed/errors.hpp"
 #include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/messages/codec.hpp"
 #include "dynfeed/replication/node_core.hpp"
 
 #include <caf/all.hpp>
@@ -16,11 +20,6 @@
 #include <set>
 
 namespace dynfeed {
-
-caf::error to_caf_error(const error& err) {
-  return caf::error{err.code(), caf::atom_from_string(err.category()),
-                    caf::make_message(err.to_string())};
-}
 
 // ---- the node actor ------------------------------------------------------------------------
 
@@ -171,43 +170,33 @@ void actor_host::dial(context& ctx, const std::string& address) {
                              static_cast<uint16_t>(msg::disconnect_reason::transport_error));
 }
 
-expected<std::unique_ptr<feed_dir>> open_or_create(const std::string& dir, const std::string& op,
-                                                   const std::string& arg,
-                                                   const node_config& config) {
-  if (op == "create") {
-    keypair kp;
-    if (arg.empty()) {
-      kp = crypto::generate_keypair();
-    } else {
-      auto seed = fixed_from_hex<key_seed>(arg);
-      if (!seed)
-        return seed.error();
-      kp = crypto::keypair_from_seed(*seed);
-    }
-    return feed_dir::create(dir, kp, config.store, config.feeds);
+using feed_opener = std::function<expected<std::unique_ptr<feed_dir>>(const node_config&)>;
+
+expected<std::unique_ptr<feed_dir>> create_writer(const std::string& dir, const key_seed& seed,
+                                                  const node_config& config) {
+  keypair kp = seed == key_seed{} ? crypto::generate_keypair() : crypto::keypair_from_seed(seed);
+  return feed_dir::create(dir, kp, config.store, config.feeds);
+}
+
+/// A reader of `key` in dir: the one dir holds, or a new one if dir holds no feed.
+expected<std::unique_ptr<feed_dir>> open_reader(const std::string& dir, const public_key& key,
+                                                const node_config& config) {
+  auto existing = feed_dir::open(dir, config.store, config.feeds);
+  if (existing) {
+    if ((*existing)->feed().key() != key)
+      return error{store_errc::already_exists, dir + " holds another feed"};
+    return existing;
   }
-  if (op == "clone") {
-    auto key = fixed_from_hex<public_key>(arg);
-    if (!key)
-      return key.error();
-    auto existing = feed_dir::open(dir, config.store, config.feeds);
-    if (existing) {
-      if ((*existing)->feed().key() != *key)
-        return error{store_errc::already_exists, dir + " holds another feed"};
-      return existing;
-    }
-    if (!existing.error().is(store_errc::not_found))
-      return existing;
-    return feed_dir::create_reader(dir, *key, config.store, config.feeds);
-  }
-  return feed_dir::open(dir, config.store, config.feeds);
+  if (!existing.error().is(store_errc::not_found))
+    return existing;
+  return feed_dir::create_reader(dir, key, config.store, config.feeds);
 }
 
 caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
-                                   const std::string& op, const std::string& arg) {
+                                   const feed_opener& open) {
   if (auto it = node.feeds_by_dir.find(dir); it != node.feeds_by_dir.end())
     return it->second;
-  auto opened = open_or_create(dir, op, arg, node.config);
+  auto opened = open(node.config);
   if (!opened)
     return to_caf_error(opened.error());
   feed_record record;
@@ -248,20 +237,27 @@ value_feed_spec one_key_spec(const public_key& key, const bytes& salt) {
   return spec;
 }
 
+/// The addresses as the node's core and transports take them.
+std::vector<std::string> address_texts(const std::vector<peer_address>& addresses) {
+  std::vector<std::string> out;
+  out.reserve(addresses.size());
+  for (const peer_address& a : addresses)
+    out.push_back(to_string(a));
+  return out;
+}
+
 caf::result<bool> join_feed(node_shared& node, const feed_actor& feed,
-                            const std::vector<std::string>& addresses, const std::string& mode_text) {
+                            const std::vector<peer_address>& addresses, feed_mode mode) {
   auto it = node.feeds.find(feed.address());
   if (it == node.feeds.end())
-    return caf::make_error(caf::sec::invalid_argument, "not a feed of this node");
-  auto mode = parse_feed_mode(mode_text);
-  if (!mode)
-    return caf::make_error(caf::sec::invalid_argument, "unknown mode " + mode_text);
+    return to_caf_error(error{base_errc::invalid_argument, "not a feed of this node"});
   const feed_record& record = it->second;
-  node.core().join_feed(node.ctx(), record.id, record.key, record.sk, addresses, *mode);
+  node.core().join_feed(node.ctx(), record.id, record.key, record.sk, address_texts(addresses),
+                        mode);
   return true;
 }
 
-caf::result<std::string> open_value_dir(node_shared& node, const std::string& dir) {
+caf::result<public_key> open_value_dir(node_shared& node, const std::string& dir) {
   auto opened = value_dir::open(dir, node.config.store);
   if (!opened)
     return to_caf_error(opened.error());
@@ -278,15 +274,15 @@ caf::result<std::string> open_value_dir(node_shared& node, const std::string& di
                       + why.to_string());
   public_key key = d.keys().pk;
   node.value_dirs[key] = std::move(*opened);
-  return to_hex(key);
+  return key;
 }
 
 /// The node's discovery component, on a socket of its own; swarms started from now on use it.
 caf::result<uint16_t> start_discovery(node_shared& node, const discovery_config& config) {
   if (node.discovery)
-    return caf::make_error(caf::sec::invalid_argument, "discovery runs already");
+    return to_caf_error(error{base_errc::invalid_argument, "discovery runs already"});
   if (!config.datagrams)
-    return caf::make_error(caf::sec::invalid_argument, "discovery needs a datagram transport");
+    return to_caf_error(error{base_errc::invalid_argument, "discovery needs a datagram transport"});
   datagram_component_factory make;
   if (config.kind == discovery_config::backend::dht) {
     dht_config dc = config.dht;
@@ -294,7 +290,7 @@ caf::result<uint16_t> start_discovery(node_shared& node, const discovery_config&
     make = [dc](datagram_socket& s) { return std::make_unique<dht>(dc, s); };
   } else {
     if (config.tracker.trackers.empty())
-      return caf::make_error(caf::sec::invalid_argument, "tracker discovery needs a tracker");
+      return to_caf_error(error{base_errc::invalid_argument, "tracker discovery needs a tracker"});
     tracker_client_config tc = config.tracker;
     tc.announce_port = node.listen_port;
     make = [tc](datagram_socket& s) { return std::make_unique<tracker_client>(s, tc); };
@@ -343,47 +339,48 @@ void shut_down(node_shared& node) {
 
 caf::message_handler node_api(std::shared_ptr<node_shared> node) {
   return {
-    [node](atoms::create_feed, const std::string& dir, const std::string& seed_hex) {
-      return start_feed(*node, dir, "create", seed_hex);
+    [node](atoms::create_feed, const std::string& dir, const key_seed& seed) {
+      return start_feed(*node, dir, [&](const node_config& c) { return create_writer(dir, seed, c); });
     },
     [node](atoms::open_feed, const std::string& dir) {
-      return start_feed(*node, dir, "open", "");
+      return start_feed(*node, dir, [&](const node_config& c) {
+        return feed_dir::open(dir, c.store, c.feeds);
+      });
     },
-    [node](atoms::clone_feed, const std::string& key_hex, const std::string& dir) {
-      return start_feed(*node, dir, "clone", key_hex);
+    [node](atoms::clone_feed, const public_key& key, const std::string& dir) {
+      return start_feed(*node, dir, [&](const node_config& c) { return open_reader(dir, key, c); });
     },
-    [node](atoms::join, const feed_actor& feed, const std::vector<std::string>& addresses,
-           const std::string& mode) { return join_feed(*node, feed, addresses, mode); },
+    [node](atoms::join, const feed_actor& feed, const std::vector<peer_address>& addresses,
+           feed_mode mode) { return join_feed(*node, feed, addresses, mode); },
     [node](atoms::open_values, const std::string& dir) { return open_value_dir(*node, dir); },
-    [node](atoms::value_feed, const std::string& key_hex,
-           const std::string& salt) -> caf::result<value_actor> {
-      auto key = fixed_from_hex<public_key>(key_hex);
-      if (!key)
-        return to_caf_error(key.error());
-      return value_feed_actor(*node, one_key_spec(*key, bytes(salt.begin(), salt.end())),
-                              false);
+    [node](atoms::value_feed, const public_key& key,
+           const bytes& salt) -> caf::result<value_actor> {
+      return value_feed_actor(*node, one_key_spec(key, salt), false);
     },
     [node](atoms::value_feed, const value_feed_spec& spec) -> caf::result<value_actor> {
       return value_feed_actor(*node, spec, true);
     },
     [node](atoms::join_value, const value_actor& value,
-           const std::vector<std::string>& addresses) -> caf::result<bool> {
+           const std::vector<peer_address>& addresses) -> caf::result<bool> {
       for (const auto& [id, handle] : node->publishers)
-        if (handle == value && node->core().values().join(node->ctx(), id, addresses))
+        if (handle == value && node->core().values().join(node->ctx(), id, address_texts(addresses)))
           return true;
-      return caf::make_error(caf::sec::invalid_argument, "not a value feed of this node");
+      return to_caf_error(error{base_errc::invalid_argument, "not a value feed of this node"});
     },
-    [node](atoms::listen, const std::string& host, uint16_t port) -> caf::result<uint16_t> {
+    [node](atoms::listen, const peer_address& at) -> caf::result<peer_address> {
+      if (at.kind != peer_address::kind_type::tcp)
+        return to_caf_error(error{base_errc::unsupported, "listening on " + to_string(at)
+                                                            + ": only TCP addresses accept"});
       if (!node->config.network)
-        return caf::make_error(caf::sec::invalid_argument, "this node has no transport");
+        return to_caf_error(error{base_errc::unsupported, "this node has no TCP transport"});
       auto bound = node->config.network->listen(node->self->system(), node->self_handle,
-                                                node->identity, host, port);
+                                                node->identity, at.host, at.port);
       if (!bound)
         return std::move(bound.error());
       node->listen_port = *bound;
       if (node->discovery)
         node->self->send(node->discovery, atoms::announce_port::value, *bound);
-      return *bound;
+      return peer_address::tcp(at.host, *bound);
     },
     [node](atoms::discover, const discovery_config& config) {
       return start_discovery(*node, config);

@@ -10,26 +10,6 @@ namespace dynfeed {
 
 namespace {
 
-const char* describe_channel(uint8_t code) noexcept {
-  switch (static_cast<channel_errc>(code)) {
-    case channel_errc::message_too_short:
-      return "transport message shorter than its tag";
-    case channel_errc::frame_too_large:
-      return "received frame too large";
-    case channel_errc::handshake_payload_too_large:
-      return "handshake payload too large";
-    case channel_errc::cleartext_payload:
-      return "first handshake message carries a payload";
-    case channel_errc::channel_failed:
-      return "channel failed earlier";
-    case channel_errc::send_frame_too_large:
-      return "frame to send too large";
-    case channel_errc::output_full:
-      return "output buffer full";
-  }
-  return "unknown error";
-}
-
 uint16_t load_u16be(const uint8_t* in) noexcept {
   return static_cast<uint16_t>((in[0] << 8) | in[1]);
 }
@@ -60,11 +40,6 @@ size_t wire_size_bound(size_t size) noexcept {
 constexpr size_t handshake_payload_size_limit = noise_message_size_max - 96;
 
 } // namespace
-
-const error_category& category_of(channel_errc) noexcept {
-  static const error_category cat{"channel", describe_channel};
-  return cat;
-}
 
 secure_channel::secure_channel(noise_role role, const noise_keypair& static_keys,
                                secure_channel_config config)

@@ -7,6 +7,7 @@
 /// single-threaded driver (../shared/STYLE.md, ../shared/reference/sim-poc/NOTES.md).
 
 #include "dynfeed/base/bytes.hpp"
+#include "dynfeed/component/types.hpp"
 #include "dynfeed/base/random.hpp"
 
 #include <chrono>
@@ -14,15 +15,6 @@
 #include <string>
 
 namespace dynfeed {
-
-/// Names a component within a driver (a process or a simulation). 0 names nobody.
-using component_id = uint64_t;
-inline constexpr component_id no_component = 0;
-
-/// Time since an arbitrary epoch: the wall clock in a node, virtual time in a simulation.
-using clock_time = std::chrono::nanoseconds;
-
-using timer_id = uint64_t;
 
 /// Everything a component may do besides computing.
 class context {

@@ -4,6 +4,7 @@
 /// path. Every change is staged, committed to the store as one atomic batch, and only then
 /// applied in memory, so a failed write leaves both as they were.
 
+#include "dynfeed/core/feed_options.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/feed/bitfield.hpp"
@@ -16,13 +17,6 @@
 #include <vector>
 
 namespace dynfeed {
-
-struct feed_options {
-  append_limits limits;
-  /// Hash large append batches on a second thread. Worth it for a node's feeds on a multi-core
-  /// machine; off by default so that a simulation's thousands of feeds spawn no threads.
-  bool parallel_hashing = false;
-};
 
 /// What applying a verified proof changed.
 struct apply_result {

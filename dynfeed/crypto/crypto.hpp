@@ -3,6 +3,7 @@
 /// Keys, hashes and signatures. crypto/ is the only part of dynfeed that includes sodium.h;
 /// everything else sees these plain types.
 
+#include "dynfeed/crypto/errc.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/expected.hpp"
 
@@ -49,13 +50,6 @@ struct keypair {
   public_key pk;
   secret_key sk;
 };
-
-/// A crypto failure that comes from input, such as a secret key that does not match.
-enum class crypto_errc : uint8_t {
-  bad_secret_key = 1, ///< the secret key does not belong to the public key
-  bad_signature,      ///< a signature does not verify
-};
-const error_category& category_of(crypto_errc) noexcept;
 
 namespace crypto {
 

@@ -22,28 +22,6 @@ void ensure_sodium() noexcept {
   DYNFEED_ASSERT(ok);
 }
 
-const char* describe_noise(uint8_t code) noexcept {
-  switch (static_cast<noise_errc>(code)) {
-    case noise_errc::message_too_long:
-      return "message longer than 65535 bytes";
-    case noise_errc::message_too_short:
-      return "message too short";
-    case noise_errc::out_of_turn:
-      return "handshake message out of turn";
-    case noise_errc::handshake_incomplete:
-      return "handshake not complete";
-    case noise_errc::handshake_failed:
-      return "handshake failed earlier";
-    case noise_errc::decrypt_failed:
-      return "message does not authenticate";
-    case noise_errc::bad_dh:
-      return "low-order public key";
-    case noise_errc::nonce_exhausted:
-      return "nonce exhausted";
-  }
-  return "unknown error";
-}
-
 /// HMAC's block size for BLAKE2b.
 constexpr size_t hmac_block_size = 128;
 
@@ -86,11 +64,6 @@ void make_nonce(uint64_t n, uint8_t (&nonce)[crypto_aead_chacha20poly1305_ietf_N
 constexpr uint64_t nonce_max = std::numeric_limits<uint64_t>::max();
 
 } // namespace
-
-const error_category& category_of(noise_errc) noexcept {
-  static const error_category cat{"noise", describe_noise};
-  return cat;
-}
 
 namespace crypto {
 

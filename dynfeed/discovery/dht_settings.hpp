@@ -1,7 +1,7 @@
 #pragma once
 
 #include "dynfeed/base/endpoint.hpp"
-#include "dynfeed/discovery/dht.hpp"
+#include "dynfeed/discovery/dht_config.hpp"
 
 #include <vector>
 

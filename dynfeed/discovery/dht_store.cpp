@@ -7,29 +7,6 @@
 
 namespace dynfeed {
 
-namespace {
-
-const char* describe_dht(uint8_t code) noexcept {
-  switch (static_cast<dht_errc>(code)) {
-    case dht_errc::storage_full:
-      return "storage full";
-    case dht_errc::bad_token:
-      return "bad token";
-    case dht_errc::no_nodes:
-      return "no DHT nodes known";
-    case dht_errc::busy:
-      return "too many lookups at once";
-  }
-  return "unknown error";
-}
-
-} // namespace
-
-const error_category& category_of(dht_errc) noexcept {
-  static const error_category cat{"dht", describe_dht};
-  return cat;
-}
-
 dht_store::dht_store(dht_store_limits limits) : limits_(limits) {
   DYNFEED_REQUIRE(limits_.records_per_source_max > 0 && limits_.peers_per_topic_max > 0);
 }

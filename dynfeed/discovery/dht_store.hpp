@@ -19,6 +19,8 @@
 /// record nor take more than records_per_source_max places; honest records leave only by
 /// expiring. Refreshing a record (re-announce, or re-putting the held value) never counts twice.
 
+#include "dynfeed/discovery/dht_config.hpp"
+#include "dynfeed/discovery/errc.hpp"
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/error.hpp"
 #include "dynfeed/feed/signed_value.hpp"
@@ -33,29 +35,6 @@
 #include <vector>
 
 namespace dynfeed {
-
-/// Why the DHT refused a query or could not complete an operation.
-enum class dht_errc : uint8_t {
-  storage_full = 1, ///< no room for a new record (topic, topics or values full)
-  bad_token,        ///< an announce or put whose token this node did not give that address
-  no_nodes,         ///< the routing table is empty: nobody to ask
-  busy,             ///< too many lookups at once (dht_config::lookups_max)
-};
-const error_category& category_of(dht_errc) noexcept;
-
-struct dht_store_limits {
-  size_t topics_max = 4096;
-  size_t peers_per_topic_max = 64;
-  size_t values_max = 4096;
-  /// Peer records and values stored for one IPv4 address, together.
-  size_t records_per_source_max = 32;
-  /// A peer record lives this long unless announced again.
-  clock_time record_ttl = std::chrono::minutes{20};
-  /// A value lives this long unless put again (BEP 44 suggests two hours).
-  clock_time value_ttl = std::chrono::hours{2};
-  /// The rules values must follow (sizes, signers), as accept_value applies them.
-  value_limits values;
-};
 
 class dht_store {
 public:

@@ -15,6 +15,7 @@
 /// caller sends the pings it is asked for and reports answers and timeouts.
 
 #include "dynfeed/base/endpoint.hpp"
+#include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/messages/dht_messages.hpp"
 #include "dynfeed/component/component.hpp"
 
@@ -37,17 +38,6 @@ bool closer_to(const hash256& target, const hash256& a, const hash256& b) noexce
 /// The ID that shares exactly `prefix_bits` leading bits with `base` (bit `prefix_bits` flipped,
 /// for prefix_bits < 256) and has `random` in every later bit: a random ID of that bucket.
 hash256 id_in_bucket(const hash256& base, size_t prefix_bits, const hash256& random) noexcept;
-
-struct routing_config {
-  size_t k = 20;                 ///< nodes per bucket
-  size_t replacements_max = 8;   ///< nodes waiting for a place, per bucket
-  uint32_t failures_max = 3;     ///< queries in a row a node may fail before it is dropped
-  /// A node not heard from for this long is pinged before a newcomer may take its place.
-  clock_time questionable_after = std::chrono::minutes{15};
-  /// Nodes of one IPv4 address in the table at most (BEP 5 nodes commonly keep one), so that
-  /// one host cannot fill the table with made-up IDs.
-  size_t nodes_per_ip_max = 1;
-};
 
 struct routing_entry {
   msg::dht_node node;

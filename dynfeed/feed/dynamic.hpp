@@ -13,6 +13,7 @@
 ///   so a reader verifies the upgrade before it connects to anyone and only fetches blocks.
 
 #include "dynfeed/base/expected.hpp"
+#include "dynfeed/feed/feed_mode.hpp"
 #include "dynfeed/feed/signed_value.hpp"
 #include "dynfeed/feed/tree.hpp"
 
@@ -20,11 +21,6 @@
 #include <string_view>
 
 namespace dynfeed {
-
-enum class feed_mode : uint8_t { stable = 0, rotating, rotating_roots };
-
-std::string_view to_string(feed_mode mode) noexcept;
-std::optional<feed_mode> parse_feed_mode(std::string_view text) noexcept;
 
 /// The value feed on which the writer of `feed_key` announces its feed IDs.
 value_feed_def id_announcements(const public_key& feed_key);

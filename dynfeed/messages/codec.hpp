@@ -13,6 +13,7 @@
 /// and every size is bounded by codec_limits before anything is copied. This header includes no
 /// Cap'n Proto header, so code that only handles messages stays light to compile.
 
+#include "dynfeed/messages/errc.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/error.hpp"
 #include "dynfeed/base/expected.hpp"
@@ -24,20 +25,6 @@
 #include <cstdint>
 
 namespace dynfeed::msg {
-
-/// Why a frame was refused.
-enum class msg_errc : uint8_t {
-  malformed = 1,  ///< not a valid Cap'n Proto message or Frame: bad pointers, wrong pointer
-                  ///< kinds, text without its terminator, bytes after the message, no message
-  truncated,      ///< the frame ends before the message its segment table announces
-  too_large,      ///< the frame exceeds frame_size_max
-  wrong_size,     ///< a fixed-size field (hash: 32 bytes, signature: 64) has another length
-  unknown_kind,   ///< a Frame member this build does not know (a newer peer's message)
-  local_only,     ///< a component-local message where a peer's frame was expected
-  limit_exceeded, ///< a segment count, nesting depth, traversal, list length, value size or text
-                  ///< size exceeds its codec_limits maximum
-};
-const error_category& category_of(msg_errc) noexcept;
 
 /// What a decoder accepts. Every maximum is checked before the data it bounds is copied.
 struct codec_limits {

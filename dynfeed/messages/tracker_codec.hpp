@@ -7,6 +7,7 @@
 /// error, never an exception or a crash, and every size is bounded by `limits` before anything
 /// is copied. This header includes no Cap'n Proto header.
 
+#include "dynfeed/messages/tracker_limits.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/expected.hpp"
@@ -64,20 +65,6 @@ struct packet {
   /// Chosen (at random) by the client for each request and echoed in the reply.
   uint64_t transaction = 0;
   body what;
-};
-
-/// What the decoder accepts. Every maximum is checked before the data it bounds is copied.
-struct limits {
-  uint64_t size_max = dynfeed::datagram_size_max;
-  /// dynfeed writes one segment; other writers may split a packet a little.
-  uint64_t segment_count_max = 4;
-  /// The schema needs 3 (packet, reply, peer list).
-  uint32_t nesting_depth_max = 8;
-  /// Peers in one lookup reply: 512 take 4 KiB, well inside a datagram.
-  uint64_t peers_max = 512;
-  uint64_t token_size_max = 32;
-  /// Error messages, which are for logs only.
-  uint64_t text_size_max = 256;
 };
 
 /// The exact size of encode(p), computed without encoding it.

@@ -6,6 +6,7 @@
 /// requests in flight per peer, timeouts and retries elsewhere. Peers that send proofs that do
 /// not verify are disconnected.
 
+#include "dynfeed/replication/config.hpp"
 #include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/core/feed.hpp"
 #include "dynfeed/feed/dynamic.hpp"
@@ -17,15 +18,6 @@
 #include <unordered_map>
 
 namespace dynfeed {
-
-struct feed_service_config {
-  uint32_t requests_in_flight_max = 16; ///< per peer
-  uint64_t chunk_blocks_max = 64;       ///< blocks per request, at most
-  uint64_t chunk_bytes_target = uint64_t{1} << 20; ///< aim for about this much per request
-  clock_time request_timeout = std::chrono::seconds{10};
-  uint32_t timeouts_max = 3;            ///< timed-out requests before a peer is dropped
-  uint64_t frame_size_max = append_limits::default_block_size_max + (uint64_t{1} << 20);
-};
 
 /// What a feed service reports to whoever embeds it (the node's API, a simulation's metrics).
 class feed_service_observer {

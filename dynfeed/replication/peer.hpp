@@ -5,6 +5,7 @@
 /// routes frames between the remote and the feed services, which do the replicating. Anything
 /// the remote does out of protocol ends the connection with a reason.
 
+#include "dynfeed/replication/config.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/messages/messages.hpp"
 #include "dynfeed/component/connection.hpp"
@@ -13,14 +14,6 @@
 #include <vector>
 
 namespace dynfeed {
-
-struct peer_config {
-  component_id node = no_component; ///< answers find_feed
-  uint32_t channels_max = 256;      ///< channels the remote may open on this connection
-  uint32_t frame_size_max = 0;      ///< announced in hello
-  clock_time hello_timeout = std::chrono::seconds{10};
-  std::string user_agent = "dynfeed";
-};
 
 class peer final : public connected_component {
 public:

@@ -3,6 +3,7 @@
 /// Where a feed keeps its blocks, tree nodes, signed tree and bitfield. Writes go only through
 /// commit(), which applies a whole batch atomically or nothing.
 
+#include "dynfeed/storage/errc.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/feed/merkle.hpp"
@@ -14,17 +15,6 @@
 #include <vector>
 
 namespace dynfeed {
-
-/// Why a store refused or failed an operation.
-enum class store_errc : uint8_t {
-  io_error = 1,   ///< the storage engine reported an error
-  corrupt,        ///< a stored record has the wrong format or fails its checksum
-  locked,         ///< another process has the store open
-  not_found,      ///< there is no store at that path
-  already_exists, ///< creating a store where one exists
-  version,        ///< the store was written by an incompatible version
-};
-const error_category& category_of(store_errc) noexcept;
 
 /// Written once, when the feed is created.
 struct feed_meta {

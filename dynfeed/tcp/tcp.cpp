@@ -1,7 +1,7 @@
 #include "dynfeed/tcp/tcp.hpp"
 
-#include "dynfeed/actors/atoms.hpp"
-#include "dynfeed/actors/inspect.hpp"
+#include "dynfeed/atoms.hpp"
+#include "dynfeed/types.hpp"
 #include "dynfeed/messages/messages.hpp"
 #include "dynfeed/channel/secure_channel.hpp"
 #include "dynfeed/component/connection.hpp"

@@ -10,6 +10,7 @@
 /// counted. close() (and the destructor) stops that thread: once it returns, the callback
 /// never runs again.
 
+#include "dynfeed/udp.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/component/datagram.hpp"
 
@@ -22,12 +23,6 @@
 #include <thread>
 
 namespace dynfeed {
-
-struct udp_options {
-  /// The kernel's receive and send buffers (SO_RCVBUF, SO_SNDBUF) in bytes; 0: its default.
-  int receive_buffer_size = 0;
-  int send_buffer_size = 0;
-};
 
 /// What a socket did, for logs and tests (a snapshot; the counters keep running).
 struct udp_socket_stats {
@@ -90,8 +85,5 @@ private:
   std::atomic<uint64_t> received_oversized_{0};
   std::atomic<uint64_t> receive_failed_{0};
 };
-
-/// Opens udp_sockets with `options`: the node's datagram transport (node_config, discover).
-std::shared_ptr<datagram_transport> make_udp_transport(const udp_options& options = {});
 
 } // namespace dynfeed

@@ -7,6 +7,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "dynfeed/actors/node.hpp"
+#include "dynfeed/discovery/dht.hpp"
+#include "dynfeed/discovery/tracker.hpp"
 #include "dynfeed/messages/dht_codec.hpp"
 #include "dynfeed/messages/tracker_codec.hpp"
 #include "support/caf_fixture.hpp"
@@ -182,11 +184,11 @@ BOOST_AUTO_TEST_CASE(a_socket_that_cannot_open_leaves_nothing_behind) {
 
 BOOST_AUTO_TEST_CASE(a_node_finds_and_announces_through_its_tracker) {
   node_actor node = make_node();
-  auto feed = ask<feed_actor>(node, atoms::create_feed::value, tmp / "w", std::string{});
+  auto feed = ask<feed_actor>(node, atoms::create_feed::value, tmp / "w", key_seed{});
   feed_info info = ask<feed_info>(feed, atoms::info::value);
   BOOST_TEST(ask<uint16_t>(node, atoms::discover::value, tracker_discovery()) == 40000u);
-  BOOST_TEST(ask<bool>(node, atoms::join::value, feed, std::vector<std::string>{},
-                       std::string{"stable"}));
+  BOOST_TEST(ask<bool>(node, atoms::join::value, feed, std::vector<peer_address>{},
+                       feed_mode::stable));
   run();
   // The swarm asked the tracker for the feed's discovery key; with no port yet, no announce.
   auto sent = datagrams->packets_to(tracker_at);
@@ -202,7 +204,7 @@ BOOST_AUTO_TEST_CASE(a_node_finds_and_announces_through_its_tracker) {
   BOOST_TEST(tcp->dialed[0] == "10.0.0.9:7000");
 
   // Once the node listens, it announces the port it listens on.
-  BOOST_TEST(ask<uint16_t>(node, atoms::listen::value, std::string{"127.0.0.1"}, uint16_t{0})
+  BOOST_TEST(ask<peer_address>(node, atoms::listen::value, peer_address::tcp("127.0.0.1", 0)).port
              == 7777u);
   run();
   answer_lookup({});

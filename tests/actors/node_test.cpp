@@ -1,8 +1,9 @@
 #define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 
-#include "dynfeed/actors/node.hpp"
+#include "dynfeed/dynfeed.hpp"
 #include "dynfeed/base/hex.hpp"
+#include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/core/value_dir.hpp"
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
@@ -96,7 +97,7 @@ caf::behavior refusing_bad(caf::event_based_actor*, int* asked) {
 BOOST_FIXTURE_TEST_SUITE(node_actors, two_nodes)
 
 BOOST_AUTO_TEST_CASE(create_append_get_info) {
-  auto feed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", std::string{});
+  auto feed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", key_seed{});
   BOOST_TEST(ask<uint64_t>(feed, atoms::append::value, blocks(0, 3)) == 3u);
   BOOST_TEST(ask<uint64_t>(feed, atoms::append::value, blocks(3, 2)) == 5u);
   bytes b = ask<bytes>(feed, atoms::get::value, uint64_t{4});
@@ -110,24 +111,68 @@ BOOST_AUTO_TEST_CASE(create_append_get_info) {
   BOOST_TEST((again == feed));
 }
 
-BOOST_AUTO_TEST_CASE(errors_come_back_as_errors) {
-  BOOST_CHECK_THROW(ask<feed_actor>(writer_node, atoms::open_feed::value, tmp / "missing"),
-                    std::runtime_error);
-  auto feed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", std::string{});
-  BOOST_CHECK_THROW(ask<bytes>(feed, atoms::get::value, uint64_t{0}), std::runtime_error);
+BOOST_AUTO_TEST_CASE(errors_come_back_as_errors_of_dynfeeds_categories) {
+  auto missing = try_ask<feed_actor>(writer_node, atoms::open_feed::value, tmp / "missing");
+  BOOST_REQUIRE(!missing);
+  BOOST_TEST((missing.error() == store_errc::not_found));
+  BOOST_TEST(describe(missing.error()).rfind("store: ", 0) == 0u);
+  auto feed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", key_seed{});
+  auto block = try_ask<bytes>(feed, atoms::get::value, uint64_t{0});
+  BOOST_REQUIRE(!block);
+  BOOST_TEST((block.error() == feed_errc::out_of_range));
+  BOOST_TEST((block.error() != feed_errc::not_writable));
+  BOOST_TEST((block.error() != store_errc::not_found)); // same code, another category
+  // A reader cannot append; a feed of another node cannot join.
+  feed_info info = ask<feed_info>(feed, atoms::info::value);
+  auto reader = ask<feed_actor>(reader_node, atoms::clone_feed::value, info.key, tmp / "r");
+  auto appended = try_ask<uint64_t>(reader, atoms::append::value, blocks(0, 1));
+  BOOST_REQUIRE(!appended);
+  BOOST_TEST((appended.error() == feed_errc::not_writable));
+  auto joined = try_ask<bool>(reader_node, atoms::join::value, feed, std::vector<peer_address>{},
+                              feed_mode::stable);
+  BOOST_REQUIRE(!joined);
+  BOOST_TEST((joined.error() == base_errc::invalid_argument));
+  // A directory that holds another feed is not cloned into.
+  BOOST_REQUIRE(feed_dir::create_reader(tmp / "r2", public_key::from(bytes(32, 7)), {}, {}));
+  auto clash = try_ask<feed_actor>(writer_node, atoms::clone_feed::value,
+                                   public_key::from(bytes(32, 8)), tmp / "r2");
+  BOOST_REQUIRE(!clash);
+  BOOST_TEST((clash.error() == store_errc::already_exists));
+}
+
+BOOST_AUTO_TEST_CASE(a_seed_makes_the_same_key_pair) {
+  key_seed seed = key_seed::from(bytes(32, 9));
+  auto a = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "a", seed);
+  auto b = ask<feed_actor>(reader_node, atoms::create_feed::value, tmp / "b", seed);
+  auto c = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "c", key_seed{});
+  public_key ka = ask<feed_info>(a, atoms::info::value).key;
+  BOOST_TEST(ka == crypto::keypair_from_seed(seed).pk);
+  BOOST_TEST(ask<feed_info>(b, atoms::info::value).key == ka);
+  BOOST_TEST(ask<feed_info>(c, atoms::info::value).key != ka);
+}
+
+BOOST_AUTO_TEST_CASE(listening_needs_a_tcp_address_and_a_transport) {
+  auto memory = try_ask<peer_address>(writer_node, atoms::listen::value,
+                                      peer_address::memory("writer"));
+  BOOST_REQUIRE(!memory);
+  BOOST_TEST((memory.error() == base_errc::unsupported));
+  auto tcp = try_ask<peer_address>(writer_node, atoms::listen::value,
+                                   peer_address::tcp("127.0.0.1", 0));
+  BOOST_REQUIRE(!tcp); // these nodes link in memory only
+  BOOST_TEST((tcp.error() == base_errc::unsupported));
 }
 
 BOOST_AUTO_TEST_CASE(a_reader_node_clones_and_follows_a_writer_node) {
-  auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", std::string{});
+  auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", key_seed{});
   ask<uint64_t>(wfeed, atoms::append::value, blocks(0, 100));
   feed_info winfo = ask<feed_info>(wfeed, atoms::info::value);
 
-  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, to_hex(winfo.key), tmp / "r");
+  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, winfo.key, tmp / "r");
   events e;
   auto watcher = sys.spawn(listener, &e);
   caf::anon_send(rfeed, atoms::subscribe::value, watcher);
   caf::anon_send(rfeed, atoms::download::value, uint64_t{0}, download_to_end, true);
-  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:writer"}, std::string{"stable"}));
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<peer_address>{peer_address::memory("writer")}, feed_mode::stable));
   advance(1s);
   BOOST_TEST(e.length == 100u);
   BOOST_TEST(e.blocks == 100u);
@@ -147,18 +192,18 @@ BOOST_AUTO_TEST_CASE(a_reader_node_clones_and_follows_a_writer_node) {
 }
 
 BOOST_AUTO_TEST_CASE(nodes_follow_in_every_mode_in_virtual_time) {
-  for (std::string mode : {"stable", "rotating", "rotating-roots"}) {
-    BOOST_TEST_CONTEXT("mode " << mode) {
-      auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / ("w-" + mode),
-                                   std::string{});
+  for (feed_mode mode : {feed_mode::stable, feed_mode::rotating, feed_mode::rotating_roots}) {
+    BOOST_TEST_CONTEXT("mode " << to_string(mode)) {
+      auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / ("w-" + std::string{to_string(mode)}),
+                                   key_seed{});
       ask<uint64_t>(wfeed, atoms::append::value, blocks(0, 10));
-      BOOST_TEST(ask<bool>(writer_node, atoms::join::value, wfeed, std::vector<std::string>{}, mode));
+      BOOST_TEST(ask<bool>(writer_node, atoms::join::value, wfeed, std::vector<peer_address>{}, mode));
       feed_info winfo = ask<feed_info>(wfeed, atoms::info::value);
-      auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, to_hex(winfo.key),
-                                   tmp / ("r-" + mode));
+      auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, winfo.key,
+                                   tmp / ("r-" + std::string{to_string(mode)}));
       caf::anon_send(rfeed, atoms::download::value, uint64_t{0}, download_to_end, true);
       BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed,
-                           std::vector<std::string>{"mem:writer"}, mode));
+                           std::vector<peer_address>{peer_address::memory("writer")}, mode));
       advance(1s);
       BOOST_TEST(ask<feed_info>(rfeed, atoms::info::value).held == 10u);
       for (uint64_t round = 1; round <= 3; ++round) {
@@ -180,12 +225,12 @@ BOOST_AUTO_TEST_CASE(value_feeds_reach_readers) {
   BOOST_REQUIRE(dir);
   BOOST_REQUIRE((*dir)->put(bytes{'h', 'i'}, bytes{'s'}));
   dir->reset();
-  std::string key_hex = ask<std::string>(writer_node, atoms::open_values::value, tmp / "keys");
-  BOOST_TEST(key_hex == to_hex(keys.pk));
-  auto wvalue = ask<value_actor>(writer_node, atoms::value_feed::value, key_hex, std::string{"s"});
-  auto rvalue = ask<value_actor>(reader_node, atoms::value_feed::value, key_hex, std::string{"s"});
+  public_key key = ask<public_key>(writer_node, atoms::open_values::value, tmp / "keys");
+  BOOST_TEST(key == keys.pk);
+  auto wvalue = ask<value_actor>(writer_node, atoms::value_feed::value, key, bytes{'s'});
+  auto rvalue = ask<value_actor>(reader_node, atoms::value_feed::value, key, bytes{'s'});
   BOOST_TEST(ask<bool>(reader_node, atoms::join_value::value, rvalue,
-                       std::vector<std::string>{"mem:writer"}));
+                       std::vector<peer_address>{peer_address::memory("writer")}));
   advance(1s);
   auto first = ask2<uint64_t, bytes>(rvalue, atoms::get_value::value);
   BOOST_TEST(first.first == 1u);
@@ -205,7 +250,7 @@ BOOST_AUTO_TEST_CASE(m_of_n_value_feeds_with_the_users_rules) {
   keypair k[3] = {test::key_number(11), test::key_number(12), test::key_number(13)};
   value_feed_def def{2, {k[0].pk, k[1].pk, k[2].pk}, test::text("council")};
   BOOST_REQUIRE(value_dir::create(tmp / "k0", k[0]));
-  ask<std::string>(writer_node, atoms::open_values::value, tmp / "k0");
+  ask<public_key>(writer_node, atoms::open_values::value, tmp / "k0");
   value_feed_spec wspec;
   wspec.def = def;
   wspec.validate = [](const value_feed_def&, const signed_value& v,
@@ -224,7 +269,7 @@ BOOST_AUTO_TEST_CASE(m_of_n_value_feeds_with_the_users_rules) {
   caf::anon_send(rvalue, atoms::subscribe::value,
                  caf::actor_cast<caf::actor>(sys.spawn(value_listener, &seen)));
   BOOST_TEST(ask<bool>(reader_node, atoms::join_value::value, rvalue,
-                       std::vector<std::string>{"mem:writer"}));
+                       std::vector<peer_address>{peer_address::memory("writer")}));
   advance(1s);
   auto signed_by = [&](std::vector<int> who, uint64_t seq, std::string_view text) {
     signed_value v{seq, test::text(text), {}};
@@ -268,10 +313,66 @@ BOOST_AUTO_TEST_CASE(m_of_n_value_feeds_with_the_users_rules) {
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_peer_is_retried_without_blocking_anyone) {
-  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, std::string(64, 'a'), tmp / "r");
-  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<std::string>{"mem:nobody"}, std::string{"stable"}));
+  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value,
+                               public_key::from(bytes(32, 0xaa)), tmp / "r");
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<peer_address>{peer_address::memory("nobody")}, feed_mode::stable));
   advance(5s);
   BOOST_TEST(ask<feed_info>(rfeed, atoms::info::value).peers == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(api_values)
+
+BOOST_AUTO_TEST_CASE(peer_addresses_parse_and_print) {
+  struct good_case {
+    std::string text;
+    peer_address address;
+  };
+  for (const auto& c : std::vector<good_case>{
+         {"127.0.0.1:7000", peer_address::tcp("127.0.0.1", 7000)},
+         {"example.org:0", peer_address::tcp("example.org", 0)},
+         {"localhost:65535", peer_address::tcp("localhost", 65535)},
+         {"mem:writer", peer_address::memory("writer")},
+         {"mem:a:b", peer_address::memory("a:b")},
+       }) {
+    BOOST_TEST_CONTEXT(c.text) {
+      auto parsed = parse_peer_address(c.text);
+      BOOST_REQUIRE(parsed);
+      BOOST_TEST((*parsed == c.address));
+      BOOST_TEST(to_string(*parsed) == c.text);
+    }
+  }
+  for (std::string bad : {"", "host", ":7000", "host:", "host:65536", "host:-1", "host:7x",
+                          "host: 70", "mem:", "::1:80", "[::1]:80"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      auto parsed = parse_peer_address(bad);
+      BOOST_REQUIRE(!parsed);
+      BOOST_TEST((parsed.error() == base_errc::invalid_argument));
+      BOOST_TEST(describe(parsed.error()).find("\"" + bad + "\"") != std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(dynfeed_categories_render_through_the_actor_system_config) {
+  caf::actor_system_config cfg;
+  add_error_categories(cfg);
+  auto names = error_category_names();
+  BOOST_TEST(names.size() == 9u);
+  for (std::string_view name : names)
+    BOOST_TEST(cfg.error_renderers.count(caf::atom_from_string(name)) == 1u, name);
+  auto& render = cfg.error_renderers[caf::atom("feed")];
+  caf::error bare = feed_errc::not_writable;
+  BOOST_TEST(render(bare.code(), bare.category(), bare.context()) == "feed: feed is not writable");
+  caf::error full = to_caf_error(error{store_errc::not_found, "/x"});
+  BOOST_TEST((full == store_errc::not_found));
+  BOOST_TEST(render(full.code(), full.category(), full.context()) == "store: no store there: /x");
+  caf::error msg_err = msg::msg_errc::truncated;
+  BOOST_TEST(describe(msg_err) == "msg: " + std::string{category_of(msg::msg_errc::truncated)
+                                                          .describe(msg_err.code())});
+  // Not one of ours: CAF's own form.
+  caf::error timeout = caf::sec::request_timeout;
+  BOOST_TEST(describe(timeout) == caf::to_string(timeout));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

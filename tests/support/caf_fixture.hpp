@@ -75,6 +75,18 @@ struct caf_fixture {
     return out;
   }
 
+  /// As ask, returning the error (the actor's, or request_timeout if none came) too.
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> try_ask(const Handle& to, Ts&&... xs) {
+    caf::expected<T> out{caf::sec::request_timeout};
+    sys.spawn([&](caf::event_based_actor* self, int) {
+      self->request(to, caf::infinite, std::forward<Ts>(xs)...)
+        .then([&](T& value) { out = std::move(value); },
+              [&](caf::error& err) { out = std::move(err); });
+    }, 0);
+    run();
+    return out;
+  }
   /// As ask, for an answer of two values.
   template <class A, class B, class Handle, class... Ts>
   std::pair<A, B> ask2(const Handle& to, Ts&&... xs) {

@@ -1,10 +1,14 @@
 #pragma once
 
+/// The atoms of dynfeed's actor messages. The node, feed and value actors' messages
+/// (<dynfeed/node.hpp>, <dynfeed/feed.hpp>, <dynfeed/value.hpp>) name the public ones; the
+/// first two groups are between the node's own actors.
+
 #include <caf/atom.hpp>
 
 namespace dynfeed::atoms {
 
-// Between component actors (the frames and timers of proto/component.hpp).
+// Between component actors (the frames and timers of component/component.hpp): internal.
 using start = caf::atom_constant<caf::atom("start")>;
 using frame = caf::atom_constant<caf::atom("frame")>;
 using timer = caf::atom_constant<caf::atom("timer")>;

@@ -1,0 +1,122 @@
+#pragma once
+
+/// The DHT's settings (discovery/dht.hpp), apart from the DHT itself.
+
+#include "dynfeed/base/bytes.hpp"
+#include "dynfeed/base/endpoint.hpp"
+#include "dynfeed/component/types.hpp"
+#include "dynfeed/feed/signed_value.hpp"
+#include "dynfeed/messages/dht_limits.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace dynfeed {
+
+struct routing_config {
+  size_t k = 20;                 ///< nodes per bucket
+  size_t replacements_max = 8;   ///< nodes waiting for a place, per bucket
+  uint32_t failures_max = 3;     ///< queries in a row a node may fail before it is dropped
+  /// A node not heard from for this long is pinged before a newcomer may take its place.
+  clock_time questionable_after = std::chrono::minutes{15};
+  /// Nodes of one IPv4 address in the table at most (BEP 5 nodes commonly keep one), so that
+  /// one host cannot fill the table with made-up IDs.
+  size_t nodes_per_ip_max = 1;
+};
+
+struct dht_store_limits {
+  size_t topics_max = 4096;
+  size_t peers_per_topic_max = 64;
+  size_t values_max = 4096;
+  /// Peer records and values stored for one IPv4 address, together.
+  size_t records_per_source_max = 32;
+  /// A peer record lives this long unless announced again.
+  clock_time record_ttl = std::chrono::minutes{20};
+  /// A value lives this long unless put again (BEP 44 suggests two hours).
+  clock_time value_ttl = std::chrono::hours{2};
+  /// The rules values must follow (sizes, signers), as accept_value applies them.
+  value_limits values;
+};
+
+struct dht_config {
+  /// This node's ID; all zero: 256 random bits from the component's random stream at start.
+  hash256 id;
+  /// Where to join: nodes asked for our own neighbourhood at start, and again every
+  /// bootstrap_retry while the routing table is empty.
+  std::vector<endpoint> bootstrap;
+  /// The TCP port a find_peers{announce = true} announces (the address is the one our
+  /// datagrams come from).
+  uint16_t announce_port = 0;
+
+  // ---- Kademlia ----------------------------------------------------------------------------
+  // The routing table's settings default to routing_config's own (one definition each).
+  /// Bucket size, and how many closest nodes a lookup settles on.
+  size_t k = routing_config{}.k;
+  size_t alpha = 3; ///< queries in flight per lookup
+  /// A query unanswered after this long has failed (its node's failure count grows).
+  clock_time query_timeout = std::chrono::seconds{2};
+  /// Nodes waiting for a place in a full bucket.
+  size_t replacements_max = routing_config{}.replacements_max;
+  /// Queries in a row a node may fail before it is dropped.
+  uint32_t failures_max = routing_config{}.failures_max;
+  /// A node not heard from for this long is questionable: pinged before being replaced.
+  clock_time questionable_after = std::chrono::minutes{15};
+  /// Routing table entries per IPv4 address.
+  size_t nodes_per_ip_max = routing_config{}.nodes_per_ip_max;
+  /// A bucket with no activity for this long is refreshed (a lookup of a random ID in it);
+  /// buckets are checked every refresh_check_interval, at most refreshes_per_check_max at once.
+  clock_time bucket_refresh = std::chrono::minutes{15};
+  clock_time refresh_check_interval = std::chrono::minutes{1};
+  size_t refreshes_per_check_max = 8;
+  /// Each check also pings up to this many questionable nodes (the oldest of their bucket),
+  /// so that nodes that left are noticed even where no newcomer waits for their place.
+  size_t pings_per_check_max = 8;
+  /// After joining (the first lookup of our own ID), refresh every bucket farther than our
+  /// closest neighbour that is not full, as Kademlia's join does.
+  bool refresh_on_join = true;
+  clock_time bootstrap_retry = std::chrono::seconds{10};
+
+  // ---- lookups -----------------------------------------------------------------------------
+  size_t lookups_max = 64;           ///< lookups (and announces, puts) running at once
+  size_t lookup_queries_max = 100;   ///< queries one lookup sends at most
+  size_t lookup_candidates_max = 160; ///< nodes one lookup keeps track of, closest first
+  /// A lookup asks a node that did not answer this many times more before giving up on it:
+  /// one lost datagram should not cost a lookup one of the k closest nodes.
+  uint32_t lookup_retries = 1;
+  size_t pending_queries_max = 1024; ///< queries awaiting an answer, all lookups together
+
+  // ---- tokens and records --------------------------------------------------------------------
+  clock_time token_rotation = std::chrono::minutes{5};
+  /// Limits of what is stored for others, record_ttl and value_ttl (proto/dht_store.hpp).
+  dht_store_limits storage;
+  /// Expired records and idle rate-limit entries are dropped this often.
+  clock_time expire_interval = std::chrono::minutes{1};
+  /// Peers in one get_peers answer at most (the datagram stays under 1400 bytes).
+  size_t peers_per_response_max = 32;
+
+  // ---- rate limit ------------------------------------------------------------------------------
+  /// Queries each source IPv4 address may send: a sustained rate and a burst (a token bucket).
+  uint32_t queries_per_s = 25;
+  uint32_t query_burst = 50;
+  /// Sources tracked at most; when all are busy, queries from new sources are dropped too.
+  size_t rate_sources_max = 4096;
+
+  // ---- discovery (find_peers from swarms) ----------------------------------------------------
+  clock_time lookup_interval = std::chrono::minutes{2};
+  clock_time announce_interval = std::chrono::minutes{10};
+  /// A round that found nobody but this node comes back sooner: after this, doubling with each
+  /// such round up to lookup_interval, so that a reader that came before the writer's announce
+  /// does not wait a whole interval.
+  clock_time empty_lookup_retry = std::chrono::seconds{1};
+  /// A component that asks again (find_peers for a topic it follows: its peers all failed)
+  /// gets a new round at once, if the last one began at least this long ago.
+  clock_time refresh_min = std::chrono::seconds{5};
+  /// Topics that discovery_stats::by_topic counts at most (a remote must not grow it forever).
+  size_t stats_topics_max = 4096;
+
+  /// What decode_rpc accepts.
+  msg::dht_limits codec;
+};
+
+} // namespace dynfeed

@@ -1,0 +1,16 @@
+#pragma once
+
+/// Everything an embedder needs: the node, feed and value actors with their configs and
+/// messages, the typed values they take, dynfeed's error categories, the TCP and UDP
+/// transports, and a blocking ask for code outside actors. docs/embedding.md describes it.
+
+#include <dynfeed/atoms.hpp>
+#include <dynfeed/blocking.hpp>
+#include <dynfeed/discovery.hpp>
+#include <dynfeed/errors.hpp>
+#include <dynfeed/feed.hpp>
+#include <dynfeed/node.hpp>
+#include <dynfeed/tcp.hpp>
+#include <dynfeed/types.hpp>
+#include <dynfeed/udp.hpp>
+#include <dynfeed/value.hpp>

@@ -1,0 +1,30 @@
+#pragma once
+
+/// The settings of a node's peers and feed services, apart from the components.
+
+#include "dynfeed/component/types.hpp"
+#include "dynfeed/feed/append_limits.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace dynfeed {
+
+struct peer_config {
+  component_id node = no_component; ///< answers find_feed
+  uint32_t channels_max = 256;      ///< channels the remote may open on this connection
+  uint32_t frame_size_max = 0;      ///< announced in hello
+  clock_time hello_timeout = std::chrono::seconds{10};
+  std::string user_agent = "dynfeed";
+};
+
+struct feed_service_config {
+  uint32_t requests_in_flight_max = 16; ///< per peer
+  uint64_t chunk_blocks_max = 64;       ///< blocks per request, at most
+  uint64_t chunk_bytes_target = uint64_t{1} << 20; ///< aim for about this much per request
+  clock_time request_timeout = std::chrono::seconds{10};
+  uint32_t timeouts_max = 3;            ///< timed-out requests before a peer is dropped
+  uint64_t frame_size_max = append_limits::default_block_size_max + (uint64_t{1} << 20);
+};
+
+} // namespace dynfeed
