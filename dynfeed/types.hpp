@@ -6,6 +6,7 @@
 /// parse_feed_mode.
 
 #include <dynfeed/base/bytes.hpp>
+#include <dynfeed/base/hex.hpp>
 #include <dynfeed/crypto/crypto.hpp>
 #include <dynfeed/feed/feed_mode.hpp>
 #include <dynfeed/feed/signed_value.hpp>

@@ -2,11 +2,9 @@
 /// clones it, verifying every block.
 ///   embed          the nodes link in-process (a memory_network, address "mem:writer")
 ///   embed --tcp    the reader dials the writer over TCP with Noise on 127.0.0.1
-/// Built against the installed package by CMakeLists.txt beside this file.
+/// Exits non-zero unless the reader got every block.
 
-#include "dynfeed/actors/node.hpp"
-#include "dynfeed/base/hex.hpp"
-#include "dynfeed/tcp/tcp.hpp"
+#include <dynfeed/dynfeed.hpp>
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -14,7 +12,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,66 +23,59 @@ namespace {
 
 constexpr auto timeout = std::chrono::seconds{10};
 
-/// Sends `xs` to `to` and waits for its answer of type T; throws if an error or nothing comes.
-template <class T, class Handle, class... Ts>
-T ask(caf::scoped_actor& self, const Handle& to, Ts&&... xs) {
-  std::optional<T> out;
-  std::string failure = "no answer";
-  self->request(to, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& value) { out = std::move(value); },
-             [&](caf::error& err) { failure = self->system().render(err); });
-  if (!out)
-    throw std::runtime_error(failure);
-  return std::move(*out);
+/// The answer, or an exception that says why there is none.
+template <class T>
+T must(caf::expected<T> answer, const char* what) {
+  if (!answer)
+    throw std::runtime_error(std::string{what} + ": " + describe(answer.error()));
+  return std::move(*answer);
 }
 
-/// Appends a few blocks on `writer`, clones the feed on `reader` and prints what arrived.
-void replicate(caf::scoped_actor& self, const node_actor& writer, const node_actor& reader,
+/// Writes three blocks on `writer`, clones the feed on `reader`; true if every block arrived.
+bool replicate(caf::scoped_actor& self, const node_actor& writer, const node_actor& reader,
                const fs::path& dir, bool tcp) {
-  // The writer: a new feed with a random key pair ("" seed), three blocks in one signed append.
-  auto wfeed = ask<feed_actor>(self, writer, atoms::create_feed::value,
-                               (dir / "writer").string(), std::string{});
+  // The writer: a new feed with a random key pair (an all-zero seed), one signed append.
+  auto wfeed = must(ask<feed_actor>(self, writer, timeout, atoms::create_feed::value,
+                                       (dir / "writer").string(), key_seed{}),
+                       "create_feed");
   std::vector<bytes> blocks;
   for (std::string text : {"hello", "from", "dynfeed"})
     blocks.emplace_back(text.begin(), text.end());
-  uint64_t length = ask<uint64_t>(self, wfeed, atoms::append::value, blocks);
-  feed_info info = ask<feed_info>(self, wfeed, atoms::info::value);
+  uint64_t length = must(ask<uint64_t>(self, wfeed, timeout, atoms::append::value, blocks),
+                            "append");
+  public_key key = must(ask<feed_info>(self, wfeed, timeout, atoms::info::value), "info").key;
 
-  std::string address = "mem:writer";
-  if (tcp) { // port 0: any free port; the node answers with the one it bound
-    uint16_t port = ask<uint16_t>(self, writer, atoms::listen::value, std::string{"127.0.0.1"},
-                                  uint16_t{0});
-    address = "127.0.0.1:" + std::to_string(port);
-  }
+  peer_address address = peer_address::memory("writer");
+  if (tcp) // port 0: any free port; the node answers with the address it bound
+    address = must(ask<peer_address>(self, writer, timeout, atoms::listen::value,
+                                        peer_address::tcp("127.0.0.1", 0)),
+                      "listen");
 
-  // The reader knows only the public key. We subscribe to its events, ask it to download
-  // everything the first peer has, and join a swarm that connects it to the writer.
-  auto rfeed = ask<feed_actor>(self, reader, atoms::clone_feed::value, to_hex(info.key),
-                               (dir / "reader").string());
+  // The reader knows only the public key. It subscribes to the feed's events, asks for
+  // everything the first peer has, and joins the feed's swarm with the writer as a peer.
+  auto rfeed = must(ask<feed_actor>(self, reader, timeout, atoms::clone_feed::value, key,
+                                       (dir / "reader").string()),
+                       "clone_feed");
   self->send(rfeed, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
   self->send(rfeed, atoms::download::value, uint64_t{0}, download_to_end, false);
-  ask<bool>(self, reader, atoms::join::value, rfeed, std::vector<std::string>{address},
-            std::string{"stable"});
+  must(ask<bool>(self, reader, timeout, atoms::join::value, rfeed,
+                    std::vector<peer_address>{address}, feed_mode::stable),
+          "join");
 
   uint64_t held = 0;
   bool over = false; // the download finished, or nothing happened for `timeout`
   while (held < length && !over) {
-    self->receive(
-      [&](atoms::blocks, uint64_t /*first*/, uint64_t count) { held += count; }, // verified
-      [&](atoms::done) { over = true; },
-      [&](atoms::length, uint64_t) {},
-      [&](atoms::peers, uint64_t) {},
-      caf::after(timeout) >> [&] { over = true; });
+    self->receive([&](atoms::blocks, uint64_t /*first*/, uint64_t count) { held += count; },
+                  [&](atoms::done) { over = true; }, [&](atoms::length, uint64_t) {},
+                  [&](atoms::peers, uint64_t) {}, caf::after(timeout) >> [&] { over = true; });
   }
-  if (held < length)
-    throw std::runtime_error("the reader got " + std::to_string(held) + " of "
-                             + std::to_string(length) + " blocks from " + address);
-
-  std::cout << "cloned " << to_hex(info.key) << " from " << address << ":\n";
-  for (uint64_t i = 0; i < length; ++i) {
-    bytes block = ask<bytes>(self, rfeed, atoms::get::value, i);
+  std::cout << "cloned " << to_hex(key) << " from " << to_string(address) << ": " << held
+            << " of " << length << " blocks\n";
+  for (uint64_t i = 0; i < held; ++i) {
+    bytes block = must(ask<bytes>(self, rfeed, timeout, atoms::get::value, i), "get");
     std::cout << "  " << i << ": " << std::string(block.begin(), block.end()) << '\n';
   }
+  return held == length;
 }
 
 } // namespace
@@ -104,6 +94,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>(); // CAF's network layer: needed for TCP
+  add_error_categories(cfg);      // sys.render(err) prints dynfeed's errors in words
   caf::actor_system sys{cfg};
 
   // In-process links find nodes by name in a shared memory_network; TCP needs a transport.
@@ -123,14 +114,13 @@ int main(int argc, char** argv) {
   node_actor writer = spawn_node(sys, config("writer"));
   node_actor reader = spawn_node(sys, config("reader"));
 
-  int status = 0;
+  bool ok = false;
   {
     caf::scoped_actor self{sys};
     try {
-      replicate(self, writer, reader, dir, tcp);
+      ok = replicate(self, writer, reader, dir, tcp);
     } catch (const std::exception& e) {
       std::cerr << "embed: " << e.what() << '\n';
-      status = 1;
     }
     // Stops every feed (closing its store), swarm and peer of each node.
     self->send(writer, atoms::shutdown::value);
@@ -138,5 +128,5 @@ int main(int argc, char** argv) {
     self->wait_for(writer, reader);
   }
   fs::remove_all(dir);
-  return status;
+  return ok ? 0 : 1;
 }

@@ -23,8 +23,14 @@ cmake -S examples -B build/example -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$PWD/build/install" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" \
   "${launcher[@]}" >/dev/null
 cmake --build build/example
+# Every installed header compiles on its own; <dynfeed/dynfeed.hpp> pulls in no Cap'n Proto,
+# RocksDB or sodium header nor the DHT and tracker internals.
+./scripts/check_public_headers.sh build/install/include
 build/example/embed
 build/example/embed --tcp
+build/example/dht_discovery
+build/example/value_feed
+build/example/value_feed --validator
 
 if [ "${1:-all}" != "release" ]; then
   cmake --preset asan >/dev/null
