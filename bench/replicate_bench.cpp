@@ -1,9 +1,9 @@
 #include "bench/replicate_bench.hpp"
 
-#include "dynfeed/dynfeed.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/base/random.hpp"
 #include "dynfeed/core/feed_dir.hpp"
+#include "dynfeed/dynfeed.hpp"
 #include "dynfeed/tcp/tcp_process_config.hpp"
 
 #include <caf/all.hpp>

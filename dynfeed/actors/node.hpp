@@ -3,8 +3,8 @@
 /// The node's side of its transports (the public API is <dynfeed/node.hpp>): what a transport
 /// such as TCP (dynfeed/tcp/tcp.hpp) implements.
 
-#include "dynfeed/node.hpp"
 #include "dynfeed/crypto/noise.hpp"
+#include "dynfeed/node.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>

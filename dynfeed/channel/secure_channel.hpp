@@ -14,11 +14,11 @@
 /// everything afterwards. Errors are `noise_errc` (handshake and decryption failures) or
 /// `channel_errc` values.
 
-#include "dynfeed/channel/errc.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/expected.hpp"
-#include "dynfeed/crypto/noise.hpp"
 #include "dynfeed/channel/byte_queue.hpp"
+#include "dynfeed/channel/errc.hpp"
+#include "dynfeed/crypto/noise.hpp"
 
 #include <memory>
 #include <vector>

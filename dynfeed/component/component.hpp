@@ -7,8 +7,8 @@
 /// single-threaded driver (../shared/STYLE.md, ../shared/reference/sim-poc/NOTES.md).
 
 #include "dynfeed/base/bytes.hpp"
-#include "dynfeed/component/types.hpp"
 #include "dynfeed/base/random.hpp"
+#include "dynfeed/component/types.hpp"
 
 #include <chrono>
 #include <cstdint>

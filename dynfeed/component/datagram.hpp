@@ -25,7 +25,8 @@ public:
   virtual endpoint local() const = 0;
 };
 
-/// Opens datagram sockets for a node: UDP (net/udp_socket.hpp), or whatever a test provides.
+/// Opens datagram sockets for a node: UDP (make_udp_transport, <dynfeed/udp.hpp>), or whatever a
+/// test provides.
 class datagram_transport {
 public:
   /// Called once per datagram received, on whatever thread the socket receives on.

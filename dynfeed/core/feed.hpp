@@ -4,8 +4,8 @@
 /// path. Every change is staged, committed to the store as one atomic batch, and only then
 /// applied in memory, so a failed write leaves both as they were.
 
-#include "dynfeed/core/feed_options.hpp"
 #include "dynfeed/base/expected.hpp"
+#include "dynfeed/core/feed_options.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/feed/bitfield.hpp"
 #include "dynfeed/feed/proof.hpp"

@@ -3,9 +3,9 @@
 /// Keys, hashes and signatures. crypto/ is the only part of dynfeed that includes sodium.h;
 /// everything else sees these plain types.
 
-#include "dynfeed/crypto/errc.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/expected.hpp"
+#include "dynfeed/crypto/errc.hpp"
 
 #include <initializer_list>
 #include <optional>

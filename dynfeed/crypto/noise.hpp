@@ -12,10 +12,10 @@
 /// Every failure caused by input is a `noise_errc` value; a handshake that failed once refuses
 /// everything afterwards, as the spec asks ("the handshake is aborted").
 
-#include "dynfeed/crypto/noise_errc.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/crypto/noise_errc.hpp"
 
 #include <cstdint>
 #include <cstring>

@@ -26,13 +26,13 @@
 /// simulator and the node may also call the public methods directly. Callbacks run inside the
 /// component's handlers (components run single-threaded).
 
-#include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/base/endpoint.hpp"
-#include "dynfeed/messages/dht_codec.hpp"
 #include "dynfeed/component/datagram.hpp"
-#include "dynfeed/discovery/discovery.hpp"
+#include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/discovery/dht_store.hpp"
+#include "dynfeed/discovery/discovery.hpp"
 #include "dynfeed/discovery/routing_table.hpp"
+#include "dynfeed/messages/dht_codec.hpp"
 
 #include <deque>
 #include <functional>

@@ -19,13 +19,13 @@
 /// record nor take more than records_per_source_max places; honest records leave only by
 /// expiring. Refreshing a record (re-announce, or re-putting the held value) never counts twice.
 
-#include "dynfeed/discovery/dht_config.hpp"
-#include "dynfeed/discovery/errc.hpp"
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/error.hpp"
+#include "dynfeed/component/component.hpp"
+#include "dynfeed/discovery/dht_config.hpp"
+#include "dynfeed/discovery/errc.hpp"
 #include "dynfeed/feed/signed_value.hpp"
 #include "dynfeed/messages/dht_messages.hpp"
-#include "dynfeed/component/component.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -10,9 +10,9 @@
 /// responses, errors and timeouts on each side; refused counts every datagram dropped, by
 /// reason; by_topic counts each datagram about a topic (at most stats_topics_max topics).
 
+#include "dynfeed/discovery/discovery.hpp"
 #include "dynfeed/discovery/tracker_config.hpp"
 #include "dynfeed/messages/tracker_codec.hpp"
-#include "dynfeed/discovery/discovery.hpp"
 
 #include <chrono>
 #include <list>

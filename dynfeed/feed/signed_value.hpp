@@ -8,9 +8,9 @@
 /// the hash of that definition, so one key owns as many feeds as it uses salts, and an M-of-N
 /// feed cannot be confused with a one-key feed of any of its signers.
 
-#include "dynfeed/feed/value_errc.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/feed/value_errc.hpp"
 
 #include <array>
 #include <cstdint>

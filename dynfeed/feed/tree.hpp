@@ -2,10 +2,10 @@
 
 /// A feed's signed tree and the pure half of appending to it.
 
-#include "dynfeed/feed/append_limits.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/base/helper_thread.hpp"
 #include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/feed/append_limits.hpp"
 #include "dynfeed/feed/merkle.hpp"
 
 #include <cstdint>

@@ -13,12 +13,12 @@
 /// and every size is bounded by codec_limits before anything is copied. This header includes no
 /// Cap'n Proto header, so code that only handles messages stays light to compile.
 
-#include "dynfeed/messages/errc.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/error.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/feed/proof.hpp"
 #include "dynfeed/feed/tree.hpp"
+#include "dynfeed/messages/errc.hpp"
 #include "dynfeed/messages/messages.hpp"
 
 #include <cstddef>

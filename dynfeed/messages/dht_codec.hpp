@@ -9,12 +9,12 @@
 /// over 64 bytes, a value over 1000 bytes) are not the codec's: such puts decode, so that the
 /// responder can refuse them with their BEP 44 code.
 
-#include "dynfeed/messages/dht_limits.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/messages/codec.hpp"
-#include "dynfeed/messages/limits.hpp"
+#include "dynfeed/messages/dht_limits.hpp"
 #include "dynfeed/messages/dht_messages.hpp"
+#include "dynfeed/messages/limits.hpp"
 
 #include <cstddef>
 #include <cstdint>

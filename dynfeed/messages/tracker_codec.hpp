@@ -7,12 +7,12 @@
 /// error, never an exception or a crash, and every size is bounded by `limits` before anything
 /// is copied. This header includes no Cap'n Proto header.
 
-#include "dynfeed/messages/tracker_limits.hpp"
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/messages/codec.hpp"
 #include "dynfeed/messages/limits.hpp"
+#include "dynfeed/messages/tracker_limits.hpp"
 
 #include <cstdint>
 #include <string>

@@ -6,12 +6,12 @@
 /// requests in flight per peer, timeouts and retries elsewhere. Peers that send proofs that do
 /// not verify are disconnected.
 
-#include "dynfeed/replication/config.hpp"
 #include "dynfeed/base/flat_map.hpp"
+#include "dynfeed/component/component.hpp"
 #include "dynfeed/core/feed.hpp"
 #include "dynfeed/feed/dynamic.hpp"
 #include "dynfeed/messages/messages.hpp"
-#include "dynfeed/component/component.hpp"
+#include "dynfeed/replication/config.hpp"
 #include "dynfeed/replication/remote_have.hpp"
 
 #include <optional>

@@ -5,10 +5,10 @@
 /// routes frames between the remote and the feed services, which do the replicating. Anything
 /// the remote does out of protocol ends the connection with a reason.
 
-#include "dynfeed/replication/config.hpp"
+#include "dynfeed/component/connection.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/messages/messages.hpp"
-#include "dynfeed/component/connection.hpp"
+#include "dynfeed/replication/config.hpp"
 
 #include <optional>
 #include <vector>

@@ -3,11 +3,11 @@
 /// Where a feed keeps its blocks, tree nodes, signed tree and bitfield. Writes go only through
 /// commit(), which applies a whole batch atomically or nothing.
 
-#include "dynfeed/storage/errc.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/feed/merkle.hpp"
 #include "dynfeed/feed/proof.hpp"
+#include "dynfeed/storage/errc.hpp"
 
 #include <cstdint>
 #include <optional>

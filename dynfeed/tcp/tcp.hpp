@@ -4,10 +4,10 @@
 /// secure channel (net/secure_channel.hpp) and, once the handshake is done, asks the node for
 /// the peer that speaks through it; frames then flow peer <-> broker <-> socket.
 
-#include "dynfeed/tcp.hpp"
 #include "dynfeed/actors/node.hpp"
-#include "dynfeed/crypto/noise.hpp"
 #include "dynfeed/component/component.hpp"
+#include "dynfeed/crypto/noise.hpp"
+#include "dynfeed/tcp.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>

@@ -10,9 +10,9 @@
 /// counted. close() (and the destructor) stops that thread: once it returns, the callback
 /// never runs again.
 
-#include "dynfeed/udp.hpp"
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/component/datagram.hpp"
+#include "dynfeed/udp.hpp"
 
 #include <atomic>
 #include <cstdint>

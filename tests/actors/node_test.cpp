@@ -1,10 +1,10 @@
 #define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 
-#include "dynfeed/dynfeed.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/core/value_dir.hpp"
+#include "dynfeed/dynfeed.hpp"
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
