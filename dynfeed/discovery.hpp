@@ -2,10 +2,12 @@
 
 /// How a node finds the peers of its swarms without being told addresses: a DHT node or a
 /// tracker client on a UDP socket of its own (docs/discovery.md). Sent to the node with
-/// `discover`; make_udp_transport() (<dynfeed/udp.hpp>) opens the socket.
+/// `discover`; make_udp_transport() (<dynfeed/udp.hpp>) opens the socket, and
+/// dht_settings(local, bootstrap) gives the DHT's settings as the command line uses them.
 
 #include <dynfeed/base/endpoint.hpp>
 #include <dynfeed/discovery/dht_config.hpp>
+#include <dynfeed/discovery/dht_settings.hpp>
 #include <dynfeed/discovery/tracker_config.hpp>
 
 #include <caf/allowed_unsafe_message_type.hpp>

@@ -38,9 +38,9 @@ endpoint start_dht(caf::scoped_actor& self, const node_actor& node,
   dc.kind = discovery_config::backend::dht;
   dc.datagrams = make_udp_transport();
   dc.local = loopback;
-  dc.dht.bootstrap = std::move(bootstrap);
-  // Every node here has the same IP address; a DHT on the Internet keeps one node per address.
-  dc.dht.nodes_per_ip_max = dc.dht.k;
+  // The defaults, but on loopback, where every node has the same IP address, more than one
+  // routing table entry per address.
+  dc.dht = dht_settings(loopback, bootstrap);
   uint16_t port = must(ask<uint16_t>(self, node, timeout, atoms::discover::value, dc), "discover");
   return endpoint{loopback.ip, port};
 }
