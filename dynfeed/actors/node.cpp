@@ -192,10 +192,15 @@ expected<std::unique_ptr<feed_dir>> open_reader(const std::string& dir, const pu
   return feed_dir::create_reader(dir, key, config.store, config.feeds);
 }
 
+/// The feed in `dir`: the one the node runs already, or what `open` opens. With `key`, a feed
+/// of another key there is store_errc::already_exists, as open_reader says of one on disk.
 caf::result<feed_actor> start_feed(node_shared& node, const std::string& dir,
-                                   const feed_opener& open) {
-  if (auto it = node.feeds_by_dir.find(dir); it != node.feeds_by_dir.end())
+                                   const feed_opener& open, const public_key* key = nullptr) {
+  if (auto it = node.feeds_by_dir.find(dir); it != node.feeds_by_dir.end()) {
+    if (key && node.feeds[it->second.address()].key != *key)
+      return to_caf_error(error{store_errc::already_exists, dir + " holds another feed"});
     return it->second;
+  }
   auto opened = open(node.config);
   if (!opened)
     return to_caf_error(opened.error());
@@ -348,7 +353,8 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
       });
     },
     [node](atoms::clone_feed, const public_key& key, const std::string& dir) {
-      return start_feed(*node, dir, [&](const node_config& c) { return open_reader(dir, key, c); });
+      return start_feed(
+        *node, dir, [&](const node_config& c) { return open_reader(dir, key, c); }, &key);
     },
     [node](atoms::join, const feed_actor& feed, const std::vector<peer_address>& addresses,
            feed_mode mode) { return join_feed(*node, feed, addresses, mode); },

@@ -138,6 +138,14 @@ BOOST_AUTO_TEST_CASE(errors_come_back_as_errors_of_dynfeeds_categories) {
                                    public_key::from(bytes(32, 8)), tmp / "r2");
   BOOST_REQUIRE(!clash);
   BOOST_TEST((clash.error() == store_errc::already_exists));
+  // So is a directory the node runs a feed of another key in.
+  auto running = try_ask<feed_actor>(writer_node, atoms::clone_feed::value,
+                                     public_key::from(bytes(32, 8)), tmp / "w");
+  BOOST_REQUIRE(!running);
+  BOOST_TEST((running.error() == store_errc::already_exists));
+  auto same = try_ask<feed_actor>(writer_node, atoms::clone_feed::value, info.key, tmp / "w");
+  BOOST_REQUIRE(same);
+  BOOST_TEST((*same == feed));
 }
 
 BOOST_AUTO_TEST_CASE(a_seed_makes_the_same_key_pair) {
