@@ -4,6 +4,9 @@
 #   scripts/setup.sh [extra cmake arguments...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache: paths relative to the checkout, and no build folder in the hash, so that another
+# clone of the project on this machine (CI's, a worktree) reuses what this one compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 packages=(
   g++ cmake ninja-build pkg-config ccache

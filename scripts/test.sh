@@ -6,6 +6,9 @@
 #   scripts/test.sh release    only the Release build (quicker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache: paths relative to the checkout, and no build folder in the hash, so that another
+# clone of the project on this machine (CI's, a worktree) reuses what this one compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 ./scripts/setup.sh -DDYNFEED_WERROR=ON
 ctest --preset release
