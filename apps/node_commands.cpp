@@ -82,6 +82,20 @@ struct running_node {
     return true;
   }
 
+  /// Prints what the node counted as one JSON line on stderr (what `seed` says as it stops).
+  void print_stats() {
+    auto stats = ask<node_stats>(atoms::stats::value);
+    if (!stats) {
+      report("no counters: " + describe(stats.error()));
+      return;
+    }
+    nlohmann::json j{{"disconnects", stats->disconnects},
+                     {"peers", stats->peers},
+                     {"feeds", stats->feeds},
+                     {"valueFeeds", stats->value_feeds}};
+    std::cerr << j.dump() + "\n";
+  }
+
   /// Sends `xs` to the node and waits for its answer of type T.
   template <class T, class... Ts>
   caf::expected<T> ask(Ts&&... xs) {
@@ -283,6 +297,7 @@ int seed(const node_args& a) {
             << std::flush;
   signals.wait();
   control.reset(); // no more requests from other processes
+  n.print_stats();
   n.finish(exit_ok);
 }
 

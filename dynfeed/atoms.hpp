@@ -35,6 +35,7 @@ using listen = caf::atom_constant<caf::atom("listen")>;
 using connect = caf::atom_constant<caf::atom("connect")>;
 using shutdown = caf::atom_constant<caf::atom("shutdown")>;
 using connected = caf::atom_constant<caf::atom("connected")>;
+using stats = caf::atom_constant<caf::atom("stats")>;
 // Value feeds.
 using put_value = caf::atom_constant<caf::atom("putvalue")>;
 using get_value = caf::atom_constant<caf::atom("getvalue")>;

@@ -23,6 +23,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/timespan.hpp>
 #include <caf/typed_actor.hpp>
@@ -72,6 +73,23 @@ struct node_config {
   std::function<void(const std::string&)> log;
 };
 
+/// What a node counts, cheaply, since it started: the answer to (stats).
+struct node_stats {
+  /// Connections that ended, by why (the reason's identifier: "setup_backlog",
+  /// "transport_error", ...; "unknown" for codes past the known ones). Both ends of a
+  /// connection count its end with the reason its peer heard. Reasons that never happened are
+  /// left out.
+  std::map<std::string, uint64_t> disconnects;
+  uint64_t peers = 0;       ///< connections open now
+  uint64_t feeds = 0;       ///< feeds the node runs (create_feed, open_feed, clone_feed)
+  uint64_t value_feeds = 0; ///< value feeds the node runs
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_stats& x) {
+  return f(caf::meta::type_name("node_stats"), x.disconnects, x.peers, x.feeds, x.value_feeds);
+}
+
 /// The node. Every failure is a caf::error of a dynfeed category (<dynfeed/errors.hpp>).
 /// - (create_feed, std::string dir, key_seed seed) -> feed_actor: a new writable feed in dir,
 ///   its key pair derived from seed (all zero: a random key pair)
@@ -95,6 +113,7 @@ struct node_config {
 ///   port its socket is bound to. Swarms joined from then on find peers through it and, once
 ///   the node listens, announce the port it listens on; so do the value feeds of the value
 ///   directories the node opened.
+/// - (stats) -> node_stats: what the node counted so far (connections ended, by reason)
 /// - (shutdown): stops every actor of the node; the node actor ends once all of them did
 ///   (every store is closed then)
 using node_actor = caf::typed_actor<
@@ -108,6 +127,7 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atoms::join_value, value_actor, std::vector<peer_address>>::with<bool>,
   caf::replies_to<atoms::listen, peer_address>::with<peer_address>,
   caf::replies_to<atoms::discover, discovery_config>::with<uint16_t>,
+  caf::replies_to<atoms::stats>::with<node_stats>,
   caf::reacts_to<atoms::shutdown>>;
 
 /// Spawns a node in `sys`. TCP needs the I/O middleman loaded (cfg.load<caf::io::middleman>());

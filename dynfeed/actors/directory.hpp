@@ -20,6 +20,9 @@ namespace dynfeed {
 
 class actor_directory {
 public:
+  /// How many reason codes are counted apart: the last one also takes every code past it.
+  static constexpr uint16_t disconnect_codes = 16;
+
   explicit actor_directory(uint64_t seed = 0) : seed_(seed) {}
 
   component_id next_id() noexcept { return next_.fetch_add(1, std::memory_order_relaxed); }
@@ -54,7 +57,7 @@ private:
   uint64_t seed_;
   std::function<void(const std::string&)> log_;
   /// By reason code; the last slot also takes codes past the known ones.
-  std::array<std::atomic<uint64_t>, 16> disconnects_{};
+  std::array<std::atomic<uint64_t>, disconnect_codes> disconnects_{};
 };
 
 } // namespace dynfeed

@@ -342,6 +342,20 @@ void shut_down(node_shared& node) {
     node.self->quit(caf::exit_reason::user_shutdown);
 }
 
+node_stats stats_of(const node_shared& node) {
+  node_stats out;
+  // Codes past the known ones (a remote's bye may carry any) all count as "unknown".
+  for (uint16_t code = 0; code < actor_directory::disconnect_codes; ++code) {
+    auto why = static_cast<msg::disconnect_reason>(code);
+    if (uint64_t n = node.directory->disconnects(why))
+      out.disconnects[msg::name_of(why)] += n;
+  }
+  out.peers = node.peers.size();
+  out.feeds = node.feeds.size();
+  out.value_feeds = node.publishers.size();
+  return out;
+}
+
 caf::message_handler node_api(std::shared_ptr<node_shared> node) {
   return {
     [node](atoms::create_feed, const std::string& dir, const key_seed& seed) {
@@ -391,6 +405,7 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
     [node](atoms::discover, const discovery_config& config) {
       return start_discovery(*node, config);
     },
+    [node](atoms::stats) { return stats_of(*node); },
     [node](atoms::shutdown) { shut_down(*node); },
   };
 }

@@ -38,6 +38,8 @@ enum class disconnect_reason : uint16_t {
   setup_backlog,       ///< more frames waited for a connection being set up than it holds
 };
 const char* to_string(disconnect_reason reason) noexcept;
+/// The reason's identifier ("setup_backlog"): a key for counters in JSON and stats.
+const char* name_of(disconnect_reason reason) noexcept;
 
 /// Why a responder sends no_data.
 enum class no_data_reason : uint16_t {

@@ -5,6 +5,8 @@
 #include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/core/value_dir.hpp"
 #include "dynfeed/dynfeed.hpp"
+#include "dynfeed/component/connection.hpp"
+#include "dynfeed/messages/messages.hpp"
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
 #include "support/temp_dir.hpp"
@@ -88,6 +90,17 @@ caf::behavior refusing_bad(caf::event_based_actor*, int* asked) {
     [asked](atoms::validate, uint64_t, const bytes& value, uint64_t, const bytes&) {
       ++*asked;
       return std::string(value.begin(), value.end()).rfind("bad", 0) != 0;
+    },
+  };
+}
+
+/// A node that takes an in-process link and at once ends it as a far end whose set-up backlog
+/// overflowed does (actor_connection tells its peer (disconnected, setup_backlog)).
+caf::behavior overflowing_node(caf::event_based_actor* self) {
+  return {
+    [self](atoms::connect, caf::actor remote_peer, const node_id&, const bytes&) {
+      self->send(remote_peer, atoms::disconnected::value,
+                 static_cast<uint16_t>(msg::disconnect_reason::setup_backlog));
     },
   };
 }
@@ -326,6 +339,44 @@ BOOST_AUTO_TEST_CASE(an_unreachable_peer_is_retried_without_blocking_anyone) {
   BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed, std::vector<peer_address>{peer_address::memory("nobody")}, feed_mode::stable));
   advance(5s);
   BOOST_TEST(ask<feed_info>(rfeed, atoms::info::value).peers == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(stats_count_connections_ended_by_reason) {
+  node_stats before = ask<node_stats>(reader_node, atoms::stats::value);
+  BOOST_TEST(before.disconnects.empty());
+  BOOST_TEST(before.peers == 0u);
+  BOOST_TEST(before.feeds == 0u);
+  net->add("overflowing", sys.spawn(overflowing_node));
+  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value,
+                               public_key::from(bytes(32, 0xaa)), tmp / "r");
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed,
+                       std::vector<peer_address>{peer_address::memory("overflowing")},
+                       feed_mode::stable));
+  run();
+  node_stats after = ask<node_stats>(reader_node, atoms::stats::value);
+  BOOST_TEST(after.disconnects.count("setup_backlog") == 1u);
+  BOOST_TEST(after.disconnects["setup_backlog"] >= 1u);
+  BOOST_TEST(after.disconnects.count("normal") == 0u);
+  BOOST_TEST(after.peers == 0u); // the connection is gone
+  BOOST_TEST(after.feeds == 1u);
+  // The writer took no part: its counters are its own.
+  BOOST_TEST(ask<node_stats>(writer_node, atoms::stats::value).disconnects.empty());
+}
+
+BOOST_AUTO_TEST_CASE(stats_count_connections_that_ended_normally_on_both_ends) {
+  auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", key_seed{});
+  ask<uint64_t>(wfeed, atoms::append::value, blocks(0, 3));
+  feed_info info = ask<feed_info>(wfeed, atoms::info::value);
+  auto rfeed = ask<feed_actor>(reader_node, atoms::clone_feed::value, info.key, tmp / "r");
+  BOOST_TEST(ask<bool>(writer_node, atoms::join::value, wfeed, std::vector<peer_address>{},
+                       feed_mode::stable));
+  BOOST_TEST(ask<bool>(reader_node, atoms::join::value, rfeed,
+                       std::vector<peer_address>{peer_address::memory("writer")},
+                       feed_mode::stable));
+  advance(1s);
+  BOOST_TEST(ask<node_stats>(reader_node, atoms::stats::value).peers == 1u);
+  BOOST_TEST(ask<node_stats>(writer_node, atoms::stats::value).peers == 1u);
+  BOOST_TEST(ask<node_stats>(reader_node, atoms::stats::value).disconnects.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

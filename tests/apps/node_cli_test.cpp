@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,8 +47,8 @@ struct seeder {
   std::string key;
   std::string address;
 
-  explicit seeder(const std::string& dir)
-    : proc({DYNFEED_PATH, "seed", dir, "--listen", "127.0.0.1:0", "--quiet"}) {
+  explicit seeder(const std::string& dir, const std::string& err_path = {})
+    : proc({DYNFEED_PATH, "seed", dir, "--listen", "127.0.0.1:0", "--quiet"}, err_path) {
     std::string line;
     BOOST_REQUIRE(proc.read_line(key));
     BOOST_REQUIRE(proc.read_line(line));
@@ -197,6 +198,40 @@ BOOST_AUTO_TEST_CASE(the_seeder_stops_on_sigterm) {
   // The store is closed properly: it opens, verifies, and the control socket is gone.
   BOOST_TEST(dynfeed_cmd({"verify", origin}).exit_code == 0);
   BOOST_TEST(dynfeed_cmd({"append", origin}, "after\n").out == "11\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_seeder_prints_its_counters_as_it_stops) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 10);
+  std::string err_path = tmp / "seed.err";
+  seeder s{origin, err_path};
+  // Two clones, one after the other: the first one's connection has surely ended by the time
+  // the second one has downloaded everything through the same seeder.
+  for (const char* copy : {"copy1", "copy2"}) {
+    process_result r = dynfeed_cmd({"clone", s.key, tmp / copy, "--peer", s.address, "--quiet"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+  s.proc.kill(SIGTERM);
+  int status = s.proc.wait();
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+  std::ifstream err{err_path};
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(err, line))
+    lines.push_back(line);
+  BOOST_REQUIRE_EQUAL(lines.size(), 1u); // --quiet: nothing but the counters
+  nlohmann::json stats = nlohmann::json::parse(lines[0]);
+  BOOST_TEST(stats["feeds"] == 1);
+  BOOST_TEST(stats["valueFeeds"].is_number_unsigned());
+  BOOST_TEST(stats["peers"].is_number_unsigned());
+  BOOST_REQUIRE(stats["disconnects"].is_object());
+  uint64_t ended = 0;
+  for (const auto& [why, count] : stats["disconnects"].items()) {
+    BOOST_TEST(why.find(' ') == std::string::npos, why);
+    ended += count.get<uint64_t>();
+  }
+  BOOST_TEST(ended >= 1u, lines[0]); // the first clone's connection, at least
 }
 
 BOOST_AUTO_TEST_CASE(bad_arguments_and_unreachable_peers_are_refused) {

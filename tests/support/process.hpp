@@ -70,10 +70,11 @@ inline process_result run_process(const std::vector<std::string>& argv,
   return r;
 }
 
-/// A child whose stdout the test reads line by line while it runs.
+/// A child whose stdout the test reads line by line while it runs; its stderr goes to
+/// `err_path` if given (to read once it ended), to the test's stderr otherwise.
 class child_process {
 public:
-  explicit child_process(const std::vector<std::string>& argv) {
+  explicit child_process(const std::vector<std::string>& argv, const std::string& err_path = {}) {
     int fds[2];
     if (::pipe(fds) != 0)
       throw std::runtime_error("pipe failed");
@@ -82,6 +83,13 @@ public:
       ::dup2(fds[1], 1);
       ::close(fds[0]);
       ::close(fds[1]);
+      if (!err_path.empty()) {
+        int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (err_fd < 0)
+          ::_exit(126);
+        ::dup2(err_fd, 2);
+        ::close(err_fd);
+      }
       std::vector<char*> args;
       for (const std::string& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
