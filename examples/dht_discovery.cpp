@@ -7,7 +7,6 @@
 #include <dynfeed/dynfeed.hpp>
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -96,8 +95,7 @@ int main() {
   std::string dir = (fs::temp_directory_path() / "dynfeed-dht-XXXXXX").string();
   if (::mkdtemp(dir.data()) == nullptr)
     return 1;
-  caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>();
+  tcp_process_config cfg; // with CAF's network layer: the clone goes over TCP
   add_error_categories(cfg);
   caf::actor_system sys{cfg};
   std::vector<node_actor> nodes;

@@ -7,7 +7,6 @@
 #include <dynfeed/dynfeed.hpp>
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -92,9 +91,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>(); // CAF's network layer: needed for TCP
-  add_error_categories(cfg);      // sys.render(err) prints dynfeed's errors in words
+  // The sharing scheduler (idle threads sleep), CAF's own log off, and CAF's network layer,
+  // which TCP needs: the set-up of the dynfeed command line's nodes.
+  tcp_process_config cfg;
+  add_error_categories(cfg); // sys.render(err) prints dynfeed's errors in words
   caf::actor_system sys{cfg};
 
   // In-process links find nodes by name in a shared memory_network; TCP needs a transport.

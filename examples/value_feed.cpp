@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: value_feed [--validator]\n";
     return 2;
   }
-  caf::actor_system_config cfg;
+  process_config cfg; // in-process links only: no network layer
   add_error_categories(cfg);
   caf::actor_system sys{cfg};
   auto memory = std::make_shared<memory_network>();

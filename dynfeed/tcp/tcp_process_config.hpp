@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dynfeed/actors/process_config.hpp"
+#include <dynfeed/actors/process_config.hpp>
 
 #include <caf/io/middleman.hpp>
 
