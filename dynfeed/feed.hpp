@@ -17,7 +17,7 @@ namespace dynfeed {
 /// A feed's state, as `info` returns it.
 struct feed_info {
   public_key key;
-  hash256 discovery_key; ///< the topic of the feed's swarm in stable mode
+  swarm_topic discovery_key; ///< the topic of the feed's swarm in stable mode
   hash256 id; ///< the tree hash: changes on every append
   uint64_t length = 0;
   uint64_t byte_length = 0;

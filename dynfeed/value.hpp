@@ -36,7 +36,7 @@ struct value_feed_spec {
 /// A value feed's state, as `info` returns it.
 struct value_feed_info {
   hash256 id;    ///< the hash of the definition
-  hash256 topic; ///< its swarm's topic
+  swarm_topic topic; ///< its swarm's topic
   uint64_t seq = 0;
   bytes value;
   uint64_t peers = 0;

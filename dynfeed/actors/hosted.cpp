@@ -11,7 +11,7 @@ feed_info hosted_feed::info() const {
   const feed& f = dir_->feed();
   feed_info out;
   out.key = f.key();
-  out.discovery_key = f.discovery_key();
+  out.discovery_key = swarm_topic::from(f.discovery_key().span());
   out.id = f.id();
   out.length = f.length();
   out.byte_length = f.byte_length();
@@ -195,7 +195,7 @@ void hosted_publisher::set_rules(const value_feed_spec& rules) {
 value_feed_info hosted_publisher::info() const {
   value_feed_info i;
   i.id = publisher_.definition().id();
-  i.topic = publisher_.definition().topic();
+  i.topic = swarm_topic::from(publisher_.definition().topic().span());
   const value_state& st = publisher_.state();
   if (st.current) {
     i.seq = st.current->seq;

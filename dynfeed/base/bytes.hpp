@@ -85,6 +85,12 @@ struct hash_tag {};
 /// A 32-byte BLAKE2b digest.
 using hash256 = fixed_bytes<32, hash_tag>;
 
+struct topic_tag {};
+/// What discovery looks a swarm up by: a feed's discovery key, a value feed's topic. A type of
+/// its own at the API, so that a feed ID or another hash cannot be passed for one (nor one for
+/// them); convert on purpose with swarm_topic::from(hash.span()).
+using swarm_topic = fixed_bytes<32, topic_tag>;
+
 /// Appends an unsigned 64-bit integer in little-endian order.
 inline void put_u64le(bytes& out, uint64_t v) {
   for (int i = 0; i < 8; ++i)

@@ -413,6 +413,29 @@ BOOST_AUTO_TEST_CASE(peer_addresses_parse_and_print) {
   }
 }
 
+// A feed ID (or any other hash) does not stand in for a discovery key, nor the other way round;
+// only an explicit conversion crosses over.
+static_assert(!std::is_convertible_v<hash256, swarm_topic>);
+static_assert(!std::is_convertible_v<swarm_topic, hash256>);
+static_assert(!std::is_assignable_v<swarm_topic&, const hash256&>);
+static_assert(!std::is_assignable_v<hash256&, const swarm_topic&>);
+static_assert(std::is_same_v<decltype(feed_info::discovery_key), swarm_topic>);
+static_assert(std::is_same_v<decltype(value_feed_info::topic), swarm_topic>);
+
+BOOST_AUTO_TEST_CASE(discovery_keys_are_the_feeds_and_the_value_feeds_topics) {
+  test::caf_fixture f;
+  auto node = spawn_node(f.sys, node_config{});
+  test::temp_dir tmp;
+  auto feed = f.ask<feed_actor>(node, atoms::create_feed::value, tmp / "f", key_seed{});
+  feed_info info = f.ask<feed_info>(feed, atoms::info::value);
+  BOOST_TEST((info.discovery_key == swarm_topic::from(crypto::discovery_key(info.key).span())));
+  auto value = f.ask<value_actor>(node, atoms::value_feed::value, info.key, bytes{});
+  value_feed_info vinfo = f.ask<value_feed_info>(value, atoms::info::value);
+  BOOST_TEST((vinfo.topic == swarm_topic::from(single_key_feed(info.key, {}).topic().span())));
+  caf::anon_send(node, atoms::shutdown::value);
+  f.run();
+}
+
 BOOST_AUTO_TEST_CASE(dynfeed_categories_render_through_the_actor_system_config) {
   caf::actor_system_config cfg;
   add_error_categories(cfg);
