@@ -103,20 +103,32 @@ struct running_node {
   }
 };
 
+/// Where a command that downloads finds its peers: --peer's addresses and the discovery to
+/// start (its socket on every interface, any port), if --bootstrap or --tracker says which.
+struct peer_sources {
+  std::vector<peer_address> peers;
+  std::optional<discovery_config> discovery;
+};
+
 /// Checks --peer, --bootstrap and --tracker of a command that downloads: at least one, each
-/// well formed. Returns the discovery to start (its socket on every interface, any port).
-expected<std::optional<discovery_config>> where_peers_are(const std::vector<std::string>& peers,
-                                                          const discovery_args& discovery) {
+/// well formed; each --peer is parsed here, once, into the address the node takes.
+expected<peer_sources> where_peers_are(const std::vector<std::string>& peers,
+                                       const discovery_args& discovery) {
+  peer_sources out;
   for (const std::string& p : peers) {
-    std::string host;
-    uint16_t port = 0;
-    if (!parse_address(p, host, port))
+    auto address = parse_peer_address(p);
+    if (!address || address->kind != peer_address::kind_type::tcp)
       return error{base_errc::invalid_argument, "--peer must be HOST:PORT, got '" + p + "'"};
+    out.peers.push_back(std::move(*address));
   }
   if (peers.empty() && discovery.empty())
     return error{base_errc::invalid_argument,
                  "say where the peers are: --peer, --bootstrap or --tracker"};
-  return discovery_from(discovery, endpoint{});
+  auto config = discovery_from(discovery, endpoint{});
+  if (!config)
+    return config.error();
+  out.discovery = std::move(*config);
+  return out;
 }
 
 /// "A-B" (inclusive) or "A-" into [start, end).
@@ -198,15 +210,6 @@ private:
   clock::time_point start_;
   clock::time_point last_{};
 };
-
-/// The node's addresses of --peer (checked already by where_peers_are).
-std::vector<peer_address> peer_addresses(const std::vector<std::string>& peers) {
-  std::vector<peer_address> out;
-  for (const std::string& p : peers)
-    if (auto a = parse_peer_address(p))
-      out.push_back(std::move(*a));
-  return out;
-}
 
 /// An answer asked for from the control socket's thread, as the control server takes it.
 template <class T>
@@ -311,12 +314,12 @@ int fetch(const node_args& a, bool print) {
   auto key = fixed_from_hex<public_key>(a.key);
   if (!key)
     return report("PUBKEY must be 64 hex digits, got '" + a.key + "'", exit_usage);
-  auto discovery = where_peers_are(a.peers, a.discovery);
-  if (!discovery)
-    return report(discovery.error().context(), exit_usage);
+  auto sources = where_peers_are(a.peers, a.discovery);
+  if (!sources)
+    return report(sources.error().context(), exit_usage);
   stop_signals signals;
   running_node n{a.quiet_log};
-  if (!n.discover(*discovery))
+  if (!n.discover(sources->discovery))
     n.finish(exit_error);
   auto feed = n.ask<feed_actor>(atoms::clone_feed::value, *key, a.dir);
   if (!feed)
@@ -325,7 +328,7 @@ int fetch(const node_args& a, bool print) {
   self->send(*feed, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
   bool live = a.live || print;
   self->send(*feed, atoms::download::value, start, end, live);
-  auto joined = n.ask<bool>(atoms::join::value, *feed, peer_addresses(a.peers),
+  auto joined = n.ask<bool>(atoms::join::value, *feed, sources->peers,
                             *parse_feed_mode(a.mode));
   if (!joined)
     n.finish(report("cannot join the swarm: " + describe(joined.error())));
@@ -406,12 +409,12 @@ int fetch_value(const value_args& a, bool watch) {
     return report("--salt has " + std::to_string(a.salt.size()) + " bytes, at most "
                     + std::to_string(value_limits{}.salt_size_max),
                   exit_usage);
-  auto discovery = where_peers_are(a.peers, a.discovery);
-  if (!discovery)
-    return report(discovery.error().context(), exit_usage);
+  auto sources = where_peers_are(a.peers, a.discovery);
+  if (!sources)
+    return report(sources.error().context(), exit_usage);
   stop_signals signals;
   running_node n{a.quiet_log};
-  if (!n.discover(*discovery))
+  if (!n.discover(sources->discovery))
     n.finish(exit_error);
   auto value = n.ask<value_actor>(atoms::value_feed::value, *key,
                                   bytes(a.salt.begin(), a.salt.end()));
@@ -419,7 +422,7 @@ int fetch_value(const value_args& a, bool watch) {
     n.finish(report(describe(value.error())));
   caf::scoped_actor self{*n.sys};
   self->send(*value, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
-  if (!n.ask<bool>(atoms::join_value::value, *value, peer_addresses(a.peers)))
+  if (!n.ask<bool>(atoms::join_value::value, *value, sources->peers))
     n.finish(report("cannot join the value feed's swarm"));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.timeout_s);
   bool got = false;

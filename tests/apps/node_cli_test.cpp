@@ -244,6 +244,9 @@ BOOST_AUTO_TEST_CASE(bad_arguments_and_unreachable_peers_are_refused) {
   };
   refused(dynfeed_cmd({"clone", "xyz", tmp / "c", "--peer", "127.0.0.1:1"}), "PUBKEY");
   refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "nohostport"}), "--peer");
+  refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "mem:writer"}), "--peer");
+  refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "127.0.0.1:65536"}), "--peer");
+  refused(dynfeed_cmd({"follow", key, tmp / "c", "--peer", "127.0.0.1:"}), "--peer");
   refused(dynfeed_cmd({"clone", key, tmp / "c", "--peer", "127.0.0.1:1", "--range", "9-2"}),
           "--range");
   refused(dynfeed_cmd({"seed", tmp / "missing", "--listen", "127.0.0.1:0"}), "not a directory");
