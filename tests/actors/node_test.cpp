@@ -363,7 +363,7 @@ BOOST_AUTO_TEST_CASE(stats_count_connections_ended_by_reason) {
   BOOST_TEST(ask<node_stats>(writer_node, atoms::stats::value).disconnects.empty());
 }
 
-BOOST_AUTO_TEST_CASE(stats_count_connections_that_ended_normally_on_both_ends) {
+BOOST_AUTO_TEST_CASE(stats_count_an_open_link_on_both_ends_and_no_disconnects) {
   auto wfeed = ask<feed_actor>(writer_node, atoms::create_feed::value, tmp / "w", key_seed{});
   ask<uint64_t>(wfeed, atoms::append::value, blocks(0, 3));
   feed_info info = ask<feed_info>(wfeed, atoms::info::value);
