@@ -42,9 +42,12 @@ status numbers_only(const value_feed_def&, const signed_value& incoming,
 }
 
 /// The rule as an actor: it could ask a database or another service before it answers.
-caf::behavior number_checker(caf::event_based_actor*) {
-  return {[](atoms::validate, uint64_t /*seq*/, const bytes& value, uint64_t /*held_seq*/,
-             const bytes& /*held_value*/) { return is_number(value); }};
+/// (CAF 0.17 wants a function actor spawned with at least one argument: here, its setting.)
+caf::behavior number_checker(caf::event_based_actor*, size_t digits_max) {
+  return {[digits_max](atoms::validate, uint64_t /*seq*/, const bytes& value,
+                       uint64_t /*held_seq*/, const bytes& /*held_value*/) {
+    return is_number(value) && value.size() <= digits_max;
+  }};
 }
 
 bool publish_and_check(caf::scoped_actor& self, const node_actor& signer,
@@ -57,7 +60,7 @@ bool publish_and_check(caf::scoped_actor& self, const node_actor& signer,
                         "value_feed (signer)");
 
   if (with_actor)
-    spec.validator = self->spawn(number_checker);
+    spec.validator = self->spawn(number_checker, size_t{18});
   else
     spec.validate = numbers_only;
   auto held = must(ask<value_actor>(self, reader, timeout, atoms::value_feed::value, spec),

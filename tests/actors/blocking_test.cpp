@@ -20,11 +20,13 @@ using pair_atom = caf::atom_constant<caf::atom("pair")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
 using never_atom = caf::atom_constant<caf::atom("never")>;
 
-/// Answers one value, two values, an error of a dynfeed category, or never.
-caf::behavior answering(caf::event_based_actor* self) {
+/// Answers one value (x + step), two values, an error of a dynfeed category, or never. It takes
+/// an argument because CAF 0.17 dereferences a null tuple for a function actor spawned without
+/// any (undefined behaviour that UBSan reports).
+caf::behavior answering(caf::event_based_actor* self, uint64_t step) {
   auto kept = std::make_shared<std::vector<caf::response_promise>>();
   return {
-    [](uint64_t x) { return x + 1; },
+    [step](uint64_t x) { return x + step; },
     [](pair_atom, uint64_t seq) { return caf::make_message(seq, bytes{'v'}); },
     [](fail_atom) -> caf::result<uint64_t> { return make_error(feed_errc::out_of_range); },
     [self, kept](never_atom) {
@@ -46,7 +48,7 @@ struct real_system {
 BOOST_FIXTURE_TEST_SUITE(blocking_ask, real_system)
 
 BOOST_AUTO_TEST_CASE(answers_and_errors_come_back_as_expected_values) {
-  auto actor = sys.spawn(answering);
+  auto actor = sys.spawn(answering, uint64_t{1});
   auto one = ask<uint64_t>(sys, actor, 10s, uint64_t{41});
   BOOST_REQUIRE(one);
   BOOST_TEST(*one == 42u);
@@ -62,7 +64,7 @@ BOOST_AUTO_TEST_CASE(answers_and_errors_come_back_as_expected_values) {
 }
 
 BOOST_AUTO_TEST_CASE(no_answer_in_time_is_a_request_timeout) {
-  auto actor = sys.spawn(answering);
+  auto actor = sys.spawn(answering, uint64_t{1});
   auto late = ask<uint64_t>(sys, actor, 20ms, never_atom::value);
   BOOST_REQUIRE(!late);
   BOOST_TEST((late.error() == caf::sec::request_timeout));
