@@ -11,7 +11,7 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHAS
 packages=(
   g++ cmake ninja-build pkg-config ccache
   libcaf-dev libsodium-dev libcapnp-dev capnproto librocksdb-dev libboost-test-dev
-  libcli11-dev nlohmann-json3-dev gnuplot-nox
+  libcli11-dev nlohmann-json3-dev gnuplot-nox libssl-dev
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "dynfeed/feed/bep44.hpp"
 
+#include "dynfeed/krpc/bencode.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <string>
@@ -11,116 +13,6 @@ namespace {
 bool is_digit(uint8_t c) noexcept {
   return c >= '0' && c <= '9';
 }
-
-/// A strict single-pass bencode reader that only checks: it keeps no parsed values besides the
-/// previous dictionary key, and recurses at most depth_max levels.
-class bencode_checker {
-public:
-  bencode_checker(byte_span data, size_t depth_max) : data_(data), depth_max_(depth_max) {}
-
-  error check() {
-    if (error err = object(0))
-      return err;
-    if (pos_ != data_.size())
-      return fail("bytes after the value");
-    return {};
-  }
-
-private:
-  error fail(const char* why) const {
-    return error{value_errc::invalid_bencode, std::string{why} + " at offset "
-                                                + std::to_string(pos_)};
-  }
-  bool at_end() const noexcept { return pos_ >= data_.size(); }
-  uint8_t peek() const noexcept { return data_[pos_]; }
-
-  error object(size_t depth) {
-    if (at_end())
-      return fail("the value ends early");
-    uint8_t c = peek();
-    if (c == 'i')
-      return integer();
-    if (is_digit(c))
-      return string(nullptr);
-    if (c == 'l' || c == 'd') {
-      if (depth == depth_max_)
-        return fail("lists and dictionaries nested too deep");
-      return container(c == 'd', depth + 1);
-    }
-    return fail("not the start of a bencoded object");
-  }
-
-  error integer() {
-    ++pos_; // 'i'
-    bool negative = !at_end() && peek() == '-';
-    if (negative)
-      ++pos_;
-    size_t first = pos_;
-    while (!at_end() && is_digit(peek()))
-      ++pos_;
-    if (pos_ == first)
-      return fail("an integer without digits");
-    if (data_[first] == '0' && (pos_ - first > 1 || negative))
-      return fail("an integer with a leading zero or -0");
-    if (at_end() || peek() != 'e')
-      return fail("an integer without its 'e'");
-    ++pos_;
-    return {};
-  }
-
-  /// A string; its bytes go to `out` when it is not null.
-  error string(byte_span* out) {
-    size_t first = pos_;
-    uint64_t size = 0;
-    while (!at_end() && is_digit(peek())) {
-      if (size > data_.size() / 10)
-        return fail("a string longer than the value");
-      size = size * 10 + (peek() - '0');
-      ++pos_;
-    }
-    if (data_[first] == '0' && pos_ - first > 1)
-      return fail("a string length with a leading zero");
-    if (at_end() || peek() != ':')
-      return fail("a string length without its ':'");
-    ++pos_;
-    if (size > data_.size() - pos_)
-      return fail("a string that runs past the end");
-    if (out)
-      *out = data_.subspan(pos_, size);
-    pos_ += size;
-    return {};
-  }
-
-  error container(bool dictionary, size_t depth) {
-    ++pos_; // 'l' or 'd'
-    byte_span previous_key;
-    for (bool first = true;; first = false) {
-      if (at_end())
-        return fail(dictionary ? "a dictionary without its 'e'" : "a list without its 'e'");
-      if (peek() == 'e') {
-        ++pos_;
-        return {};
-      }
-      if (dictionary) {
-        if (!is_digit(peek()))
-          return fail("a dictionary key that is not a string");
-        byte_span key;
-        if (error err = string(&key))
-          return err;
-        if (!first && !std::lexicographical_compare(previous_key.begin(), previous_key.end(),
-                                                    key.begin(), key.end()))
-          return fail("dictionary keys out of order or repeated");
-        previous_key = key;
-      }
-      if (error err = object(depth))
-        return err;
-    }
-  }
-
-  byte_span data_;
-  size_t depth_max_;
-  size_t pos_ = 0;
-};
 
 void append(bytes& out, std::string_view text) {
   out.insert(out.end(), text.begin(), text.end());
@@ -137,8 +29,15 @@ status name_negative_seq(status st, int64_t seq) {
 } // namespace
 
 status check_bencode(byte_span data, size_t depth_max) {
-  if (error err = bencode_checker{data, depth_max}.check())
-    return err;
+  // Only the nesting is bounded here: a value's size limit was checked before (verify()), and
+  // no object of `data` can hold more strings, items or bytes than `data` has.
+  bencode::limits lim;
+  lim.depth_max = depth_max;
+  lim.string_size_max = data.size();
+  lim.container_items_max = data.size();
+  lim.items_max = data.size();
+  if (status st = bencode::check(data, lim); !st)
+    return error{value_errc::invalid_bencode, st.error().context()};
   return {};
 }
 

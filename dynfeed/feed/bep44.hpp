@@ -30,8 +30,8 @@ struct mutable_item {
   signature sig;
 };
 
-/// Checks that `data` is exactly one complete bencoded object: integers without leading zeros
-/// or "-0", strings exactly as long as their length says, lists, dictionaries with string keys
+/// Checks that `data` is exactly one complete bencoded object (krpc/bencode.hpp's decoder, the
+/// project's only one): integers without leading zeros or "-0" and within int64, strings exactly as long as their length says, lists, dictionaries with string keys
 /// in strictly increasing byte order, at most `depth_max` levels of nesting, nothing after it.
 /// Failure is value_errc::invalid_bencode, with the offset and the reason.
 status check_bencode(byte_span data, size_t depth_max = bencode_depth_max);

@@ -44,14 +44,24 @@ struct node_info {
 
 // ---- queries (`y` = "q") ------------------------------------------------------------------------
 
-struct ping {};
+struct ping {
+  friend bool operator==(const ping&, const ping&) noexcept { return true; }
+};
 
 struct find_node {
   node_id target;
+
+  friend bool operator==(const find_node& a, const find_node& b) noexcept {
+    return a.target == b.target;
+  }
 };
 
 struct get_peers {
   node_id info_hash;
+
+  friend bool operator==(const get_peers& a, const get_peers& b) noexcept {
+    return a.info_hash == b.info_hash;
+  }
 };
 
 /// BEP 5: "store the sender as a peer of info_hash". With implied_port the responder records the
@@ -61,6 +71,11 @@ struct announce_peer {
   uint16_t port = 0;
   bool implied_port = false;
   bytes token;
+
+  friend bool operator==(const announce_peer& a, const announce_peer& b) noexcept {
+    return a.info_hash == b.info_hash && a.port == b.port && a.implied_port == b.implied_port
+           && a.token == b.token;
+  }
 };
 
 /// BEP 44 get: the item stored under target = SHA-1(k || salt) for a mutable item, SHA-1(v) for
@@ -69,11 +84,19 @@ struct announce_peer {
 struct get {
   node_id target;
   std::optional<int64_t> seq;
+
+  friend bool operator==(const get& a, const get& b) noexcept {
+    return a.target == b.target && a.seq == b.seq;
+  }
 };
 
 /// BEP 44 put of an immutable item: `v` only (its target is SHA-1(v)).
 struct immutable_put {
   bytes v; ///< the value exactly as bencoded on the wire
+
+  friend bool operator==(const immutable_put& a, const immutable_put& b) noexcept {
+    return a.v == b.v;
+  }
 };
 
 /// BEP 44 put of a mutable item.
@@ -84,16 +107,29 @@ struct mutable_put {
   bytes v;    ///< the value exactly as bencoded on the wire
   signature sig;
   std::optional<int64_t> cas;
+
+  friend bool operator==(const mutable_put& a, const mutable_put& b) noexcept {
+    return a.k == b.k && a.salt == b.salt && a.seq == b.seq && a.v == b.v && a.sig == b.sig
+           && a.cas == b.cas;
+  }
 };
 
 struct put {
   std::variant<immutable_put, mutable_put> item;
   bytes token;
+
+  friend bool operator==(const put& a, const put& b) noexcept {
+    return a.item == b.item && a.token == b.token;
+  }
 };
 
 /// A query whose method this node does not serve (answered with error 204, "method unknown").
 struct unknown_query {
   std::string method;
+
+  friend bool operator==(const unknown_query& a, const unknown_query& b) noexcept {
+    return a.method == b.method;
+  }
 };
 
 using query = std::variant<ping, find_node, get_peers, announce_peer, get, put, unknown_query>;
@@ -109,6 +145,11 @@ struct response {
   std::optional<public_key> k;   ///< `k` (get of a mutable item)
   std::optional<int64_t> seq;    ///< `seq` (get of a mutable item)
   std::optional<signature> sig;  ///< `sig` (get of a mutable item)
+
+  friend bool operator==(const response& a, const response& b) noexcept {
+    return a.nodes == b.nodes && a.token == b.token && a.values == b.values && a.v == b.v
+           && a.k == b.k && a.seq == b.seq && a.sig == b.sig;
+  }
 };
 
 // ---- errors (`y` = "e") ------------------------------------------------------------------------
@@ -119,6 +160,10 @@ struct response {
 struct error_reply {
   int64_t code = 0;
   std::string message;
+
+  friend bool operator==(const error_reply& a, const error_reply& b) noexcept {
+    return a.code == b.code && a.message == b.message;
+  }
 };
 
 namespace code {
@@ -140,6 +185,12 @@ struct message {
   std::optional<endpoint> ip;
   bool read_only = false;        ///< `ro` = 1 (BEP 43): the sender answers no queries
   std::optional<bytes> version;  ///< `v` at the top level: a client's name and version
+
+  friend bool operator==(const message& a, const message& b) noexcept {
+    return a.transaction == b.transaction && a.sender == b.sender && a.content == b.content
+           && a.ip == b.ip && a.read_only == b.read_only && a.version == b.version;
+  }
+  friend bool operator!=(const message& a, const message& b) noexcept { return !(a == b); }
 };
 
 inline bool is_query(const message& m) noexcept { return m.content.index() == 0; }
