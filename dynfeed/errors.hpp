@@ -2,7 +2,7 @@
 
 /// dynfeed's errors as CAF errors. Every failure the node API reports is a caf::error whose
 /// category is one of dynfeed's (the atom of its name: "base", "crypto", "noise", "feed",
-/// "value", "store", "msg", "channel", "dht"), whose code is the errc value and whose context
+/// "value", "store", "msg", "channel", "dht", "krpc"), whose code is the errc value and whose context
 /// is the full message. Compare with an errc value (`err == feed_errc::not_writable`), and call
 /// add_error_categories on the actor system's config so that caf::to_string and
 /// actor_system::render print dynfeed's descriptions.

@@ -1,5 +1,7 @@
 #include "dynfeed/errors.hpp"
 
+#include "dynfeed/krpc/errc.hpp"
+
 #include <caf/message.hpp>
 
 #include <array>
@@ -9,11 +11,12 @@ namespace dynfeed {
 namespace {
 
 /// Every category, so that an error coming back as a caf::error can be described again.
-const std::array<const error_category*, 9>& categories() {
-  static const std::array<const error_category*, 9> all{
+const std::array<const error_category*, 10>& categories() {
+  static const std::array<const error_category*, 10> all{
     &category_of(base_errc{}),  &category_of(crypto_errc{}), &category_of(noise_errc{}),
     &category_of(feed_errc{}),  &category_of(value_errc{}),  &category_of(store_errc{}),
-    &category_of(msg::msg_errc{}), &category_of(channel_errc{}), &category_of(dht_errc{})};
+    &category_of(msg::msg_errc{}), &category_of(channel_errc{}), &category_of(dht_errc{}),
+    &category_of(krpc::krpc_errc{})};
   return all;
 }
 

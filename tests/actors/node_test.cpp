@@ -443,7 +443,7 @@ BOOST_AUTO_TEST_CASE(dynfeed_categories_render_through_the_actor_system_config) 
   caf::actor_system_config cfg;
   add_error_categories(cfg);
   auto names = error_category_names();
-  BOOST_TEST(names.size() == 9u);
+  BOOST_TEST(names.size() == 10u);
   for (std::string_view name : names)
     BOOST_TEST(cfg.error_renderers.count(caf::atom_from_string(name)) == 1u, name);
   auto& render = cfg.error_renderers[caf::atom("feed")];
