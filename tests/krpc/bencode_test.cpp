@@ -67,6 +67,22 @@ BOOST_AUTO_TEST_CASE(decoded_values_have_the_right_shape) {
   BOOST_TEST(!bencode::decode(swapped));
 }
 
+BOOST_AUTO_TEST_CASE(a_sub_value_encodes_to_its_exact_wire_bytes) {
+  // What BEP 44 signs: `v` exactly as it was on the wire. Decoding is strict, so encoding the
+  // decoded sub-value gives those bytes back, wherever it sat.
+  std::string wire = "d1:ad2:id3:abc1:vd1:xli-2e0:d1:ai1eee1:y4:spamee1:q3:put1:v4:LT01e";
+  auto top = bencode::decode(text(wire));
+  BOOST_REQUIRE(top.has_value());
+  const bencode::value* v = bencode::find(*bencode::find(*top->as_dictionary(), "a")
+                                             ->as_dictionary(), "v");
+  BOOST_REQUIRE(v);
+  BOOST_TEST(bencode::encode(*v) == text("d1:xli-2e0:d1:ai1eee1:y4:spame"));
+  for (const bencode::entry& e : *top->as_dictionary()) {
+    bytes sub = bencode::encode(e.val);
+    BOOST_TEST(wire.find(std::string(sub.begin(), sub.end())) != std::string::npos);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(insert_keeps_keys_sorted_and_unique) {
   bencode::dictionary d;
   bencode::insert(d, "y", bencode::integer{1});
