@@ -13,4 +13,8 @@ namespace dynfeed::sim {
 std::optional<std::string_view> builtin_scenario(const std::string& name);
 std::vector<std::string> builtin_scenario_names();
 
+/// Measured data under sim/data/ (latency matrices), by name, built in the same way.
+std::optional<std::string_view> builtin_data(const std::string& name);
+std::vector<std::string> builtin_data_names();
+
 } // namespace dynfeed::sim

@@ -29,7 +29,34 @@ host_id network::add_host(const host_config& host) {
 }
 
 clock_time network::latency(host_id a, host_id b) const {
-  return latency_[hosts_.at(a).config.region * region_count_ + hosts_.at(b).config.region];
+  const host_state& from = hosts_.at(a);
+  const host_state& to = hosts_.at(b);
+  return latency_[from.config.region * region_count_ + to.config.region] +
+         std::chrono::microseconds{from.access_us + to.access_us};
+}
+
+void network::set_access_delay(host_id host, clock_time delay) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
+  hosts_.at(host).access_us = static_cast<uint32_t>(std::clamp<int64_t>(us, 0, 60'000'000));
+}
+
+clock_time network::access_delay(host_id host) const {
+  return std::chrono::microseconds{hosts_.at(host).access_us};
+}
+
+dial_fate network::dial(host_id from, host_id to, rng& random) const {
+  (void)hosts_.at(from);
+  dial_fate fate;
+  if (!hosts_.at(to).nat)
+    return fate;
+  fate.connects = false;
+  if (!reach_.hole_punch)
+    return fate;
+  fate.punched = true;
+  fate.delay = std::chrono::duration_cast<clock_time>(
+    std::chrono::duration<double>(std::max(0.0, reach_.hole_punch_delay_s.draw(random))));
+  fate.connects = reach_.hole_punch_success >= 1 || random.chance(reach_.hole_punch_success);
+  return fate;
 }
 
 clock_time network::duration_of(size_t size, uint64_t bytes_per_s) {

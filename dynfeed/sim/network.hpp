@@ -19,6 +19,7 @@
 
 #include "dynfeed/base/random.hpp"
 #include "dynfeed/component/component.hpp"
+#include "dynfeed/sim/distribution.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -57,6 +58,25 @@ struct host_config {
   uint64_t down_bytes_per_s = 0; ///< 0: the network's default
 };
 
+// ---- the measured model's reachability (docs/simulator.md, "A measured network") ---------------
+
+/// Hosts behind NAT accept no inbound connection: a dial to one fails as a dial to nobody does,
+/// unless hole punching is on, in which case the two ends meet through a punched hole after a
+/// delay (and with a chance of failing). Datagrams are not affected (NAT mappings for
+/// discovery's request-response traffic are not modelled).
+struct reachability {
+  bool hole_punch = false;
+  distribution hole_punch_delay_s; ///< before the punched connection's handshake starts
+  double hole_punch_success = 1;
+};
+
+/// What a dial from one host to another meets.
+struct dial_fate {
+  bool connects = true;
+  bool punched = false;  ///< through a hole: the target is behind NAT
+  clock_time delay{0};   ///< punching time before the handshake, or until a failed punch gives up
+};
+
 /// Arrival times of one datagram: none (lost), one, or two (duplicated).
 struct datagram_fate {
   uint8_t count = 0;
@@ -72,8 +92,21 @@ public:
   size_t host_count() const noexcept { return hosts_.size(); }
   const network_config& config() const noexcept { return config_; }
 
-  /// The base one-way latency between two hosts (no jitter, no queueing).
+  /// The base one-way latency between two hosts (no jitter, no queueing): the region matrix's
+  /// plus each end's access delay.
   clock_time latency(host_id a, host_id b) const;
+
+  // Measured model: per-host access delay and NAT, and how dials to NATed hosts go.
+  void set_access_delay(host_id host, clock_time delay);
+  clock_time access_delay(host_id host) const;
+  void set_nat(host_id host, bool behind_nat) { hosts_.at(host).nat = behind_nat; }
+  bool behind_nat(host_id host) const { return hosts_.at(host).nat; }
+  void set_reachability(const reachability& rules) { reach_ = rules; }
+  const reachability& reach() const noexcept { return reach_; }
+  /// The rule for a connection from `from` to `to`: nothing dials a host behind NAT; with hole
+  /// punching on, the two meet after a drawn delay if the punch succeeds. Draws from `random`
+  /// only for a NATed target with hole punching on.
+  dial_fate dial(host_id from, host_id to, rng& random) const;
 
   /// When a datagram of `size` bytes sent now from a to b arrives (if at all).
   datagram_fate datagram(host_id a, host_id b, size_t size, clock_time now, rng& random);
@@ -99,6 +132,8 @@ private:
   struct host_state {
     host_config config;
     uint32_t group = 0;
+    uint32_t access_us = 0; ///< one-way access delay (measured model)
+    bool nat = false;       ///< behind NAT: accepts no inbound connection
     clock_time up_free{0};
     clock_time down_free{0};
     uint64_t sent = 0;
@@ -112,6 +147,7 @@ private:
   std::vector<clock_time> latency_; ///< regions x regions
   size_t region_count_ = 1;
   bool partitioned_ = false;
+  reachability reach_;
 };
 
 } // namespace dynfeed::sim

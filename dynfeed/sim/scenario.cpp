@@ -179,6 +179,122 @@ std::string parse_network(const json& j, scenario& s) {
   return f.finish();
 }
 
+// ---- the measured model: "population" and "latency_data" ---------------------------------------
+
+/// A distribution as JSON: {"kind": "weibull", "shape": k, "scale": s}, {"kind": "lognormal",
+/// "median": m, "sigma": s}, {"kind": "exponential", "mean": m}, {"kind": "uniform", "min": a,
+/// "max": b}, {"kind": "fixed", "value": v}, or {"kind": "none"}. Values are in the unit the
+/// field's name ends with, at most `max`.
+std::string parse_distribution(const json& j, const std::string& where, distribution& out,
+                               double max) {
+  if (!j.is_object())
+    return where + " must be an object such as {\"kind\": \"weibull\", \"shape\": 0.5, \"scale\": 60}";
+  fields f(j, where);
+  std::string kind = "none";
+  f.text("kind", kind);
+  distribution d;
+  if (kind == "none") {
+  } else if (kind == "fixed") {
+    d.what = distribution::kind::fixed;
+    f.number("value", d.a, 0, max);
+  } else if (kind == "uniform") {
+    d.what = distribution::kind::uniform;
+    f.number("min", d.a, 0, max);
+    f.number("max", d.b, 0, max);
+    if (d.b < d.a)
+      f.fail("max", "must not be below min");
+  } else if (kind == "exponential") {
+    d = distribution::exponential(1);
+    f.number("mean", d.a, 1e-9, max);
+  } else if (kind == "weibull") {
+    d = distribution::weibull(1, 1);
+    f.number("shape", d.a, 0.05, 20);
+    f.number("scale", d.b, 1e-9, max);
+  } else if (kind == "lognormal") {
+    d = distribution::lognormal(1, 0);
+    f.number("median", d.a, 1e-9, max);
+    f.number("sigma", d.b, 0, 5);
+  } else {
+    f.fail("kind", "must be none, fixed, uniform, exponential, weibull or lognormal");
+  }
+  if (auto e = f.finish(); !e.empty())
+    return e;
+  out = d;
+  return {};
+}
+
+json distribution_json(const distribution& d) {
+  switch (d.what) {
+    case distribution::kind::none:
+      return {{"kind", "none"}};
+    case distribution::kind::fixed:
+      return {{"kind", "fixed"}, {"value", d.a}};
+    case distribution::kind::uniform:
+      return {{"kind", "uniform"}, {"min", d.a}, {"max", d.b}};
+    case distribution::kind::exponential:
+      return {{"kind", "exponential"}, {"mean", d.a}};
+    case distribution::kind::weibull:
+      return {{"kind", "weibull"}, {"shape", d.a}, {"scale", d.b}};
+    case distribution::kind::lognormal:
+      return {{"kind", "lognormal"}, {"median", d.a}, {"sigma", d.b}};
+  }
+  return nullptr;
+}
+
+std::string parse_population(const json& j, population_model& p) {
+  if (!j.is_object())
+    return "scenario.population must be an object";
+  fields f(j, "population");
+  struct dist_field {
+    const char* key;
+    distribution* out;
+    double max;
+  };
+  const dist_field dists[] = {
+    {"session_s", &p.session_s, 1e8},           {"off_s", &p.off_s, 1e8},
+    {"hole_punch_s", &p.reach.hole_punch_delay_s, 600}, {"up_kbps", &p.up_kbps, 1e8},
+    {"down_kbps", &p.down_kbps, 1e8},           {"access_delay_ms", &p.access_delay_ms, 10000},
+  };
+  for (const dist_field& d : dists)
+    if (const json* v = f.find(d.key))
+      if (auto e = parse_distribution(*v, "population." + std::string(d.key), *d.out, d.max);
+          !e.empty())
+        return e;
+  f.number("leave_share", p.leave_share, 0, 1);
+  f.number("arrivals_per_hour", p.arrivals_per_hour, 0, 1e7);
+  f.number("nat_share", p.nat_share, 0, 1);
+  f.flag("hole_punch", p.reach.hole_punch);
+  f.number("hole_punch_success", p.reach.hole_punch_success, 0, 1);
+  if (auto e = f.finish(); !e.empty())
+    return e;
+  if (p.session_s.set() != p.off_s.set())
+    return "population.session_s and off_s go together (readers that leave must come back, or leave_share 1)";
+  if (p.reach.hole_punch && !p.reach.hole_punch_delay_s.set())
+    return "population.hole_punch needs hole_punch_s (the delay before a punched connection)";
+  return {};
+}
+
+/// "latency_data" and "population", in the scenario object `f` reads.
+template <class Fields>
+std::string parse_measured(Fields& f, scenario& s) {
+  if (const json* pop = f.find("population"))
+    if (auto e = parse_population(*pop, s.population); !e.empty())
+      return e;
+  std::string name;
+  f.text("latency_data", name);
+  if (name.empty())
+    return {};
+  if (!s.network.regions.empty() || !s.network.latency_ms.empty())
+    return "scenario.latency_data replaces network.regions and network.latency_ms: give one or the other";
+  auto data = load_latency_data(name);
+  if (!data)
+    return "scenario.latency_data: " + data.error().to_string();
+  s.population.latency_data = name;
+  s.network.regions = data->regions;
+  s.network.latency_ms = data->one_way_ms;
+  return {};
+}
+
 std::string parse_object(const json& j, scenario& s) {
   if (!j.is_object())
     return "a scenario must be a JSON object";
@@ -227,6 +343,8 @@ std::string parse_object(const json& j, scenario& s) {
     else if (auto e = parse_network(*net, s); !e.empty())
       return e;
   }
+  if (auto e = parse_measured(f, s); !e.empty())
+    return e;
   f.number("crashes_per_hour", s.crashes_per_hour, 0, 3600);
   f.seconds("restart_after_s", s.restart_after);
   if (const json* parts = f.find("partitions")) {
@@ -289,6 +407,70 @@ expected<scenario> load_scenario(const std::string& path_or_name) {
   return parse_scenario(text.str(), path_or_name);
 }
 
+expected<latency_data> parse_latency_data(std::string_view json_text, const std::string& origin) {
+  json j = json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  auto refuse = [&](const std::string& why) -> expected<latency_data> {
+    return error{base_errc::invalid_argument, origin + ": " + why};
+  };
+  if (j.is_discarded() || !j.is_object())
+    return refuse("not a JSON object");
+  latency_data d;
+  d.name = j.value("name", std::string());
+  d.source = j.value("source", std::string());
+  const json& regions = j.contains("regions") ? j["regions"] : json();
+  const json& rtt = j.contains("rtt_ms") ? j["rtt_ms"] : json();
+  const json& within = j.contains("within_region_rtt_ms") ? j["within_region_rtt_ms"] : json();
+  if (d.source.empty())
+    return refuse("names no source (the measurement its figures come from)");
+  if (!regions.is_array() || regions.size() < 2 || regions.size() > 1000)
+    return refuse("regions must be a list of 2 to 1000 {\"name\"} objects");
+  for (const json& r : regions) {
+    if (!r.is_object() || !r.contains("name") || !r["name"].is_string())
+      return refuse("every region needs a name");
+    d.regions.push_back(r["name"].get<std::string>());
+  }
+  size_t n = d.regions.size();
+  if (!within.is_number() || within.get<double>() < 0 || within.get<double>() > 60000)
+    return refuse("within_region_rtt_ms must be a round trip in ms");
+  if (!rtt.is_array() || rtt.size() != n)
+    return refuse("rtt_ms must be a " + std::to_string(n) + "x" + std::to_string(n) + " matrix");
+  for (size_t a = 0; a < n; ++a) {
+    const json& row = rtt[a];
+    if (!row.is_array() || row.size() != n)
+      return refuse("rtt_ms row " + std::to_string(a) + " must have " + std::to_string(n) + " entries");
+    std::vector<double> one_way;
+    for (size_t b = 0; b < n; ++b) {
+      // The diagonal may be null (no same-city pair measured): within_region_rtt_ms fills it.
+      if (a == b && row[b].is_null()) {
+        one_way.push_back(within.get<double>() / 2);
+        continue;
+      }
+      if (!row[b].is_number() || row[b].get<double>() < 0 || row[b].get<double>() > 60000)
+        return refuse("rtt_ms[" + std::to_string(a) + "][" + std::to_string(b) +
+                      "] must be a round trip in ms");
+      one_way.push_back(row[b].get<double>() / 2);
+    }
+    d.one_way_ms.push_back(std::move(one_way));
+  }
+  return d;
+}
+
+expected<latency_data> load_latency_data(const std::string& name_or_path) {
+  if (auto text = builtin_data(name_or_path))
+    return parse_latency_data(*text, "latency data " + name_or_path);
+  std::ifstream in(name_or_path, std::ios::binary);
+  if (!in) {
+    std::string names;
+    for (const std::string& n : builtin_data_names())
+      names += (names.empty() ? "" : ", ") + n;
+    return error{base_errc::invalid_argument,
+                 "no latency data file " + name_or_path + " (built in: " + names + ")"};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_latency_data(text.str(), name_or_path);
+}
+
 std::vector<std::string> builtin_scenarios() {
   return builtin_scenario_names();
 }
@@ -299,6 +481,21 @@ std::string to_json(const scenario& s) {
   for (size_t i = 0; i < s.network.regions.size(); ++i)
     regions.push_back({{"name", s.network.regions[i]},
                        {"share", i < s.region_shares.size() ? s.region_shares[i] : 1.0}});
+  // A scenario that read its regions from latency data records the data's name instead.
+  bool from_data = !s.population.latency_data.empty();
+  const population_model& pop = s.population;
+  json population = {
+    {"session_s", distribution_json(pop.session_s)},
+    {"off_s", distribution_json(pop.off_s)},
+    {"leave_share", pop.leave_share},
+    {"arrivals_per_hour", pop.arrivals_per_hour},
+    {"nat_share", pop.nat_share},
+    {"hole_punch", pop.reach.hole_punch},
+    {"hole_punch_s", distribution_json(pop.reach.hole_punch_delay_s)},
+    {"hole_punch_success", pop.reach.hole_punch_success},
+    {"up_kbps", distribution_json(pop.up_kbps)},
+    {"down_kbps", distribution_json(pop.down_kbps)},
+    {"access_delay_ms", distribution_json(pop.access_delay_ms)}};
   json parts = json::array();
   for (const partition_spec& p : s.partitions)
     parts.push_back({{"at_s", secs(p.at)}, {"duration_s", secs(p.duration)}, {"fraction", p.fraction}});
@@ -338,12 +535,18 @@ std::string to_json(const scenario& s) {
       {"stream_loss_delay_s", secs(s.network.stream_loss_delay)},
       {"up_kbps", static_cast<double>(s.network.up_bytes_per_s) * 8 / 1000},
       {"down_kbps", static_cast<double>(s.network.down_bytes_per_s) * 8 / 1000}}},
+    {"latency_data", pop.latency_data},
+    {"population", population},
     {"crashes_per_hour", s.crashes_per_hour},
     {"restart_after_s", secs(s.restart_after)},
     {"partitions", parts},
     {"sample_interval_s", secs(s.sample_interval)},
     {"verify_cache", s.verify_cache},
   };
+  if (from_data) {
+    j["network"].erase("regions");
+    j["network"].erase("latency_ms");
+  }
   return j.dump(2);
 }
 

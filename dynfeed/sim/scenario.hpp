@@ -7,6 +7,7 @@
 
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/feed/dynamic.hpp"
+#include "dynfeed/sim/distribution.hpp"
 #include "dynfeed/sim/network.hpp"
 
 #include <string>
@@ -28,6 +29,44 @@ struct partition_spec {
   clock_time duration{0};
   double fraction = 0.5; ///< of the readers cut off from the rest (the writer stays in the rest)
 };
+
+/// The measured model of the readers and their access links (docs/simulator.md, "A measured
+/// network"): every part is off unless a scenario sets it, so that scenarios without it replay
+/// as before. JSON: the "population" object, and "latency_data" for the region matrix.
+struct population_model {
+  /// Readers come and go: each session lasts a draw of `session_s`, then the reader is offline
+  /// for a draw of `off_s` and comes back from its store, or (with `leave_share`) leaves for
+  /// good. Not set: readers stay (crashes, below, are a separate fault).
+  distribution session_s;
+  distribution off_s;
+  double leave_share = 0;
+  /// New readers keep arriving during the run (a Poisson process) after the join window.
+  double arrivals_per_hour = 0;
+  /// Share of the readers behind NAT (no inbound connections), and hole punching between them.
+  double nat_share = 0;
+  reachability reach;
+  /// Per-reader link speeds (kbit/s) and one-way access delay (ms), drawn once per reader;
+  /// not set: the network's defaults, and no access delay.
+  distribution up_kbps;
+  distribution down_kbps;
+  distribution access_delay_ms;
+  /// The measured latency data (sim/data/NAME.json, or a file) the regions were read from.
+  std::string latency_data;
+
+  bool churns() const noexcept { return session_s.set(); }
+};
+
+/// Measured latency between regions, as read from a data file: one-way times (half the
+/// published round trips), a name per region.
+struct latency_data {
+  std::string name;
+  std::string source;
+  std::vector<std::string> regions;
+  std::vector<std::vector<double>> one_way_ms;
+};
+/// Reads latency data: the name of a built-in set (sim/data/), or a file path.
+expected<latency_data> load_latency_data(const std::string& name_or_path);
+expected<latency_data> parse_latency_data(std::string_view json_text, const std::string& origin);
 
 struct scenario {
   std::string name = "unnamed";
@@ -71,6 +110,9 @@ struct scenario {
   double crashes_per_hour = 0;
   clock_time restart_after = std::chrono::seconds{60};
   std::vector<partition_spec> partitions;
+
+  // ---- the measured model (off unless set) ---------------------------------------------------
+  population_model population;
 
   // ---- measuring -----------------------------------------------------------------------------
   clock_time sample_interval = std::chrono::seconds{5};

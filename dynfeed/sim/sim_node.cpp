@@ -256,21 +256,30 @@ void world::dial(sim_node& from, const std::string& address) {
     fail(from, address, to == &from ? clock_time{0} : config_.connect_timeout);
     return;
   }
+  // Nothing dials a host behind NAT: the dial meets silence, or a punched hole (network.hpp).
+  dial_fate fate = drv_.net().dial(from.host_, to->host_, random_);
+  if (!fate.connects) {
+    fail(from, address, fate.punched ? fate.delay : config_.connect_timeout);
+    return;
+  }
   clock_time handshake = drv_.net().latency(from.host_, to->host_) * config_.handshake_latencies;
+  clock_time wait = fate.delay + handshake;
   uint64_t epoch = from.epoch_;
   sim_node* node = &from;
-  drv_.at(drv_.now() + handshake, [this, node, to, epoch, address, handshake] {
+  drv_.at(drv_.now() + wait, [this, node, to, epoch, address, wait, punched = fate.punched] {
     if (!node->running_ || node->epoch_ != epoch)
       return;
     if (!to->running_ || !drv_.net().reachable(node->host_, to->host_)) {
-      fail(*node, address, config_.connect_timeout - std::min(handshake, config_.connect_timeout));
+      fail(*node, address, config_.connect_timeout - std::min(wait, config_.connect_timeout));
       return;
     }
-    connect(*node, *to, address);
+    connect(*node, *to, address, punched);
   });
 }
 
-void world::connect(sim_node& from, sim_node& to, const std::string& address) {
+void world::connect(sim_node& from, sim_node& to, const std::string& address, bool punched) {
+  DYNFEED_ASSERT(punched || !drv_.net().behind_nat(to.host_)); // nothing dials a NATed host
+  ++(punched ? punched_ : dialled_);
   peer_config pa = from.config_->peer;
   pa.node = from.core_;
   peer_config pb = to.config_->peer;

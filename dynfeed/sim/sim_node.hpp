@@ -164,9 +164,14 @@ public:
 
   /// Dials on behalf of `from`'s core.
   void dial(sim_node& from, const std::string& address);
+  /// Seeds the stream that hole punching draws from (only dials to NATed hosts draw).
+  void seed_dials(uint64_t seed) { random_ = rng(seed); }
+  /// Connections made so far: dialled directly, and through a punched hole.
+  uint64_t dialled() const noexcept { return dialled_; }
+  uint64_t punched() const noexcept { return punched_; }
 
 private:
-  void connect(sim_node& from, sim_node& to, const std::string& address);
+  void connect(sim_node& from, sim_node& to, const std::string& address, bool punched);
   void fail(sim_node& from, const std::string& address, clock_time delay);
   void on_removed(component_id id, host_id host);
 
@@ -176,6 +181,9 @@ private:
   std::unordered_map<uint32_t, sim_node*> by_ip_;
   std::vector<sim_node*> by_host_; ///< a host's node (nullptr: a host of no node)
   node_observer* observer_ = nullptr;
+  rng random_{0x686f6c6570756e63ULL};
+  uint64_t dialled_ = 0;
+  uint64_t punched_ = 0;
 };
 
 } // namespace dynfeed::sim

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -103,6 +104,40 @@ reach_summary summarize_reach(const std::vector<append_record>& appends, double 
   return out;
 }
 
+/// One append's learning lags at p50, p90 and p99 (sorted copy); nullopt when nobody learned it.
+std::array<std::optional<clock_time>, 3> learn_percentiles(const append_record& a) {
+  std::vector<clock_time> sorted = a.learn_delays;
+  std::sort(sorted.begin(), sorted.end());
+  return {percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99)};
+}
+
+/// Over appends: the median of each append's p50, p90 and p99 learning lag, the worst p99, and
+/// how many (append, reader) learnings there were.
+struct learn_summary {
+  std::array<std::optional<clock_time>, 3> median;
+  std::optional<clock_time> worst_p99;
+  uint64_t learned = 0;
+};
+
+learn_summary summarize_learning(const std::vector<append_record>& appends) {
+  learn_summary out;
+  std::array<std::vector<clock_time>, 3> per_append;
+  for (const append_record& a : appends) {
+    out.learned += a.learn_delays.size();
+    auto p = learn_percentiles(a);
+    for (size_t i = 0; i < 3; ++i)
+      if (p[i])
+        per_append[i].push_back(*p[i]);
+  }
+  for (size_t i = 0; i < 3; ++i) {
+    std::sort(per_append[i].begin(), per_append[i].end());
+    out.median[i] = percentile(per_append[i], 0.5);
+  }
+  if (!per_append[2].empty())
+    out.worst_p99 = per_append[2].back();
+  return out;
+}
+
 } // namespace
 
 std::optional<clock_time> append_record::reached(double share) const {
@@ -119,7 +154,8 @@ std::optional<clock_time> append_record::reached(double share) const {
 // ---- setting up --------------------------------------------------------------------------------
 
 simulation::simulation(scenario s, driver& drv)
-  : scenario_(std::move(s)), drv_(drv), random_(scenario_.seed ^ 0x73696d756c617465ULL) {}
+  : scenario_(std::move(s)), drv_(drv), random_(scenario_.seed ^ 0x73696d756c617465ULL),
+    population_random_(scenario_.seed ^ 0x706f70756c617465ULL) {}
 
 simulation::~simulation() {
   if (cache_)
@@ -227,29 +263,113 @@ void simulation::build() {
   std::vector<std::string> static_peers;
   if (scenario_.discovery == discovery_backend::none)
     static_peers.push_back(writer_->address().to_string());
-  readers_.reserve(scenario_.readers);
-  auto reader_config = node_config(static_peers);
-  for (uint32_t i = 0; i < scenario_.readers; ++i) {
-    double pick = random_.unit() * total;
-    uint16_t region = 0;
-    while (region + 1u < shares.size() && pick >= shares[region]) {
-      pick -= shares[region];
-      ++region;
-    }
-    readers_.push_back(&world_->add_node(host_config{ip_of(i + 1), region, 0, 0}, feed_key,
-                                         std::nullopt, reader_config));
+  // Readers who arrive during the run (measured model) exist from the start, offline.
+  const population_model& pop = scenario_.population;
+  if (pop.arrivals_per_hour > 0) {
+    distribution gap = distribution::exponential(3600.0 / pop.arrivals_per_hour);
+    double end = seconds(scenario_.duration - scenario_.settle);
+    for (double t = seconds(scenario_.join_to) + gap.draw(population_random_); t < end;
+         t += gap.draw(population_random_))
+      arrival_times_.push_back(duration_cast<clock_time>(std::chrono::duration<double>(t)));
   }
+  uint32_t reader_count = scenario_.readers + static_cast<uint32_t>(arrival_times_.size());
+  readers_.reserve(reader_count);
+  auto reader_config = node_config(static_peers);
+  for (uint32_t i = 0; i < reader_count; ++i)
+    add_reader(i, feed_key, shares, total, reader_config);
   states_.resize(world_->nodes().size());
   received_past_.resize(world_->nodes().size());
+  apply_population();
 
   // Discovery's own hosts come after the readers, in the writer's region.
   uint32_t helpers = scenario_.discovery == discovery_backend::dht       ? scenario_.bootstrap_nodes
                      : scenario_.discovery == discovery_backend::tracker ? 1
                                                                          : 0;
   for (uint32_t i = 0; i < helpers; ++i) {
-    uint32_t ip = ip_of(scenario_.readers + 1 + i);
+    uint32_t ip = ip_of(reader_count + 1 + i);
     helper_hosts_.push_back(drv_.add_host(host_config{ip, 0, 0, 0}));
     helper_endpoints_.push_back(endpoint{ip, discovery_port});
+  }
+}
+
+void simulation::add_reader(uint32_t index, const public_key& feed_key,
+                            const std::vector<double>& shares, double total,
+                            const std::shared_ptr<const sim_node_config>& config) {
+  double pick = random_.unit() * total;
+  uint16_t region = 0;
+  while (region + 1u < shares.size() && pick >= shares[region]) {
+    pick -= shares[region];
+    ++region;
+  }
+  // Measured model: each reader's own link speeds (kbit/s drawn, bytes/s kept; 0 stays the
+  // network's default, so a reader never gets 0 from a draw).
+  const population_model& pop = scenario_.population;
+  auto speed = [&](const distribution& kbps) -> uint64_t {
+    if (!kbps.set())
+      return 0;
+    return std::max<uint64_t>(1, static_cast<uint64_t>(kbps.draw(population_random_) * 1000 / 8));
+  };
+  uint64_t up = speed(pop.up_kbps);
+  uint64_t down = speed(pop.down_kbps);
+  readers_.push_back(&world_->add_node(host_config{ip_of(index + 1), region, up, down},
+                                       feed_key, std::nullopt, config));
+}
+
+/// Access delays and NAT per reader, and the rules for dials to NATed hosts. Only the
+/// measured model's own stream is drawn from, and only for the options a scenario sets.
+void simulation::apply_population() {
+  const population_model& pop = scenario_.population;
+  network& net = drv_.net();
+  net.set_reachability(pop.reach);
+  world_->seed_dials(scenario_.seed ^ 0x70756e6368696e67ULL);
+  for (sim_node* reader : readers_) {
+    if (pop.access_delay_ms.set())
+      net.set_access_delay(reader->host(), duration_cast<clock_time>(std::chrono::duration<double, std::milli>(
+                                              pop.access_delay_ms.draw(population_random_))));
+    if (pop.nat_share > 0)
+      net.set_nat(reader->host(), population_random_.chance(pop.nat_share));
+  }
+}
+
+void simulation::schedule_session_end(sim_node& node) {
+  const population_model& pop = scenario_.population;
+  if (!pop.churns())
+    return;
+  reader_state& st = state_of(node);
+  double length = pop.session_s.draw(population_random_);
+  clock_time at = drv_.now() + duration_cast<clock_time>(std::chrono::duration<double>(length));
+  // Like crashes, sessions stop ending at the settle time, so that convergence can be checked.
+  if (at >= scenario_.duration - scenario_.settle)
+    return;
+  sim_node* n = &node;
+  drv_.at(at, [this, n, session = st.session] {
+    if (n->running() && state_of(*n).session == session)
+      end_session(*n);
+  });
+}
+
+void simulation::end_session(sim_node& node) {
+  absorb(node);
+  ++departures_;
+  world_->crash(node); // the host goes away: its links break, the far ends notice
+  const population_model& pop = scenario_.population;
+  if (pop.leave_share > 0 && population_random_.chance(pop.leave_share)) {
+    ++gone_;
+    return;
+  }
+  double off = pop.off_s.draw(population_random_);
+  sim_node* n = &node;
+  drv_.at(drv_.now() + duration_cast<clock_time>(std::chrono::duration<double>(off)), [this, n] {
+    if (!n->running())
+      start_reader(*n);
+  });
+}
+
+void simulation::learned(sim_node& node, uint64_t length) {
+  reader_state& st = state_of(node);
+  while (st.next_learn < appends_.size() && length >= appends_[st.next_learn].length) {
+    append_record& a = appends_[st.next_learn++];
+    a.learn_delays.push_back(drv_.now() - a.at);
   }
 }
 
@@ -274,10 +394,15 @@ void simulation::schedule_workload() {
       truth_.push_back(crypto::blake2b_256(b));
   });
 
-  for (sim_node* reader : readers_) {
+  for (uint32_t i = 0; i < s.readers; ++i) {
+    sim_node* reader = readers_[i];
     auto span = static_cast<uint64_t>((s.join_to - s.join_from).count());
     clock_time at = s.join_from + clock_time{static_cast<int64_t>(random_.below(span + 1))};
     drv_.at(std::max(at, clock_time{2ms}), [this, reader] { start_reader(*reader); });
+  }
+  for (size_t i = 0; i < arrival_times_.size(); ++i) {
+    sim_node* reader = readers_[s.readers + i];
+    drv_.at(std::max(arrival_times_[i], clock_time{2ms}), [this, reader] { start_reader(*reader); });
   }
 
   clock_time last = s.duration - s.settle;
@@ -310,17 +435,21 @@ void simulation::schedule_workload() {
 void simulation::start_reader(sim_node& node) {
   reader_state& st = state_of(node);
   clock_time now = drv_.now();
-  if (st.joined < clock_time{0})
+  if (st.joined < clock_time{0}) {
     st.joined = now;
+    st.next_learn = appends_.size();
+  }
   st.started = now;
   st.seen_peer = false;
   st.last_value_seq = 0;
   st.next_append = appends_.size();
-  if (st.crashes > 0)
+  ++st.session;
+  if (st.starts++ > 0)
     world_->restart(node);
   else
     node.start();
   schedule_crash(node);
+  schedule_session_end(node);
 }
 
 void simulation::schedule_crash(sim_node& node) {
@@ -387,6 +516,11 @@ void simulation::on_blocks(sim_node& node, uint64_t first, uint64_t count) {
   }
 }
 
+void simulation::on_length(sim_node& node, uint64_t length) {
+  if (!node.writer() && scenario_.mode == feed_mode::stable)
+    learned(node, length);
+}
+
 void simulation::on_peer(sim_node& node, bool up) {
   reader_state& st = state_of(node);
   if (!up || st.seen_peer || node.writer())
@@ -403,6 +537,9 @@ void simulation::on_value(sim_node& node, const signed_value& value) {
     return;
   }
   st.last_value_seq = value.seq;
+  // Rotating modes: a value's seq is the length it announces the ID of (feed/dynamic.hpp).
+  if (!node.writer() && scenario_.mode != feed_mode::stable)
+    learned(node, value.seq);
 }
 
 void simulation::fail(std::string what) {
@@ -572,6 +709,20 @@ std::string simulation::summary_table() const {
     std::string name = "reach " + std::to_string(static_cast<int>(share * 100)) + "%";
     row(name.c_str(), line);
   }
+  learn_summary learning = summarize_learning(appends_);
+  std::snprintf(line, sizeof line, "p50 %s, p90 %s, p99 %s (medians over appends), worst p99 %s; %llu learned",
+                format_seconds(learning.median[0]).c_str(), format_seconds(learning.median[1]).c_str(),
+                format_seconds(learning.median[2]).c_str(), format_seconds(learning.worst_p99).c_str(),
+                static_cast<unsigned long long>(learning.learned));
+  row(scenario_.mode == feed_mode::stable ? "length lag" : "ID lag", line);
+  const population_model& pop = scenario_.population;
+  if (pop.churns() || pop.arrivals_per_hour > 0 || pop.nat_share > 0) {
+    std::snprintf(line, sizeof line,
+                  "%u sessions ended, %u readers gone for good, %u arrived; connections: %llu dialled, %llu punched",
+                  departures_, gone_, arrivals(), static_cast<unsigned long long>(world_->dialled()),
+                  static_cast<unsigned long long>(world_->punched()));
+    row("population", line);
+  }
   std::snprintf(line, sizeof line, "p50 %s, p90 %s, p99 %s (%zu starts)",
                 format_seconds(percentile(discover, 0.5)).c_str(),
                 format_seconds(percentile(discover, 0.9)).c_str(),
@@ -645,6 +796,17 @@ std::string simulation::summary_json() const {
       {"appendsNeverReached", r.never}};
   }
   j["reachLatest"] = reach;
+
+  learn_summary learning = summarize_learning(appends_);
+  j["learnLag"] = {{"of", scenario_.mode == feed_mode::stable ? "length" : "id"},
+                   {"p50MedianSeconds", json_seconds(learning.median[0])},
+                   {"p90MedianSeconds", json_seconds(learning.median[1])},
+                   {"p99MedianSeconds", json_seconds(learning.median[2])},
+                   {"p99WorstSeconds", json_seconds(learning.worst_p99)},
+                   {"learned", learning.learned}};
+  j["population"] = {{"sessionsEnded", departures_}, {"gone", gone_}, {"arrived", arrivals()},
+                     {"connectionsDialled", world_->dialled()},
+                     {"connectionsPunched", world_->punched()}};
 
   std::vector<clock_time> discover = discover_delays_;
   std::sort(discover.begin(), discover.end());
@@ -727,7 +889,8 @@ std::string simulation::timeseries_csv() const {
 
 std::string simulation::appends_csv() const {
   std::ostringstream out;
-  out << "append,t_s,length,eligible,reached,p50_s,p90_s,p99_s\n";
+  out << "append,t_s,length,eligible,reached,p50_s,p90_s,p99_s,learned,lag_p50_s,lag_p90_s,"
+         "lag_p99_s\n";
   auto cell = [](std::optional<clock_time> t) {
     if (!t)
       return std::string();
@@ -739,7 +902,10 @@ std::string simulation::appends_csv() const {
     const append_record& a = appends_[i];
     out << i << ',' << seconds(a.at) << ',' << a.length << ',' << a.eligible << ','
         << a.delays.size() << ',' << cell(a.reached(0.5)) << ',' << cell(a.reached(0.9)) << ','
-        << cell(a.reached(0.99)) << '\n';
+        << cell(a.reached(0.99)) << ',' << a.learn_delays.size();
+    for (const auto& lag : learn_percentiles(a))
+      out << ',' << cell(lag);
+    out << '\n';
   }
   return out.str();
 }

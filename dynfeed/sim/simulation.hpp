@@ -40,6 +40,10 @@ struct append_record {
   uint64_t length = 0;
   uint32_t eligible = 0;           ///< readers running and joined before it
   std::vector<clock_time> delays;  ///< of eligible readers that reached it
+  /// How long each reader that had joined before it took to learn it: its ID (rotating modes)
+  /// or its length (stable), counting readers that were offline at the append and learned it
+  /// when they came back.
+  std::vector<clock_time> learn_delays;
   /// Time until this share of the eligible readers held it (nullopt: never, in this run).
   std::optional<clock_time> reached(double share) const;
 };
@@ -97,6 +101,11 @@ public:
   uint32_t crashes() const noexcept { return crashes_; }
   /// Partitions started so far.
   uint32_t partitions_started() const noexcept { return partitions_started_; }
+  /// Measured model: sessions that ended (the reader went offline), readers gone for good,
+  /// readers that arrived after the join window.
+  uint32_t departures() const noexcept { return departures_; }
+  uint32_t gone() const noexcept { return gone_; }
+  uint32_t arrivals() const noexcept { return static_cast<uint32_t>(readers_.size()) - scenario_.readers; }
   /// The writer's block `index`, as it wrote it.
   bytes block(uint64_t index) const;
 
@@ -114,6 +123,9 @@ private:
     uint64_t contiguous = 0;      ///< blocks [0, contiguous) held
     uint64_t last_value_seq = 0;  ///< per lifetime
     uint32_t crashes = 0;
+    uint32_t starts = 0;          ///< first start, restarts, returns
+    uint64_t session = 0;         ///< which start a session's end belongs to
+    size_t next_learn = 0;        ///< first append whose ID (or length) it has not learned
   };
 
   void build();
@@ -122,6 +134,13 @@ private:
   void crash_reader(sim_node& node);
   void schedule_crash(sim_node& node);
   void do_append();
+  // The measured model (population_model).
+  void add_reader(uint32_t index, const public_key& feed_key, const std::vector<double>& shares,
+                  double total, const std::shared_ptr<const sim_node_config>& config);
+  void apply_population();
+  void schedule_session_end(sim_node& node);
+  void end_session(sim_node& node);
+  void learned(sim_node& node, uint64_t length);
   void take_sample();
   void check_convergence();
   void fail(std::string what);
@@ -132,6 +151,7 @@ private:
   reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
 
   // node_observer
+  void on_length(sim_node& node, uint64_t length) override;
   void on_blocks(sim_node& node, uint64_t first, uint64_t count) override;
   void on_peer(sim_node& node, bool up) override;
   void on_value(sim_node& node, const signed_value& value) override;
@@ -139,6 +159,8 @@ private:
   scenario scenario_;
   driver& drv_;
   rng random_;
+  rng population_random_; ///< the measured model's draws, apart so other streams stay as they were
+  std::vector<clock_time> arrival_times_; ///< of the readers after scenario_.readers
   std::unique_ptr<crypto::verify_cache> cache_;
   ideal_registry registry_;
   std::unique_ptr<world> world_;
@@ -159,6 +181,8 @@ private:
   bool prepared_ = false;
   uint32_t crashes_ = 0;
   uint32_t partitions_started_ = 0;
+  uint32_t departures_ = 0;
+  uint32_t gone_ = 0;
   std::optional<invariant_violation> violation_;
   double wall_seconds_ = 0;
 };
