@@ -2,6 +2,7 @@
 // latency data, and whole scenarios with sessions, arrivals, NAT and per-reader bandwidth.
 
 #include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/sim/caf_driver.hpp"
 #include "dynfeed/sim/runtime.hpp"
 #include "dynfeed/sim/simulation.hpp"
 
@@ -88,8 +89,10 @@ struct run_result {
   std::vector<append_record> appends;
 };
 
-run_result run(const scenario& s) {
-  runtime drv(s.seed, s.network);
+run_result run(const scenario& s, bool on_caf = false) {
+  std::unique_ptr<runtime> owned =
+    on_caf ? make_caf_runtime(s.seed, s.network) : std::make_unique<runtime>(s.seed, s.network);
+  runtime& drv = *owned;
   simulation sim(s, drv);
   sim.run();
   run_result r;
@@ -371,6 +374,18 @@ BOOST_AUTO_TEST_CASE(the_measured_scenario_replays_bit_for_bit) {
   BOOST_TEST(!one.violation.has_value());
   BOOST_TEST(again.digest == one.digest);
   BOOST_TEST(again.summary.dump() == one.summary.dump());
+}
+
+BOOST_AUTO_TEST_CASE(the_caf_driver_gives_the_plain_drivers_digest_on_the_measured_model) {
+  scenario s = measured_small(8);
+  s.readers = 30;
+  s.duration = 300s;
+  run_result plain = run(s);
+  run_result caf = run(s, true);
+  BOOST_TEST(!plain.violation.has_value());
+  BOOST_TEST(plain.departures > 0u);
+  BOOST_TEST(caf.digest == plain.digest);
+  BOOST_TEST(caf.summary.dump() == plain.summary.dump());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
