@@ -45,7 +45,7 @@ clock_time network::access_delay(host_id host) const {
 }
 
 dial_fate network::dial(host_id from, host_id to, rng& random) const {
-  (void)hosts_.at(from);
+  (void)hosts_.at(from); // a dial from nowhere is a caller's bug; the rule is the target's
   dial_fate fate;
   if (!hosts_.at(to).nat)
     return fate;

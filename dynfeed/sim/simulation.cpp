@@ -138,6 +138,15 @@ learn_summary summarize_learning(const std::vector<append_record>& appends) {
   return out;
 }
 
+std::string format_learning(const learn_summary& l) {
+  char text[256];
+  std::snprintf(text, sizeof text, "p50 %s, p90 %s, p99 %s (medians over appends), worst p99 %s; %llu learned",
+                format_seconds(l.median[0]).c_str(), format_seconds(l.median[1]).c_str(),
+                format_seconds(l.median[2]).c_str(), format_seconds(l.worst_p99).c_str(),
+                static_cast<unsigned long long>(l.learned));
+  return text;
+}
+
 } // namespace
 
 std::optional<clock_time> append_record::reached(double share) const {
@@ -709,12 +718,8 @@ std::string simulation::summary_table() const {
     std::string name = "reach " + std::to_string(static_cast<int>(share * 100)) + "%";
     row(name.c_str(), line);
   }
-  learn_summary learning = summarize_learning(appends_);
-  std::snprintf(line, sizeof line, "p50 %s, p90 %s, p99 %s (medians over appends), worst p99 %s; %llu learned",
-                format_seconds(learning.median[0]).c_str(), format_seconds(learning.median[1]).c_str(),
-                format_seconds(learning.median[2]).c_str(), format_seconds(learning.worst_p99).c_str(),
-                static_cast<unsigned long long>(learning.learned));
-  row(scenario_.mode == feed_mode::stable ? "length lag" : "ID lag", line);
+  row(scenario_.mode == feed_mode::stable ? "length lag" : "ID lag",
+      format_learning(summarize_learning(appends_)));
   const population_model& pop = scenario_.population;
   if (pop.churns() || pop.arrivals_per_hour > 0 || pop.nat_share > 0) {
     std::snprintf(line, sizeof line,
