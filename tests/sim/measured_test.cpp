@@ -351,13 +351,18 @@ BOOST_AUTO_TEST_CASE(readers_that_come_and_go_behind_nat_with_their_own_links_co
   BOOST_TEST(c.digest != r.digest);
 }
 
-BOOST_AUTO_TEST_CASE(stable_mode_reports_the_lag_until_readers_know_the_length) {
-  scenario s = measured_small(4);
-  s.mode = feed_mode::stable;
-  run_result r = run(s);
-  BOOST_TEST(!r.violation.has_value());
-  BOOST_TEST(r.summary["learnLag"]["of"] == "length");
-  BOOST_TEST(r.summary["learnLag"]["learned"].get<uint64_t>() > 0u);
+BOOST_AUTO_TEST_CASE(stable_and_rotating_roots_modes_converge_on_the_model_and_report_their_lag) {
+  for (feed_mode mode : {feed_mode::stable, feed_mode::rotating_roots}) {
+    BOOST_TEST_CONTEXT("mode " << to_string(mode)) {
+      scenario s = measured_small(4);
+      s.mode = mode;
+      run_result r = run(s);
+      BOOST_TEST(!r.violation.has_value());
+      BOOST_TEST(r.summary["learnLag"]["of"] == (mode == feed_mode::stable ? "length" : "id"));
+      BOOST_TEST(r.summary["learnLag"]["learned"].get<uint64_t>() > 0u);
+      BOOST_TEST(r.departures > 0u);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(the_measured_scenario_replays_bit_for_bit) {
