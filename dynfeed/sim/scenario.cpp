@@ -268,7 +268,7 @@ std::string parse_population(const json& j, population_model& p) {
   if (auto e = f.finish(); !e.empty())
     return e;
   if (p.session_s.set() != p.off_s.set())
-    return "population.session_s and off_s go together (readers that leave must come back, or leave_share 1)";
+    return "population.session_s and off_s go together (how long readers stay, and stay away)";
   if (p.reach.hole_punch && !p.reach.hole_punch_delay_s.set())
     return "population.hole_punch needs hole_punch_s (the delay before a punched connection)";
   return {};

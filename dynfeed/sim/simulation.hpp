@@ -105,7 +105,7 @@ public:
   /// readers that arrived after the join window.
   uint32_t departures() const noexcept { return departures_; }
   uint32_t gone() const noexcept { return gone_; }
-  uint32_t arrivals() const noexcept { return static_cast<uint32_t>(readers_.size()) - scenario_.readers; }
+  uint32_t arrivals() const noexcept { return static_cast<uint32_t>(arrival_times_.size()); }
   /// The writer's block `index`, as it wrote it.
   bytes block(uint64_t index) const;
 
