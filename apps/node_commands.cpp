@@ -35,8 +35,29 @@ struct node_args {
   double timeout_s = 30;
   bool quiet_log = false;
   std::string mode = "stable";
+  std::string id_channel = "value-swarm";
   discovery_args discovery;
 };
+
+/// --id-channel: a list parse_id_channels takes (checked by CLI11, so a bad one exits 2).
+CLI::Validator id_channel_check() {
+  return CLI::Validator(
+    [](std::string& text) -> std::string {
+      if (parse_id_channels(text))
+        return {};
+      return "must list value-swarm and/or relay, comma-separated, each once (dht is not built "
+             "yet)";
+    },
+    "LIST");
+}
+
+void add_id_channel_option(CLI::App& cmd, node_args& args) {
+  cmd.add_option("--id-channel", args.id_channel,
+                 "rotating modes: how readers learn new IDs, value-swarm and/or relay "
+                 "(docs/protocol.md)")
+    ->check(id_channel_check())
+    ->capture_default_str();
+}
 
 /// An actor system with the I/O layer, quiet logs and a node with TCP.
 struct running_node {
@@ -249,7 +270,7 @@ expected<std::string> serve_dir(running_node& n, const node_args& a,
     return to_hex(*key);
   }
   auto joined = n.ask<bool>(atoms::join::value, *feed, std::vector<peer_address>{},
-                            *parse_feed_mode(a.mode));
+                            *parse_feed_mode(a.mode), *parse_id_channels(a.id_channel));
   if (!joined)
     return error{base_errc::invalid_argument, "cannot share the feed: " + describe(joined.error())};
   feed_actor target = *feed;
@@ -329,7 +350,7 @@ int fetch(const node_args& a, bool print) {
   bool live = a.live || print;
   self->send(*feed, atoms::download::value, start, end, live);
   auto joined = n.ask<bool>(atoms::join::value, *feed, sources->peers,
-                            *parse_feed_mode(a.mode));
+                            *parse_feed_mode(a.mode), *parse_id_channels(a.id_channel));
   if (!joined)
     n.finish(report("cannot join the swarm: " + describe(joined.error())));
 
@@ -480,6 +501,7 @@ void add_node_commands(CLI::App& app, command& run) {
   s->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
     ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))
     ->capture_default_str();
+  add_id_channel_option(*s, *args);
   s->callback([&run, args] { run = [args] { return seed(*args); }; });
 
   auto* c = app.add_subcommand("clone", "download a feed (all blocks, or a range) and verify it");
@@ -495,6 +517,7 @@ void add_node_commands(CLI::App& app, command& run) {
   c->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
     ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))
     ->capture_default_str();
+  add_id_channel_option(*c, *args);
   c->callback([&run, args] { run = [args] { return fetch(*args, false); }; });
 
   auto* f = app.add_subcommand("follow", "print a feed's blocks as they arrive, one per line");
@@ -506,6 +529,7 @@ void add_node_commands(CLI::App& app, command& run) {
   f->add_option("--mode", args->mode, "how the feed is shared: stable, rotating or rotating-roots")
     ->check(CLI::IsMember({"stable", "rotating", "rotating-roots"}))
     ->capture_default_str();
+  add_id_channel_option(*f, *args);
   f->callback([&run, args] { run = [args] { return fetch(*args, true); }; });
 }
 

@@ -98,6 +98,9 @@ typename Inspector::result_type inspect(Inspector& f, node_stats& x) {
 ///   created if it holds nothing; a dir holding another feed is store_errc::already_exists)
 /// - (join, feed_actor, std::vector<peer_address>, feed_mode) -> bool: shares the feed in its
 ///   swarm, with those peers (and, once discover ran, the peers discovery finds)
+/// - (join, feed_actor, std::vector<peer_address>, feed_mode, id_channels) -> bool: the same,
+///   and in a rotating mode its readers learn new IDs through these channels (the other form
+///   takes the default, the value swarm; docs/protocol.md)
 /// - (open_values, std::string dir) -> public_key: a value-feed writer's directory (dynfeed
 ///   value create): its key signs put_value on every value feed of that key
 /// - (value_feed, public_key, bytes salt) -> value_actor: the value feed of that key and salt
@@ -121,6 +124,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atoms::open_feed, std::string>::with<feed_actor>,
   caf::replies_to<atoms::clone_feed, public_key, std::string>::with<feed_actor>,
   caf::replies_to<atoms::join, feed_actor, std::vector<peer_address>, feed_mode>::with<bool>,
+  caf::replies_to<atoms::join, feed_actor, std::vector<peer_address>, feed_mode,
+                  id_channels>::with<bool>,
   caf::replies_to<atoms::open_values, std::string>::with<public_key>,
   caf::replies_to<atoms::value_feed, public_key, bytes>::with<value_actor>,
   caf::replies_to<atoms::value_feed, value_feed_spec>::with<value_actor>,

@@ -1,9 +1,10 @@
 #pragma once
 
-/// The typed values of dynfeed's API: keys, seeds, feed modes, peer addresses, signed values,
+/// The typed values of dynfeed's API: keys, seeds, feed modes and ID channels, peer addresses,
+/// signed values,
 /// and how CAF carries them in messages. Hex and mode names are parsed only at the edges (the
-/// command line, scenario files): fixed_from_hex<public_key> (dynfeed/base/hex.hpp) and
-/// parse_feed_mode.
+/// command line, scenario files): fixed_from_hex<public_key> (dynfeed/base/hex.hpp),
+/// parse_feed_mode and parse_id_channels.
 
 #include <dynfeed/base/bytes.hpp>
 #include <dynfeed/base/hex.hpp>
@@ -55,6 +56,11 @@ typename Inspector::result_type inspect(Inspector& f, peer_address& x) {
 template <class Inspector, size_t N, class Tag>
 typename Inspector::result_type inspect(Inspector& f, fixed_bytes<N, Tag>& x) {
   return f(caf::meta::type_name("fixed_bytes"), x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, id_channels& x) {
+  return f(caf::meta::type_name("id_channels"), x.bits);
 }
 
 template <class Inspector>

@@ -252,13 +252,14 @@ std::vector<std::string> address_texts(const std::vector<peer_address>& addresse
 }
 
 caf::result<bool> join_feed(node_shared& node, const feed_actor& feed,
-                            const std::vector<peer_address>& addresses, feed_mode mode) {
+                            const std::vector<peer_address>& addresses, feed_mode mode,
+                            id_channels channels) {
   auto it = node.feeds.find(feed.address());
   if (it == node.feeds.end())
     return to_caf_error(error{base_errc::invalid_argument, "not a feed of this node"});
   const feed_record& record = it->second;
   node.core().join_feed(node.ctx(), record.id, record.key, record.sk, address_texts(addresses),
-                        mode);
+                        mode, channels);
   return true;
 }
 
@@ -371,7 +372,11 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
         *node, dir, [&](const node_config& c) { return open_reader(dir, key, c); }, &key);
     },
     [node](atoms::join, const feed_actor& feed, const std::vector<peer_address>& addresses,
-           feed_mode mode) { return join_feed(*node, feed, addresses, mode); },
+           feed_mode mode) { return join_feed(*node, feed, addresses, mode, id_channels{}); },
+    [node](atoms::join, const feed_actor& feed, const std::vector<peer_address>& addresses,
+           feed_mode mode, id_channels channels) {
+      return join_feed(*node, feed, addresses, mode, channels);
+    },
     [node](atoms::open_values, const std::string& dir) { return open_value_dir(*node, dir); },
     [node](atoms::value_feed, const public_key& key,
            const bytes& salt) -> caf::result<value_actor> {

@@ -134,6 +134,22 @@ size_t message_words(const value_push& m) {
   return struct_words<wire::ValuePush> + blob_words(m.value.value.size())
          + signatures_words(m.value.sigs);
 }
+size_t message_words(const id_push& m) {
+  return struct_words<wire::ValuePush> + blob_words(m.value.value.size())
+         + signatures_words(m.value.sigs);
+}
+size_t offer_words(const signed_value& v) {
+  return struct_words<wire::OfferValue> + blob_words(v.value.size()) + signatures_words(v.sigs);
+}
+size_t message_words(const offer_value& m) {
+  return offer_words(m.value);
+}
+size_t message_words(const subscribe_signed&) {
+  return 0; // a Void member of Frame
+}
+size_t message_words(const signed_update& m) {
+  return offer_words(m.value);
+}
 size_t message_words(const publish_value& m) {
   return struct_words<wire::PublishValue> + blob_words(m.value.size());
 }
@@ -338,18 +354,41 @@ void put(const peer_down& m, wire::Frame::Builder frame) {
     out.setAddress(text(m.address));
   out.setReason(m.reason);
 }
+/// A signed value's seq, value and signatures, into a ValuePush or an OfferValue.
+template <class Builder>
+void put_signed(const signed_value& v, Builder out) {
+  out.setSeq(v.seq);
+  out.setValue(blob(v.value));
+  if (!v.sigs.empty()) {
+    auto list = out.initSignatures(static_cast<unsigned>(v.sigs.size()));
+    for (unsigned i = 0; i < v.sigs.size(); ++i) {
+      list[i].setSigner(v.sigs[i].signer);
+      list[i].setSignature(blob(v.sigs[i].sig));
+    }
+  }
+}
 void put(const value_push& m, wire::Frame::Builder frame) {
   auto out = frame.initValuePush();
   out.setChannel(m.channel);
-  out.setSeq(m.value.seq);
-  out.setValue(blob(m.value.value));
-  if (!m.value.sigs.empty()) {
-    auto list = out.initSignatures(static_cast<unsigned>(m.value.sigs.size()));
-    for (unsigned i = 0; i < m.value.sigs.size(); ++i) {
-      list[i].setSigner(m.value.sigs[i].signer);
-      list[i].setSignature(blob(m.value.sigs[i].sig));
-    }
-  }
+  put_signed(m.value, out);
+}
+void put(const id_push& m, wire::Frame::Builder frame) {
+  auto out = frame.initIdPush();
+  out.setChannel(m.channel);
+  put_signed(m.value, out);
+}
+void put(const offer_value& m, wire::Frame::Builder frame) {
+  auto out = frame.initOfferValue();
+  out.setPeer(m.peer);
+  put_signed(m.value, out);
+}
+void put(const subscribe_signed&, wire::Frame::Builder frame) {
+  frame.setSubscribeSigned();
+}
+void put(const signed_update& m, wire::Frame::Builder frame) {
+  auto out = frame.initSignedUpdate();
+  out.setPeer(m.peer);
+  put_signed(m.value, out);
 }
 void put(const publish_value& m, wire::Frame::Builder frame) {
   auto out = frame.initPublishValue();
@@ -369,6 +408,7 @@ void put(const set_mode& m, wire::Frame::Builder frame) {
   out.setMode(m.mode);
   out.setPublisher(m.publisher);
   out.setNode(m.node);
+  out.setIdChannels(m.id_channels);
 }
 void put(const rotate_swarm& m, wire::Frame::Builder frame) {
   auto out = frame.initRotateSwarm();
@@ -596,21 +636,38 @@ status get_value_bytes(const char* what, capnp::Data::Reader in, const codec_lim
   out.assign(in.begin(), in.end());
   return {};
 }
-status get_message(wire::ValuePush::Reader in, const codec_limits& limits, value_push& out) {
-  out.channel = in.getChannel();
-  out.value.seq = in.getSeq();
-  if (auto st = get_value_bytes("value", in.getValue(), limits, out.value.value); !st)
+/// A signed value's seq, value and signatures, from a ValuePush or an OfferValue.
+template <class Reader>
+status get_signed(Reader in, const codec_limits& limits, signed_value& out) {
+  out.seq = in.getSeq();
+  if (auto st = get_value_bytes("value", in.getValue(), limits, out.value); !st)
     return st;
   auto sigs = in.getSignatures();
   if (auto st = check_limit("value signatures", sigs.size(), limits.value_signatures_max); !st)
     return st;
-  out.value.sigs.resize(sigs.size());
+  out.sigs.resize(sigs.size());
   for (unsigned i = 0; i < sigs.size(); ++i) {
-    out.value.sigs[i].signer = sigs[i].getSigner();
-    if (auto st = get_fixed("value signature", sigs[i].getSignature(), out.value.sigs[i].sig); !st)
+    out.sigs[i].signer = sigs[i].getSigner();
+    if (auto st = get_fixed("value signature", sigs[i].getSignature(), out.sigs[i].sig); !st)
       return st;
   }
   return {};
+}
+status get_message(wire::ValuePush::Reader in, const codec_limits& limits, value_push& out) {
+  out.channel = in.getChannel();
+  return get_signed(in, limits, out.value);
+}
+status get_message(wire::ValuePush::Reader in, const codec_limits& limits, id_push& out) {
+  out.channel = in.getChannel();
+  return get_signed(in, limits, out.value);
+}
+status get_message(wire::OfferValue::Reader in, const codec_limits& limits, offer_value& out) {
+  out.peer = in.getPeer();
+  return get_signed(in, limits, out.value);
+}
+status get_message(wire::OfferValue::Reader in, const codec_limits& limits, signed_update& out) {
+  out.peer = in.getPeer();
+  return get_signed(in, limits, out.value);
 }
 status get_message(wire::PublishValue::Reader in, const codec_limits& limits, publish_value& out) {
   out.seq = in.getSeq();
@@ -624,6 +681,7 @@ status get_message(wire::SetMode::Reader in, const codec_limits&, set_mode& out)
   out.mode = in.getMode();
   out.publisher = in.getPublisher();
   out.node = in.getNode();
+  out.id_channels = in.getIdChannels();
   return {};
 }
 status get_message(wire::RotateSwarm::Reader in, const codec_limits&, rotate_swarm& out) {
@@ -732,6 +790,14 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
         return std::move(st).error();
       return out;
     }
+    case wire::Frame::ID_PUSH:
+      return make<id_push>(frame.getIdPush(), limits);
+    case wire::Frame::OFFER_VALUE:
+      return make<offer_value>(frame.getOfferValue(), limits);
+    case wire::Frame::SUBSCRIBE_SIGNED:
+      return message{std::in_place_type<local_message>, subscribe_signed{}};
+    case wire::Frame::SIGNED_UPDATE:
+      return make<signed_update>(frame.getSignedUpdate(), limits);
     case wire::Frame::HANG_UP: {
       message out{std::in_place_type<local_message>, std::in_place_type<hang_up>};
       if (auto st = get_text("address", frame.getHangUp(), limits,
@@ -768,6 +834,9 @@ bool is_local_kind(wire::Frame::Which which) {
     case wire::Frame::STOP_FINDING:
     case wire::Frame::DIAL:
     case wire::Frame::HANG_UP:
+    case wire::Frame::OFFER_VALUE:
+    case wire::Frame::SUBSCRIBE_SIGNED:
+    case wire::Frame::SIGNED_UPDATE:
       return true;
     default:
       return false;
@@ -901,6 +970,8 @@ expected<std::optional<uint32_t>> wire_channel(byte_span frame, const codec_limi
         return std::optional<uint32_t>{root.getCancel().getChannel()};
       case wire::Frame::VALUE_PUSH:
         return std::optional<uint32_t>{root.getValuePush().getChannel()};
+      case wire::Frame::ID_PUSH:
+        return std::optional<uint32_t>{root.getIdPush().getChannel()};
       case wire::Frame::INVALID:
         return error{msg_errc::malformed, "no message"};
       default: {

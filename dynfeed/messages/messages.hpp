@@ -121,8 +121,16 @@ struct value_push {
   signed_value value;
 };
 
+/// The relay ID channel: a signed ID announcement of the feed open on `channel` (rotating
+/// modes), pushed when the channel opens and relayed whenever a newer one is accepted. The
+/// receiver has it checked like any signed value before it moves or relays anything.
+struct id_push {
+  uint32_t channel = 0;
+  signed_value value;
+};
+
 using wire_message = std::variant<hello, bye, open_channel, close_channel, sync, range, request,
-                                  data, no_data, cancel, value_push>;
+                                  data, no_data, cancel, value_push, id_push>;
 
 // ---- local: component to component inside one node ----------------------------------------
 //
@@ -206,11 +214,31 @@ struct value_update {
 };
 
 /// node -> feed service: how this feed is shared (a feed_mode), which publisher carries its
-/// announcements (0: none), and which component moves its swarms (rotate_swarm).
+/// announcements (0: none), which component moves its swarms (rotate_swarm), and how its
+/// readers learn new IDs (id_channels bits; 0: the value swarm only).
 struct set_mode {
   uint8_t mode = 0;
   uint64_t publisher = 0;
   uint64_t node = 0;
+  uint8_t id_channels = 0;
+};
+
+/// feed service -> publisher: the peer component `peer` pushed this value on the feed's
+/// channel (the relay ID channel); decide on it as on a value from the publisher's own peers.
+struct offer_value {
+  uint64_t peer = 0;
+  signed_value value;
+};
+
+/// any component -> publisher: send me signed_update for every value you accept from now on
+/// (and the current one): the signatures included, for components that pass values on.
+struct subscribe_signed {};
+
+/// publisher -> signed subscriber: the value feed now holds `value`, which came from the peer
+/// component `peer` (0: from the node itself or a peer of the publisher's own swarm).
+struct signed_update {
+  uint64_t peer = 0;
+  signed_value value;
 };
 
 /// feed service -> node: replicate this feed in the swarm for `join` instead of `leave` (the
@@ -254,6 +282,7 @@ struct hang_up {
 using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, detach, channel_up,
                                    channel_down, punish, peer_up, peer_down, publish_value,
                                    subscribe_values, value_update, set_mode, rotate_swarm,
-                                   find_peers, peers_found, stop_finding, dial, hang_up>;
+                                   find_peers, peers_found, stop_finding, dial, hang_up,
+                                   offer_value, subscribe_signed, signed_update>;
 
 } // namespace dynfeed::msg

@@ -81,7 +81,17 @@ struct Frame {
     dial @30 :Text;         # swarm -> node: the address to connect to
     hangUp @31 :Text;       # swarm -> node: this swarm no longer needs its connection there
 
-    # Next free ordinal: @31.
+    # ---- wire: the relay ID channel (on a feed's channel, in an ID swarm) ------------------
+    idPush @32 :ValuePush;
+    # A signed ID announcement of the feed (the value feed feed/dynamic.hpp's id_announcements
+    # defines), relayed from peer to peer inside the ID swarms: no other swarm is needed.
+
+    # ---- local: the ID channels ------------------------------------------------------------
+    offerValue @33 :OfferValue;   # feed service -> publisher: a peer pushed this value to me
+    subscribeSigned @34 :Void;    # -> publisher: send signedUpdate for every value accepted
+    signedUpdate @35 :OfferValue; # publisher -> subscriber: accepted, signatures included
+
+    # Next free ordinal: @36.
   }
 }
 
@@ -269,6 +279,15 @@ struct SetMode {
   mode @0 :UInt8;         # a feed_mode
   publisher @1 :UInt64;
   node @2 :UInt64;
+  idChannels @3 :UInt8;   # an id_channels set; 0: the value swarm only, as before it existed
+}
+
+# A signed value and the peer component it came from (0: none, e.g. the node's own).
+struct OfferValue {
+  peer @0 :UInt64;
+  seq @1 :UInt64;
+  value @2 :Data;
+  signatures @3 :List(ValueSignature);
 }
 
 struct RotateSwarm {

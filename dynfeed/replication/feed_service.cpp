@@ -56,6 +56,10 @@ void feed_service::announce_writer(context& ctx) {
     msg::publish_value p{encode_announcement(mode_, feed_.tree()), feed_.length()};
     ctx.send(publisher_, msg::encode(msg::local_message{p}));
     ++stats_.announcements_published;
+    // Relay: the peers of the swarm we are in hear the signed value before we leave it
+    // (on_signed_update moves once the publisher has signed it).
+    if (channels_.has(id_channel::relay) && topic_)
+      return;
   }
   move_to(ctx, feed_.id());
 }
@@ -73,20 +77,29 @@ void feed_service::on_set_mode(context& ctx, const msg::set_mode& m) {
   mode_ = static_cast<feed_mode>(m.mode);
   publisher_ = m.publisher;
   node_ = m.node;
+  channels_ = id_channels::from_wire(m.id_channels);
   if (mode_ == feed_mode::stable)
     return;
-  if (publisher_ != no_component)
-    ctx.send(publisher_, msg::encode(msg::local_message{msg::subscribe_values{}}));
-  // A writer announces where it is now; a reader waits to hear it.
+  bool relay = channels_.has(id_channel::relay);
+  if (publisher_ != no_component) {
+    // Relay passes signed values on: it needs them whole.
+    msg::local_message sub = relay ? msg::local_message{msg::subscribe_signed{}}
+                                   : msg::local_message{msg::subscribe_values{}};
+    ctx.send(publisher_, msg::encode(sub));
+  }
+  // A writer announces where it is now. A reader waits to hear it, in the ID swarm it was
+  // given (or of the tree it holds) when relay is how it hears.
   if (feed_.writable())
     announce_writer(ctx);
+  else if (relay)
+    move_to(ctx, first_id_.value_or(feed_.id()));
 }
 
-void feed_service::on_announcement(context& ctx, const msg::value_update& u) {
+void feed_service::on_announcement(context& ctx, const bytes& value) {
   if (feed_.writable() || mode_ == feed_mode::stable)
     return;
   if (mode_ == feed_mode::rotating) {
-    auto ann = decode_id_announcement(u.value);
+    auto ann = decode_id_announcement(value);
     if (!ann || ann->length <= feed_.length() || (target_ && ann->length <= target_->length))
       return;
     target_ = *ann;
@@ -96,7 +109,7 @@ void feed_service::on_announcement(context& ctx, const msg::value_update& u) {
     move_to(ctx, ann->id);
   } else {
     // rotating_roots: the announcement is the signed tree; verify it before asking anyone.
-    auto tree = decode_tree_announcement(u.value);
+    auto tree = decode_tree_announcement(value);
     if (!tree)
       return;
     auto adopted = feed_.adopt_tree(*tree);
@@ -166,7 +179,9 @@ void feed_service::on_message(context& ctx, component_id from, byte_span frame) 
   } else if (auto* m = std::get_if<msg::set_mode>(&local)) {
     on_set_mode(ctx, *m);
   } else if (auto* u = std::get_if<msg::value_update>(&local)) {
-    on_announcement(ctx, *u);
+    on_announcement(ctx, u->value);
+  } else if (auto* su = std::get_if<msg::signed_update>(&local)) {
+    on_signed_update(ctx, std::move(*su));
   }
 }
 
@@ -187,7 +202,53 @@ void feed_service::on_channel_up(context& ctx, component_id peer, const msg::cha
     ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, *first, end - *first, false}}));
     pos = end;
   }
+  if (channels_.has(id_channel::relay))
+    send_id(ctx, peer, r); // a newcomer may be behind: it learns the newest ID from anyone
   schedule(ctx);
+}
+
+// ---- the relay ID channel -----------------------------------------------------------------------
+
+void feed_service::send_id(context& ctx, component_id peer, const remote& r) {
+  if (!latest_)
+    return;
+  ctx.send(peer, msg::encode(msg::wire_message{msg::id_push{r.channel, *latest_}}));
+  ++stats_.id_pushes_sent;
+}
+
+void feed_service::on_signed_update(context& ctx, msg::signed_update&& u) {
+  if (latest_ && latest_->seq >= u.value.seq)
+    return;
+  latest_ = std::move(u.value);
+  if (channels_.has(id_channel::relay))
+    for (auto [peer, r] : remotes_)
+      if (peer != u.peer)
+        send_id(ctx, peer, r);
+  // Only now, with our peers told, may the writer leave their swarm.
+  if (feed_.writable()) {
+    if (latest_->seq == feed_.length())
+      move_to(ctx, feed_.id());
+    return;
+  }
+  on_announcement(ctx, latest_->value);
+}
+
+void feed_service::on_id_push(context& ctx, component_id peer, remote& r, msg::id_push&& m) {
+  if (!channels_.has(id_channel::relay) || publisher_ == no_component)
+    return; // not a channel we run: the frame is valid, and nothing here wants it
+  ++stats_.id_pushes_received;
+  if (latest_ && *latest_ == m.value) {
+    ++stats_.id_pushes_known; // what we told everyone already: never relayed twice
+    return;
+  }
+  if (latest_ && latest_->seq > m.value.seq) {
+    ++stats_.id_pushes_stale;
+    send_id(ctx, peer, r); // it is behind: give it ours
+    return;
+  }
+  // The publisher checks it like any signed value: a forgery ends this peer's connection,
+  // an equivocation or a refusal is counted there, and only a value it accepts comes back.
+  ctx.send(publisher_, msg::encode(msg::local_message{msg::offer_value{peer, std::move(m.value)}}));
 }
 
 void feed_service::on_channel_down(context& ctx, component_id peer) {
@@ -244,6 +305,8 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
     on_data(ctx, from, r, std::move(*d));
   } else if (auto* n = std::get_if<msg::no_data>(&m)) {
     on_no_data(ctx, from, r, *n);
+  } else if (auto* p = std::get_if<msg::id_push>(&m)) {
+    on_id_push(ctx, from, r, std::move(*p));
   }
   // cancel: requests are answered at once, so there is never anything left to cancel.
 }

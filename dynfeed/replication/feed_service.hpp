@@ -46,6 +46,11 @@ struct feed_service_stats {
   uint64_t redundant_blocks = 0; ///< downloaded but already held
   uint64_t timeouts = 0;
   uint64_t rejected_proofs = 0;
+  // The relay ID channel (id_push frames).
+  uint64_t id_pushes_sent = 0;
+  uint64_t id_pushes_received = 0;
+  uint64_t id_pushes_known = 0; ///< received, identical to the value held: dropped at once
+  uint64_t id_pushes_stale = 0; ///< received, older than the value held: answered with it
 };
 
 class feed_service final : public component {
@@ -59,6 +64,9 @@ public:
   /// with `live`, keeps following every new length.
   void download(context& ctx, uint64_t start, std::optional<uint64_t> end, bool live);
   bool download_done() const noexcept { return done_; }
+  /// A reader's first ID swarm, when its ID channels include relay: the ID it was given with
+  /// the key (a link), else the swarm of the tree it holds. Set before the mode (set_mode).
+  void set_first_id(const hash256& feed_id) { first_id_ = feed_id; }
 
   void on_message(context& ctx, component_id from, byte_span frame) override;
   void on_timer(context& ctx, uint64_t tag) override;
@@ -69,6 +77,7 @@ public:
   const std::optional<hash256>& id_topic() const noexcept { return topic_; }
   size_t peer_count() const noexcept { return remotes_.size(); }
   const feed_service_stats& stats() const noexcept { return stats_; }
+  id_channels channels() const noexcept { return channels_; }
 
 private:
   struct outstanding {
@@ -117,7 +126,11 @@ private:
 
   // The dynamic feed protocol (rotating modes).
   void on_set_mode(context& ctx, const msg::set_mode& m);
-  void on_announcement(context& ctx, const msg::value_update& u);
+  void on_announcement(context& ctx, const bytes& value);
+  // The relay ID channel.
+  void on_signed_update(context& ctx, msg::signed_update&& u);
+  void on_id_push(context& ctx, component_id peer, remote& r, msg::id_push&& m);
+  void send_id(context& ctx, component_id peer, const remote& r);
   void announce_writer(context& ctx);
   void move_to(context& ctx, const hash256& feed_id);
 
@@ -136,6 +149,9 @@ private:
   component_id node_ = no_component;
   std::optional<hash256> topic_;                ///< the ID swarm we are in (rotating modes)
   std::optional<id_announcement> target_;       ///< where a rotating reader is going
+  id_channels channels_;
+  std::optional<hash256> first_id_;             ///< set_first_id
+  std::optional<signed_value> latest_;          ///< the newest announcement (relay)
 
   bool want_ = false;
   uint64_t want_start_ = 0;

@@ -67,15 +67,18 @@ void node_core::leave_swarm(context& ctx, const hash256& topic, component_id own
 
 component_id node_core::join_feed(context& ctx, component_id feed, const public_key& key,
                                   const std::optional<secret_key>& writer_sk,
-                                  std::vector<std::string> addresses, feed_mode mode) {
+                                  std::vector<std::string> addresses, feed_mode mode,
+                                  id_channels channels) {
   set_addresses(feed, addresses);
   if (mode == feed_mode::stable) {
     join_swarm(ctx, crypto::discovery_key(key), feed);
     return no_component;
   }
-  // The rotating modes: announcements travel on a value feed with a swarm of its own, and the
-  // feed service moves between ID swarms as they come.
-  // Announcements persist nowhere: they can be rebuilt from the feed.
+  // The rotating modes: announcements are the values of a value feed, which travel through
+  // the ID channels (that feed's own swarm, relays inside the ID swarms), and the feed
+  // service moves between ID swarms as they come. The publisher signs or checks every one,
+  // whichever channel brought it. Announcements persist nowhere: they can be rebuilt from the
+  // feed.
   publisher_start start;
   start.def = id_announcements(key);
   if (writer_sk)
@@ -84,9 +87,11 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
   auto started = values_.start(ctx, std::move(start), false);
   DYNFEED_ASSERT(started.has_value()); // an announcement feed's definition is always valid
   component_id publisher = started->publisher;
-  set_addresses(publisher, std::move(addresses));
-  join_swarm(ctx, started->topic, publisher);
-  msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self()};
+  if (channels.has(id_channel::value_swarm)) {
+    set_addresses(publisher, std::move(addresses));
+    join_swarm(ctx, started->topic, publisher);
+  }
+  msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self(), channels.wire()};
   ctx.send(feed, msg::encode(msg::local_message{m}));
   return publisher;
 }

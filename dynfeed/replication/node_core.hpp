@@ -81,11 +81,13 @@ public:
 
   /// Shares the feed served by `feed` (its writer's key; `writer_sk` on the writer) in `mode`,
   /// with `addresses` as static peers: stable joins the discovery key's swarm; the rotating
-  /// modes start the announcement publisher, join its swarm and tell the feed service its
-  /// mode, which then moves between ID swarms. Returns the publisher (no_component if stable).
+  /// modes start the announcement publisher (which signs or checks every announcement), join
+  /// its swarm if `channels` has the value swarm, and tell the feed service its mode and
+  /// channels; it then moves between ID swarms. Returns the publisher (no_component if stable).
   component_id join_feed(context& ctx, component_id feed, const public_key& key,
                          const std::optional<secret_key>& writer_sk,
-                         std::vector<std::string> addresses, feed_mode mode);
+                         std::vector<std::string> addresses, feed_mode mode,
+                         id_channels channels = {});
 
   // ---- value feeds ------------------------------------------------------------------------
   value_feeds& values() noexcept { return values_; }

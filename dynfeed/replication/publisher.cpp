@@ -129,7 +129,7 @@ status publisher::decide(context& ctx, const signed_value& value, const put_opti
   ++stats_.accepted;
   if (observer_)
     observer_->on_value(*state_.current);
-  notify(ctx);
+  notify(ctx, from.value_or(no_component));
   // Push to every peer but the one it came from.
   for (auto& [peer, channel] : peers_)
     if (!from || peer != *from) {
@@ -159,13 +159,20 @@ void publisher::send_current(context& ctx, component_id peer) {
   ++stats_.pushes_sent;
 }
 
-void publisher::notify(context& ctx) {
+void publisher::notify(context& ctx, component_id from) {
   if (!state_.current)
     return;
-  msg::value_update u{state_.current->seq, state_.current->value};
-  bytes frame = msg::encode(msg::local_message{u});
-  for (component_id who : subscribers_)
-    ctx.send(who, frame);
+  if (!subscribers_.empty()) {
+    msg::value_update u{state_.current->seq, state_.current->value};
+    bytes frame = msg::encode(msg::local_message{u});
+    for (component_id who : subscribers_)
+      ctx.send(who, frame);
+  }
+  if (!signed_subscribers_.empty()) {
+    bytes frame = msg::encode(msg::local_message{msg::signed_update{from, *state_.current}});
+    for (component_id who : signed_subscribers_)
+      ctx.send(who, frame);
+  }
 }
 
 void publisher::on_push(context& ctx, component_id peer, const signed_value& value) {
@@ -219,6 +226,17 @@ void publisher::on_message(context& ctx, component_id from, byte_span frame) {
     auto seq = put(ctx, p->value, std::nullopt, seq_wanted);
     if (!seq)
       ctx.log("cannot publish: " + seq.error().to_string());
+  } else if (auto* o = std::get_if<msg::offer_value>(&local)) {
+    // A value a peer pushed on another component's channel (the relay ID channel): the same
+    // rules as a push from our own peers, and a forgery ends that peer's connection the same.
+    bool deferred = false;
+    status st = decide(ctx, o->value, {}, o->peer, nullptr, &deferred);
+    if (!st)
+      answer_refusal(ctx, o->peer, st.error());
+  } else if (std::holds_alternative<msg::subscribe_signed>(local)) {
+    signed_subscribers_.insert(from);
+    if (state_.current)
+      ctx.send(from, msg::encode(msg::local_message{msg::signed_update{no_component, *state_.current}}));
   } else if (std::holds_alternative<msg::subscribe_values>(local)) {
     subscribers_.insert(from);
     if (state_.current) {

@@ -95,7 +95,8 @@ private:
   void answer_refusal(context& ctx, component_id peer, const error& err);
   void on_push(context& ctx, component_id peer, const signed_value& value);
   void send_current(context& ctx, component_id peer);
-  void notify(context& ctx);
+  /// Tells the subscribers of the value just accepted (from the peer `from`, or no_component).
+  void notify(context& ctx, component_id from);
   status persist();
 
   value_feed_def def_;
@@ -107,6 +108,7 @@ private:
   value_state state_;
   std::map<component_id, uint32_t> peers_; ///< peer -> our channel on its connection
   std::set<component_id> subscribers_;
+  std::set<component_id> signed_subscribers_; ///< get signed_update (subscribe_signed)
   std::map<uint64_t, waiting> waiting_; ///< by token, for the asynchronous rule
   uint64_t next_token_ = 1;
   publisher_stats stats_;

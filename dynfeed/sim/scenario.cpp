@@ -295,6 +295,32 @@ std::string parse_measured(Fields& f, scenario& s) {
   return {};
 }
 
+/// "id_channel": ["relay", "value-swarm"] or "relay,value-swarm".
+void parse_id_channel(fields& f, scenario& s) {
+  const json* v = f.find("id_channel");
+  if (!v)
+    return;
+  std::string text;
+  if (v->is_string()) {
+    text = v->get<std::string>();
+  } else if (v->is_array()) {
+    for (const json& item : *v) {
+      if (!item.is_string()) {
+        f.fail("id_channel", "must hold names");
+        return;
+      }
+      text += (text.empty() ? "" : ",") + item.get<std::string>();
+    }
+  } else {
+    f.fail("id_channel", "must be a list or a comma-separated string");
+    return;
+  }
+  if (auto channels = parse_id_channels(text))
+    s.id_channel = *channels;
+  else
+    f.fail("id_channel", "must name value-swarm and/or relay, each once (dht is not built yet)");
+}
+
 std::string parse_object(const json& j, scenario& s) {
   if (!j.is_object())
     return "a scenario must be a JSON object";
@@ -366,6 +392,7 @@ std::string parse_object(const json& j, scenario& s) {
   }
   f.seconds("sample_interval_s", s.sample_interval);
   f.flag("verify_cache", s.verify_cache);
+  parse_id_channel(f, s);
   if (auto e = f.finish(); !e.empty())
     return e;
   if (s.join_to < s.join_from)
@@ -547,6 +574,7 @@ std::string to_json(const scenario& s) {
     j["network"].erase("regions");
     j["network"].erase("latency_ms");
   }
+  j["id_channel"] = to_string(s.id_channel);
   return j.dump(2);
 }
 

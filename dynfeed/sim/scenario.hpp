@@ -101,6 +101,11 @@ struct scenario {
   clock_time lookup_interval = std::chrono::seconds{60};
   clock_time announce_interval = std::chrono::seconds{300};
 
+  // ---- ID channels (rotating modes) -----------------------------------------------------------
+  /// How readers learn each new ID ("id_channel": a list or a comma string of value-swarm,
+  /// relay). The default is what every run did before the choice existed: the value swarm.
+  id_channels id_channel;
+
   // ---- network and faults --------------------------------------------------------------------
   network_config network;
   /// Share of the nodes in each region (the writer is in the first); even when empty.

@@ -49,7 +49,11 @@ void sim_node::start() {
   ++epoch_;
   core_ = drv.spawn(std::make_unique<node_core>(config_->core, this), host_);
   feed_service_observer* observer = this;
-  service_ = drv.spawn(std::make_unique<feed_service>(*feed_, config_->feed, observer), host_);
+  auto service = std::make_unique<feed_service>(*feed_, config_->feed, observer);
+  if (first_id_)
+    service->set_first_id(*first_id_);
+  first_id_.reset();
+  service_ = drv.spawn(std::move(service), host_);
   if (config_->discovery)
     discovery_ = drv.open_datagram(host_, discovery_port, [this](datagram_socket& socket) {
       return config_->discovery(*this, socket);
@@ -61,7 +65,8 @@ void sim_node::start() {
     std::optional<secret_key> writer_sk;
     if (sk)
       writer_sk = *sk;
-    publisher_ = core.join_feed(ctx, service_, feed_key_, writer_sk, config_->addresses, config_->mode);
+    publisher_ = core.join_feed(ctx, service_, feed_key_, writer_sk, config_->addresses,
+                                config_->mode, config_->id_channel);
     // As a node process opens its value directories again.
     for (const keypair& keys : value_keys_) {
       auto opened = core.values().open_keys(ctx, keys, store_);

@@ -42,6 +42,8 @@ struct sim_node_config {
   discovery_factory discovery;
   /// Static peers (a star around the writer when there is no discovery).
   std::vector<std::string> addresses;
+  /// How readers learn new IDs (rotating modes).
+  id_channels id_channel;
 };
 
 /// What the simulation wants to hear from a node (metrics and invariants).
@@ -68,6 +70,10 @@ public:
   /// The host crashed: the components are gone, the store stays.
   void crashed();
   bool running() const noexcept { return running_; }
+
+  /// The ID a reader was given with the key (a link), where relay starts it: used by the next
+  /// start only (a restarted reader starts from the tree it holds).
+  void give_first_id(const hash256& feed_id) { first_id_ = feed_id; }
 
   /// Appends blocks as the writer (between turns); the new length.
   uint64_t append(const std::vector<bytes>& blocks);
@@ -132,6 +138,7 @@ private:
   component_id publisher_ = no_component;
   uint64_t peers_up_ = 0;
   std::vector<keypair> value_keys_; ///< opened with open_values, again on every start
+  std::optional<hash256> first_id_; ///< give_first_id
 };
 
 /// The simulated nodes of one driver, and how they reach each other.

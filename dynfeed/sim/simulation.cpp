@@ -231,6 +231,7 @@ std::shared_ptr<const sim_node_config> simulation::node_config(const std::vector
   config->core.swarm.discovered_max = scenario_.peers_known_max;
   config->discovery = make_discovery();
   config->addresses = addresses;
+  config->id_channel = scenario_.id_channel;
   return config;
 }
 
@@ -453,10 +454,15 @@ void simulation::start_reader(sim_node& node) {
   st.last_value_seq = 0;
   st.next_append = appends_.size();
   ++st.session;
-  if (st.starts++ > 0)
+  if (st.starts++ > 0) {
     world_->restart(node);
-  else
+  } else {
+    // A new reader is given the feed's current ID with its key (a link): relay has no other
+    // way to reach it. The value swarm needs none, and the default runs as it always did.
+    if (scenario_.id_channel.has(id_channel::relay) && writer_->running())
+      node.give_first_id(writer_->data()->id());
     node.start();
+  }
   schedule_crash(node);
   schedule_session_end(node);
 }
@@ -568,7 +574,7 @@ void add_lifetime(totals& t, const sim_node& node, uint64_t& received) {
   }
   if (const feed_service* s = node.service()) {
     const feed_service_stats& st = s->stats();
-    t.signalling += st.syncs_sent;
+    t.signalling += st.syncs_sent + st.id_pushes_sent;
     t.redundant_blocks += st.redundant_blocks;
     t.blocks_downloaded += st.blocks_downloaded;
     t.rejected_proofs += st.rejected_proofs;

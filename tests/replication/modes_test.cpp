@@ -16,6 +16,7 @@ namespace {
 /// whoever joins a swarm (as discovery would find it there).
 struct recording_swarms final : node_host {
   component_id peer = no_component;
+  std::vector<component_id> more_peers; ///< offered too, after `peer`
   std::vector<hash256> joined;
   std::vector<hash256> left;
   std::map<component_id, hash256> running;
@@ -25,6 +26,8 @@ struct recording_swarms final : node_host {
     joined.push_back(config.topic);
     if (peer != no_component)
       ctx.send(config.feed, msg::encode(msg::local_message{msg::offer_peer{peer}}));
+    for (component_id p : more_peers)
+      ctx.send(config.feed, msg::encode(msg::local_message{msg::offer_peer{p}}));
     running[next] = config.topic;
     return next++;
   }
@@ -75,9 +78,9 @@ std::unique_ptr<mode_node> make_mode_node(sim::runtime& rt, uint8_t name, bool w
   return n;
 }
 
-void set_mode(sim::runtime& rt, mode_node& n, feed_mode mode) {
+void set_mode(sim::runtime& rt, mode_node& n, feed_mode mode, id_channels channels = {}) {
   rt.with(n.service, [&](component&, context& ctx) {
-    msg::set_mode m{static_cast<uint8_t>(mode), n.announcer, n.directory};
+    msg::set_mode m{static_cast<uint8_t>(mode), n.announcer, n.directory, channels.wire()};
     ctx.send(n.service, msg::encode(msg::local_message{m}));
   });
 }
@@ -112,9 +115,121 @@ struct following {
   }
 };
 
+/// The relay ID channel alone: a writer, a reader linked to it, and a second reader linked
+/// only to the first, which hears of new IDs through it. No value swarm: no publisher has a
+/// peer, so every announcement travels as id_push inside the ID swarms.
+struct relaying {
+  sim::runtime rt{7};
+  std::unique_ptr<mode_node> w;
+  std::unique_ptr<mode_node> a;
+  std::unique_ptr<mode_node> b;
+  component_id writer_to_a = no_component; ///< the writer's end of its link to a
+
+  explicit relaying(feed_mode mode) {
+    w = make_mode_node(rt, 1, true);
+    a = make_mode_node(rt, 2, false);
+    b = make_mode_node(rt, 3, false);
+    test::append_blocks(rt, w->service, test::numbered_blocks(0, 20));
+    auto make = [&](mode_node& n) {
+      return [&n](connection& c) {
+        peer_config pc;
+        pc.node = n.directory;
+        return std::make_unique<peer>(pc, c);
+      };
+    };
+    auto [pw, paw] = rt.connect(w->id, a->id, 20ms, make(*w), make(*a));
+    auto [pab, pb] = rt.connect(a->id, b->id, 30ms, make(*a), make(*b));
+    writer_to_a = pw;
+    w->swarms.peer = pw;
+    a->swarms.peer = paw;
+    a->swarms.more_peers = {pab};
+    b->swarms.peer = pb;
+    id_channels relay{static_cast<uint8_t>(id_channel::relay)};
+    set_mode(rt, *w, mode, relay);
+    set_mode(rt, *a, mode, relay);
+    set_mode(rt, *b, mode, relay);
+    for (mode_node* r : {a.get(), b.get()})
+      rt.with(r->service, [](component& c, context& ctx) {
+        static_cast<feed_service&>(c).download(ctx, 0, std::nullopt, true);
+      });
+    rt.run_until(rt.now() + 2s);
+  }
+
+  /// Sends `v` to a as the writer's end of their link would, on the feed's channel (the
+  /// first and only channel each side opened on that connection).
+  void push_to_a(const signed_value& v) {
+    rt.with(w->service, [&](component&, context& ctx) {
+      ctx.send(writer_to_a, msg::encode(msg::wire_message{msg::id_push{1, v}}));
+    });
+    rt.run_until(rt.now() + 1s);
+  }
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(proto_modes)
+
+BOOST_AUTO_TEST_CASE(relay_alone_carries_every_id_through_the_id_swarms) {
+  for (feed_mode mode : {feed_mode::rotating, feed_mode::rotating_roots}) {
+    BOOST_TEST_CONTEXT("mode " << to_string(mode)) {
+      relaying t{mode};
+      for (uint64_t batch = 1; batch <= 4; ++batch) {
+        test::append_blocks(t.rt, t.w->service, test::numbered_blocks(20 * batch, 7));
+        t.rt.run_until(t.rt.now() + 2s);
+        for (mode_node* r : {t.a.get(), t.b.get()}) {
+          BOOST_TEST(r->f->length() == 20 + 7 * batch);
+          BOOST_TEST(r->f->have().count() == 20 + 7 * batch);
+          BOOST_TEST(r->f->id() == t.w->f->id());
+        }
+      }
+      // The announcement feed's own swarm was never used: every value came by relay.
+      for (mode_node* n : {t.w.get(), t.a.get(), t.b.get()})
+        BOOST_TEST(n->pub(t.rt).peer_count() == 0u);
+      BOOST_TEST(t.b->svc(t.rt).stats().announcements_followed == 5u);
+      BOOST_TEST(t.b->svc(t.rt).stats().id_pushes_received >= 5u);
+      BOOST_TEST(t.a->svc(t.rt).stats().id_pushes_sent >= 5u); // relayed on to b
+      BOOST_TEST(t.b->pub(t.rt).state().current->seq == t.w->f->length());
+      BOOST_TEST(t.w->swarms.joined.back() == id_topic(t.w->f->id()));
+      BOOST_TEST(t.b->swarms.joined.back() == id_topic(t.w->f->id()));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(relay_refuses_forged_stale_and_replayed_values_and_never_passes_them_on) {
+  relaying t{feed_mode::rotating};
+  signed_value old = *t.w->pub(t.rt).state().current;
+  test::append_blocks(t.rt, t.w->service, test::numbered_blocks(20, 3));
+  t.rt.run_until(t.rt.now() + 2s);
+  signed_value current = *t.w->pub(t.rt).state().current;
+  BOOST_TEST(t.b->f->length() == 23u);
+  const feed_service_stats before_a = t.a->svc(t.rt).stats();
+  const feed_service_stats before_b = t.b->svc(t.rt).stats();
+
+  // Replayed: what a holds already is dropped without a signature check.
+  t.push_to_a(current);
+  BOOST_TEST(t.a->svc(t.rt).stats().id_pushes_known == before_a.id_pushes_known + 1);
+  // Stale: an older, validly signed value is answered with the newer one.
+  t.push_to_a(old);
+  BOOST_TEST(t.a->svc(t.rt).stats().id_pushes_stale == before_a.id_pushes_stale + 1);
+  BOOST_TEST(t.a->f->length() == 23u);
+  // Neither reached b.
+  BOOST_TEST(t.b->svc(t.rt).stats().id_pushes_received == before_b.id_pushes_received);
+
+  // Forged: a newer ID the writer never signed. Refused and counted by the publisher, the
+  // connection it came on ends, a does not move, and b never hears of it.
+  signed_value forged = current;
+  forged.seq += 10;
+  forged.value = bytes(40, 0x33); // length 0x3333..., an ID of 0x33s
+  t.push_to_a(forged);
+  const publisher_stats& ps = t.a->pub(t.rt).stats();
+  BOOST_TEST(ps.rejected.count(static_cast<uint8_t>(value_errc::bad_signature)) == 1u);
+  BOOST_TEST(t.a->pub(t.rt).state().current->seq == 23u);
+  BOOST_TEST(t.a->svc(t.rt).stats().announcements_followed == before_a.announcements_followed);
+  BOOST_TEST(t.b->svc(t.rt).stats().id_pushes_received == before_b.id_pushes_received);
+  BOOST_TEST(t.b->pub(t.rt).state().current->seq == 23u);
+  BOOST_TEST(t.a->svc(t.rt).peer_count() == 1u); // only b is left
+}
+
 
 BOOST_AUTO_TEST_CASE(rotating_readers_follow_announcements_from_swarm_to_swarm) {
   following t{feed_mode::rotating};

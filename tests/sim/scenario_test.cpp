@@ -68,6 +68,29 @@ BOOST_AUTO_TEST_CASE(mistakes_are_refused_by_name) {
   BOOST_TEST(refusal("{\"readers\": 5").find("test.json") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(the_id_channel_is_a_list_or_a_comma_string_of_known_names) {
+  using dynfeed::id_channel;
+  auto bits = [](std::initializer_list<id_channel> cs) {
+    uint8_t out = 0;
+    for (id_channel c : cs)
+      out |= static_cast<uint8_t>(c);
+    return out;
+  };
+  BOOST_TEST(scenario{}.id_channel.bits == bits({id_channel::value_swarm}));
+  auto listed = parse_scenario(R"({"id_channel": ["relay", "value-swarm"]})", "test.json");
+  BOOST_REQUIRE(listed.has_value());
+  BOOST_TEST(listed->id_channel.bits == bits({id_channel::relay, id_channel::value_swarm}));
+  auto text = parse_scenario(R"({"id_channel": "relay"})", "test.json");
+  BOOST_REQUIRE(text.has_value());
+  BOOST_TEST(text->id_channel.bits == bits({id_channel::relay}));
+  BOOST_TEST(to_json(*text).find(R"("id_channel": "relay")") != std::string::npos);
+  for (const char* bad : {R"({"id_channel": "carrier-pigeon"})", R"({"id_channel": "relay,relay"})",
+                          R"({"id_channel": ""})", R"({"id_channel": "relay,"})",
+                          R"({"id_channel": []})", R"({"id_channel": [1]})",
+                          R"({"id_channel": 3})", R"({"id_channel": "dht"})"})
+    BOOST_TEST(refusal(bad).find("id_channel") != std::string::npos, bad);
+}
+
 BOOST_AUTO_TEST_CASE(built_in_scenarios_all_load_and_unknown_names_are_refused) {
   std::vector<std::string> names = builtin_scenarios();
   BOOST_TEST(std::count(names.begin(), names.end(), "default") == 1);

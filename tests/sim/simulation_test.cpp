@@ -135,6 +135,31 @@ BOOST_AUTO_TEST_CASE(each_mode_converges) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(each_id_channel_alone_and_combined_converges) {
+  const uint8_t value_swarm = static_cast<uint8_t>(id_channel::value_swarm);
+  const uint8_t relay = static_cast<uint8_t>(id_channel::relay);
+  for (feed_mode mode : {feed_mode::rotating, feed_mode::rotating_roots})
+    for (uint8_t bits : {value_swarm, relay, uint8_t(value_swarm | relay)}) {
+      BOOST_TEST_CONTEXT("mode " << to_string(mode) << ", " << to_string(id_channels{bits})) {
+        scenario s = small();
+        s.mode = mode;
+        s.id_channel = id_channels{bits};
+        outcome o = run(s);
+        expect_converged(o, s);
+        BOOST_TEST(o.summary["reachLatest"]["p99"]["appendsNeverReached"].get<uint64_t>() == 0u);
+      }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(naming_the_default_id_channel_changes_nothing) {
+  scenario s = small();
+  outcome implicit = run(s);
+  s.id_channel = id_channels{static_cast<uint8_t>(id_channel::value_swarm)};
+  BOOST_TEST(run(s).digest == implicit.digest);
+  s.id_channel = id_channels{static_cast<uint8_t>(id_channel::relay)};
+  BOOST_TEST(run(s).digest != implicit.digest);
+}
+
 BOOST_AUTO_TEST_CASE(the_dht_and_the_tracker_find_the_peers_and_count_their_messages) {
   for (discovery_backend backend : {discovery_backend::dht, discovery_backend::tracker}) {
     BOOST_TEST_CONTEXT("backend " << to_string(backend)) {

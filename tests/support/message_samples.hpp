@@ -102,6 +102,8 @@ inline std::vector<msg::wire_message> sample_messages() {
   for (uint32_t i = 0; i < limits.value_signatures_max; ++i)
     full_value.value.sigs.push_back(value_signature{u32_max - i, patterned<signature>(i)});
   out.push_back(full_value);
+  out.push_back(msg::id_push{});
+  out.push_back(msg::id_push{full_value.channel, full_value.value});
   msg::request both{u32_max, u64_max, {}};
   both.body.fork = u64_max;
   both.body.block = block_request{u64_max, u64_max, u64_max};
@@ -205,6 +207,10 @@ inline bool same(const msg::value_push& a, const msg::value_push& b) {
     if (a.value.sigs[i].signer != b.value.sigs[i].signer || a.value.sigs[i].sig != b.value.sigs[i].sig)
       return false;
   return true;
+}
+
+inline bool same(const msg::id_push& a, const msg::id_push& b) {
+  return same(msg::value_push{a.channel, a.value}, msg::value_push{b.channel, b.value});
 }
 
 inline bool same(const msg::wire_message& a, const msg::wire_message& b) {
