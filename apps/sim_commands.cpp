@@ -22,6 +22,7 @@ struct sim_options {
   std::optional<uint64_t> seed;
   std::optional<uint32_t> nodes;
   std::optional<double> duration_s;
+  std::string id_channel; ///< empty: the scenario's
   std::string out;
   std::string driver = "plain";
   bool list = false;
@@ -81,6 +82,12 @@ int run_sim(const sim_options& o) {
       return report("--duration must be between 0 and 10^7 seconds", exit_usage);
     s.duration = std::chrono::duration_cast<clock_time>(std::chrono::duration<double>(*o.duration_s));
   }
+  if (!o.id_channel.empty()) {
+    auto channels = parse_id_channels(o.id_channel);
+    if (!channels)
+      return report("--id-channel must list value-swarm and/or relay, each once", exit_usage);
+    s.id_channel = *channels;
+  }
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
@@ -137,6 +144,9 @@ void add_sim_commands(CLI::App& app, command& run) {
   sim->add_option("--seed", o->seed, "the seed of every random choice (default: the scenario's)");
   sim->add_option("--nodes", o->nodes, "readers following the feed (default: the scenario's)");
   sim->add_option("--duration", o->duration_s, "virtual seconds to run (default: the scenario's)");
+  sim->add_option("--id-channel", o->id_channel,
+                  "rotating modes: how readers learn new IDs, value-swarm and/or relay "
+                  "(default: the scenario's)");
   sim->add_option("--out", o->out, "directory for summary.json, timeseries.csv and appends.csv");
   sim->add_option("--driver", o->driver,
                   "plain (components run by the simulator, for scale) or caf (each component "

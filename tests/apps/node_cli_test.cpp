@@ -371,6 +371,57 @@ BOOST_AUTO_TEST_CASE(followers_follow_a_live_writer_in_every_mode) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_follower_without_a_value_swarm_hears_every_id_by_relay) {
+  // relay alone: the follower's node runs no value-feed swarm, so each new ID reaches it only
+  // as id_push frames in the ID swarms. A writer running both channels serves it just as well.
+  struct run_case {
+    std::string mode, writer_channels;
+  };
+  for (const run_case& c : {run_case{"rotating", "relay"}, run_case{"rotating-roots", "relay"},
+                            run_case{"rotating", "value-swarm,relay"}}) {
+    BOOST_TEST_CONTEXT("mode " << c.mode << ", writer " << c.writer_channels) {
+      test::temp_dir tmp;
+      std::string origin = make_feed(tmp, 3);
+      test::child_process seed_proc{{DYNFEED_PATH, "seed", origin, "--listen", "127.0.0.1:0",
+                                     "--quiet", "--mode", c.mode, "--id-channel",
+                                     c.writer_channels}};
+      std::string key, listening;
+      BOOST_REQUIRE(seed_proc.read_line(key));
+      BOOST_REQUIRE(seed_proc.read_line(listening));
+      std::string address = listening.substr(13);
+      test::child_process follower{{DYNFEED_PATH, "follow", key, tmp / "live", "--peer", address,
+                                    "--quiet", "--mode", c.mode, "--id-channel", "relay"}};
+      std::string line;
+      for (uint64_t i = 0; i < 3; ++i) {
+        BOOST_REQUIRE(follower.read_line(line));
+        BOOST_TEST(line == "line " + std::to_string(i));
+      }
+      for (int round = 0; round < 4; ++round) {
+        std::string text = "relayed " + std::to_string(round);
+        process_result appended = dynfeed_cmd({"append", origin}, text + "\n");
+        BOOST_REQUIRE_MESSAGE(appended.exit_code == 0, appended.err);
+        BOOST_REQUIRE(follower.read_line(line));
+        BOOST_TEST(line == text);
+      }
+      follower.kill(SIGTERM);
+      follower.wait();
+      BOOST_TEST(info(tmp / "live")["length"] == 7);
+      BOOST_TEST(dynfeed_cmd({"verify", tmp / "live"}).exit_code == 0);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_id_channel_is_a_malformed_command_line) {
+  test::temp_dir tmp;
+  std::string key(64, 'a');
+  for (const char* bad : {"pigeon", "relay,relay", "", "relay,", "dht"}) {
+    process_result r = dynfeed_cmd({"follow", key, tmp / "c", "--peer", "127.0.0.1:1",
+                                    "--mode", "rotating", "--id-channel", bad});
+    BOOST_TEST(r.exit_code == 2, bad);
+    BOOST_TEST(r.err.find("--id-channel") != std::string::npos, r.err);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(values_are_served_watched_and_kept_across_restarts) {
   test::temp_dir tmp;
   std::string keys = tmp / "keys";

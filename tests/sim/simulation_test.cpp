@@ -151,6 +151,21 @@ BOOST_AUTO_TEST_CASE(each_id_channel_alone_and_combined_converges) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(relay_runs_the_same_on_both_drivers) {
+  scenario s = small(11);
+  s.readers = 20;
+  s.mode = feed_mode::rotating_roots;
+  s.id_channel = id_channels{static_cast<uint8_t>(id_channel::relay)};
+  s.network.loss = 0.02;
+  outcome plain = run(s);
+  outcome caf = run(s, nullptr, true);
+  BOOST_TEST(caf.digest == plain.digest);
+  plain.summary.erase("wallSeconds");
+  caf.summary.erase("wallSeconds");
+  BOOST_TEST(caf.summary.dump() == plain.summary.dump());
+  expect_converged(caf, s);
+}
+
 BOOST_AUTO_TEST_CASE(naming_the_default_id_channel_changes_nothing) {
   scenario s = small();
   outcome implicit = run(s);
