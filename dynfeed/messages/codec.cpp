@@ -329,6 +329,7 @@ void put(const channel_up& m, wire::Frame::Builder frame) {
   auto out = frame.initChannelUp();
   out.setChannel(m.channel);
   out.setRemoteNode(blob(m.remote_node));
+  out.setInitiator(m.initiator);
 }
 void put(const channel_down& m, wire::Frame::Builder frame) {
   frame.initChannelDown().setReason(m.reason);
@@ -606,6 +607,7 @@ status get_message(wire::Detach::Reader in, const codec_limits&, detach& out) {
 }
 status get_message(wire::ChannelUp::Reader in, const codec_limits&, channel_up& out) {
   out.channel = in.getChannel();
+  out.initiator = in.getInitiator();
   return get_fixed("remote node", in.getRemoteNode(), out.remote_node);
 }
 status get_message(wire::ChannelDown::Reader in, const codec_limits&, channel_down& out) {

@@ -169,6 +169,7 @@ struct detach {
 struct channel_up {
   uint32_t channel = 0;
   hash256 remote_node; ///< the remote's static key, for logs and metrics
+  bool initiator = false; ///< this side dialed the connection
 };
 
 /// peer -> feed service: the channel is gone (closed by either side or the connection ended).

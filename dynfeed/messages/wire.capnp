@@ -227,6 +227,7 @@ struct Detach {
 struct ChannelUp {
   channel @0 :UInt32;
   remoteNode @1 :Data;    # 32 bytes
+  initiator @2 :Bool;     # this side dialed the connection
 }
 
 struct ChannelDown {

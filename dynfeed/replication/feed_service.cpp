@@ -202,8 +202,12 @@ void feed_service::on_channel_up(context& ctx, component_id peer, const msg::cha
     ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, *first, end - *first, false}}));
     pos = end;
   }
-  if (channels_.has(id_channel::relay))
-    send_id(ctx, peer, r); // a newcomer may be behind: it learns the newest ID from anyone
+  // Relay: the side that was dialed tells the newest ID it holds. Whoever dials is either in
+  // the swarm of an ID it knows (the other side, found there, knows it too) or a newcomer,
+  // which learns it here; a dialer that knows a newer one answers the older push with it.
+  // Pushing from both sides would double what every reconnection after a new ID costs.
+  if (channels_.has(id_channel::relay) && !up.initiator)
+    send_id(ctx, peer, r);
   schedule(ctx);
 }
 

@@ -148,6 +148,7 @@ void peer::try_pair(context& ctx, channel& c) {
   msg::channel_up up;
   up.channel = *c.local;
   up.remote_node = hash256::from(conn_.remote().span());
+  up.initiator = conn_.initiator();
   ctx.send(c.feed, msg::encode(msg::local_message{up}));
 }
 

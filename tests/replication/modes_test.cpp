@@ -137,8 +137,9 @@ struct relaying {
         return std::make_unique<peer>(pc, c);
       };
     };
-    auto [pw, paw] = rt.connect(w->id, a->id, 20ms, make(*w), make(*a));
-    auto [pab, pb] = rt.connect(a->id, b->id, 30ms, make(*a), make(*b));
+    // Readers dial, as they do in a swarm: the side that was dialed tells the newest ID.
+    auto [paw, pw] = rt.connect(a->id, w->id, 20ms, make(*a), make(*w));
+    auto [pb, pab] = rt.connect(b->id, a->id, 30ms, make(*b), make(*a));
     writer_to_a = pw;
     w->swarms.peer = pw;
     a->swarms.peer = paw;
