@@ -1,5 +1,6 @@
 #include "dynfeed/control/control.hpp"
 
+#include "dynfeed/control/protocol.hpp"
 #include "dynfeed/control/socket_io.hpp"
 
 #include <sys/socket.h>
@@ -7,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdint>
 
 namespace dynfeed {
@@ -34,20 +34,6 @@ error check_socket(const std::string& dir, const std::string& path) {
     return error{control_errc::unsafe_socket,
                  path + " can be reached by other users (or is theirs); refusing to use it"};
   return {};
-}
-
-/// "ok N" into N; anything else into the matching error.
-expected<uint64_t> parse_reply(const std::string& reply, const std::string& path) {
-  if (reply.rfind("ok ", 0) == 0) {
-    uint64_t n = 0;
-    const char* end = reply.data() + reply.size();
-    auto [p, ec] = std::from_chars(reply.data() + 3, end, n);
-    if (ec == std::errc{} && p == end && p != reply.data() + 3)
-      return n;
-  } else if (reply.rfind("error ", 0) == 0) {
-    return error{control_errc::refused, reply.substr(6)};
-  }
-  return error{control_errc::no_answer, "unreadable answer from the node on " + path};
 }
 
 /// Sends `request` to the node serving `dir` and parses its one-line answer.
@@ -84,11 +70,6 @@ expected<uint64_t> send_request(const std::string& dir, const bytes& request) {
   return parse_reply(reply, path);
 }
 
-void put_sized(bytes& request, const bytes& data) {
-  put_u32(request, static_cast<uint32_t>(data.size()));
-  request.insert(request.end(), data.begin(), data.end());
-}
-
 } // namespace
 
 expected<uint64_t> control_append(const std::string& dir, const std::vector<bytes>& blocks) {
@@ -98,20 +79,13 @@ expected<uint64_t> control_append(const std::string& dir, const std::vector<byte
     if (block.size() > UINT32_MAX)
       return error{control_errc::too_large, "a block of " + std::to_string(block.size())
                                               + " bytes does not fit the request format"};
-  bytes request(append_magic, append_magic + 4);
-  put_u32(request, static_cast<uint32_t>(blocks.size()));
-  for (const bytes& block : blocks)
-    put_sized(request, block);
-  return send_request(dir, request);
+  return send_request(dir, encode_append(blocks));
 }
 
 expected<uint64_t> control_put_value(const std::string& dir, const bytes& salt, const bytes& value) {
   if (salt.size() > UINT32_MAX || value.size() > UINT32_MAX)
     return error{control_errc::too_large, "the salt or value does not fit the request format"};
-  bytes request(value_magic, value_magic + 4);
-  put_sized(request, salt);
-  put_sized(request, value);
-  return send_request(dir, request);
+  return send_request(dir, encode_value(salt, value));
 }
 
 } // namespace dynfeed

@@ -1,12 +1,12 @@
 #include "dynfeed/control/control.hpp"
 
+#include "dynfeed/control/protocol.hpp"
 #include "dynfeed/control/socket_io.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -17,67 +17,15 @@ using namespace control_detail;
 
 namespace {
 
-error truncated(const control_limits& limits) {
-  return error{control_errc::truncated, "the request ended, or stalled for "
-                                          + std::to_string(limits.idle_ms_max)
-                                          + " ms, before the bytes it announced"};
-}
+/// Reads a request from a connected socket.
+class fd_reader : public byte_reader {
+public:
+  explicit fd_reader(int fd) : fd_(fd) {}
+  bool read(void* out, size_t size) override { return read_all(fd_, out, size); }
 
-error over(const char* what, uint64_t got, uint64_t max) {
-  return error{control_errc::too_large, std::string{what} + " of " + std::to_string(got)
-                                          + " is over the limit of " + std::to_string(max)};
-}
-
-/// Reads a u32 size (at most `max`) and that many bytes.
-expected<bytes> read_sized(int fd, uint64_t max, const char* what, const control_limits& limits) {
-  uint32_t size = 0;
-  if (!read_u32(fd, size))
-    return truncated(limits);
-  if (size > max)
-    return over(what, size, max);
-  bytes out(size);
-  if (!read_all(fd, out.data(), size))
-    return truncated(limits);
-  return out;
-}
-
-/// Reads an append's blocks (after its magic), checking every size before it reads the bytes
-/// it announces.
-expected<std::vector<bytes>> read_append(int fd, const control_limits& limits) {
-  uint32_t count = 0;
-  if (!read_u32(fd, count))
-    return truncated(limits);
-  if (count == 0)
-    return error{control_errc::bad_argument, "an append needs at least one block"};
-  if (count > limits.append.block_count_max)
-    return over("block count", count, limits.append.block_count_max);
-  std::vector<bytes> blocks;
-  blocks.reserve(std::min<size_t>(count, 1024)); // the count is a claim until the bytes come
-  uint64_t total = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t size = 0;
-    if (!read_u32(fd, size))
-      return truncated(limits);
-    if (size > limits.append.block_size_max)
-      return over("block size", size, limits.append.block_size_max);
-    total += size;
-    if (total > limits.append.batch_size_max)
-      return over("batch size", total, limits.append.batch_size_max);
-    bytes& block = blocks.emplace_back(size);
-    if (!read_all(fd, block.data(), size))
-      return truncated(limits);
-  }
-  return blocks;
-}
-
-/// The magic as text for a message: printable characters as they are, others as '?'.
-std::string printable(const char (&magic)[4]) {
-  std::string out(magic, 4);
-  for (char& c : out)
-    if (c < 0x20 || c > 0x7e)
-      c = '?';
-  return out;
-}
+private:
+  int fd_;
+};
 
 } // namespace
 
@@ -94,29 +42,24 @@ struct control_server::impl {
 
   /// Reads one whole request and runs its handler; a refusal returns before any handler runs.
   expected<uint64_t> answer(int client) {
-    char magic[4];
-    if (!read_all(client, magic, 4))
-      return truncated(limits);
-    if (std::memcmp(magic, append_magic, 4) == 0) {
+    fd_reader in{client};
+    auto kind = read_kind(in, limits);
+    if (!kind)
+      return kind.error();
+    if (*kind == request_kind::append) {
       if (!on.append)
         return error{control_errc::not_served, "this directory holds a value feed: no appends"};
-      auto blocks = read_append(client, limits);
+      auto blocks = read_append(in, limits);
       if (!blocks)
         return blocks.error();
       return on.append(std::move(*blocks));
     }
-    if (std::memcmp(magic, value_magic, 4) == 0) {
-      if (!on.put_value)
-        return error{control_errc::not_served, "this directory holds a feed: no values"};
-      auto salt = read_sized(client, limits.salt_size_max, "salt size", limits);
-      if (!salt)
-        return salt.error();
-      auto value = read_sized(client, limits.value_size_max, "value size", limits);
-      if (!value)
-        return value.error();
-      return on.put_value(std::move(*salt), std::move(*value));
-    }
-    return error{control_errc::not_a_request, "unknown request '" + printable(magic) + "'"};
+    if (!on.put_value)
+      return error{control_errc::not_served, "this directory holds a feed: no values"};
+    auto request = read_value(in, limits);
+    if (!request)
+      return request.error();
+    return on.put_value(std::move(request->salt), std::move(request->value));
   }
 
   void serve() {

@@ -41,21 +41,6 @@ bool send_all(int fd, const void* data, size_t size) {
   return true;
 }
 
-bool read_u32(int fd, uint32_t& v) {
-  uint8_t b[4];
-  if (!read_all(fd, b, 4))
-    return false;
-  v = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
-  return true;
-}
-
-void put_u32(bytes& out, uint32_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 24));
-  out.push_back(static_cast<uint8_t>(v >> 16));
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-
 void set_receive_timeout(int fd, uint32_t ms) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(ms / 1000);

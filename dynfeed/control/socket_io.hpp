@@ -13,8 +13,6 @@
 
 namespace dynfeed::control_detail {
 
-inline constexpr char append_magic[4] = {'D', 'F', 'C', '1'};
-inline constexpr char value_magic[4] = {'D', 'F', 'V', '1'};
 /// The longest reply line a client reads.
 inline constexpr size_t reply_size_max = 4096;
 
@@ -22,8 +20,6 @@ inline constexpr size_t reply_size_max = 4096;
 bool read_all(int fd, void* out, size_t size);
 /// Writes all of `size` bytes; false if the peer is gone (never raises SIGPIPE).
 bool send_all(int fd, const void* data, size_t size);
-bool read_u32(int fd, uint32_t& v);
-void put_u32(bytes& out, uint32_t v);
 
 /// Makes reads on `fd` fail after `ms` without data.
 void set_receive_timeout(int fd, uint32_t ms);
