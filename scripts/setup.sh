@@ -12,21 +12,10 @@ packages=(
   g++ cmake ninja-build pkg-config ccache
   libcaf-dev libsodium-dev libcapnp-dev capnproto librocksdb-dev libboost-test-dev
   libcli11-dev nlohmann-json3-dev gnuplot-nox libssl-dev
+  clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+./scripts/install_packages.sh "${packages[@]}"
 
 cmake --preset release "$@" >/dev/null
 cmake --build --preset release

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test suite twice: in the Release build with warnings as
-# errors, then in the AddressSanitizer + UndefinedBehaviorSanitizer build. Between the two it
+# errors, then in the AddressSanitizer + UndefinedBehaviorSanitizer build. After the first, every
+# fuzz target runs for DYNFEED_FUZZ_SECONDS (default 5) each. Between the two it
 # installs the Release build into build/install and builds and runs examples/ against it.
 #   scripts/test.sh            both configurations
 #   scripts/test.sh release    only the Release build (quicker)
@@ -12,6 +13,10 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHAS
 
 ./scripts/setup.sh -DDYNFEED_WERROR=ON
 ctest --preset release
+
+# Every libFuzzer target, built with clang and run for a few seconds from its seed corpus
+# (scripts/fuzz.sh 60, or longer, for a real fuzzing run; docs/reliability.md).
+./scripts/fuzz.sh "${DYNFEED_FUZZ_SECONDS:-5}"
 
 # The installed package, used as an embedder would: a fresh install and a fresh example build.
 rm -rf build/install build/example

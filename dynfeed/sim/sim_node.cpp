@@ -289,10 +289,14 @@ void world::connect(sim_node& from, sim_node& to, const std::string& address, bo
   pa.node = from.core_;
   peer_config pb = to.config_->peer;
   pb.node = to.core_;
-  auto [ia, ib] = drv_.connect(
+  // Not a structured binding: the lambdas below capture both ids, which C++17 (and clang)
+  // does not allow for bindings.
+  auto ids = drv_.connect(
     from.host_, to.host_, from.id_, to.id_,
     [&](connection& c) { return std::make_unique<peer>(pa, c); },
     [&](connection& c) { return std::make_unique<peer>(pb, c); });
+  auto ia = ids.first;
+  auto ib = ids.second;
   node_id to_id = to.id_;
   node_id from_id = from.id_;
   std::string from_address = from.address().to_string();
