@@ -144,7 +144,10 @@ std::string parse_network(const json& j, scenario& s) {
         s.region_shares.push_back(share);
       }
   }
-  if (const json* latency = f.find("latency_ms")) {
+  // An empty matrix is no matrix, as when the field is absent: to_json writes one for a
+  // scenario without it, and what to_json writes must parse back.
+  const json* latency = f.find("latency_ms");
+  if (latency && !(latency->is_array() && latency->empty())) {
     size_t count = std::max<size_t>(n.regions.size(), 1);
     bool ok = latency->is_array() && latency->size() == count;
     for (size_t a = 0; ok && a < count; ++a) {

@@ -28,7 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   std::string json = sim::to_json(*parsed);
   auto again = sim::parse_scenario(json, "to_json");
-  fuzz::check(static_cast<bool>(again), "to_json wrote a scenario that does not parse");
+  if (!again) {
+    std::fprintf(stderr, "%s\n%s\n", json.c_str(), again.error().to_string().c_str());
+    fuzz::fail("to_json wrote a scenario that does not parse");
+  }
   fuzz::check(sim::to_json(*again) == json, "a scenario does not round-trip through to_json");
   return 0;
 }

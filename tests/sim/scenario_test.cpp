@@ -53,6 +53,24 @@ BOOST_AUTO_TEST_CASE(a_scenario_survives_its_own_json) {
   BOOST_TEST(to_json(*back) == text);
 }
 
+// Found by scenario_fuzz: a scenario without a latency matrix ("{}", or regions alone) was
+// recorded by to_json with "latency_ms": [], which parsing then refused.
+BOOST_AUTO_TEST_CASE(a_scenario_without_latencies_survives_its_own_json) {
+  for (std::string json : {R"({})", R"({"network": {"regions": [{"name": "eu", "share": 1},
+                                                          {"name": "us", "share": 2}]}})"}) {
+    auto s = parse_scenario(json, "test.json");
+    BOOST_REQUIRE(s.has_value());
+    std::string text = to_json(*s);
+    auto back = parse_scenario(text, "round trip");
+    BOOST_REQUIRE_MESSAGE(back.has_value(), (back ? "" : back.error().to_string()));
+    BOOST_TEST(to_json(*back) == text);
+    BOOST_TEST(back->network.latency_ms.empty());
+  }
+  // A matrix of the wrong size is still refused.
+  BOOST_TEST(refusal(R"({"network": {"latency_ms": [[1, 2]]}})").find("latency_ms")
+             != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(mistakes_are_refused_by_name) {
   BOOST_TEST(refusal(R"({"readerz": 5})").find("readerz") != std::string::npos);
   BOOST_TEST(refusal(R"({"readers": "many"})").find("readers") != std::string::npos);
