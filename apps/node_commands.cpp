@@ -359,7 +359,25 @@ int fetch(const node_args& a, bool print) {
   uint64_t length = 0;
   uint64_t bytes_in = 0;
   uint64_t next_print = start;
-  bitfield arrived;
+  // Prints the blocks held from next_print on, in order, up to the first one not held yet.
+  // It asks the feed rather than counting arrivals: a restarted follower already holds blocks
+  // that will never arrive again (it printed nothing, ever, before).
+  auto print_held = [&] {
+    for (bool held_next = print; held_next;) {
+      caf::scoped_actor getter{*n.sys};
+      getter->request(*feed, std::chrono::seconds{10}, atoms::get::value, next_print)
+        .receive(
+          [&](bytes& block) {
+            bytes_in += block.size();
+            std::cout.write(reinterpret_cast<const char*>(block.data()),
+                            static_cast<std::streamsize>(block.size()));
+            std::cout << '\n' << std::flush;
+            ++next_print;
+          },
+          [&](caf::error&) { held_next = false; });
+    }
+  };
+  print_held();
   bool done = false;
   auto last_progress = std::chrono::steady_clock::now();
   auto idle_max = std::chrono::duration<double>(a.timeout_s);
@@ -370,23 +388,10 @@ int fetch(const node_args& a, bool print) {
           say_range_wait(end, l);
         length = l;
       },
-      [&](atoms::blocks, uint64_t first, uint64_t count) {
+      [&](atoms::blocks, uint64_t, uint64_t count) {
         held += count;
-        arrived.set_range(first, first + count, true);
         last_progress = std::chrono::steady_clock::now();
-        while (print && arrived.get(next_print)) {
-          caf::scoped_actor getter{*n.sys};
-          getter->request(*feed, std::chrono::seconds{10}, atoms::get::value, next_print)
-            .receive(
-              [&](bytes& block) {
-                bytes_in += block.size();
-                std::cout.write(reinterpret_cast<const char*>(block.data()),
-                                static_cast<std::streamsize>(block.size()));
-                std::cout << '\n' << std::flush;
-              },
-              [&](caf::error&) {});
-          ++next_print;
-        }
+        print_held();
       },
       [&](atoms::done) { done = !live; },
       [&](atoms::peers, uint64_t) {},
