@@ -18,6 +18,8 @@ const char* describe_store(uint8_t code) noexcept {
       return "a store already exists there";
     case store_errc::version:
       return "store format version not supported";
+    case store_errc::no_space:
+      return "out of disk space";
   }
   return "unknown error";
 }

@@ -14,6 +14,7 @@ enum class store_errc : uint8_t {
   not_found,      ///< there is no store at that path
   already_exists, ///< creating a store where one exists
   version,        ///< the store was written by an incompatible version
+  no_space,       ///< the disk is full: nothing was written; frees space, then reopen
 };
 const error_category& category_of(store_errc) noexcept;
 

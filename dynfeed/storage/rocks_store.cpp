@@ -50,10 +50,19 @@ key_buf indexed_key(char tag, uint64_t index) {
   return k;
 }
 
+/// Drops RocksDB's informational log lines (see open()).
+class silent_logger : public rocksdb::Logger {
+public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
 error from_status(const rocksdb::Status& s, const std::string& what) {
   std::string context = what + ": " + s.ToString();
   if (s.IsCorruption())
     return error{store_errc::corrupt, context};
+  if (s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos)
+    return error{store_errc::no_space, context};
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
     return error{store_errc::locked, context};
   return error{store_errc::io_error, context};
@@ -126,6 +135,16 @@ struct rocks_store::impl {
   rocksdb::ReadOptions read_options;
   std::vector<cached_node> node_cache;
   uint64_t node_cache_mask = 0;
+  /// The first failed write. RocksDB must not be written again after one (Debian's build
+  /// asserts in its file writer, aborting the process, when a write follows a failed sync), so
+  /// every later write is refused with it until the store is reopened.
+  error write_failure;
+
+  /// Records a failed write and returns it as an error.
+  error failed_write(const rocksdb::Status& s, const std::string& what) {
+    write_failure = from_status(s, what);
+    return write_failure;
+  }
 
   void cache(const tree_node& node) {
     if (node_cache.empty())
@@ -169,6 +188,10 @@ expected<std::unique_ptr<rocks_store>> rocks_store::open(const std::string& path
   db_options.compression = rocksdb::kNoCompression;
   db_options.keep_log_file_num = 2;
   db_options.info_log_level = rocksdb::WARN_LEVEL;
+  // RocksDB's own log file is not ours to need, and on a full disk it is what crashed the
+  // process: a failed write to it leaves its writer in a state Debian's build asserts on at the
+  // next line (every error reaches us as a Status anyway).
+  db_options.info_log = std::make_shared<silent_logger>();
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_size);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -384,9 +407,11 @@ status rocks_store::commit(const store_batch& batch) {
     char key = head_tag;
     wb.Put(rocksdb::Slice{&key, 1}, as_slice(byte_span{value, sizeof(value)}));
   }
+  if (impl_->write_failure)
+    return impl_->write_failure;
   rocksdb::Status s = impl_->db->Write(impl_->write_options, &wb);
   if (!s.ok())
-    return from_status(s, "committing a batch");
+    return impl_->failed_write(s, "committing a batch");
   for (const tree_node& node : batch.nodes)
     impl_->cache(node);
   return {};
@@ -416,10 +441,12 @@ status rocks_store::store_value(const hash256& feed_id, const value_record& reco
     return error{store_errc::io_error, "the store is open read-only"};
   auto key = value_key(feed_id);
   bytes value = encode_value_record(record);
+  if (impl_->write_failure)
+    return impl_->write_failure;
   rocksdb::Status s = impl_->db->Put(impl_->write_options, rocksdb::Slice{key.data(), key.size()},
                                      as_slice(value));
   if (!s.ok())
-    return from_status(s, "storing value feed " + to_hex(feed_id));
+    return impl_->failed_write(s, "storing value feed " + to_hex(feed_id));
   return {};
 }
 
