@@ -9,6 +9,7 @@
 
 #include "dynfeed/base/bytes.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
