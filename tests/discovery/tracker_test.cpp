@@ -301,6 +301,46 @@ BOOST_AUTO_TEST_CASE(a_flooding_source_cannot_evict_honest_records) {
   BOOST_TEST(w.server_stats().records_held == 4u);
 }
 
+// A flood from 64 sources (lookups of many topics, announces with forged tokens, junk), each far
+// over its rate limit, for ten seconds: an honest peer is answered every time, joins, and is
+// found by another honest peer every second.
+BOOST_AUTO_TEST_CASE(honest_peers_are_answered_through_a_flood) {
+  tracker_world w{12};
+  component_id honest = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id reader = w.add_probe(ipv4(10, 0, 0, 3));
+  std::vector<component_id> flood;
+  for (uint32_t i = 0; i < 64; ++i)
+    flood.push_back(w.add_probe(ipv4(10, 9, 0, 1 + i)));
+  auto flood_once = [&] {
+    for (component_id f : flood)
+      for (uint64_t i = 0; i < 100; ++i) {
+        bytes datagram;
+        if (i % 3 == 0)
+          datagram = tracker::encode({i, tracker::lookup{topic_number(static_cast<uint8_t>(2 + i)), 0}});
+        else if (i % 3 == 1)
+          datagram = tracker::encode(
+            {i, tracker::announce{topic, static_cast<uint16_t>(8000 + i), bytes(16, uint8_t(i))}});
+        else
+          datagram = bytes(1 + i, static_cast<uint8_t>(i)); // junk
+        w.get_probe(f).send(w.tracker_at, std::move(datagram));
+      }
+  };
+  for (int second = 0; second < 10; ++second) {
+    BOOST_TEST_CONTEXT("second " << second) {
+      flood_once();
+      // Each exchange runs the world for a second: the flood is served (or refused) meanwhile.
+      BOOST_TEST(w.join(honest, topic, 7000) == 0);
+      flood_once();
+      strings found = texts(w.lookup(reader, topic).peers);
+      BOOST_TEST((found == strings{"10.0.0.2:7000"}));
+    }
+  }
+  const auto& refused = w.server_stats().refused;
+  BOOST_TEST_MESSAGE("refused: " << refused.rate_limited << " rate limited, " << refused.malformed
+                                 << " malformed, " << refused.bad_token << " bad tokens");
+  BOOST_TEST(refused.rate_limited > 10'000u);
+}
+
 BOOST_AUTO_TEST_CASE(topics_and_records_are_bounded) {
   tracker_server_config config;
   config.topics_max = 2;
