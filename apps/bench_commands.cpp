@@ -80,18 +80,26 @@ void add_bench_commands(CLI::App& app, command& run) {
   auto sim_opts = std::make_shared<bench::sim_bench_options>();
   auto* sm = bench->add_subcommand(
     "sim", "the simulator at scale: events and frame deliveries per second, memory per node");
-  sm->add_option("--nodes", sim_opts->nodes, "readers (the writer comes on top)")
-    ->capture_default_str();
-  sm->add_option("--duration", sim_opts->duration_s, "virtual seconds")->capture_default_str();
+  sm->add_option("--scenario", sim_opts->scenario,
+                 "a built-in scenario's name or a scenario file (default: the stable-mode scale "
+                 "scenario)");
+  sm->add_option("--nodes", sim_opts->nodes,
+                 "readers, the writer on top (default: 100000, or the scenario's)");
+  sm->add_option("--duration", sim_opts->duration_s,
+                 "virtual seconds (default: 180, or the scenario's)");
   sm->add_option("--driver", sim_opts->driver, "plain or caf")
     ->check(CLI::IsMember({"plain", "caf"}))
     ->capture_default_str();
-  sm->add_option("--seed", sim_opts->seed, "the seed")->capture_default_str();
-  sm->add_option("--peers", sim_opts->peers_wanted, "outbound peers per swarm")
-    ->capture_default_str();
+  sm->add_option("--seed", sim_opts->seed, "the seed (default: 1, or the scenario's)");
+  sm->add_option("--peers", sim_opts->peers_wanted,
+                 "outbound peers per swarm (default: 4, or the scenario's)");
   sm->callback([&run, sim_opts] {
     run = [sim_opts] {
-      std::cout << bench::run_sim_bench(*sim_opts).dump() << '\n';
+      try {
+        std::cout << bench::run_sim_bench(*sim_opts).dump() << '\n';
+      } catch (const std::runtime_error& e) {
+        return report(e.what(), exit_usage);
+      }
       return exit_ok;
     };
   });

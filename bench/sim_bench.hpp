@@ -3,22 +3,27 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace dynfeed::bench {
 
 struct sim_bench_options {
-  uint32_t nodes = 100000;     ///< readers; the writer comes on top
-  double duration_s = 180;     ///< virtual seconds
+  /// A built-in scenario's name or a scenario file; empty: the scale scenario below.
+  std::string scenario;
+  std::optional<uint32_t> nodes;     ///< readers (default: 100,000, or the scenario's)
+  std::optional<double> duration_s;  ///< virtual seconds (default: 180, or the scenario's)
   std::string driver = "plain";
-  size_t peers_wanted = 4;     ///< outbound peers per swarm (memory grows with it)
-  uint64_t seed = 1;
+  std::optional<size_t> peers_wanted; ///< outbound peers per swarm (default: 4, or the scenario's)
+  std::optional<uint64_t> seed;      ///< default: 1, or the scenario's
 };
 
-/// Runs a scale scenario (readers joining over a minute, following a writer that appends a
-/// small block every 30 s in stable mode, ideal discovery) and reports the simulator's speed:
-/// events and deliveries of real frames per wall second, the virtual-to-wall ratio, and the
-/// memory the nodes take (peak resident set, per node).
+/// Runs a scenario and reports the simulator's speed: events and deliveries of real frames per
+/// wall and per CPU second, the virtual-to-wall ratio, and the memory the nodes take (peak
+/// resident set, per node). Without a scenario it runs the scale scenario: readers joining over
+/// a minute, following a writer that appends a small block every 30 s in stable mode, ideal
+/// discovery. Throws std::runtime_error when the scenario cannot be loaded or an option is out
+/// of range.
 nlohmann::json run_sim_bench(const sim_bench_options& options);
 
 } // namespace dynfeed::bench
