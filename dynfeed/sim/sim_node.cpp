@@ -215,6 +215,7 @@ sim_node& world::add_node(const host_config& host, const public_key& feed_key,
   auto index = static_cast<uint32_t>(nodes_.size());
   nodes_.push_back(std::make_unique<sim_node>(*this, h, index, feed_key, std::move(writer_keys),
                                               std::move(config)));
+  nodes_.back()->store_.share_blocks(blocks_);
   by_ip_[host.ip] = nodes_.back().get();
   if (by_host_.size() <= h)
     by_host_.resize(h + 1, nullptr);

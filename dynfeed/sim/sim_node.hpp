@@ -189,6 +189,8 @@ private:
   std::vector<sim_node*> by_host_; ///< a host's node (nullptr: a host of no node)
   node_observer* observer_ = nullptr;
   rng random_{0x686f6c6570756e63ULL};
+  /// Every node stores the writer's blocks: one copy of each content for all of them.
+  std::shared_ptr<block_pool> blocks_ = std::make_shared<block_pool>();
   uint64_t dialled_ = 0;
   uint64_t punched_ = 0;
 };

@@ -1,6 +1,25 @@
 #include "dynfeed/storage/memory_store.hpp"
 
+#include "dynfeed/base/assert.hpp"
+
+#include <algorithm>
+
 namespace dynfeed {
+
+std::shared_ptr<const bytes> block_pool::intern(uint64_t index, byte_span block) {
+  std::vector<std::shared_ptr<const bytes>>& known = by_index_[index];
+  for (const auto& content : known)
+    if (content->size() == block.size() && std::equal(block.begin(), block.end(), content->begin()))
+      return content;
+  known.push_back(std::make_shared<const bytes>(block.to_bytes()));
+  ++size_;
+  return known.back();
+}
+
+void memory_store::share_blocks(std::shared_ptr<block_pool> pool) {
+  DYNFEED_REQUIRE(blocks_.empty() && shared_blocks_.empty());
+  pool_ = std::move(pool);
+}
 
 expected<std::vector<bytes>> feed_store::get_blocks(uint64_t first, uint64_t count) {
   std::vector<bytes> out;
@@ -29,6 +48,12 @@ expected<std::vector<std::pair<uint64_t, bytes>>> memory_store::load_bitfield() 
 }
 
 expected<std::optional<bytes>> memory_store::get_block(uint64_t index) {
+  if (pool_) {
+    const std::shared_ptr<const bytes>* shared = shared_blocks_.find(index);
+    if (!shared)
+      return std::optional<bytes>{};
+    return std::optional<bytes>{**shared};
+  }
   const bytes* found = blocks_.find(index);
   if (!found)
     return std::optional<bytes>{};
@@ -56,9 +81,17 @@ status memory_store::commit(const store_batch& batch) {
   if (batch.meta)
     meta_ = batch.meta;
   for (const auto& [index, value] : batch.blocks) {
-    bytes& stored = blocks_[index] = value.to_bytes();
+    if (pool_ && !block_fault_) {
+      shared_blocks_[index] = pool_->intern(index, value);
+      continue;
+    }
+    bytes stored = value.to_bytes();
     if (block_fault_)
       block_fault_(index, stored);
+    if (pool_)
+      shared_blocks_[index] = pool_->intern(index, stored);
+    else
+      blocks_[index] = std::move(stored);
   }
   for (const tree_node& node : batch.nodes)
     nodes_[node.index] = node;

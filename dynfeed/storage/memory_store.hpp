@@ -6,8 +6,25 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <unordered_map>
 
 namespace dynfeed {
+
+/// Block contents shared between memory stores: a simulation's readers all store the writer's
+/// blocks, so each distinct content is kept once, and a store keeps a reference to it. Contents
+/// are found by block index and compared byte for byte; none is freed before the pool.
+class block_pool {
+public:
+  /// The pool's copy of `block` stored at `index` (made on first sight).
+  std::shared_ptr<const bytes> intern(uint64_t index, byte_span block);
+  /// Distinct contents held.
+  size_t size() const noexcept { return size_; }
+
+private:
+  std::unordered_map<uint64_t, std::vector<std::shared_ptr<const bytes>>> by_index_;
+  size_t size_ = 0;
+};
 
 /// A feed_store and value_store in memory, for tests and large simulations. It can be told to
 /// fail its next writes, to test that callers change nothing when a write fails.
@@ -34,7 +51,11 @@ public:
     block_fault_ = std::move(fault);
   }
 
-  /// Direct access for tests that corrupt a store on purpose.
+  /// Keeps block contents in `pool` from now on (set it before the first commit), shared with
+  /// the other stores of that pool.
+  void share_blocks(std::shared_ptr<block_pool> pool);
+
+  /// Direct access for tests that corrupt a store on purpose (a store without a pool).
   flat_map<uint64_t, bytes>& blocks() noexcept { return blocks_; }
   flat_map<uint64_t, tree_node>& nodes() noexcept { return nodes_; }
 
@@ -47,6 +68,8 @@ private:
   // Sorted vectors: a simulation holds hundreds of thousands of small stores, and a feed's
   // blocks and nodes mostly arrive in order (appends, downloads front to back).
   flat_map<uint64_t, bytes> blocks_;
+  flat_map<uint64_t, std::shared_ptr<const bytes>> shared_blocks_; ///< with a pool
+  std::shared_ptr<block_pool> pool_;
   flat_map<uint64_t, tree_node> nodes_;
   std::map<uint64_t, bytes> bitfield_;
   std::map<hash256, value_record> values_;

@@ -75,6 +75,37 @@ BOOST_AUTO_TEST_CASE(memory_store_round_trip) {
   exercise(store);
 }
 
+BOOST_AUTO_TEST_CASE(memory_store_with_a_block_pool_round_trips) {
+  memory_store store;
+  store.share_blocks(std::make_shared<block_pool>());
+  exercise(store);
+}
+
+BOOST_AUTO_TEST_CASE(stores_of_one_pool_keep_each_content_once_and_a_corrupted_copy_apart) {
+  auto pool = std::make_shared<block_pool>();
+  memory_store a, b, c;
+  for (memory_store* s : {&a, &b, &c})
+    s->share_blocks(pool);
+  c.set_block_fault([](uint64_t, bytes& block) { block[0] ^= 1; });
+  bytes block(1024, 7);
+  bytes other(1024, 8);
+  for (memory_store* s : {&a, &b, &c}) {
+    store_batch batch;
+    batch.blocks.emplace_back(0, block);
+    batch.blocks.emplace_back(1, other);
+    REQUIRE_OK(s->commit(batch));
+  }
+  // Two contents, and the corrupted copies of both.
+  BOOST_TEST(pool->size() == 4u);
+  auto read = [](memory_store& s, uint64_t i) { return **s.get_block(i); };
+  BOOST_TEST(read(a, 0) == block);
+  BOOST_TEST(read(b, 0) == block);
+  BOOST_TEST(read(b, 1) == other);
+  BOOST_TEST(read(c, 0) != block);
+  BOOST_TEST(read(c, 0).size() == block.size());
+  BOOST_TEST(!*a.get_block(2));
+}
+
 BOOST_AUTO_TEST_CASE(memory_store_injected_failure_writes_nothing) {
   memory_store store;
   store.fail_commits(1);
