@@ -76,6 +76,19 @@ struct runtime::slot {
   bool stopped = false;
 };
 
+struct runtime::slot_chunk {
+  static constexpr component_id size = component_id{1} << slot_chunk_shift;
+  std::unique_ptr<slot> slots[size];
+  uint32_t live = 0;
+};
+
+runtime::slot* runtime::slot_of(component_id id) const noexcept {
+  size_t chunk = id >> slot_chunk_shift;
+  if (chunk >= chunks_.size() || !chunks_[chunk])
+    return nullptr;
+  return chunks_[chunk]->slots[id & (slot_chunk::size - 1)].get();
+}
+
 /// A datagram socket bound on a simulated host.
 class sim_socket final : public datagram_socket {
 public:
@@ -152,9 +165,14 @@ void runtime::restart(host_id host) {
 component_id runtime::spawn(std::unique_ptr<component> comp, host_id host) {
   DYNFEED_REQUIRE(host == no_host || hosts_.at(host).alive);
   component_id id = next_id_++;
-  if (slots_.size() <= id)
-    slots_.resize(id + 1);
-  slots_[id] = std::make_unique<slot>(*this, id, std::move(comp), host);
+  size_t chunk = id >> slot_chunk_shift;
+  if (chunks_.size() <= chunk)
+    chunks_.resize(chunk + 1);
+  if (!chunks_[chunk])
+    chunks_[chunk] = std::make_unique<slot_chunk>();
+  chunks_[chunk]->slots[id & (slot_chunk::size - 1)] =
+    std::make_unique<slot>(*this, id, std::move(comp), host);
+  ++chunks_[chunk]->live;
   ++live_;
   if (host != no_host)
     hosts_[host].components.push_back(id);
@@ -187,7 +205,10 @@ void runtime::remove(component_id id) {
     i = next;
   }
   host_id host = s.host;
-  slots_[id].reset();
+  size_t chunk = id >> slot_chunk_shift;
+  chunks_[chunk]->slots[id & (slot_chunk::size - 1)].reset();
+  if (--chunks_[chunk]->live == 0 && next_id_ >= (chunk + 1) * slot_chunk::size)
+    chunks_[chunk].reset();
   --live_;
   if (exec_)
     exec_->removed(id);

@@ -182,9 +182,12 @@ private:
     std::vector<uint16_t> ports;
   };
 
-  slot* slot_of(component_id id) const noexcept {
-    return id < slots_.size() ? slots_[id].get() : nullptr;
-  }
+  /// Slots live in chunks of consecutive ids; a chunk whose ids were all given out and whose
+  /// components are all gone is freed (ids are never reused), so the table follows the live
+  /// components, not every component a long run ever spawned.
+  static constexpr unsigned slot_chunk_shift = 10;
+  struct slot_chunk;
+  slot* slot_of(component_id id) const noexcept;
   uint32_t make_parcel(mail&& m);
   mail take_parcel(uint32_t index);
   void schedule(clock_time at, component_id to, mail m);
@@ -215,7 +218,7 @@ private:
   event_queue<timed, later> queue_;
   std::vector<parcel> parcels_;
   std::vector<uint32_t> free_parcels_;
-  std::vector<std::unique_ptr<slot>> slots_; ///< by component id (ids are never reused)
+  std::vector<std::unique_ptr<slot_chunk>> chunks_; ///< by component id >> slot_chunk_shift
   size_t live_ = 0;
   std::deque<component_id> ready_;
   std::vector<host_state> hosts_;
