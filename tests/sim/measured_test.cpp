@@ -274,6 +274,31 @@ BOOST_AUTO_TEST_CASE(the_built_in_latency_data_parses_and_is_nearly_symmetric) {
   BOOST_TEST(data->one_way_ms[0][3] == 97.71 / 2, boost::test_tools::tolerance(1e-9));
 }
 
+BOOST_AUTO_TEST_CASE(the_2020_latency_data_spans_six_world_regions) {
+  auto data = load_latency_data("wonderproxy-2020");
+  BOOST_REQUIRE(data.has_value());
+  BOOST_TEST(data->source.find("2020") != std::string::npos);
+  std::vector<std::string> continents{"north-america", "south-america", "europe",
+                                      "africa",        "asia",          "oceania"};
+  BOOST_TEST(data->regions == continents, boost::test_tools::per_element());
+  size_t n = data->regions.size();
+  BOOST_REQUIRE(data->one_way_ms.size() == n);
+  for (size_t a = 0; a < n; ++a) {
+    BOOST_REQUIRE(data->one_way_ms[a].size() == n);
+    for (size_t b = 0; b < n; ++b) {
+      // Within a region (a second city of it) is nearer than any other region.
+      if (a != b)
+        BOOST_TEST(data->one_way_ms[a][a] < data->one_way_ms[a][b],
+                   data->regions[a] << " / " << data->regions[b]);
+      // The published directions of a pair differ by 0.13 ms at most.
+      BOOST_TEST(std::abs(data->one_way_ms[a][b] - data->one_way_ms[b][a]) <= 0.13 / 2 + 1e-9);
+    }
+  }
+  // New York to Frankfurt, as published: 82.52 ms round trip; Johannesburg to Sydney 444.35.
+  BOOST_TEST(data->one_way_ms[0][2] == 82.52 / 2, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(data->one_way_ms[3][5] == 444.35 / 2, boost::test_tools::tolerance(1e-9));
+}
+
 BOOST_AUTO_TEST_CASE(bad_latency_data_is_refused_with_its_reason) {
   auto refusal = [](const std::string& text) {
     auto d = parse_latency_data(text, "t.json");
