@@ -141,6 +141,74 @@ expected<uint64_t> feed::append(const std::vector<byte_span>& blocks) {
   return tree_.length;
 }
 
+status feed::replace_tree(signed_tree tree, uint64_t keep, std::vector<tree_node> nodes) {
+  DYNFEED_REQUIRE(keep <= tree.length && keep <= tree_.length);
+  store_batch write;
+  write.truncate_to = keep;
+  write.nodes = std::move(nodes);
+  write.nodes.insert(write.nodes.end(), tree.roots.begin(), tree.roots.end());
+  write.head = head_of(tree);
+  write.bitfield_pages = have_.pages_after(keep, tree_.length, false);
+  if (auto st = store_.commit(write); !st)
+    return st;
+  have_.set_range(keep, tree_.length, false);
+  set_tree(std::move(tree));
+  return {};
+}
+
+expected<uint64_t> feed::truncate(uint64_t length) {
+  if (!sk_)
+    return error{feed_errc::not_writable};
+  if (length > tree_.length)
+    return error{feed_errc::out_of_range, "truncating to " + str(length) + ", length "
+                                            + str(tree_.length)};
+  if (tree_.fork >= length_max)
+    return error{feed_errc::out_of_range, "fork " + str(tree_.fork) + " is the last one"};
+  signed_tree next;
+  next.fork = tree_.fork + 1;
+  next.length = length;
+  for (uint64_t index : flat::full_roots(length)) {
+    auto root = store_.find_node(index);
+    if (!root)
+      return std::move(root).error();
+    if (!*root)
+      return error{store_errc::corrupt, "root node " + str(index) + " is missing"};
+    next.roots.push_back(**root);
+  }
+  next.sig = crypto::sign(byte_span{next.signable()}, *sk_);
+  if (auto st = replace_tree(std::move(next), length, {}); !st)
+    return std::move(st).error();
+  return tree_.fork;
+}
+
+expected<uint64_t> feed::shared_length(const std::vector<tree_node>& theirs, uint64_t length) {
+  std::vector<uint64_t> indexes = flat::full_roots(length);
+  if (length > tree_.length || theirs.size() != indexes.size())
+    return error{feed_errc::invalid_request, "roots at length " + str(length)};
+  uint64_t shared = 0;
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    auto mine = store_.find_node(indexes[i]);
+    if (!mine)
+      return std::move(mine).error();
+    if (!*mine || **mine != theirs[i] || theirs[i].index != indexes[i])
+      break;
+    shared = flat::right_span(indexes[i]) / 2 + 1;
+  }
+  return shared;
+}
+
+status feed::adopt_fork(const signed_tree& newer, uint64_t common,
+                        const std::vector<tree_node>& nodes) {
+  if (newer.fork <= tree_.fork)
+    return error{feed_errc::fork_mismatch, "tree of fork " + str(newer.fork) + ", feed is at "
+                                             + str(tree_.fork)};
+  if (!newer.verify(key_))
+    return error{feed_errc::bad_signature, "tree of fork " + str(newer.fork)};
+  if (common > newer.length || common > tree_.length)
+    return error{feed_errc::invalid_request, "shared length " + str(common)};
+  return replace_tree(newer, common, nodes);
+}
+
 expected<bytes> feed::get(uint64_t index) {
   if (index >= tree_.length)
     return error{feed_errc::out_of_range, "block " + str(index) + ", length " + str(tree_.length)};

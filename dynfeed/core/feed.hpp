@@ -59,6 +59,19 @@ public:
   /// The stored bytes of block `index`.
   expected<bytes> get(uint64_t index);
 
+  /// Rewinds a writable feed to `length` blocks: drops the blocks and tree nodes past it,
+  /// increments the fork counter and signs the tree at `length`, all in one atomic write.
+  /// Returns the new fork.
+  expected<uint64_t> truncate(uint64_t length);
+  /// How many leading blocks this feed shares with another tree of the same key: `theirs` are
+  /// that tree's verified nodes at flat::full_roots(length), compared with this feed's own.
+  /// A root this feed does not hold counts as a difference (the answer is a lower bound).
+  expected<uint64_t> shared_length(const std::vector<tree_node>& theirs, uint64_t length);
+  /// Moves a reader to `newer`, a tree of a higher fork whose signature and shape verify: keeps
+  /// blocks [0, common), drops the rest with every tree node past it, and stores `nodes`
+  /// (verified nodes of `newer`), in one atomic write.
+  status adopt_fork(const signed_tree& newer, uint64_t common, const std::vector<tree_node>& nodes);
+
   /// Answers a peer's request with a proof from this feed (writer or reader alike).
   expected<proof> build_proof(const proof_request& req);
   /// Number of sibling nodes a request for the chunk of `count` blocks at `index` must ask
@@ -86,6 +99,8 @@ private:
                                                      std::optional<secret_key> sk,
                                                      const feed_options& options);
   status load();
+  /// Commits `tree` as the trusted one, dropping everything past block `keep`.
+  status replace_tree(signed_tree tree, uint64_t keep, std::vector<tree_node> nodes);
   void set_tree(signed_tree tree);
 
   feed_store& store_;

@@ -27,7 +27,7 @@ bool signed_tree::shape_valid() const {
 bool signed_tree::verify(const public_key& key) const {
   if (!shape_valid())
     return false;
-  if (length == 0)
+  if (length == 0 && fork == 0)
     return true;
   return crypto::verify(sig, byte_span{signable()}, key);
 }

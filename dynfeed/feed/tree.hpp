@@ -19,7 +19,7 @@ struct signed_tree {
   uint64_t fork = 0;
   uint64_t length = 0;
   std::vector<tree_node> roots;
-  signature sig; ///< all zero at length 0, which nobody signs
+  signature sig; ///< all zero for the empty tree of fork 0, which nobody signs
 
   uint64_t byte_length() const noexcept;
   /// The tree hash, which is also the feed's ID at this length.
@@ -29,7 +29,8 @@ struct signed_tree {
   }
   /// True if the roots are the canonical ones for `length`.
   bool shape_valid() const;
-  /// True if the shape is valid and `sig` verifies under `key` (an empty tree needs no signature).
+  /// True if the shape is valid and `sig` verifies under `key`. Only the empty tree of fork 0
+  /// needs no signature: a truncation to 0 is signed, or anyone could claim a newer fork.
   bool verify(const public_key& key) const;
 
   friend bool operator==(const signed_tree& a, const signed_tree& b) noexcept {

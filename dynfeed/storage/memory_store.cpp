@@ -1,6 +1,7 @@
 #include "dynfeed/storage/memory_store.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
 
 #include <algorithm>
 
@@ -67,6 +68,27 @@ expected<std::optional<tree_node>> memory_store::find_node(uint64_t index) {
   return std::optional<tree_node>{*found};
 }
 
+void memory_store::truncate(uint64_t length) {
+  std::vector<uint64_t> doomed;
+  for (const auto& [index, value] : blocks_)
+    if (index >= length)
+      doomed.push_back(index);
+  for (uint64_t index : doomed)
+    blocks_.erase(index);
+  doomed.clear();
+  for (const auto& [index, value] : shared_blocks_)
+    if (index >= length)
+      doomed.push_back(index);
+  for (uint64_t index : doomed)
+    shared_blocks_.erase(index);
+  doomed.clear();
+  for (auto [index, node] : nodes_)
+    if (flat::right_span(index) >= 2 * length)
+      doomed.push_back(index);
+  for (uint64_t index : doomed)
+    nodes_.erase(index);
+}
+
 bool memory_store::inject_failure() noexcept {
   if (failing_commits_ == 0)
     return false;
@@ -80,6 +102,8 @@ status memory_store::commit(const store_batch& batch) {
   ++commit_count_;
   if (batch.meta)
     meta_ = batch.meta;
+  if (batch.truncate_to)
+    truncate(*batch.truncate_to);
   for (const auto& [index, value] : batch.blocks) {
     if (pool_ && !block_fault_) {
       shared_blocks_[index] = pool_->intern(index, value);

@@ -60,6 +60,8 @@ public:
   flat_map<uint64_t, tree_node>& nodes() noexcept { return nodes_; }
 
 private:
+  /// Removes blocks and tree nodes past `length` (store_batch::truncate_to).
+  void truncate(uint64_t length);
   /// True (and counted down) when the next write is to fail.
   bool inject_failure() noexcept;
 

@@ -1,6 +1,8 @@
 #include "dynfeed/storage/rocks_store.hpp"
 
+#include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/base/hex.hpp"
+#include "dynfeed/feed/flat_tree.hpp"
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -380,10 +382,60 @@ void rocks_store::put_nodes(const std::vector<tree_node>& nodes, rocksdb::WriteB
   }
 }
 
+status rocks_store::truncate(uint64_t length, rocksdb::WriteBatch& wb) {
+  constexpr uint64_t index_end = ~uint64_t{0};
+  wb.DeleteRange(indexed_key(block_tag, length).slice(), indexed_key(block_tag, index_end).slice());
+  // Every node at index >= 2 * length goes. Below that, only the ancestors of leaf 2 * length
+  // reach past the end: a node's span holds its index, so any other node ends before it.
+  uint64_t first_dropped = 2 * length;
+  wb.DeleteRange(indexed_key(node_tag, first_dropped).slice(),
+                 indexed_key(node_tag, index_end).slice());
+  uint64_t first_page = (first_dropped + node_page_slots - 1) / node_page_slots;
+  wb.DeleteRange(indexed_key(node_page_tag, first_page).slice(),
+                 indexed_key(node_page_tag, index_end).slice());
+  std::vector<uint64_t> crossing;
+  for (uint64_t i = flat::leaf(length); flat::depth(i) < proof_depth_max; i = flat::parent(i))
+    if (i < first_dropped && flat::left_span(i) < first_dropped)
+      crossing.push_back(i);
+  if (first_dropped % node_page_slots != 0)
+    crossing.push_back(first_dropped); // marks the partly dropped page below first_page
+  flat_map<uint64_t, node_page> pages;
+  for (uint64_t i : crossing) {
+    if (i != first_dropped)
+      wb.Delete(indexed_key(node_tag, i).slice());
+    uint64_t page_number = i / node_page_slots;
+    if (page_number >= first_page || pages.contains(page_number))
+      continue;
+    auto page = impl_->read_page(page_number);
+    if (!page)
+      return std::move(page).error();
+    pages.try_emplace(page_number, std::move(*page));
+  }
+  for (auto [page_number, page] : pages) {
+    bool any = false;
+    for (uint64_t slot = 0; slot < node_page_slots; ++slot) {
+      uint64_t i = page_number * node_page_slots + slot;
+      if (page[slot] && flat::right_span(i) >= first_dropped)
+        page[slot].reset();
+      any = any || page[slot].has_value();
+    }
+    if (!any) {
+      wb.Delete(indexed_key(node_page_tag, page_number).slice());
+      continue;
+    }
+    bytes value = encode_node_page(page);
+    wb.Put(indexed_key(node_page_tag, page_number).slice(), as_slice(value));
+  }
+  return {};
+}
+
 status rocks_store::commit(const store_batch& batch) {
   if (impl_->read_only)
     return error{store_errc::io_error, "the store is open read-only"};
   rocksdb::WriteBatch wb;
+  if (batch.truncate_to)
+    if (auto st = truncate(*batch.truncate_to, wb); !st)
+      return st;
   if (batch.meta) {
     uint8_t value[meta_value_size];
     std::memcpy(value, meta_magic, 4);
@@ -412,6 +464,8 @@ status rocks_store::commit(const store_batch& batch) {
   rocksdb::Status s = impl_->db->Write(impl_->write_options, &wb);
   if (!s.ok())
     return impl_->failed_write(s, "committing a batch");
+  if (batch.truncate_to)
+    std::fill(impl_->node_cache.begin(), impl_->node_cache.end(), impl::cached_node{});
   for (const tree_node& node : batch.nodes)
     impl_->cache(node);
   return {};

@@ -38,6 +38,7 @@ public:
 
 private:
   explicit rocks_store(std::unique_ptr<impl> impl);
+  status truncate(uint64_t length, rocksdb::WriteBatch& wb);
   void put_nodes(const std::vector<tree_node>& nodes, rocksdb::WriteBatch& wb);
   std::unique_ptr<impl> impl_;
 };

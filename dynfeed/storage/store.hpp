@@ -30,17 +30,21 @@ struct head_record {
   signature sig;
 };
 
-/// Everything one append (or one verified download) writes, applied atomically.
-/// Block values are views: they must stay valid until commit() returns.
+/// Everything one append (or one verified download, or one truncation) writes, applied
+/// atomically. Block values are views: they must stay valid until commit() returns.
 struct store_batch {
   std::optional<feed_meta> meta;
+  /// Applied first: removes every block at index >= truncate_to and every tree node whose span
+  /// reaches past block truncate_to - 1 (a truncation, or a reader moving to a newer fork). The
+  /// bitfield pages are the caller's to rewrite in the same batch.
+  std::optional<uint64_t> truncate_to;
   std::vector<std::pair<uint64_t, byte_span>> blocks;
   std::vector<tree_node> nodes;
   std::optional<head_record> head;
   std::vector<std::pair<uint64_t, bytes>> bitfield_pages;
 
   bool empty() const noexcept {
-    return !meta && blocks.empty() && nodes.empty() && !head && bitfield_pages.empty();
+    return !meta && !truncate_to && blocks.empty() && nodes.empty() && !head && bitfield_pages.empty();
   }
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
-/// Test vectors from the reference implementations, read from ../shared/vectors at test time.
+/// Test vectors from the reference implementations, read from ../shared/vectors (and tests/data)
+/// at test time.
 
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/base/hex.hpp"
@@ -23,6 +24,15 @@ inline nlohmann::json load_vectors(const std::string& name) {
   std::ifstream in(path);
   if (!in)
     throw std::runtime_error("cannot open test vectors " + path);
+  return nlohmann::json::parse(in);
+}
+
+/// Vectors kept in this repository (tests/data), with the script that made them (tests/vectors).
+inline nlohmann::json load_test_data(const std::string& name) {
+  std::string path = std::string{DYNFEED_TEST_DATA_DIR} + "/" + name;
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error("cannot open test data " + path);
   return nlohmann::json::parse(in);
 }
 
