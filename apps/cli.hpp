@@ -22,6 +22,8 @@ using command = std::function<int()>;
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_error = 1; ///< the command was refused or failed
 inline constexpr int exit_usage = 2; ///< the command line itself is wrong
+/// clone or follow met a writer that equivocated: the proof is in DIR/equivocation.json.
+inline constexpr int exit_equivocation = 3;
 
 /// Prints "dynfeed: <error>" on stderr and returns exit_error.
 int report(const error& err);

@@ -1,10 +1,11 @@
-/// dynfeed create | append | get | info | verify: one feed in one directory.
+/// dynfeed create | append | truncate | get | info | verify: one feed in one directory.
 
 #include "apps/cli.hpp"
 
 #include "dynfeed/control/control.hpp"
 
 #include "dynfeed/base/hex.hpp"
+#include "dynfeed/core/equivocation_file.hpp"
 #include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/feed/errc.hpp"
 
@@ -109,6 +110,34 @@ int append(const feed_args& a) {
   return exit_ok;
 }
 
+int truncate(const feed_args& a) {
+  std::string message;
+  auto length = parse_u64(a.index, "LENGTH", message);
+  if (!length)
+    return report(message);
+  rocks_options ro;
+  ro.fsync = a.fsync;
+  auto dir = feed_dir::open(a.dir, ro);
+  if (!dir && dir.error().is(store_errc::locked)) {
+    // A node holds the store: the truncation goes through it, which tells its peers.
+    auto fork = control_truncate(a.dir, *length);
+    if (!fork)
+      return report(in_use(fork.error()));
+    std::cout << "fork " << *fork << ", length " << *length << '\n';
+    return exit_ok;
+  }
+  if (!dir)
+    return report(dir.error());
+  feed& f = (*dir)->feed();
+  if (!f.writable())
+    return report(error{feed_errc::not_writable, a.dir + " holds no secret key"});
+  auto fork = f.truncate(*length);
+  if (!fork)
+    return report(fork.error());
+  std::cout << "fork " << *fork << ", length " << f.length() << '\n';
+  return exit_ok;
+}
+
 /// Read-only commands open the store without writing a byte.
 rocks_options reading() {
   rocks_options ro;
@@ -133,6 +162,20 @@ int get(const feed_args& a) {
   return std::cout ? exit_ok : report("cannot write to stdout");
 }
 
+/// A proof file read and checked on its own.
+expected<equivocation_proof> read_equivocation(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return error{base_errc::io_error, "cannot read " + path};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto p = decode_equivocation(text);
+  if (!p)
+    return p;
+  if (auto st = verify_equivocation(*p); !st)
+    return std::move(st).error();
+  return p;
+}
+
 nlohmann::json info_json(const feed& f) {
   nlohmann::json roots = nlohmann::json::array();
   for (const tree_node& root : f.tree().roots)
@@ -145,7 +188,7 @@ nlohmann::json info_json(const feed& f) {
     {"fork", f.fork()},
     {"roots", roots},
     {"treeHash", to_hex(f.id())},
-    {"signature", f.length() == 0 ? std::string{} : to_hex(f.tree().sig)},
+    {"signature", f.length() == 0 && f.fork() == 0 ? std::string{} : to_hex(f.tree().sig)},
     {"writable", f.writable()},
     {"blocksHeld", f.have().count()},
   };
@@ -156,6 +199,9 @@ int info(const feed_args& a) {
   if (!dir)
     return report(dir.error());
   nlohmann::json j = info_json((*dir)->feed());
+  // A proof kept by clone or follow: the writer of this feed signed two histories.
+  j["equivocation"] = std::filesystem::exists(equivocation_path(a.dir))
+                      && read_equivocation(equivocation_path(a.dir)).has_value();
   if (a.json) {
     std::cout << j.dump() << '\n';
     return exit_ok;
@@ -167,6 +213,19 @@ int info(const feed_args& a) {
             << "fork           " << j["fork"] << '\n'
             << "tree hash (ID) " << j["treeHash"].get<std::string>() << '\n'
             << "writable       " << (j["writable"].get<bool>() ? "yes" : "no") << '\n';
+  if (j["equivocation"].get<bool>())
+    std::cout << "equivocation   the writer signed two histories: " << equivocation_path(a.dir)
+              << '\n';
+  return exit_ok;
+}
+
+int verify_equivocation_file(const feed_args& a) {
+  auto p = read_equivocation(a.dir);
+  if (!p)
+    return report(p.error());
+  std::cout << "ok: equivocation by " << to_hex(p->key) << " at fork " << p->trees[0].fork
+            << ": trees of length " << p->trees[0].length << " and " << p->trees[1].length
+            << " disagree on tree node " << p->index << '\n';
   return exit_ok;
 }
 
@@ -200,6 +259,13 @@ void add_feed_commands(CLI::App& app, command& run) {
   ap->add_flag("--fsync", args->fsync, "fsync the commit (survives power loss, slower)");
   ap->callback([&run, args] { run = [args] { return append(*args); }; });
 
+  auto* t = app.add_subcommand(
+    "truncate", "rewind the feed to LENGTH blocks, bumping its fork; prints the fork and length");
+  t->add_option("DIR", args->dir, "feed directory")->required();
+  t->add_option("LENGTH", args->index, "blocks to keep")->required();
+  t->add_flag("--fsync", args->fsync, "fsync the commit (survives power loss, slower)");
+  t->callback([&run, args] { run = [args] { return truncate(*args); }; });
+
   auto* g = app.add_subcommand("get", "write block INDEX to stdout");
   g->add_option("DIR", args->dir, "feed directory")->required();
   g->add_option("INDEX", args->index, "block index")->required();
@@ -209,6 +275,11 @@ void add_feed_commands(CLI::App& app, command& run) {
   i->add_option("DIR", args->dir, "feed directory")->required();
   i->add_flag("--json", args->json, "print one JSON object");
   i->callback([&run, args] { run = [args] { return info(*args); }; });
+
+  auto* e = app.add_subcommand("verify-equivocation",
+                               "check an equivocation proof on its own; exit 0 only if it proves one");
+  e->add_option("FILE", args->dir, "the proof (DIR/equivocation.json)")->required();
+  e->callback([&run, args] { run = [args] { return verify_equivocation_file(*args); }; });
 
   auto* v = app.add_subcommand("verify", "re-verify every stored block and tree node");
   v->add_option("DIR", args->dir, "feed directory")->required();

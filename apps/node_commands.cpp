@@ -278,7 +278,11 @@ expected<std::string> serve_dir(running_node& n, const node_args& a,
     return control_answer(
       ask<uint64_t>(*sys, target, control_timeout, atoms::append::value, std::move(blocks)));
   };
-  auto started = control_server::start(a.dir, control_limits{}, {append, nullptr});
+  auto truncate = [sys, target](uint64_t length) {
+    return control_answer(
+      ask<uint64_t>(*sys, target, control_timeout, atoms::truncate::value, length));
+  };
+  auto started = control_server::start(a.dir, control_limits{}, {append, nullptr, truncate});
   if (!started)
     return started.error();
   control = std::move(*started);

@@ -19,6 +19,7 @@ using close = caf::atom_constant<caf::atom("close")>;
 using disconnected = caf::atom_constant<caf::atom("disconn")>;
 // The embedding API.
 using append = caf::atom_constant<caf::atom("append")>;
+using truncate = caf::atom_constant<caf::atom("truncate")>;
 using get = caf::atom_constant<caf::atom("get")>;
 using info = caf::atom_constant<caf::atom("info")>;
 using download = caf::atom_constant<caf::atom("download")>;

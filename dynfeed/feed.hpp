@@ -39,6 +39,8 @@ inline constexpr uint64_t download_to_end = ~uint64_t{0};
 /// A feed.
 /// - (append, std::vector<bytes>) -> uint64_t: appends blocks as one signed batch (a writer
 ///   only); returns the new length
+/// - (truncate, uint64_t length) -> uint64_t: rewinds the feed to `length` blocks (a writer
+///   only), bumping the fork and signing the new tree; returns the new fork
 /// - (get, uint64_t index) -> bytes: a block the feed holds, verified
 /// - (info) -> feed_info
 /// - (download, uint64_t first, uint64_t end, bool live): fetches [first, end) from peers
@@ -48,6 +50,7 @@ inline constexpr uint64_t download_to_end = ~uint64_t{0};
 ///   (peers, uint64_t count)
 using feed_actor = caf::typed_actor<
   caf::replies_to<atoms::append, std::vector<bytes>>::with<uint64_t>,
+  caf::replies_to<atoms::truncate, uint64_t>::with<uint64_t>,
   caf::replies_to<atoms::get, uint64_t>::with<bytes>,
   caf::replies_to<atoms::info>::with<feed_info>,
   caf::reacts_to<atoms::download, uint64_t, uint64_t, bool>,

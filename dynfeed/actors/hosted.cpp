@@ -145,6 +145,13 @@ caf::message_handler feed_behavior(component_actor_type* self) {
         return to_caf_error(length.error());
       return *length;
     },
+    [self](atoms::truncate, uint64_t length) -> caf::result<uint64_t> {
+      auto& h = static_cast<hosted_feed&>(*self->state.comp);
+      auto fork = h.service().truncate(*self->state.ctx, length);
+      if (!fork)
+        return to_caf_error(fork.error());
+      return *fork;
+    },
     [self](atoms::get, uint64_t index) -> caf::result<bytes> {
       auto& h = static_cast<hosted_feed&>(*self->state.comp);
       auto value = h.service().data().get(index);

@@ -82,6 +82,10 @@ expected<uint64_t> control_append(const std::string& dir, const std::vector<byte
   return send_request(dir, encode_append(blocks));
 }
 
+expected<uint64_t> control_truncate(const std::string& dir, uint64_t length) {
+  return send_request(dir, encode_truncate(length));
+}
+
 expected<uint64_t> control_put_value(const std::string& dir, const bytes& salt, const bytes& value) {
   if (salt.size() > UINT32_MAX || value.size() > UINT32_MAX)
     return error{control_errc::too_large, "the salt or value does not fit the request format"};

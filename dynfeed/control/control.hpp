@@ -8,7 +8,9 @@
 /// One request per connection, all integers big-endian:
 /// - "DFC1", u32 block count, then for each block a u32 size and its bytes: an append;
 /// - "DFV1", u32 salt size, the salt, u32 value size, the value: the next value of a value feed
-///   of the directory's key.
+///   of the directory's key;
+/// - "DFT1", u32 high and u32 low half of the new length: a truncation (the answer is the new
+///   fork).
 /// The node answers one line: "ok <new length or seq>" or "error <message>". Every count and
 /// size is checked against the limits before the bytes it announces are read into memory, and
 /// a handler runs only once the whole request has arrived: a refused request changes nothing.
@@ -47,11 +49,13 @@ class control_server {
 public:
   using append_fn = std::function<expected<uint64_t>(std::vector<bytes>)>;
   using put_value_fn = std::function<expected<uint64_t>(bytes salt, bytes value)>;
+  using truncate_fn = std::function<expected<uint64_t>(uint64_t length)>;
 
   /// What the server does with each kind of request; an empty function refuses that kind.
   struct handlers {
     append_fn append;       ///< runs the batch, returns the new length
     put_value_fn put_value; ///< signs and publishes the value, returns its seq
+    truncate_fn truncate = nullptr; ///< truncates the feed, returns the new fork
   };
 
   /// Binds DIR/control.sock. Refuses a directory other users may write to (they could swap the
@@ -72,6 +76,9 @@ private:
 
 /// Sends a batch to the node serving `dir`; returns the new length.
 expected<uint64_t> control_append(const std::string& dir, const std::vector<bytes>& blocks);
+
+/// Asks the node serving `dir` to truncate its feed to `length` blocks; returns the new fork.
+expected<uint64_t> control_truncate(const std::string& dir, uint64_t length);
 
 /// Asks the node serving the value directory `dir` to sign and publish `value`; returns its seq.
 expected<uint64_t> control_put_value(const std::string& dir, const bytes& salt, const bytes& value);

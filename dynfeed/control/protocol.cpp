@@ -83,6 +83,8 @@ expected<request_kind> read_kind(byte_reader& in, const control_limits& limits) 
     return request_kind::append;
   if (std::memcmp(magic, value_magic, 4) == 0)
     return request_kind::put_value;
+  if (std::memcmp(magic, truncate_magic, 4) == 0)
+    return request_kind::truncate;
   return error{control_errc::not_a_request, "unknown request '" + printable(magic) + "'"};
 }
 
@@ -123,6 +125,14 @@ expected<value_request> read_value(byte_reader& in, const control_limits& limits
   return value_request{std::move(*salt), std::move(*value)};
 }
 
+expected<uint64_t> read_truncate(byte_reader& in, const control_limits& limits) {
+  uint32_t high = 0;
+  uint32_t low = 0;
+  if (!in.read_u32(high) || !in.read_u32(low))
+    return truncated(limits);
+  return (uint64_t{high} << 32) | low;
+}
+
 bytes encode_append(const std::vector<bytes>& blocks) {
   bytes request(append_magic, append_magic + 4);
   put_u32(request, static_cast<uint32_t>(blocks.size()));
@@ -149,6 +159,13 @@ expected<uint64_t> parse_reply(const std::string& reply, const std::string& path
     return error{control_errc::refused, reply.substr(6)};
   }
   return error{control_errc::no_answer, "unreadable answer from the node on " + path};
+}
+
+bytes encode_truncate(uint64_t length) {
+  bytes request(truncate_magic, truncate_magic + 4);
+  put_u32(request, static_cast<uint32_t>(length >> 32));
+  put_u32(request, static_cast<uint32_t>(length));
+  return request;
 }
 
 } // namespace dynfeed::control_detail

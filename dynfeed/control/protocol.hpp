@@ -16,6 +16,7 @@ namespace dynfeed::control_detail {
 
 inline constexpr char append_magic[4] = {'D', 'F', 'C', '1'};
 inline constexpr char value_magic[4] = {'D', 'F', 'V', '1'};
+inline constexpr char truncate_magic[4] = {'D', 'F', 'T', '1'};
 
 /// Where a request's bytes come from.
 class byte_reader {
@@ -39,7 +40,7 @@ private:
   size_t offset_ = 0;
 };
 
-enum class request_kind : uint8_t { append, put_value };
+enum class request_kind : uint8_t { append, put_value, truncate };
 
 /// The request's magic; not_a_request for an unknown one.
 expected<request_kind> read_kind(byte_reader& in, const control_limits& limits);
@@ -53,9 +54,13 @@ struct value_request {
 /// A value request's salt and value (after its magic), each size checked before its bytes.
 expected<value_request> read_value(byte_reader& in, const control_limits& limits);
 
+/// A truncation's new length (after its magic): a u32 high half, then a u32 low half.
+expected<uint64_t> read_truncate(byte_reader& in, const control_limits& limits);
+
 /// The request bytes a client sends. Every size must fit in 32 bits (the client checks).
 bytes encode_append(const std::vector<bytes>& blocks);
 bytes encode_value(const bytes& salt, const bytes& value);
+bytes encode_truncate(uint64_t length);
 
 /// The node's one-line answer (without its newline): "ok N" gives N, "error ..." a refusal
 /// (control_errc::refused), anything else control_errc::no_answer naming `path`.

@@ -54,6 +54,14 @@ struct control_server::impl {
         return blocks.error();
       return on.append(std::move(*blocks));
     }
+    if (*kind == request_kind::truncate) {
+      if (!on.truncate)
+        return error{control_errc::not_served, "this directory holds a value feed: no truncation"};
+      auto length = read_truncate(in, limits);
+      if (!length)
+        return length.error();
+      return on.truncate(*length);
+    }
     if (!on.put_value)
       return error{control_errc::not_served, "this directory holds a feed: no values"};
     auto request = read_value(in, limits);

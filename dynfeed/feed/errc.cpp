@@ -34,6 +34,8 @@ const char* describe_feed(uint8_t code) noexcept {
       return "tree node not stored";
     case feed_errc::corrupt:
       return "stored data does not verify";
+    case feed_errc::equivocation:
+      return "equivocation";
   }
   return "unknown error";
 }

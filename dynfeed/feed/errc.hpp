@@ -20,6 +20,7 @@ enum class feed_errc : uint8_t {
   invalid_request,     ///< a proof request that the responder cannot answer as asked
   missing_node,        ///< a tree node needed to answer is not stored
   corrupt,             ///< stored data does not verify against the signed tree
+  equivocation,        ///< the writer signed two trees that cannot both be true
 };
 const error_category& category_of(feed_errc) noexcept;
 

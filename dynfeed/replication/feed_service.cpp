@@ -50,6 +50,24 @@ expected<uint64_t> feed_service::append(context& ctx, const std::vector<byte_spa
   return length;
 }
 
+expected<uint64_t> feed_service::truncate(context& ctx, uint64_t length) {
+  uint64_t before = feed_.length();
+  auto fork = feed_.truncate(length);
+  if (!fork)
+    return fork;
+  if (observer_)
+    observer_->on_length(length);
+  for (auto [peer, r] : remotes_) {
+    if (mode_ == feed_mode::stable)
+      ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, *fork, length}}));
+    if (before > length)
+      ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, length, before - length, true}}));
+  }
+  if (mode_ != feed_mode::stable)
+    announce_writer(ctx);
+  return fork;
+}
+
 void feed_service::announce_writer(context& ctx) {
   if (publisher_ != no_component) {
     // seq = length: announcements of one writer are ordered by the length they announce.

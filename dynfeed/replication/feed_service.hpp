@@ -60,6 +60,8 @@ public:
 
   /// Appends as the writer and tells every peer.
   expected<uint64_t> append(context& ctx, const std::vector<byte_span>& blocks);
+  /// Truncates as the writer (feed::truncate) and tells every peer the new fork.
+  expected<uint64_t> truncate(context& ctx, uint64_t length);
   /// Downloads blocks [start, end); without `end`, up to the first length a peer announces;
   /// with `live`, keeps following every new length.
   void download(context& ctx, uint64_t start, std::optional<uint64_t> end, bool live);

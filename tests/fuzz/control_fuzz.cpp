@@ -49,6 +49,11 @@ void check_request(byte_span input) {
                   && total <= limits.append.batch_size_max,
                 "an append over the limits");
     expected = encode_append(*blocks);
+  } else if (*kind == request_kind::truncate) {
+    auto length = read_truncate(in, limits);
+    if (!length)
+      return check_refusal(length.error());
+    expected = encode_truncate(*length);
   } else {
     auto request = read_value(in, limits);
     if (!request)
