@@ -6,8 +6,10 @@
 #include "dynfeed/base/stop_signals.hpp"
 #include "dynfeed/base/utf8.hpp"
 #include "dynfeed/control/control.hpp"
+#include "dynfeed/core/equivocation_file.hpp"
 #include "dynfeed/dynfeed.hpp"
 #include "dynfeed/feed/bitfield.hpp"
+#include "dynfeed/feed/errc.hpp"
 #include "dynfeed/tcp/tcp.hpp"
 #include "dynfeed/tcp/tcp_process_config.hpp"
 
@@ -17,6 +19,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 #include <unistd.h>
@@ -329,6 +333,31 @@ int seed(const node_args& a) {
   n.finish(exit_ok);
 }
 
+/// Keeps the proof in DIR/equivocation.json (written whole, then renamed into place) and says
+/// what it shows; returns exit_equivocation.
+int report_equivocation(const std::string& dir, const std::string& proof) {
+  std::string path = equivocation_path(dir);
+  std::string detail = "the writer signed two histories";
+  if (auto p = decode_equivocation(proof))
+    detail += ": trees of length " + std::to_string(p->trees[0].length) + " and "
+              + std::to_string(p->trees[1].length) + " at fork " + std::to_string(p->trees[0].fork)
+              + " disagree on tree node " + std::to_string(p->index);
+  {
+    std::ofstream out(path + ".tmp", std::ios::binary | std::ios::trunc);
+    out << proof;
+    out.close();
+    std::error_code ec;
+    if (out)
+      std::filesystem::rename(path + ".tmp", path, ec);
+    if (!out || ec) {
+      report(error{feed_errc::equivocation, detail + "; cannot write " + path});
+      return exit_equivocation;
+    }
+  }
+  report(error{feed_errc::equivocation, detail + "; proof in " + path});
+  return exit_equivocation;
+}
+
 /// Downloads (and with `print`, writes each block to stdout in order, one per line).
 int fetch(const node_args& a, bool print) {
   std::string message;
@@ -399,6 +428,10 @@ int fetch(const node_args& a, bool print) {
       },
       [&](atoms::done) { done = !live; },
       [&](atoms::peers, uint64_t) {},
+      [&](atoms::equivocation, const std::string& proof) {
+        progress.finish();
+        n.finish(report_equivocation(a.dir, proof));
+      },
       caf::after(std::chrono::milliseconds{200}) >> [] {});
     uint64_t total = end == download_to_end ? length : std::min(end, length) - std::min(start, length);
     progress.update(held, total, bytes_in);

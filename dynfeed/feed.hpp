@@ -46,8 +46,11 @@ inline constexpr uint64_t download_to_end = ~uint64_t{0};
 /// - (download, uint64_t first, uint64_t end, bool live): fetches [first, end) from peers
 ///   (end download_to_end: everything the first peer has; live: keep following)
 /// - (subscribe, caf::actor): the actor receives (length, uint64_t length), (blocks, uint64_t
-///   first, uint64_t count) for blocks held from now on, (done) when a download finishes, and
-///   (peers, uint64_t count)
+///   first, uint64_t count) for blocks held from now on, (done) when a download finishes,
+///   (peers, uint64_t count), and (equivocation, std::string proof) when the writer is found to
+///   have signed two histories: the feed is then no longer followed, and `proof` is the JSON
+///   text of the proof (dynfeed/core/equivocation_file.hpp; `dynfeed verify-equivocation`
+///   checks it). A length may shrink when the writer truncates (a newer fork).
 using feed_actor = caf::typed_actor<
   caf::replies_to<atoms::append, std::vector<bytes>>::with<uint64_t>,
   caf::replies_to<atoms::truncate, uint64_t>::with<uint64_t>,

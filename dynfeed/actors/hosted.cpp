@@ -1,5 +1,6 @@
 #include "dynfeed/actors/hosted.hpp"
 
+#include "dynfeed/core/equivocation_file.hpp"
 #include "dynfeed/errors.hpp"
 #include "dynfeed/messages/codec.hpp"
 
@@ -38,6 +39,10 @@ void hosted_feed::on_blocks(uint64_t first, uint64_t count) {
 
 void hosted_feed::on_download_done() {
   notify(atoms::done::value);
+}
+
+void hosted_feed::on_equivocation(const equivocation_proof& proof) {
+  notify(atoms::equivocation::value, encode_equivocation(proof));
 }
 
 void hosted_feed::on_peer(component_id, bool) {

@@ -209,6 +209,12 @@ status feed::adopt_fork(const signed_tree& newer, uint64_t common,
   return replace_tree(newer, common, nodes);
 }
 
+expected<std::optional<equivocation_proof>> feed::find_equivocation(const signed_tree& theirs,
+                                                                    node_source& their_nodes) {
+  DYNFEED_REQUIRE(theirs.fork == tree_.fork);
+  return dynfeed::find_equivocation(key_, tree_, store_, theirs, their_nodes);
+}
+
 expected<bytes> feed::get(uint64_t index) {
   if (index >= tree_.length)
     return error{feed_errc::out_of_range, "block " + str(index) + ", length " + str(tree_.length)};

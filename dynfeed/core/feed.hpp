@@ -8,6 +8,7 @@
 #include "dynfeed/core/feed_options.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/feed/bitfield.hpp"
+#include "dynfeed/feed/equivocation.hpp"
 #include "dynfeed/feed/proof.hpp"
 #include "dynfeed/feed/tree.hpp"
 #include "dynfeed/storage/store.hpp"
@@ -71,6 +72,11 @@ public:
   /// blocks [0, common), drops the rest with every tree node past it, and stores `nodes`
   /// (verified nodes of `newer`), in one atomic write.
   status adopt_fork(const signed_tree& newer, uint64_t common, const std::vector<tree_node>& nodes);
+
+  /// Looks for a conflict between this feed's tree and `theirs`, a verified tree of the same
+  /// key and fork whose verified nodes are in `their_nodes` (feed/equivocation.hpp).
+  expected<std::optional<equivocation_proof>> find_equivocation(const signed_tree& theirs,
+                                                                node_source& their_nodes);
 
   /// Answers a peer's request with a proof from this feed (writer or reader alike).
   expected<proof> build_proof(const proof_request& req);

@@ -93,6 +93,15 @@ size_t message_words(const cancel&) {
   return struct_words<wire::Cancel>;
 }
 
+size_t tree_words(const signed_tree& t) {
+  return struct_words<wire::SignedTree> + nodes_words(t.roots) + blob_words(signature::size());
+}
+size_t message_words(const equivocation& m) {
+  return struct_words<wire::Equivocation> + blob_words(public_key::size())
+         + tree_words(m.proof.trees[0]) + tree_words(m.proof.trees[1])
+         + nodes_words(m.proof.paths[0]) + nodes_words(m.proof.paths[1]);
+}
+
 size_t message_words(const find_feed&) {
   return struct_words<wire::FindFeed> + blob_words(hash256::size());
 }
@@ -307,6 +316,22 @@ void put(const no_data& m, wire::Frame::Builder frame) {
   out.setChannel(m.channel);
   out.setId(m.id);
   out.setReason(m.reason);
+}
+void put_tree(const signed_tree& t, wire::SignedTree::Builder out) {
+  out.setFork(t.fork);
+  out.setLength(t.length);
+  put_nodes(t.roots, [&](unsigned n) { return out.initRoots(n); });
+  out.setSignature(blob(t.sig));
+}
+void put(const equivocation& m, wire::Frame::Builder frame) {
+  auto out = frame.initEquivocation();
+  out.setChannel(m.channel);
+  out.setKey(blob(m.proof.key));
+  put_tree(m.proof.trees[0], out.initTreeA());
+  put_tree(m.proof.trees[1], out.initTreeB());
+  out.setIndex(m.proof.index);
+  put_nodes(m.proof.paths[0], [&](unsigned n) { return out.initPathA(n); });
+  put_nodes(m.proof.paths[1], [&](unsigned n) { return out.initPathB(n); });
 }
 void put(const find_feed& m, wire::Frame::Builder frame) {
   frame.initFindFeed().setDiscoveryKey(blob(m.discovery_key));
@@ -707,6 +732,41 @@ status get_message(wire::PeersFound::Reader in, const codec_limits& limits, peer
       return st;
   return {};
 }
+/// Most nodes in an equivocation's lists: a tree's roots, or a path from a node to a root.
+constexpr uint64_t equivocation_nodes_max = proof_depth_max + 1;
+
+status get_tree(const char* what, wire::SignedTree::Reader in, const codec_limits& limits,
+                signed_tree& out) {
+  out.fork = in.getFork();
+  out.length = in.getLength();
+  if (auto st = check_limit(what, in.getRoots().size(), equivocation_nodes_max); !st)
+    return st;
+  if (auto st = get_nodes(what, in.getRoots(), limits, out.roots); !st)
+    return st;
+  return get_fixed("tree signature", in.getSignature(), out.sig);
+}
+status get_message(wire::Equivocation::Reader in, const codec_limits& limits, equivocation& out) {
+  out.channel = in.getChannel();
+  equivocation_proof& p = out.proof;
+  if (auto st = get_fixed("writer key", in.getKey(), p.key); !st)
+    return st;
+  if (!in.hasTreeA() || !in.hasTreeB())
+    return error{msg_errc::malformed, "an equivocation without its two trees"};
+  if (auto st = get_tree("tree A roots", in.getTreeA(), limits, p.trees[0]); !st)
+    return st;
+  if (auto st = get_tree("tree B roots", in.getTreeB(), limits, p.trees[1]); !st)
+    return st;
+  p.index = in.getIndex();
+  for (auto [what, list, path] : {std::make_tuple("path A", in.getPathA(), &p.paths[0]),
+                                  std::make_tuple("path B", in.getPathB(), &p.paths[1])}) {
+    if (auto st = check_limit(what, list.size(), equivocation_nodes_max); !st)
+      return st;
+    if (auto st = get_nodes(what, list, limits, *path); !st)
+      return st;
+  }
+  return {};
+}
+
 status get_message(wire::StopFinding::Reader in, const codec_limits&, stop_finding& out) {
   return get_fixed("topic", in.getTopic(), out.topic);
 }
@@ -746,6 +806,8 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
       return make<no_data>(frame.getNoData(), limits);
     case wire::Frame::CANCEL:
       return make<cancel>(frame.getCancel(), limits);
+    case wire::Frame::EQUIVOCATION:
+      return make<equivocation>(frame.getEquivocation(), limits);
     case wire::Frame::FIND_FEED:
       return make<find_feed>(frame.getFindFeed(), limits);
     case wire::Frame::FEED_UNKNOWN:
@@ -974,6 +1036,8 @@ expected<std::optional<uint32_t>> wire_channel(byte_span frame, const codec_limi
         return std::optional<uint32_t>{root.getValuePush().getChannel()};
       case wire::Frame::ID_PUSH:
         return std::optional<uint32_t>{root.getIdPush().getChannel()};
+      case wire::Frame::EQUIVOCATION:
+        return std::optional<uint32_t>{root.getEquivocation().getChannel()};
       case wire::Frame::INVALID:
         return error{msg_errc::malformed, "no message"};
       default: {

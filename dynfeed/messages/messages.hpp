@@ -9,6 +9,7 @@
 
 #include "dynfeed/base/bytes.hpp"
 #include "dynfeed/crypto/crypto.hpp"
+#include "dynfeed/feed/equivocation.hpp"
 #include "dynfeed/feed/proof.hpp"
 #include "dynfeed/feed/signed_value.hpp"
 
@@ -129,8 +130,16 @@ struct id_push {
   signed_value value;
 };
 
+/// "The writer of this feed signed two trees that cannot both be true": sent on the feed's
+/// channel to every peer once a node holds the proof, so that they stop following it too
+/// without meeting the second history themselves.
+struct equivocation {
+  uint32_t channel = 0;
+  equivocation_proof proof;
+};
+
 using wire_message = std::variant<hello, bye, open_channel, close_channel, sync, range, request,
-                                  data, no_data, cancel, value_push, id_push>;
+                                  data, no_data, cancel, value_push, id_push, equivocation>;
 
 // ---- local: component to component inside one node ----------------------------------------
 //

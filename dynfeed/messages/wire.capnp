@@ -91,7 +91,10 @@ struct Frame {
     subscribeSigned @34 :Void;    # -> publisher: send signedUpdate for every value accepted
     signedUpdate @35 :OfferValue; # publisher -> subscriber: accepted, signatures included
 
-    # Next free ordinal: @36.
+    # ---- wire: feeds -----------------------------------------------------------------------
+    equivocation @36 :Equivocation;
+
+    # Next free ordinal: @37.
   }
 }
 
@@ -139,6 +142,14 @@ struct Proof {
   fork @0 :UInt64;
   block @1 :BlockProof;      # null: no block
   upgrade @2 :UpgradeProof;  # null: no upgrade
+}
+
+# A writer-signed tree (feed/tree.hpp).
+struct SignedTree {
+  fork @0 :UInt64;
+  length @1 :UInt64;
+  roots @2 :List(TreeNode);  # at most 63, the canonical roots of length
+  signature @3 :Data;        # 64 bytes
 }
 
 # ---- wire messages ------------------------------------------------------------------------
@@ -199,6 +210,19 @@ struct NoData {
 struct Cancel {
   channel @0 :UInt32;
   id @1 :UInt64;
+}
+
+# Proof that the feed's writer signed two trees that cannot both be true
+# (feed/equivocation.hpp): both trees, and the node at `index` in each with its path, bottom-up,
+# to one of that tree's roots. Each list holds at most 63 nodes.
+struct Equivocation {
+  channel @0 :UInt32;
+  key @1 :Data;  # 32 bytes: the writer's public key
+  treeA @2 :SignedTree;
+  treeB @3 :SignedTree;
+  index @4 :UInt64;
+  pathA @5 :List(TreeNode);
+  pathB @6 :List(TreeNode);
 }
 
 # ---- local messages (component to component) ----------------------------------------------

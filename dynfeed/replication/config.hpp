@@ -25,6 +25,12 @@ struct feed_service_config {
   clock_time request_timeout = std::chrono::seconds{10};
   uint32_t timeouts_max = 3;            ///< timed-out requests before a peer is dropped
   uint64_t frame_size_max = append_limits::default_block_size_max + (uint64_t{1} << 20);
+  /// A reader asks each peer of its fork for the peer's whole signed tree once (one small
+  /// proof: the roots and the nodes up to its length), so that a writer who signed two
+  /// histories is caught even where no download would cross them (two seeders of one length).
+  /// The simulator turns it off unless a scenario asks for it, which keeps the digests of
+  /// scenarios written before it.
+  bool compare_trees = true;
 };
 
 } // namespace dynfeed

@@ -297,15 +297,19 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
     return; // the channel closed while this was on its way
   remote& r = *found;
   if (auto* s = std::get_if<msg::sync>(&m)) {
-    if (s->fork == feed_.fork()) {
-      r.length = std::max(r.length, std::min(s->length, length_max));
-      remote_length_max_ = std::max(remote_length_max_, r.length);
-      if (want_ && !want_end_ && !live_ && mode_ == feed_mode::stable) {
-        want_end_ = std::max(r.length, feed_.length()); // "everything": what the first peer has
-        check_done();
-      }
-      schedule(ctx);
+    on_sync(ctx, from, r, *s);
+  } else if (auto* e = std::get_if<msg::equivocation>(&m)) {
+    if (equivocation_)
+      return;
+    // Only a proof about this feed's key stops it; anything else is a lie.
+    status valid = e->proof.key == feed_.key()
+                     ? verify_equivocation(e->proof)
+                     : status{error{feed_errc::invalid_proof, "an equivocation of another key"}};
+    if (!valid) {
+      punish(ctx, from, disconnect_reason::invalid_proof, valid.error());
+      return;
     }
+    on_equivocation(ctx, std::move(e->proof));
   } else if (auto* g = std::get_if<msg::range>(&m)) {
     uint64_t length = std::min(g->length, length_max - std::min(g->start, length_max));
     if (g->drop) {
@@ -331,6 +335,156 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
     on_id_push(ctx, from, r, std::move(*p));
   }
   // cancel: requests are answered at once, so there is never anything left to cancel.
+}
+
+void feed_service::on_sync(context& ctx, component_id peer, remote& r, const msg::sync& s) {
+  uint64_t length = std::min(s.length, length_max);
+  if (s.fork < r.fork)
+    return; // a remote never goes back to an older fork
+  r.length = s.fork == r.fork ? std::max(r.length, length) : length;
+  r.fork = s.fork;
+  if (s.fork == feed_.fork()) {
+    remote_length_max_ = std::max(remote_length_max_, r.length);
+    if (want_ && !want_end_ && !live_ && mode_ == feed_mode::stable) {
+      want_end_ = std::max(r.length, feed_.length()); // "everything": what the first peer has
+      check_done();
+    }
+    schedule(ctx);
+  } else if (s.fork > feed_.fork() && !feed_.writable() && !r.checking && !equivocation_) {
+    // The writer truncated: fetch its new signed tree before anything else from this peer.
+    check_tree(ctx, peer, r, check_kind::fork);
+  }
+}
+
+void feed_service::check_tree(context& ctx, component_id peer, remote& r, check_kind kind) {
+  // The trees are compared at the shorter length: the whole tree up to there, and the nodes
+  // that grow it to the peer's signed length, come as one upgrade from 0.
+  uint64_t compared = std::min(feed_.length(), r.length);
+  if (compared == 0)
+    compared = r.length;
+  if (compared == 0)
+    return; // an empty tree: nothing to compare, nothing to take
+  proof_request body;
+  body.upgrade = upgrade_request{0, compared};
+  outstanding o;
+  o.check = kind;
+  o.compared = compared;
+  r.checking = true;
+  if (kind == check_kind::conflict)
+    r.checked = true;
+  ++stats_.trees_checked;
+  send_request(ctx, peer, r, body, o, r.fork);
+}
+
+void feed_service::on_checked(context& ctx, component_id peer, remote& r, proof&& p,
+                              check_kind kind, uint64_t compared) {
+  r.checking = false;
+  signed_tree none;
+  none.fork = p.fork;
+  node_list no_nodes{{}};
+  auto verified = verify_proof(p, none, no_nodes, feed_.key());
+  if (!verified || !verified->tree) {
+    punish(ctx, peer, disconnect_reason::invalid_proof,
+           verified ? error{feed_errc::invalid_proof, "a tree check without the tree"}
+                    : verified.error());
+    return;
+  }
+  const signed_tree& theirs = *verified->tree;
+  r.fork = std::max(r.fork, theirs.fork);
+  if (theirs.fork > feed_.fork()) {
+    if (!feed_.writable())
+      follow_fork(ctx, theirs, verified->nodes, compared);
+    return;
+  }
+  if (theirs.fork < feed_.fork())
+    return; // it is behind: nothing to take from it until it moves
+  node_list their_nodes{verified->nodes};
+  auto found = feed_.find_equivocation(theirs, their_nodes);
+  if (!found) {
+    // Another history, maybe, that this reader lacks the nodes to prove yet: download nothing
+    // from it, and compare again once more blocks (hence nodes) are held.
+    ctx.log("cannot compare a peer's tree with ours yet: " + found.error().to_string());
+    r.conflicting = true;
+    r.compared = false;
+    r.compare_after = feed_.have().count() + 1;
+    schedule(ctx);
+    return;
+  }
+  if (*found) {
+    on_equivocation(ctx, std::move(**found));
+    return;
+  }
+  if (kind == check_kind::conflict) {
+    punish(ctx, peer, disconnect_reason::invalid_proof,
+           error{feed_errc::invalid_proof, "its proof failed, yet its signed tree agrees with ours"});
+    return;
+  }
+  schedule(ctx);
+}
+
+void feed_service::follow_fork(context& ctx, const signed_tree& newer,
+                               const std::vector<tree_node>& nodes, uint64_t compared) {
+  // Blocks this reader keeps: those under the roots (at the compared length) both trees share.
+  uint64_t shared = 0;
+  if (compared <= feed_.length()) {
+    node_list listed{nodes};
+    std::vector<tree_node> theirs;
+    for (uint64_t index : flat::full_roots(compared))
+      if (auto n = listed.find_node(index); n && *n)
+        theirs.push_back(**n);
+    if (auto s = feed_.shared_length(theirs, compared))
+      shared = *s;
+  }
+  uint64_t before = feed_.length();
+  if (auto st = feed_.adopt_fork(newer, shared, nodes); !st) {
+    ctx.log("cannot move to fork " + std::to_string(newer.fork) + ": " + st.error().to_string());
+    return;
+  }
+  ++stats_.forks_followed;
+  cancel_all(ctx); // answers for the old fork are of no use now
+  remote_length_max_ = feed_.length();
+  for (auto [peer, r] : remotes_) {
+    if (r.fork == feed_.fork())
+      remote_length_max_ = std::max(remote_length_max_, r.length);
+    ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, feed_.fork(), feed_.length()}}));
+    if (before > shared)
+      ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, shared, before - shared, true}}));
+  }
+  if (observer_) {
+    observer_->on_fork(feed_.fork(), feed_.length(), shared);
+    observer_->on_length(feed_.length());
+  }
+  check_done();
+  schedule(ctx);
+}
+
+void feed_service::cancel_all(context& ctx) {
+  for (auto [peer, r] : remotes_) {
+    while (!r.requests.empty()) {
+      ctx.send(peer, msg::encode(msg::wire_message{msg::cancel{r.channel, r.requests.front().id}}));
+      settle(ctx, r, r.requests.front().id, true);
+    }
+    r.checking = false;
+  }
+}
+
+void feed_service::on_equivocation(context& ctx, equivocation_proof proof) {
+  if (equivocation_)
+    return;
+  equivocation_ = std::move(proof);
+  ctx.log("the writer equivocated: this feed is no longer followed");
+  want_ = false;
+  cancel_all(ctx);
+  // Every peer hears it, the one that delivered the other history too: it is no forger (its
+  // signature is valid) and stays connected, but it should stop as well.
+  for (auto [peer, r] : remotes_)
+    ctx.send(peer, msg::encode(msg::wire_message{msg::equivocation{r.channel, *equivocation_}}));
+  if (observer_)
+    observer_->on_equivocation(*equivocation_);
+}
+
+bool feed_service::usable(const remote& r) const noexcept {
+  return r.fork == feed_.fork() && !r.checking && !r.conflicting;
 }
 
 void feed_service::on_request(context& ctx, component_id peer, remote& r, const msg::request& m) {
@@ -363,7 +517,10 @@ void feed_service::settle(context& ctx, remote& r, uint64_t id, bool cancel) {
 }
 
 void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data&& m) {
-  if (!r.request(m.id)) {
+  const outstanding* asked = r.request(m.id);
+  check_kind check = asked ? asked->check : check_kind::none;
+  uint64_t compared = asked ? asked->compared : 0;
+  if (!asked) {
     // Only an answer to a request of ours that timed out may come unasked.
     auto late = std::find(r.cancelled.begin(), r.cancelled.end(), m.id);
     if (late == r.cancelled.end()) {
@@ -374,6 +531,12 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
     r.cancelled.erase(late);
   }
   settle(ctx, r, m.id, false);
+  if (equivocation_)
+    return; // the feed is no longer followed: nothing more is stored
+  if (check != check_kind::none) {
+    on_checked(ctx, peer, r, std::move(m.body), check, compared);
+    return;
+  }
   uint64_t before = feed_.length();
   // The runs of this chunk not held yet: what on_blocks reports once it is stored.
   std::vector<std::pair<uint64_t, uint64_t>> fresh;
@@ -402,6 +565,14 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
   if (applied && target_ && feed_.length() >= target_->length)
     target_.reset();
   if (!applied) {
+    bool conflict = applied.error().is(feed_errc::invalid_proof)
+                    || applied.error().is(feed_errc::bad_signature);
+    if (conflict && m.body.fork == feed_.fork() && !r.checked && !feed_.writable()) {
+      // A valid signature over another tree fails like a forgery: ask for its whole signed
+      // tree before blaming the peer. Two trees signed by the writer are an equivocation.
+      check_tree(ctx, peer, r, check_kind::conflict);
+      return;
+    }
     if (is_misbehaviour(applied.error()))
       punish(ctx, peer, disconnect_reason::invalid_proof, applied.error());
     else
@@ -431,6 +602,8 @@ void feed_service::on_no_data(context& ctx, component_id, remote& r, const msg::
   const outstanding* o = r.request(m.id);
   if (!o)
     return;
+  if (o->check != check_kind::none)
+    r.checking = false;
   // It does not hold what it announced (or no longer): stop asking it for those blocks.
   if (o->count > 0 && m.reason == static_cast<uint16_t>(msg::no_data_reason::not_held))
     r.have.drop(o->first, o->count);
@@ -448,6 +621,8 @@ void feed_service::on_timer(context& ctx, uint64_t tag) {
   remote& r = *remotes_.find(peer);
   ++stats_.timeouts;
   ctx.send(peer, msg::encode(msg::wire_message{msg::cancel{r.channel, tag}}));
+  if (const outstanding* o = r.request(tag); o && o->check != check_kind::none)
+    r.checking = false;
   settle(ctx, r, tag, true);
   if (++r.timeouts >= config_.timeouts_max) {
     punish(ctx, peer, disconnect_reason::timeout,
@@ -483,9 +658,9 @@ void feed_service::announce(context& ctx, std::optional<component_id> except, bo
 }
 
 uint64_t feed_service::send_request(context& ctx, component_id peer, remote& r, proof_request body,
-                                    outstanding o) {
+                                    outstanding o, std::optional<uint64_t> fork) {
   uint64_t id = next_request_id_++;
-  body.fork = feed_.fork();
+  body.fork = fork.value_or(feed_.fork());
   o.timer = ctx.start_timer(config_.request_timeout, id);
   if (o.count > 0)
     inflight_.set_range(o.first, o.first + o.count, true);
@@ -531,7 +706,7 @@ bool feed_service::request_upgrade(context& ctx) {
   component_id best = no_component;
   uint64_t best_length = feed_.length();
   for (auto [peer, r] : remotes_) {
-    if (r.fork != feed_.fork() || r.requests.size() >= config_.requests_in_flight_max)
+    if (!usable(r) || r.requests.size() >= config_.requests_in_flight_max)
       continue;
     if (mode_ == feed_mode::rotating) {
       if (r.length >= target_->length && best == no_component) {
@@ -589,8 +764,21 @@ bool feed_service::request_blocks(context& ctx, component_id peer, remote& r) {
   return false;
 }
 
+void feed_service::compare_trees(context& ctx) {
+  if (!config_.compare_trees || feed_.writable() || feed_.length() == 0 || equivocation_)
+    return;
+  for (auto [peer, r] : remotes_) {
+    if (r.compared || r.checking || r.fork != feed_.fork() || r.length == 0
+        || feed_.have().count() < r.compare_after)
+      continue;
+    r.compared = true;
+    check_tree(ctx, peer, r, check_kind::compare);
+  }
+}
+
 void feed_service::schedule(context& ctx) {
-  if (!want_ || done_)
+  compare_trees(ctx);
+  if (!want_ || done_ || equivocation_)
     return;
   bool wants_more = live_ || !want_end_ || *want_end_ > feed_.length() || target_.has_value();
   if (wants_more && !upgrade_inflight_)
@@ -599,7 +787,8 @@ void feed_service::schedule(context& ctx) {
   if (!feed_.have().find(want_start_, limit, false))
     return; // every block wanted is held: no peer needs to be asked
   for (auto [peer, r] : remotes_)
-    while (r.requests.size() < config_.requests_in_flight_max && request_blocks(ctx, peer, r)) {
+    while (usable(r) && r.requests.size() < config_.requests_in_flight_max
+           && request_blocks(ctx, peer, r)) {
     }
 }
 

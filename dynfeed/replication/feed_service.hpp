@@ -33,6 +33,11 @@ public:
   virtual void on_peer(component_id /*peer*/, bool /*up*/) {}
   /// A peer sent something that did not verify and was dropped.
   virtual void on_rejected(component_id /*peer*/, const error& /*why*/) {}
+  /// The writer signed two trees that cannot both be true (met here, or told by a peer with
+  /// the proof): the feed is no longer followed.
+  virtual void on_equivocation(const equivocation_proof& /*proof*/) {}
+  /// A reader moved to a newer fork the writer signed, keeping `shared` blocks.
+  virtual void on_fork(uint64_t /*fork*/, uint64_t /*length*/, uint64_t /*shared*/) {}
 };
 
 struct feed_service_stats {
@@ -51,6 +56,8 @@ struct feed_service_stats {
   uint64_t id_pushes_received = 0;
   uint64_t id_pushes_known = 0; ///< received, identical to the value held: dropped at once
   uint64_t id_pushes_stale = 0; ///< received, older than the value held: answered with it
+  uint64_t trees_checked = 0;   ///< whole signed trees asked of a peer (a newer fork, a conflict)
+  uint64_t forks_followed = 0;
 };
 
 class feed_service final : public component {
@@ -69,6 +76,9 @@ public:
   /// A reader's first ID swarm, when its ID channels include relay: the ID it was given with
   /// the key (a link), else the swarm of the tree it holds. Set before the mode (set_mode).
   void set_first_id(const hash256& feed_id) { first_id_ = feed_id; }
+  /// The proof that the writer equivocated, once met or told: the feed is then no longer
+  /// followed and nothing more is stored.
+  const std::optional<equivocation_proof>& equivocation() const noexcept { return equivocation_; }
 
   void on_message(context& ctx, component_id from, byte_span frame) override;
   void on_timer(context& ctx, uint64_t tag) override;
@@ -82,7 +92,16 @@ public:
   id_channels channels() const noexcept { return channels_; }
 
 private:
+  /// Why a whole signed tree (an upgrade from 0) was asked of a peer.
+  enum class check_kind : uint8_t {
+    none,
+    fork,     ///< it told of a newer fork
+    compare,  ///< config.compare_trees: once per peer
+    conflict, ///< its proof did not fit our tree: another history, or a lie?
+  };
   struct outstanding {
+    check_kind check = check_kind::none;
+    uint64_t compared = 0; ///< a check: the length at which the trees are compared
     uint64_t id = 0;
     uint64_t first = 0;
     uint64_t count = 0; ///< 0 for an upgrade without blocks
@@ -103,6 +122,11 @@ private:
     }
     std::vector<uint64_t> cancelled; ///< late answers to these are not unsolicited
     uint32_t timeouts = 0;
+    bool checking = false;    ///< a check is in flight
+    bool checked = false;     ///< a conflict check was made already: next time, punish
+    bool compared = false;    ///< its tree was compared with ours (compare_trees)
+    uint64_t compare_after = 0; ///< compare (again) once this many blocks are held
+    bool conflicting = false; ///< another history we could not prove: never asked again
   };
 
   void on_wire(context& ctx, component_id from, msg::wire_message&& m);
@@ -113,6 +137,19 @@ private:
   void on_no_data(context& ctx, component_id peer, remote& r, const msg::no_data& m);
   void settle(context& ctx, remote& r, uint64_t id, bool cancel);
   void punish(context& ctx, component_id peer, msg::disconnect_reason why, const error& err);
+  bool usable(const remote& r) const noexcept;
+
+  // Forks and equivocation.
+  void on_sync(context& ctx, component_id peer, remote& r, const msg::sync& s);
+  void check_tree(context& ctx, component_id peer, remote& r, check_kind kind);
+  void on_checked(context& ctx, component_id peer, remote& r, proof&& p, check_kind kind,
+                  uint64_t compared);
+  void follow_fork(context& ctx, const signed_tree& newer, const std::vector<tree_node>& nodes,
+                   uint64_t compared);
+  void on_equivocation(context& ctx, equivocation_proof proof);
+  void cancel_all(context& ctx);
+  /// config.compare_trees: checks each peer of our fork not compared yet.
+  void compare_trees(context& ctx);
 
   void schedule(context& ctx);
   bool request_upgrade(context& ctx);
@@ -120,8 +157,9 @@ private:
   /// The largest aligned chunk at `first` that is wanted, missing, not in flight, held by `r`
   /// and within `limit`.
   uint64_t chunk_at(uint64_t first, uint64_t limit, const remote& r) const;
+  /// Sends `body` for our fork, or for `fork` (a check of another fork's tree).
   uint64_t send_request(context& ctx, component_id peer, remote& r, proof_request body,
-                        outstanding o);
+                        outstanding o, std::optional<uint64_t> fork = std::nullopt);
   void announce(context& ctx, std::optional<component_id> except, bool length, uint64_t first,
                 uint64_t count);
   void check_done();
@@ -160,6 +198,7 @@ private:
   std::optional<uint64_t> want_end_;
   bool live_ = false;
   bool done_ = false;
+  std::optional<equivocation_proof> equivocation_;
   feed_service_stats stats_;
 };
 
