@@ -739,9 +739,10 @@ status get_tree(const char* what, wire::SignedTree::Reader in, const codec_limit
                 signed_tree& out) {
   out.fork = in.getFork();
   out.length = in.getLength();
-  if (auto st = check_limit(what, in.getRoots().size(), equivocation_nodes_max); !st)
+  auto roots = in.getRoots(); // read once: each read counts against the traversal limit
+  if (auto st = check_limit(what, roots.size(), equivocation_nodes_max); !st)
     return st;
-  if (auto st = get_nodes(what, in.getRoots(), limits, out.roots); !st)
+  if (auto st = get_nodes(what, roots, limits, out.roots); !st)
     return st;
   return get_fixed("tree signature", in.getSignature(), out.sig);
 }

@@ -169,6 +169,99 @@ BOOST_AUTO_TEST_CASE(appends_reach_a_running_seeder_and_its_followers) {
   BOOST_TEST(info(origin)["length"] == 7);
 }
 
+/// Polls `dynfeed info DIR` until `ready` holds, for at most about 30 s.
+template <class Ready>
+nlohmann::json poll_info(const std::string& dir, Ready ready) {
+  nlohmann::json j;
+  for (int tries = 0; tries < 300; ++tries) {
+    process_result r = dynfeed_cmd({"info", dir, "--json"});
+    if (r.exit_code == 0) {
+      j = nlohmann::json::parse(r.out);
+      if (ready(j))
+        return j;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  BOOST_FAIL("gave up waiting on " + dir + ": " + j.dump());
+  return j;
+}
+
+BOOST_AUTO_TEST_CASE(a_truncation_reaches_a_live_reader_that_held_the_longer_history) {
+  test::temp_dir tmp;
+  std::string origin = make_feed(tmp, 20);
+  seeder s{origin};
+  std::string reader = tmp / "reader";
+  test::child_process follower{{DYNFEED_PATH, "clone", s.key, reader, "--peer", s.address,
+                                "--live", "--quiet"}};
+  poll_info(reader, [](const nlohmann::json& j) {
+    return j["length"] == 20 && j["blocksHeld"] == 20;
+  });
+  // The seeder holds the store: the truncation goes through its control socket.
+  process_result cut = dynfeed_cmd({"truncate", origin, "12"});
+  BOOST_REQUIRE_MESSAGE(cut.exit_code == 0, cut.err);
+  BOOST_TEST(cut.out == "fork 1, length 12\n");
+  process_result grown = dynfeed_cmd({"append", origin}, "new 12\nnew 13\nnew 14\n");
+  BOOST_REQUIRE_MESSAGE(grown.exit_code == 0, grown.err);
+  nlohmann::json j = poll_info(reader, [](const nlohmann::json& j) {
+    return j["fork"] == 1 && j["length"] == 15 && j["blocksHeld"] == 15;
+  });
+  BOOST_TEST(j["treeHash"] == info(origin)["treeHash"]);
+  // The reader serves the new fork's blocks, never the old ones at those indexes.
+  BOOST_TEST(dynfeed_cmd({"get", reader, "11"}).out == "line 11");
+  BOOST_TEST(dynfeed_cmd({"get", reader, "12"}).out == "new 12");
+  BOOST_TEST(dynfeed_cmd({"get", reader, "14"}).out == "new 14");
+  BOOST_TEST(dynfeed_cmd({"get", reader, "15"}).exit_code == 1);
+}
+
+BOOST_AUTO_TEST_CASE(two_seeders_of_one_key_with_two_histories_are_caught) {
+  test::temp_dir tmp;
+  std::string a = make_feed(tmp, 5);
+  std::string b = tmp / "copy";
+  std::filesystem::copy(a, b, std::filesystem::copy_options::recursive);
+  BOOST_REQUIRE(dynfeed_cmd({"append", a}, lines(100, 5)).exit_code == 0);
+  BOOST_REQUIRE(dynfeed_cmd({"append", b}, lines(200, 11)).exit_code == 0);
+  seeder sa{a, tmp / "a.err"};
+  seeder sb{b, tmp / "b.err"};
+  BOOST_REQUIRE(sa.key == sb.key);
+  for (const char* how : {"clone", "follow"}) {
+    BOOST_TEST_CONTEXT(how) {
+      std::string reader = tmp / (std::string{"reader-"} + how);
+      std::vector<std::string> args{"/usr/bin/timeout", "60", DYNFEED_PATH, how, sa.key, reader,
+                                    "--peer", sa.address, "--peer", sb.address, "--quiet"};
+      if (std::string{how} == "clone")
+        args.push_back("--live"); // follow is live already
+      process_result r = test::run_process(args);
+      BOOST_TEST(r.exit_code == 3, r.err);
+      BOOST_TEST(r.err.find("dynfeed: feed: equivocation: ") != std::string::npos, r.err);
+      std::string proof = reader + "/equivocation.json";
+      process_result checked = dynfeed_cmd({"verify-equivocation", proof});
+      BOOST_TEST(checked.exit_code == 0, checked.err);
+      BOOST_TEST(checked.out.find("ok: equivocation by " + sa.key) == 0);
+      BOOST_TEST(info(reader)["equivocation"] == true);
+      // Some single-byte changes, through the command (every one is tried in test_core).
+      std::ifstream in(proof);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      for (size_t i = 0; i < text.size(); i += text.size() / 17) {
+        std::string changed = text;
+        changed[i] = static_cast<char>(changed[i] ^ 0x04);
+        std::string path = tmp / "changed.json";
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << changed;
+        BOOST_TEST(dynfeed_cmd({"verify-equivocation", path}).exit_code == 1, "byte " << i);
+      }
+    }
+  }
+  // The seeders were told, and neither was taken for a forger.
+  sa.proc.kill(SIGTERM);
+  sb.proc.kill(SIGTERM);
+  sa.proc.wait();
+  sb.proc.wait();
+  for (const std::string& err : {tmp / "a.err", tmp / "b.err"}) {
+    std::ifstream in(err);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    BOOST_TEST(text.find("invalid_proof") == std::string::npos, text);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_seeder_keeps_serving_after_bad_connections) {
   test::temp_dir tmp;
   std::string origin = make_feed(tmp, 50);

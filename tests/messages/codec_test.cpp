@@ -28,6 +28,19 @@ expected<wire_message> decode_at(byte_span frame, size_t offset, const codec_lim
 
 BOOST_AUTO_TEST_SUITE(codec)
 
+BOOST_AUTO_TEST_CASE(an_equivocation_with_too_many_nodes_is_refused) {
+  for (size_t part = 0; part < 3; ++part) {
+    msg::equivocation m{1, {}};
+    m.proof.paths[0] = {tree_node{}};
+    if (part == 0)
+      m.proof.trees[1].roots.resize(proof_depth_max + 2);
+    else
+      m.proof.paths[part - 1].resize(proof_depth_max + 2);
+    auto back = decode_wire(encode(wire_message{m}));
+    BOOST_TEST(!back, "part " << part);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(every_kind_round_trips_with_edge_values) {
   auto samples = test::sample_messages();
   std::vector<bool> kinds(std::variant_size_v<wire_message>);

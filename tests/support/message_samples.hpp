@@ -95,7 +95,17 @@ inline std::vector<msg::wire_message> sample_messages() {
     msg::cancel{u32_max, u64_max},
     msg::data{},
     msg::value_push{},
+    msg::equivocation{},
   };
+  msg::equivocation full_proof{u32_max, {}};
+  full_proof.proof.key = patterned<public_key>(3);
+  full_proof.proof.index = u64_max;
+  for (size_t k = 0; k < 2; ++k) {
+    full_proof.proof.trees[k] = signed_tree{u64_max, u64_max, sample_nodes(proof_depth_max + 1, k),
+                                            patterned<signature>(k)};
+    full_proof.proof.paths[k] = sample_nodes(proof_depth_max + 1, 7 + k);
+  }
+  out.push_back(full_proof);
   msg::value_push full_value{u32_max, {}};
   full_value.value.seq = u64_max;
   full_value.value.value = bytes(limits.signed_value_size_max, 0x5a);
@@ -211,6 +221,10 @@ inline bool same(const msg::value_push& a, const msg::value_push& b) {
 
 inline bool same(const msg::id_push& a, const msg::id_push& b) {
   return same(msg::value_push{a.channel, a.value}, msg::value_push{b.channel, b.value});
+}
+
+inline bool same(const msg::equivocation& a, const msg::equivocation& b) {
+  return a.channel == b.channel && a.proof == b.proof;
 }
 
 inline bool same(const msg::wire_message& a, const msg::wire_message& b) {
