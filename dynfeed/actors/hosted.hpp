@@ -60,7 +60,7 @@ class actor_connection final : public connection {
 public:
   enum class target_kind { transport, remote_peer };
 
-  actor_connection(target_kind kind, node_id remote, bytes handshake_hash, bool initiator,
+  actor_connection(target_kind kind, node_key remote, bytes handshake_hash, bool initiator,
                    caf::timespan latency = caf::timespan{0})
     : kind_(kind), remote_(remote), handshake_hash_(std::move(handshake_hash)),
       initiator_(initiator), latency_(latency) {}
@@ -74,7 +74,7 @@ public:
 
   void transmit(bytes frame) override;
   void close(msg::disconnect_reason why) override;
-  const node_id& remote() const override { return remote_; }
+  const node_key& remote() const override { return remote_; }
   byte_span handshake_hash() const override { return handshake_hash_; }
   bool initiator() const override { return initiator_; }
 
@@ -89,7 +89,7 @@ private:
   caf::actor target_;
   component_actor_type* owner_ = nullptr;
   target_kind kind_;
-  node_id remote_;
+  node_key remote_;
   bytes handshake_hash_;
   bool initiator_;
   caf::timespan latency_;

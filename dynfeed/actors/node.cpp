@@ -53,7 +53,7 @@ private:
 struct node_shared {
   node_config config;
   noise_keypair identity;
-  node_id self_id;
+  node_key self_id;
   std::shared_ptr<actor_directory> directory;
   actor_host host{*this};
   component_actor_type* self = nullptr;
@@ -128,7 +128,7 @@ caf::actor start_peer(node_shared& node, std::unique_ptr<actor_connection> conn,
                       const std::string& address) {
   peer_config pc = node.config.peer;
   pc.node = node.ctx().self();
-  node_id remote = conn->remote();
+  node_key remote = conn->remote();
   bool outbound = conn->initiator();
   caf::actor handle;
   component_id id = spawn_component(node.self->system(), node.directory,
@@ -150,7 +150,7 @@ void connect_in_memory(node_shared& node, const std::string& address) {
     return;
   }
   // Both ends share a handshake hash bound to the two identities, as Noise would give them.
-  node_id remote_id = node_id::from(crypto::blake2b_256(byte_span{address.substr(4)}).span());
+  node_key remote_id = node_key::from(crypto::blake2b_256(byte_span{address.substr(4)}).span());
   hash256 h = crypto::blake2b_256({node.self_id.span(), remote_id.span()});
   bytes hh(h.bytes.begin(), h.bytes.end());
   hh.resize(64, 0);
@@ -422,7 +422,7 @@ caf::message_handler node_internals(std::shared_ptr<node_shared> node) {
       node->core().dial_failed(node->ctx(), address, reason);
     },
     // Another node links to us in-process.
-    [node](atoms::connect, caf::actor remote_peer, const node_id& remote_id,
+    [node](atoms::connect, caf::actor remote_peer, const node_key& remote_id,
            const bytes& handshake_hash) {
       auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
                                                      remote_id, handshake_hash, false,
@@ -432,7 +432,7 @@ caf::message_handler node_internals(std::shared_ptr<node_shared> node) {
       node->self->send(remote_peer, atoms::connected::value, mine);
     },
     // A transport finished its handshake: spawn the peer that speaks through it.
-    [node](atoms::connected, caf::actor transport, const node_id& remote,
+    [node](atoms::connected, caf::actor transport, const node_key& remote,
            const bytes& handshake_hash, bool initiator, const std::string& address) -> caf::actor {
       auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::transport,
                                                      remote, handshake_hash, initiator);
@@ -457,8 +457,8 @@ node_actor spawn_node(caf::actor_system& sys, const node_config& config) {
                                    : noise_keypair::from_seed(config.identity_seed);
   // In-process links name nodes; everything else knows a node by its static key.
   node->self_id = config.memory_name.empty()
-                    ? node_id::from(node->identity.pk.span())
-                    : node_id::from(crypto::blake2b_256(byte_span{config.memory_name}).span());
+                    ? node_key::from(node->identity.pk.span())
+                    : node_key::from(crypto::blake2b_256(byte_span{config.memory_name}).span());
   auto behavior = [node](component_actor_type* self) -> caf::message_handler {
     node->self = self;
     node->self_handle = caf::actor_cast<caf::actor>(self);

@@ -11,9 +11,10 @@
 
 namespace dynfeed {
 
-struct node_id_tag {};
-/// A node's identity: its static public key from the encrypted handshake.
-using node_id = fixed_bytes<32, node_id_tag>;
+struct node_key_tag {};
+/// A node's identity: its static public key from the encrypted handshake. (Not the DHT's
+/// node_id, krpc/messages.hpp: a point of Mainline's 160-bit key space.)
+using node_key = fixed_bytes<32, node_key_tag>;
 
 class connection {
 public:
@@ -22,7 +23,7 @@ public:
   virtual void transmit(bytes frame) = 0;
   /// Ends the connection once the frames already transmitted are out.
   virtual void close(msg::disconnect_reason why) = 0;
-  virtual const node_id& remote() const = 0;
+  virtual const node_key& remote() const = 0;
   /// The handshake hash, equal on both ends; channel capabilities are bound to it.
   virtual byte_span handshake_hash() const = 0;
   /// True on the side that opened the connection.

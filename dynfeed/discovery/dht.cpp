@@ -1,10 +1,14 @@
-// The DHT component: datagrams in and out, answering queries, timers and maintenance, and the
-// find_peers service for local components. Lookups, announces and puts are in dht_lookup.cpp.
+// The DHT component: KRPC datagrams in and out, answering queries, timers and maintenance, and
+// the find_peers service for local components. Lookups, announces and puts are in
+// dht_lookup.cpp.
 
 #include "dynfeed/discovery/dht.hpp"
 
 #include "dynfeed/base/assert.hpp"
 #include "dynfeed/feed/bep44.hpp"
+#include "dynfeed/krpc/bep42.hpp"
+#include "dynfeed/krpc/codec.hpp"
+#include "dynfeed/krpc/targets.hpp"
 #include "dynfeed/messages/codec.hpp"
 
 #include <algorithm>
@@ -17,11 +21,15 @@ namespace {
 /// Tokens are the first bytes of a keyed BLAKE2b-256: 16 bytes make guessing one hopeless and
 /// keep responses small.
 constexpr size_t token_size = 16;
+/// Our transaction IDs: 4 random bytes (Mainline clients commonly use 2; more makes a forged
+/// response from a spoofed address harder to land). Theirs are echoed whatever their size.
+constexpr size_t transaction_size = 4;
 constexpr unsigned timer_kind_shift = 56;
 constexpr uint64_t timer_serial_mask = (uint64_t{1} << timer_kind_shift) - 1;
 
-discovery_op op_of(const msg::dht_body& query) {
-  switch (query.index()) {
+/// The operation a query counts under; none for a method we do not serve.
+std::optional<discovery_op> op_of(const krpc::query& q) {
+  switch (q.index()) {
     case 0:
       return discovery_op::ping;
     case 1:
@@ -32,40 +40,39 @@ discovery_op op_of(const msg::dht_body& query) {
       return discovery_op::announce;
     case 4:
       return discovery_op::get_value;
-    default:
+    case 5:
       return discovery_op::put_value;
+    default:
+      return std::nullopt;
   }
 }
 
-/// Does a response of this kind answer a query of `op`? (An error answers anything.)
-bool answers(discovery_op op, const msg::dht_body& body) {
-  if (std::holds_alternative<msg::dht_error>(body))
-    return true;
-  switch (op) {
-    case discovery_op::ping:
-    case discovery_op::announce:
-    case discovery_op::put_value:
-      return std::holds_alternative<msg::dht_ack>(body);
-    case discovery_op::find_node:
-      return std::holds_alternative<msg::dht_nodes>(body);
-    case discovery_op::get_peers:
-      return std::holds_alternative<msg::dht_peers>(body);
-    case discovery_op::get_value:
-      return std::holds_alternative<msg::dht_value_response>(body);
-    default:
-      return false;
-  }
+/// Does a response make sense for a query of `op`? Every field is optional on the wire; what
+/// cannot be right is a get answer with only part of a mutable item, or an item's fields in
+/// the answer to another method.
+bool well_formed(discovery_op op, const krpc::response& r) {
+  bool item_fields = r.v || r.k || r.sig;
+  if (op != discovery_op::get_value)
+    return !item_fields;
+  bool signed_fields = r.k || r.sig;
+  if (signed_fields)
+    return r.k && r.sig && r.seq && r.v;
+  return true;
 }
 
 bool about_topic(discovery_op op) {
   return op == discovery_op::get_peers || op == discovery_op::announce;
 }
 
-msg::dht_error refusal(uint16_t code, std::string message) {
+krpc::error_reply refusal(int64_t code, std::string message) {
   constexpr size_t message_size_max = 200; // within any reader's text limit
   if (message.size() > message_size_max)
     message.resize(message_size_max);
-  return msg::dht_error{code, std::move(message)};
+  return krpc::error_reply{code, std::move(message)};
+}
+
+uint32_t load_u32be(const bytes& b) {
+  return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
 }
 
 } // namespace
@@ -79,7 +86,7 @@ dht::dht(dht_config config, datagram_socket& socket)
 
 dht::~dht() = default;
 
-const hash256& dht::id() const {
+const node_id& dht::id() const {
   DYNFEED_REQUIRE(table_.has_value());
   return table_->self();
 }
@@ -89,7 +96,17 @@ const routing_table& dht::table() const {
   return *table_;
 }
 
-hash256 dht::random_id(context& ctx) const {
+node_id dht::random_id(context& ctx) const {
+  node_id out;
+  for (size_t i = 0; i < node_id::size(); i += 8) {
+    uint64_t word = ctx.random().next();
+    for (size_t j = 0; j < 8 && i + j < node_id::size(); ++j)
+      out.bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
+  }
+  return out;
+}
+
+hash256 dht::random_secret(context& ctx) const {
   hash256 out;
   for (size_t i = 0; i < hash256::size(); i += 8)
     store_u64le(out.data() + i, ctx.random().next());
@@ -103,17 +120,24 @@ timer_id dht::arm(context& ctx, timer_kind kind, clock_time delay, uint64_t seri
 }
 
 void dht::on_start(context& ctx) {
-  if (config_.id == hash256{})
+  if (config_.id == node_id{}) {
+    // BEP 42: with the restriction on and our external address known, an ID others accept.
     config_.id = random_id(ctx);
+    if (config_.enforce_bep42 && config_.external_ip != 0) {
+      auto r = static_cast<uint8_t>(ctx.random().next() & 0x07);
+      config_.id = krpc::bep42::make_id(config_.external_ip, r, config_.id);
+    }
+  }
   routing_config rc;
   rc.k = config_.k;
   rc.replacements_max = config_.replacements_max;
   rc.failures_max = config_.failures_max;
   rc.questionable_after = config_.questionable_after;
   rc.nodes_per_ip_max = config_.nodes_per_ip_max;
+  rc.enforce_bep42 = config_.enforce_bep42;
   table_.emplace(config_.id, rc);
-  secret_ = random_id(ctx);
-  previous_secret_ = random_id(ctx);
+  secret_ = random_secret(ctx);
+  previous_secret_ = random_secret(ctx);
   arm(ctx, timer_kind::token, config_.token_rotation);
   arm(ctx, timer_kind::expire, config_.expire_interval);
   arm(ctx, timer_kind::refresh, config_.refresh_check_interval);
@@ -144,11 +168,11 @@ void dht::on_timer(context& ctx, uint64_t tag) {
     }
     case timer_kind::refresh:
       refresh_buckets(ctx);
-      for (const msg::dht_node& n : table_->take_questionable(ctx.now(), config_.pings_per_check_max)) {
+      for (const krpc::node_info& n : table_->take_questionable(ctx.now(), config_.pings_per_check_max)) {
         pending_query p;
         p.op = discovery_op::ping;
         p.why = purpose::evict_ping;
-        if (!send_query(ctx, n.address, n.id, msg::dht_ping{}, p))
+        if (!send_query(ctx, n.address, n.id, krpc::ping{}, p))
           table_->failed(n.id);
       }
       if (table_->empty() && !config_.bootstrap.empty() && !bootstrap_armed_)
@@ -169,25 +193,34 @@ void dht::on_timer(context& ctx, uint64_t tag) {
 
 // ---- datagrams ----------------------------------------------------------------------------------
 
-void dht::count_topic(discovery_op op, const hash256& topic) {
+void dht::count_topic(discovery_op op, const node_id& info_hash) {
   if (!about_topic(op))
     return;
-  auto it = stats_.by_topic.find(topic);
+  // by_topic is keyed by hash256 (discovery_stats): an info-hash takes its first 20 bytes.
+  hash256 key;
+  std::copy(info_hash.bytes.begin(), info_hash.bytes.end(), key.bytes.begin());
+  auto it = stats_.by_topic.find(key);
   if (it != stats_.by_topic.end())
     ++it->second;
   else if (stats_.by_topic.size() < config_.stats_topics_max)
-    stats_.by_topic.emplace(topic, 1);
+    stats_.by_topic.emplace(key, 1);
 }
 
-bool dht::send_query(context& ctx, const endpoint& to, std::optional<hash256> node,
-                     msg::dht_body body, pending_query p) {
+bool dht::send_query(context& ctx, const endpoint& to, std::optional<node_id> node,
+                     krpc::query query, pending_query p) {
   if (pending_.size() >= config_.pending_queries_max)
     return false;
-  uint64_t transaction = 0;
+  uint32_t transaction = 0;
   do {
-    transaction = ctx.random().next();
-  } while (transaction == 0 || pending_.count(transaction));
-  bytes datagram = msg::encode_rpc(msg::dht_rpc{transaction, id(), std::move(body)});
+    transaction = static_cast<uint32_t>(ctx.random().next());
+  } while (pending_.count(transaction));
+  krpc::message m;
+  m.transaction = bytes{static_cast<uint8_t>(transaction >> 24), static_cast<uint8_t>(transaction >> 16),
+                        static_cast<uint8_t>(transaction >> 8), static_cast<uint8_t>(transaction)};
+  m.sender = id();
+  m.content = std::move(query);
+  m.version = config_.version;
+  bytes datagram = krpc::encode(m);
   DYNFEED_ASSERT(datagram.size() <= datagram_size_max);
   ++stats_.datagrams_sent;
   stats_.bytes_sent += datagram.size();
@@ -219,7 +252,7 @@ void dht::on_deadline(context& ctx) {
   // Every query has the same timeout, so deadlines come in send order; answered queries
   // leave their entry behind, skipped here.
   while (!deadlines_.empty() && deadlines_.front().first <= now) {
-    uint64_t transaction = deadlines_.front().second;
+    uint32_t transaction = deadlines_.front().second;
     deadlines_.pop_front();
     auto it = pending_.find(transaction);
     if (it == pending_.end())
@@ -232,19 +265,25 @@ void dht::on_deadline(context& ctx) {
   arm_deadline(ctx);
 }
 
-void dht::send_response(const endpoint& to, uint64_t transaction, msg::dht_body body,
-                        discovery_op op, const hash256* topic) {
-  bool refused = std::holds_alternative<msg::dht_error>(body);
-  bytes datagram = msg::encode_rpc(msg::dht_rpc{transaction, id(), std::move(body)});
+void dht::send_response(const endpoint& to, const bytes& transaction, krpc::body body,
+                        std::optional<discovery_op> op, const node_id* topic) {
+  bool refused = std::holds_alternative<krpc::error_reply>(body);
+  krpc::message m;
+  m.transaction = transaction;
+  m.sender = id();
+  m.content = std::move(body);
+  m.ip = to; // BEP 42: tell the querier the address we see
+  m.version = config_.version;
+  bytes datagram = krpc::encode(m);
   DYNFEED_ASSERT(datagram.size() <= datagram_size_max);
   ++stats_.datagrams_sent;
   stats_.bytes_sent += datagram.size();
-  if (refused)
-    ++stats_[op].errors_sent;
-  else
-    ++stats_[op].responses_sent;
-  if (topic)
-    count_topic(op, *topic);
+  if (op && refused)
+    ++stats_[*op].errors_sent;
+  else if (op)
+    ++stats_[*op].responses_sent;
+  if (op && topic)
+    count_topic(*op, *topic);
   socket_.send_to(to, std::move(datagram));
 }
 
@@ -253,15 +292,15 @@ void dht::on_datagram(context& ctx, const endpoint& from, byte_span datagram) {
   stats_.bytes_received += datagram.size();
   if (!table_)
     return; // not started yet: nothing can be answered
-  auto rpc = msg::decode_rpc(datagram, config_.codec);
-  if (!rpc) {
+  auto m = krpc::decode(datagram, config_.codec);
+  if (!m) {
     ++stats_.refused.malformed;
     return;
   }
-  if (msg::is_query(rpc->body))
-    on_query(ctx, from, *rpc);
+  if (krpc::is_query(*m))
+    on_query(ctx, from, *m);
   else
-    on_response(ctx, from, *rpc);
+    on_response(ctx, from, *m);
 }
 
 bool dht::rate_allows(const endpoint& from, clock_time now) {
@@ -285,89 +324,113 @@ bool dht::rate_allows(const endpoint& from, clock_time now) {
   return true;
 }
 
-void dht::note_node(context& ctx, const msg::dht_node& node) {
+void dht::note_node(context& ctx, const krpc::node_info& node) {
   auto result = table_->heard_from(node, ctx.now());
   if (!result.ping)
     return;
   pending_query p;
   p.op = discovery_op::ping;
   p.why = purpose::evict_ping;
-  if (!send_query(ctx, result.ping->address, result.ping->id, msg::dht_ping{}, p))
+  if (!send_query(ctx, result.ping->address, result.ping->id, krpc::ping{}, p))
     table_->failed(result.ping->id); // cannot ask now: the newcomer gets its chance
 }
 
-void dht::on_query(context& ctx, const endpoint& from, msg::dht_rpc& rpc) {
-  discovery_op op = op_of(rpc.body);
-  ++stats_[op].queries_received;
-  const hash256* topic = nullptr;
-  if (auto* q = std::get_if<msg::dht_get_peers>(&rpc.body))
-    topic = &q->topic;
-  else if (auto* a = std::get_if<msg::dht_announce>(&rpc.body))
-    topic = &a->topic;
+void dht::on_query(context& ctx, const endpoint& from, krpc::message& m) {
+  auto& q = std::get<krpc::query>(m.content);
+  std::optional<discovery_op> op = op_of(q);
+  if (op)
+    ++stats_[*op].queries_received;
+  const node_id* topic = nullptr;
+  if (auto* g = std::get_if<krpc::get_peers>(&q))
+    topic = &g->info_hash;
+  else if (auto* a = std::get_if<krpc::announce_peer>(&q))
+    topic = &a->info_hash;
   if (topic)
-    count_topic(op, *topic);
+    count_topic(*op, *topic);
   if (!rate_allows(from, ctx.now())) {
     ++stats_.refused.rate_limited;
     return;
   }
-  if (rpc.sender == id() || from.ip == 0 || from.port == 0) {
+  if (m.sender == id() || from.ip == 0 || from.port == 0) {
     ++stats_.refused.malformed; // our own ID from elsewhere, or an address nobody can answer
     return;
   }
-  note_node(ctx, msg::dht_node{rpc.sender, from});
-  msg::dht_body answer = std::visit(
-    [&](auto& q) -> msg::dht_body {
-      using T = std::decay_t<decltype(q)>;
-      if constexpr (std::is_same_v<T, msg::dht_ping>) {
-        return msg::dht_ack{};
-      } else if constexpr (std::is_same_v<T, msg::dht_find_node>) {
-        size_t count = std::min<size_t>(config_.k, config_.codec.nodes_max);
-        return msg::dht_nodes{table_->closest(q.target, count)};
-      } else if constexpr (std::is_same_v<T, msg::dht_get_peers>) {
-        return answer_get_peers(ctx, from, q);
-      } else if constexpr (std::is_same_v<T, msg::dht_announce>) {
-        return answer_announce(ctx, from, q);
-      } else if constexpr (std::is_same_v<T, msg::dht_get_value>) {
-        return answer_get_value(ctx, from, q);
-      } else if constexpr (std::is_same_v<T, msg::dht_put_value>) {
-        return answer_put_value(ctx, from, q);
-      } else {
-        DYNFEED_ASSERT(false); // responses never get here
-        return msg::dht_ack{};
-      }
-    },
-    rpc.body);
-  send_response(from, rpc.transaction, std::move(answer), op, topic);
+  // BEP 43: a read-only node answers no queries, so it has no place in anyone's table.
+  if (!m.read_only)
+    note_node(ctx, krpc::node_info{m.sender, from});
+  if (!op) {
+    ++stats_.refused.malformed;
+    auto& unknown = std::get<krpc::unknown_query>(q);
+    send_response(from, m.transaction,
+                  refusal(krpc::code::method_unknown, "method unknown: " + unknown.method),
+                  std::nullopt, nullptr);
+    return;
+  }
+  krpc::body reply = answer(ctx, from, q);
+  send_response(from, m.transaction, std::move(reply), op, topic);
 }
 
-void dht::on_response(context& ctx, const endpoint& from, msg::dht_rpc& rpc) {
-  auto it = pending_.find(rpc.transaction);
+krpc::body dht::answer(context& ctx, const endpoint& from, krpc::query& q) {
+  return std::visit(
+    [&](auto& query) -> krpc::body {
+      using T = std::decay_t<decltype(query)>;
+      if constexpr (std::is_same_v<T, krpc::ping>) {
+        return krpc::response{};
+      } else if constexpr (std::is_same_v<T, krpc::find_node>) {
+        krpc::response r;
+        r.nodes = table_->closest(query.target, config_.k);
+        return r;
+      } else if constexpr (std::is_same_v<T, krpc::get_peers>) {
+        return answer_get_peers(ctx, from, query);
+      } else if constexpr (std::is_same_v<T, krpc::announce_peer>) {
+        return answer_announce(ctx, from, query);
+      } else if constexpr (std::is_same_v<T, krpc::get>) {
+        return answer_get(ctx, from, query);
+      } else if constexpr (std::is_same_v<T, krpc::put>) {
+        return answer_put(ctx, from, query);
+      } else {
+        DYNFEED_ASSERT(false); // unknown methods never get here
+        return krpc::response{};
+      }
+    },
+    q);
+}
+
+void dht::on_response(context& ctx, const endpoint& from, krpc::message& m) {
+  bool is_error = std::holds_alternative<krpc::error_reply>(m.content);
+  auto it = m.transaction.size() == transaction_size ? pending_.find(load_u32be(m.transaction))
+                                                     : pending_.end();
+  // Errors carry no sender ID; responses must come from the node we asked.
   if (it == pending_.end() || it->second.to != from
-      || (it->second.node && *it->second.node != rpc.sender) || rpc.sender == id()) {
+      || (!is_error && it->second.node && *it->second.node != m.sender)
+      || (!is_error && m.sender == id())) {
     ++stats_.refused.unsolicited; // not ours, late, or from someone we did not ask
     return;
   }
   pending_query p = std::move(it->second);
   pending_.erase(it);
-  if (std::holds_alternative<msg::dht_error>(rpc.body))
+  if (is_error)
     ++stats_[p.op].errors_received;
   else
     ++stats_[p.op].responses_received;
   count_topic(p.op, p.subject);
-  if (!answers(p.op, rpc.body)) {
-    ++stats_.refused.malformed; // a response of the wrong kind: no answer at all
+  if (!is_error && !well_formed(p.op, std::get<krpc::response>(m.content))) {
+    ++stats_.refused.malformed; // an answer that makes no sense: no answer at all
     on_no_answer(ctx, p, false);
     return;
   }
-  msg::dht_node responder{rpc.sender, from};
-  note_node(ctx, responder);
-  on_answer(ctx, p, responder, rpc.body);
+  krpc::node_info responder{is_error ? p.node.value_or(node_id{}) : m.sender, from};
+  if (!is_error && !m.read_only)
+    note_node(ctx, responder);
+  on_answer(ctx, p, responder, m.content);
 }
 
 // ---- answering ----------------------------------------------------------------------------------
 
-bytes dht::make_token(const hash256& secret, uint32_t ip, const hash256& target) const {
-  uint8_t message[4 + hash256::size()];
+bytes dht::make_token(const hash256& secret, uint32_t ip, const node_id& target) const {
+  // Mainline ties tokens to the asker's IP (BEP 5); binding the target too means a token for
+  // one info-hash cannot store under another.
+  uint8_t message[4 + node_id::size()];
   for (int i = 0; i < 4; ++i)
     message[i] = static_cast<uint8_t>(ip >> (24 - 8 * i));
   std::copy(target.bytes.begin(), target.bytes.end(), message + 4);
@@ -375,11 +438,11 @@ bytes dht::make_token(const hash256& secret, uint32_t ip, const hash256& target)
   return bytes(mac.bytes.begin(), mac.bytes.begin() + token_size);
 }
 
-bytes dht::token_for(uint32_t ip, const hash256& target) const {
+bytes dht::token_for(uint32_t ip, const node_id& target) const {
   return make_token(secret_, ip, target);
 }
 
-bool dht::token_valid(uint32_t ip, const hash256& target, const bytes& token) const {
+bool dht::token_valid(uint32_t ip, const node_id& target, const bytes& token) const {
   if (token.size() != token_size)
     return false;
   return token == make_token(secret_, ip, target)
@@ -388,77 +451,123 @@ bool dht::token_valid(uint32_t ip, const hash256& target, const bytes& token) co
 
 void dht::rotate_token(context& ctx) {
   previous_secret_ = secret_;
-  secret_ = random_id(ctx);
+  secret_ = random_secret(ctx);
 }
 
-msg::dht_body dht::answer_get_peers(context& ctx, const endpoint& from,
-                                    const msg::dht_get_peers& q) {
-  msg::dht_peers out;
-  out.token = make_token(secret_, from.ip, q.topic);
-  size_t peers_max = std::min<size_t>(config_.peers_per_response_max, config_.codec.peers_max);
-  out.peers = store_.peers(q.topic, peers_max, ctx.now(), &ctx.random());
-  out.nodes = table_->closest(q.topic, std::min<size_t>(config_.k, config_.codec.nodes_max));
+krpc::body dht::answer_get_peers(context& ctx, const endpoint& from, const krpc::get_peers& q) {
+  krpc::response out;
+  out.token = make_token(secret_, from.ip, q.info_hash);
+  out.values = store_.peers(q.info_hash, config_.peers_per_response_max, ctx.now(), &ctx.random());
+  out.nodes = table_->closest(q.info_hash, config_.k);
   return out;
 }
 
-msg::dht_body dht::answer_announce(context& ctx, const endpoint& from,
-                                   const msg::dht_announce& q) {
-  if (q.port == 0) {
+krpc::body dht::answer_announce(context& ctx, const endpoint& from,
+                                const krpc::announce_peer& q) {
+  // BEP 5: with implied_port the source port is the one to record (a peer behind a NAT).
+  uint16_t port = q.implied_port ? from.port : q.port;
+  if (port == 0) {
     ++stats_.refused.malformed;
-    return refusal(msg::dht_code::protocol, "port 0");
+    return refusal(krpc::code::protocol, "port 0");
   }
-  if (!token_valid(from.ip, q.topic, q.token)) {
+  if (!token_valid(from.ip, q.info_hash, q.token)) {
     ++stats_.refused.bad_token;
-    return refusal(msg::dht_code::protocol, error{dht_errc::bad_token}.to_string());
+    return refusal(krpc::code::protocol, error{dht_errc::bad_token}.to_string());
   }
-  auto stored = store_.add_peer(q.topic, endpoint{from.ip, q.port}, ctx.now());
+  auto stored = store_.add_peer(q.info_hash, endpoint{from.ip, port}, ctx.now());
   if (!stored) {
     ++stats_.refused.storage_full;
-    return refusal(msg::dht_code::server, stored.error().to_string());
+    return refusal(krpc::code::server, stored.error().to_string());
   }
   stats_.records_held = store_.records();
-  return msg::dht_ack{};
+  return krpc::response{};
 }
 
-msg::dht_body dht::answer_get_value(context& ctx, const endpoint& from,
-                                    const msg::dht_get_value& q) {
-  msg::dht_value_response out;
+krpc::body dht::answer_get(context& ctx, const endpoint& from, const krpc::get& q) {
+  krpc::response out;
   out.token = make_token(secret_, from.ip, q.target);
-  out.nodes = table_->closest(q.target, std::min<size_t>(config_.k, config_.codec.nodes_max));
-  out.item = store_.value(q.target, ctx.now());
-  if (out.item) {
-    // Values that passed the rules fit a datagram with room to spare; a configuration with
-    // larger limits could break that, and then the nodes go without the value.
-    msg::dht_rpc probe{0, id(), out};
-    if (msg::encoded_rpc_size(probe) > datagram_size_max)
-      out.item.reset();
+  out.nodes = table_->closest(q.target, config_.k);
+  std::optional<dht_item> held = store_.item(q.target, ctx.now());
+  if (!held)
+    return out;
+  if (auto* m = std::get_if<bep44::mutable_item>(&*held)) {
+    out.seq = m->seq;
+    // BEP 44: an asker that has this seq already gets no v, k or sig.
+    if (q.seq && m->seq <= *q.seq)
+      return out;
+    out.k = m->k;
+    out.sig = m->sig;
+    out.v = m->v;
+  } else {
+    out.v = std::get<immutable_item>(*held).v;
   }
   return out;
 }
 
-msg::dht_body dht::answer_put_value(context& ctx, const endpoint& from,
-                                    const msg::dht_put_value& q) {
-  // Cheapest first: the value's form (sizes, salt, definition), then the token, then the
-  // rules with the signatures (dht_store::put_value).
-  if (auto form = check_value_form(q.item.def, q.item.value, config_.storage.values); !form) {
+krpc::body dht::answer_put(context& ctx, const endpoint& from, krpc::put& q) {
+  if (auto* m = std::get_if<krpc::mutable_put>(&q.item))
+    return answer_mutable_put(ctx, from, *m, q.token);
+  return answer_immutable_put(ctx, from, std::get<krpc::immutable_put>(q.item), q.token);
+}
+
+krpc::body dht::answer_mutable_put(context& ctx, const endpoint& from, krpc::mutable_put& q,
+                                   const bytes& token) {
+  bep44::mutable_item item{q.k, std::move(q.salt), q.seq, std::move(q.v), q.sig};
+  // Cheapest first, as libtorrent does: sizes (205, 207), the token (203), then the item's
+  // form and signature (bep44::verify: 203, 206), then seq order and CAS (dht_store: 301, 302).
+  const value_limits& limits = config_.storage.values;
+  if (item.v.size() > limits.value_size_max || item.salt.size() > limits.salt_size_max) {
     ++stats_.refused.bad_value;
-    return refusal(static_cast<uint16_t>(bep44_code(form.error())), form.error().to_string());
+    error err = item.v.size() > limits.value_size_max
+                  ? error{value_errc::value_too_large, std::to_string(item.v.size()) + " bytes"}
+                  : error{value_errc::salt_too_large, std::to_string(item.salt.size()) + " bytes"};
+    return refusal(bep44_code(err), err.to_string());
   }
-  if (!token_valid(from.ip, q.item.def.id(), q.token)) {
+  node_id target = krpc::mutable_target(item.k, item.salt);
+  if (!token_valid(from.ip, target, token)) {
     ++stats_.refused.bad_token;
-    return refusal(msg::dht_code::protocol, error{dht_errc::bad_token}.to_string());
+    return refusal(krpc::code::protocol, error{dht_errc::bad_token}.to_string());
   }
-  auto stored = store_.put_value(q.item, q.cas, from.ip, ctx.now());
+  if (status st = bep44::verify(item, limits); !st) {
+    ++stats_.refused.bad_value;
+    return refusal(bep44_code(st.error()), st.error().to_string());
+  }
+  auto stored = store_.put_mutable(item, q.cas, from.ip, ctx.now());
   if (!stored) {
     if (stored.error().is(dht_errc::storage_full)) {
       ++stats_.refused.storage_full;
-      return refusal(msg::dht_code::server, stored.error().to_string());
+      return refusal(krpc::code::server, stored.error().to_string());
     }
     ++stats_.refused.bad_value;
-    return refusal(static_cast<uint16_t>(bep44_code(stored.error())), stored.error().to_string());
+    return refusal(bep44_code(stored.error()), stored.error().to_string());
   }
   stats_.records_held = store_.records();
-  return msg::dht_ack{};
+  return krpc::response{};
+}
+
+krpc::body dht::answer_immutable_put(context& ctx, const endpoint& from, krpc::immutable_put& q,
+                                     const bytes& token) {
+  const value_limits& limits = config_.storage.values;
+  if (q.v.size() > limits.value_size_max) {
+    ++stats_.refused.bad_value;
+    error err{value_errc::value_too_large, std::to_string(q.v.size()) + " bytes"};
+    return refusal(bep44_code(err), err.to_string());
+  }
+  if (!token_valid(from.ip, krpc::immutable_target(q.v), token)) {
+    ++stats_.refused.bad_token;
+    return refusal(krpc::code::protocol, error{dht_errc::bad_token}.to_string());
+  }
+  if (status st = bep44::check_bencode(q.v); !st) {
+    ++stats_.refused.bad_value;
+    return refusal(bep44_code(st.error()), st.error().to_string());
+  }
+  auto stored = store_.put_immutable(q.v, from.ip, ctx.now());
+  if (!stored) {
+    ++stats_.refused.storage_full;
+    return refusal(krpc::code::server, stored.error().to_string());
+  }
+  stats_.records_held = store_.records();
+  return krpc::response{};
 }
 
 // ---- maintenance --------------------------------------------------------------------------------
@@ -478,7 +587,7 @@ void dht::send_bootstrap(context& ctx) {
     p.op = discovery_op::find_node;
     p.why = purpose::bootstrap;
     p.subject = id();
-    send_query(ctx, e, std::nullopt, msg::dht_find_node{id()}, p);
+    send_query(ctx, e, std::nullopt, krpc::find_node{id()}, p);
   }
   if (!bootstrap_armed_) {
     bootstrap_armed_ = true;
@@ -504,7 +613,7 @@ void dht::joined(context& ctx, const lookup& self_lookup) {
   for (size_t i = 0; i < deepest && i < table_->bucket_count(); ++i) {
     if (table_->bucket(i).nodes.size() >= config_.k)
       continue;
-    hash256 target = id_in_bucket(id(), i, random_id(ctx));
+    node_id target = id_in_bucket(id(), i, random_id(ctx));
     if (begin_lookup(ctx, discovery_op::find_node, target, nullptr, nullptr))
       break; // busy: the periodic refresh finishes the job
   }
@@ -525,7 +634,7 @@ void dht::refresh_buckets(context& ctx) {
   for (size_t i = 0; i <= deepest && started < config_.refreshes_per_check_max; ++i) {
     if (now - table_->bucket(i).last_active < config_.bucket_refresh)
       continue;
-    hash256 target = id_in_bucket(id(), i, random_id(ctx));
+    node_id target = id_in_bucket(id(), i, random_id(ctx));
     if (begin_lookup(ctx, discovery_op::find_node, target, nullptr, nullptr))
       return; // busy or empty
     ++started;
@@ -674,13 +783,14 @@ void dht::run_topic(context& ctx, const hash256& topic) {
       delay = clock_time{0}; // an announce was asked for while this round ran
     wt.timer = arm(c, timer_kind::topic, delay, serial);
   };
+  node_id info_hash = krpc::info_hash(topic);
   if (announce_now) {
-    start_announce(ctx, topic, config_.announce_port,
+    start_announce(ctx, info_hash, config_.announce_port,
                    [finished](context& c, const dht_store_result& r) { finished(c, r.err, r.lookup.peers); },
                    progress);
   } else {
     auto done = [this, finished](context& c, lookup& l) { finished(c, error{}, l.peers); };
-    if (error err = begin_lookup(ctx, discovery_op::get_peers, topic, done, progress))
+    if (error err = begin_lookup(ctx, discovery_op::get_peers, info_hash, done, progress))
       finished(ctx, err, {});
   }
 }

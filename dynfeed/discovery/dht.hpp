@@ -1,25 +1,32 @@
 #pragma once
 
-/// The Kademlia DHT: a discovery backend (proto/discovery.hpp) that finds the peers of a topic
-/// and stores signed values, in the shape of BitTorrent's DHT (BEP 5, BEP 44) with 256-bit IDs.
+/// The Mainline DHT: BitTorrent's Kademlia DHT as BEP 5 specifies it (KRPC: bencoded
+/// dictionaries over UDP, 160-bit node IDs, ping, find_node, get_peers, announce_peer), with
+/// BEP 44's get and put of mutable and immutable items, BEP 42's node-ID restriction as an
+/// option and BEP 43's read-only nodes. It is also a discovery backend (discovery.hpp): a
+/// swarm's topic is looked up and announced under its info-hash, krpc::info_hash(topic), the
+/// first 20 bytes of the topic, so that any Mainline client finds a dynfeed swarm with get_peers.
 /// A plain component that owns a datagram socket: the node runs it over UDP, the simulator over
-/// its network. docs/discovery.md describes the protocol, its limits and its counters.
+/// its network. docs/discovery.md describes the protocol, its defaults, limits and counters.
 ///
-/// - Routing: k-buckets by XOR distance (proto/routing_table.hpp), least recently seen first; a
+/// - Routing: k-buckets by XOR distance (routing_table.hpp), least recently seen first; a
 ///   full bucket pings its oldest questionable node before a newcomer may replace it; nodes
 ///   that fail repeatedly are dropped; buckets idle for bucket_refresh are refreshed with a
 ///   lookup of a random ID in them; bootstrap from config.bootstrap, retried while the table
-///   is empty.
+///   is empty. Nodes that say they are read-only (BEP 43), whose answers are malformed, or
+///   (with enforce_bep42) whose ID their address does not allow never enter it.
 /// - Lookups: iterative, alpha queries in flight toward the k closest nodes; hops counted.
 /// - Peers: get_peers answers carry a write token, a keyed BLAKE2b of the asker's IPv4 address
-///   and the topic under a secret that rotates every token_rotation (the current and the
-///   previous secret are accepted). An announce must bring a token for its source address, and
-///   stores that address (with the announced port): nobody can announce an address it does not
-///   send from. Records expire after record_ttl.
-/// - Values: put/get of signed values under their feed's id(), checked with accept_value;
-///   refusals answered with their BEP 44 code. Getters verify what they get themselves.
+///   and the info-hash under a secret that rotates every token_rotation (the current and the
+///   previous secret are accepted). An announce_peer must bring a token for its source address,
+///   and stores that address with the announced port (or the source port: implied_port):
+///   nobody can announce an address it does not send from. Records expire after record_ttl.
+/// - Items: BEP 44 get/put. A mutable item is checked with bep44::verify and the value rules
+///   (accept_value: seq order, CAS), refusals answered with BEP 44's codes; a getter verifies
+///   what it gets itself (the signature, and that it belongs to the key and salt it asked for).
+///   A get with `seq` is answered without v, k and sig when the held item is not newer.
 /// - Abuse: per-source token-bucket rate limit on queries, storage limits with an eviction
-///   policy that a flood from one address cannot use against others (proto/dht_store.hpp);
+///   policy that a flood from one address cannot use against others (dht_store.hpp);
 ///   malformed, unsolicited and badly tokened datagrams are counted and change nothing.
 ///
 /// Swarms talk to it with the local messages find_peers / peers_found / stop_finding; tests, the
@@ -32,7 +39,7 @@
 #include "dynfeed/discovery/dht_store.hpp"
 #include "dynfeed/discovery/discovery.hpp"
 #include "dynfeed/discovery/routing_table.hpp"
-#include "dynfeed/messages/dht_codec.hpp"
+#include "dynfeed/krpc/messages.hpp"
 
 #include <deque>
 #include <functional>
@@ -45,13 +52,15 @@
 
 namespace dynfeed {
 
-/// The outcome of a lookup (find_node, get_peers, get_value).
+/// The outcome of a lookup (find_node, get_peers, get).
 struct dht_lookup_result {
   error err;   ///< no_nodes, busy; otherwise none (even if nobody answered)
-  hash256 target;
-  std::vector<msg::dht_node> closest;  ///< the k closest nodes that answered, closest first
-  std::vector<endpoint> peers;         ///< get_peers: every distinct peer found
-  std::optional<msg::dht_value> value; ///< get_value: the valid value with the highest seq
+  node_id target;
+  std::vector<krpc::node_info> closest; ///< the k closest nodes that answered, closest first
+  std::vector<endpoint> peers;          ///< get_peers: every distinct peer found
+  /// get_value: the item found (a mutable one: the valid one with the highest seq; with a
+  /// `seq` asked for, only one newer than it).
+  std::optional<dht_item> item;
   uint32_t hops = 0;
   uint32_t queries = 0;
   uint32_t answers = 0;
@@ -64,7 +73,8 @@ struct dht_store_result {
   error err;                           ///< from the lookup
   uint32_t stored = 0;                 ///< acknowledged
   uint32_t timeouts = 0;
-  std::vector<uint16_t> error_codes;   ///< refusals, one code per refusing node
+  /// Refusals, one KRPC error code per refusing node (BEP 44: 205, 206, 207, 301, 302).
+  std::vector<int64_t> error_codes;
   dht_lookup_result lookup;
 };
 
@@ -88,22 +98,34 @@ public:
 
   /// Asks `nodes` for our neighbourhood (and keeps them for retries).
   void bootstrap(context& ctx, const std::vector<endpoint>& nodes);
-  /// Iterative lookups.
-  void find_node(context& ctx, const hash256& target, dht_lookup_callback done);
-  void lookup_peers(context& ctx, const hash256& topic, dht_lookup_callback done,
+  /// Iterative lookups. Swarm topics are hash256 (discovery.hpp); lookup_peers and announce
+  /// take the info-hash, krpc::info_hash(topic) for a swarm.
+  void find_node(context& ctx, const node_id& target, dht_lookup_callback done);
+  void lookup_peers(context& ctx, const node_id& info_hash, dht_lookup_callback done,
                     dht_peers_callback progress = {});
-  void get_value(context& ctx, const hash256& target, dht_lookup_callback done);
-  /// A get_peers lookup, then an announce of `port` to the k closest nodes.
-  void announce(context& ctx, const hash256& topic, uint16_t port, dht_store_callback done,
+  /// BEP 44 get of an immutable item: the result's item is one whose SHA-1 is `target`.
+  void get_value(context& ctx, const node_id& target, dht_lookup_callback done);
+  /// BEP 44 get of the mutable item of `k` and `salt` (target SHA-1(k || salt)): the result's
+  /// item is the valid one with the highest seq (with `seq`: only one newer than that; nodes
+  /// holding nothing newer answer without it).
+  void get_value(context& ctx, const public_key& k, const bytes& salt, dht_lookup_callback done,
+                 std::optional<int64_t> seq = std::nullopt);
+  /// A get_peers lookup, then an announce_peer of `port` to the k closest nodes (port 0: with
+  /// implied_port, the port our datagrams come from).
+  void announce(context& ctx, const node_id& info_hash, uint16_t port, dht_store_callback done,
                 dht_peers_callback progress = {});
-  /// A get_value lookup toward def.id(), then a put to the k closest nodes.
-  void put_value(context& ctx, const value_feed_def& def, const signed_value& value,
-                 std::optional<uint64_t> cas, dht_store_callback done);
+  /// A get lookup toward SHA-1(k || salt), then a put of `item` (signed: bep44::sign) to the k
+  /// closest nodes; with `cas`, they store it only if they hold that seq.
+  void put_value(context& ctx, const bep44::mutable_item& item, std::optional<int64_t> cas,
+                 dht_store_callback done);
+  /// A get lookup toward SHA-1(v), then a put of the immutable item `v` (bencoded, at most
+  /// 1000 bytes) to the k closest nodes.
+  void put_immutable(context& ctx, const bytes& v, dht_store_callback done);
   /// Pings `to`; `done(true)` when it answers.
   void ping(context& ctx, const endpoint& to, std::function<void(bool)> done);
 
   /// Valid once started (on_start).
-  const hash256& id() const;
+  const node_id& id() const;
   const routing_table& table() const;
   const dht_store& storage() const noexcept { return store_; }
   const dht_config& config() const noexcept { return config_; }
@@ -114,7 +136,7 @@ public:
   size_t topics_wanted() const noexcept { return wanted_.size(); }
 
   /// A write token as this node computes it for `ip` and `target` now (tests and tools).
-  bytes token_for(uint32_t ip, const hash256& target) const;
+  bytes token_for(uint32_t ip, const node_id& target) const;
 
 private:
   enum class timer_kind : uint8_t { deadline = 1, token, expire, refresh, bootstrap, topic };
@@ -126,23 +148,30 @@ private:
 
   struct pending_query {
     endpoint to;
-    std::optional<hash256> node; ///< the ID expected to answer (none: a bootstrap address)
+    std::optional<node_id> node; ///< the ID expected to answer (none: a bootstrap address)
     discovery_op op = discovery_op::ping;
     purpose why = purpose::ping;
-    hash256 subject;             ///< the topic or target asked about
+    node_id subject;             ///< the info-hash or target asked about
     uint64_t owner = 0;          ///< the lookup, store task or ping that waits for it
   };
   enum class asked : uint8_t { not_yet, waiting, answered, failed };
   struct candidate {
-    msg::dht_node node;
+    krpc::node_info node;
     uint32_t round = 1; ///< 1 for nodes we knew, n + 1 for nodes a round-n node told us of
     asked state = asked::not_yet;
     uint32_t attempts = 0;
     bytes token;
   };
+  /// What a get lookup looks for: a mutable item of a key and salt (newer than `seq`, if set),
+  /// or (no key) the immutable item of the target.
+  struct item_wanted {
+    std::optional<public_key> k;
+    bytes salt;
+    std::optional<int64_t> seq;
+  };
   struct lookup {
     discovery_op op = discovery_op::find_node;
-    hash256 target;
+    node_id target;
     std::vector<candidate> candidates; ///< closest first
     size_t in_flight = 0;
     uint32_t queries = 0;
@@ -151,7 +180,8 @@ private:
     uint32_t last_improving_round = 0;
     std::set<endpoint> peers_seen;
     std::vector<endpoint> peers;
-    std::optional<msg::dht_value> value;
+    item_wanted wanted;
+    std::optional<dht_item> item;
     /// Called with the lookup itself, before its result: announces and puts need the tokens.
     std::function<void(context&, lookup&)> done;
     peers_progress progress;
@@ -175,46 +205,56 @@ private:
   };
 
   // datagrams
-  bool send_query(context& ctx, const endpoint& to, std::optional<hash256> node,
-                  msg::dht_body body, pending_query p);
-  void send_response(const endpoint& to, uint64_t transaction, msg::dht_body body,
-                     discovery_op op, const hash256* topic);
-  void count_topic(discovery_op op, const hash256& topic);
-  void on_query(context& ctx, const endpoint& from, msg::dht_rpc& rpc);
-  void on_response(context& ctx, const endpoint& from, msg::dht_rpc& rpc);
+  bool send_query(context& ctx, const endpoint& to, std::optional<node_id> node,
+                  krpc::query query, pending_query p);
+  /// Answers a query: `op` counts it (none: an unknown method), `topic` counts it by info-hash.
+  void send_response(const endpoint& to, const bytes& transaction, krpc::body body,
+                     std::optional<discovery_op> op, const node_id* topic);
+  void count_topic(discovery_op op, const node_id& topic);
+  void on_query(context& ctx, const endpoint& from, krpc::message& m);
+  void on_response(context& ctx, const endpoint& from, krpc::message& m);
   bool rate_allows(const endpoint& from, clock_time now);
-  void note_node(context& ctx, const msg::dht_node& node);
+  void note_node(context& ctx, const krpc::node_info& node);
 
   // answering
-  msg::dht_body answer_get_peers(context& ctx, const endpoint& from, const msg::dht_get_peers& q);
-  msg::dht_body answer_announce(context& ctx, const endpoint& from, const msg::dht_announce& q);
-  msg::dht_body answer_get_value(context& ctx, const endpoint& from, const msg::dht_get_value& q);
-  msg::dht_body answer_put_value(context& ctx, const endpoint& from, const msg::dht_put_value& q);
-  bool token_valid(uint32_t ip, const hash256& target, const bytes& token) const;
-  bytes make_token(const hash256& secret, uint32_t ip, const hash256& target) const;
+  krpc::body answer(context& ctx, const endpoint& from, krpc::query& q);
+  krpc::body answer_get_peers(context& ctx, const endpoint& from, const krpc::get_peers& q);
+  krpc::body answer_announce(context& ctx, const endpoint& from, const krpc::announce_peer& q);
+  krpc::body answer_get(context& ctx, const endpoint& from, const krpc::get& q);
+  krpc::body answer_put(context& ctx, const endpoint& from, krpc::put& q);
+  krpc::body answer_mutable_put(context& ctx, const endpoint& from, krpc::mutable_put& q,
+                                const bytes& token);
+  krpc::body answer_immutable_put(context& ctx, const endpoint& from, krpc::immutable_put& q,
+                                  const bytes& token);
+  bool token_valid(uint32_t ip, const node_id& target, const bytes& token) const;
+  bytes make_token(const hash256& secret, uint32_t ip, const node_id& target) const;
 
   // queries and lookups
-  void on_answer(context& ctx, pending_query& p, const msg::dht_node& from, msg::dht_body& body);
+  void on_answer(context& ctx, pending_query& p, const krpc::node_info& from, krpc::body& body);
   void on_no_answer(context& ctx, pending_query& p, bool timed_out);
   void on_deadline(context& ctx);
   /// The public lookups (find_node, lookup_peers, get_value): a begin_lookup whose result, or
   /// failure to start, goes to `done`.
-  void run_lookup(context& ctx, discovery_op op, const hash256& target, dht_lookup_callback done,
-                  dht_peers_callback progress);
-  error begin_lookup(context& ctx, discovery_op op, const hash256& target,
+  void run_lookup(context& ctx, discovery_op op, const node_id& target, item_wanted wanted,
+                  dht_lookup_callback done, dht_peers_callback progress);
+  error begin_lookup(context& ctx, discovery_op op, const node_id& target,
                      std::function<void(context&, lookup&)> done, peers_progress progress,
-                     const std::vector<msg::dht_node>& seeds = {});
-  bool add_candidates(lookup& l, const std::vector<msg::dht_node>& nodes, uint32_t round);
-  void lookup_answered(context& ctx, lookup& l, const hash256& node, msg::dht_body& body);
-  void lookup_failed(lookup& l, const hash256& node, bool timed_out);
+                     const std::vector<krpc::node_info>& seeds = {}, item_wanted wanted = {});
+  krpc::query query_for(const lookup& l) const;
+  bool add_candidates(lookup& l, const std::vector<krpc::node_info>& nodes, uint32_t round);
+  void lookup_answered(context& ctx, lookup& l, const node_id& node, krpc::body& body);
+  void lookup_failed(lookup& l, const node_id& node, bool timed_out);
   void add_peers(context& ctx, lookup& l, const std::vector<endpoint>& peers);
-  void take_value(lookup& l, std::optional<msg::dht_value>& item);
+  void take_item(lookup& l, krpc::response& r);
   void advance(context& ctx, uint64_t lookup_id);
   dht_lookup_result result_of(const lookup& l) const;
-  void start_announce(context& ctx, const hash256& topic, uint16_t port, store_done done,
+  void start_announce(context& ctx, const node_id& info_hash, uint16_t port, store_done done,
                       peers_progress progress);
-  void store_at_closest(context& ctx, lookup& l, msg::dht_body query, store_done done);
-  void task_answered(context& ctx, uint64_t task_id, const msg::dht_body* body);
+  /// A get lookup toward `target`, then `query` (a put) to the k closest nodes.
+  void start_put(context& ctx, const node_id& target, item_wanted wanted, krpc::put put,
+                 dht_store_callback done);
+  void store_at_closest(context& ctx, lookup& l, krpc::query query, store_done done);
+  void task_answered(context& ctx, uint64_t task_id, const krpc::body* body);
   void arm_deadline(context& ctx);
 
   // maintenance
@@ -225,6 +265,8 @@ private:
   void rotate_token(context& ctx);
 
   // discovery for local components
+  // Local components name swarm topics (hash256); the DHT looks them up under their
+  // info-hash (krpc::info_hash).
   void want(context& ctx, component_id who, const hash256& topic, bool announce);
   void unwant(context& ctx, component_id who, const hash256& topic);
   void run_topic(context& ctx, const hash256& topic);
@@ -236,7 +278,8 @@ private:
   void report(context& ctx, const hash256& topic, const std::vector<endpoint>& peers,
               component_id only = no_component);
 
-  hash256 random_id(context& ctx) const;
+  node_id random_id(context& ctx) const;
+  hash256 random_secret(context& ctx) const;
 
   dht_config config_;
   datagram_socket& socket_;
@@ -247,8 +290,8 @@ private:
   hash256 secret_;
   hash256 previous_secret_;
 
-  std::unordered_map<uint64_t, pending_query> pending_;        ///< by transaction
-  std::deque<std::pair<clock_time, uint64_t>> deadlines_;      ///< in send order
+  std::unordered_map<uint32_t, pending_query> pending_;        ///< by transaction
+  std::deque<std::pair<clock_time, uint32_t>> deadlines_;      ///< in send order
   timer_id deadline_timer_ = 0;
   clock_time deadline_at_{0};
   std::map<uint64_t, lookup> lookups_;

@@ -6,7 +6,7 @@
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/component/types.hpp"
 #include "dynfeed/feed/signed_value.hpp"
-#include "dynfeed/messages/dht_limits.hpp"
+#include "dynfeed/krpc/codec.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +15,7 @@
 namespace dynfeed {
 
 struct routing_config {
-  size_t k = 20;                 ///< nodes per bucket
+  size_t k = 8;                  ///< nodes per bucket (BEP 5: K = 8)
   size_t replacements_max = 8;   ///< nodes waiting for a place, per bucket
   uint32_t failures_max = 3;     ///< queries in a row a node may fail before it is dropped
   /// A node not heard from for this long is pinged before a newcomer may take its place.
@@ -23,25 +23,35 @@ struct routing_config {
   /// Nodes of one IPv4 address in the table at most (BEP 5 nodes commonly keep one), so that
   /// one host cannot fill the table with made-up IDs.
   size_t nodes_per_ip_max = 1;
+  /// BEP 42: a node whose ID does not match its IPv4 address (krpc/bep42.hpp; local and
+  /// private addresses are exempt) does not enter the table.
+  bool enforce_bep42 = false;
 };
 
 struct dht_store_limits {
   size_t topics_max = 4096;
   size_t peers_per_topic_max = 64;
+  /// BEP 44 items (mutable and immutable together).
   size_t values_max = 4096;
-  /// Peer records and values stored for one IPv4 address, together.
+  /// Peer records and items stored for one IPv4 address, together.
   size_t records_per_source_max = 32;
-  /// A peer record lives this long unless announced again.
-  clock_time record_ttl = std::chrono::minutes{20};
-  /// A value lives this long unless put again (BEP 44 suggests two hours).
+  /// A peer record lives this long unless announced again (libtorrent drops peers not
+  /// re-announced within 30 minutes; BEP 5 announces are commonly repeated every 15).
+  clock_time record_ttl = std::chrono::minutes{30};
+  /// An item lives this long unless put again (BEP 44: "at least 2 hours").
   clock_time value_ttl = std::chrono::hours{2};
-  /// The rules values must follow (sizes, signers), as accept_value applies them.
+  /// The rules items must follow (BEP 44: v at most 1000 bytes, salt at most 64), as
+  /// bep44::verify and accept_value apply them.
   value_limits values;
 };
 
 struct dht_config {
-  /// This node's ID; all zero: 256 random bits from the component's random stream at start.
-  hash256 id;
+  /// This node's ID; all zero: drawn at start from the component's random stream (with
+  /// enforce_bep42 and a known external_ip: a BEP 42 ID of that address).
+  node_id id;
+  /// Our address as the rest of the network sees it, if known (0: unknown). With enforce_bep42
+  /// our own ID is derived from it (BEP 42). Responses' `ip` fields tell us what others see.
+  uint32_t external_ip = 0;
   /// Where to join: nodes asked for our own neighbourhood at start, and again every
   /// bootstrap_retry while the routing table is empty.
   std::vector<endpoint> bootstrap;
@@ -51,10 +61,14 @@ struct dht_config {
 
   // ---- Kademlia ----------------------------------------------------------------------------
   // The routing table's settings default to routing_config's own (one definition each).
-  /// Bucket size, and how many closest nodes a lookup settles on.
+  /// Bucket size, and how many closest nodes a lookup settles on (BEP 5: K = 8).
   size_t k = routing_config{}.k;
-  size_t alpha = 3; ///< queries in flight per lookup
-  /// A query unanswered after this long has failed (its node's failure count grows).
+  /// Queries in flight per lookup: libtorrent's dht_search_branching defaults to 5
+  /// (bittorrent-dht, through k-rpc, keeps up to 16 in flight per node; Kademlia's paper says 3).
+  size_t alpha = 5;
+  /// A query unanswered after this long has failed (its node's failure count grows); 2 s is
+  /// k-rpc-socket's default timeout (bittorrent-dht's), libtorrent opens another branch after
+  /// 1 s and gives up on a node after longer.
   clock_time query_timeout = std::chrono::seconds{2};
   /// Nodes waiting for a place in a full bucket.
   size_t replacements_max = routing_config{}.replacements_max;
@@ -64,6 +78,9 @@ struct dht_config {
   clock_time questionable_after = std::chrono::minutes{15};
   /// Routing table entries per IPv4 address.
   size_t nodes_per_ip_max = routing_config{}.nodes_per_ip_max;
+  /// BEP 42's node-ID restriction (routing_config::enforce_bep42); dht_settings turns it on
+  /// away from loopback.
+  bool enforce_bep42 = routing_config{}.enforce_bep42;
   /// A bucket with no activity for this long is refreshed (a lookup of a random ID in it);
   /// buckets are checked every refresh_check_interval, at most refreshes_per_check_max at once.
   clock_time bucket_refresh = std::chrono::minutes{15};
@@ -87,13 +104,19 @@ struct dht_config {
   size_t pending_queries_max = 1024; ///< queries awaiting an answer, all lookups together
 
   // ---- tokens and records --------------------------------------------------------------------
+  /// The token secret rotates this often and the previous one is still accepted, so a token
+  /// lives 5 to 10 minutes (BEP 5: "tokens up to ten minutes old are accepted").
   clock_time token_rotation = std::chrono::minutes{5};
   /// Limits of what is stored for others, record_ttl and value_ttl (proto/dht_store.hpp).
   dht_store_limits storage;
   /// Expired records and idle rate-limit entries are dropped this often.
   clock_time expire_interval = std::chrono::minutes{1};
-  /// Peers in one get_peers answer at most (the datagram stays under 1400 bytes).
+  /// Peers in one get_peers answer at most (the datagram stays under 1400 bytes; libtorrent's
+  /// dht_max_peers_reply is 100, which needs larger datagrams).
   size_t peers_per_response_max = 32;
+  /// Our client version, `v` at the top level of every message we send: "DF" then the major
+  /// and minor version as two bytes (BEP 5 recommends two letters and two bytes).
+  bytes version = {'D', 'F', 0, 1};
 
   // ---- rate limit ------------------------------------------------------------------------------
   /// Queries each source IPv4 address may send: a sustained rate and a burst (a token bucket).
@@ -115,8 +138,8 @@ struct dht_config {
   /// Topics that discovery_stats::by_topic counts at most (a remote must not grow it forever).
   size_t stats_topics_max = 4096;
 
-  /// What decode_rpc accepts.
-  msg::dht_limits codec;
+  /// What krpc::decode accepts.
+  krpc::limits codec;
 };
 
 } // namespace dynfeed

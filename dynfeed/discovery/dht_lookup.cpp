@@ -1,4 +1,4 @@
-// The DHT's iterative lookups, and the announces and puts built on them (see proto/dht.hpp).
+// The DHT's iterative lookups, and the announces and puts built on them (see dht.hpp).
 //
 // A lookup keeps its candidates sorted by distance to the target and keeps alpha queries in
 // flight to the closest ones it has not asked, considering only the k closest that have not
@@ -9,6 +9,7 @@
 #include "dynfeed/discovery/dht.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/krpc/targets.hpp"
 
 #include <algorithm>
 
@@ -19,22 +20,22 @@ namespace {
 /// Distinct peers one get_peers lookup collects at most.
 constexpr size_t lookup_peers_max = 1024;
 
-msg::dht_body query_for(discovery_op op, const hash256& target) {
-  switch (op) {
+} // namespace
+
+krpc::query dht::query_for(const lookup& l) const {
+  switch (l.op) {
     case discovery_op::get_peers:
-      return msg::dht_get_peers{target};
+      return krpc::get_peers{l.target};
     case discovery_op::get_value:
-      return msg::dht_get_value{target};
+      return krpc::get{l.target, l.wanted.seq};
     default:
-      return msg::dht_find_node{target};
+      return krpc::find_node{l.target};
   }
 }
 
-} // namespace
-
 // ---- public operations --------------------------------------------------------------------------
 
-void dht::run_lookup(context& ctx, discovery_op op, const hash256& target,
+void dht::run_lookup(context& ctx, discovery_op op, const node_id& target, item_wanted wanted,
                      dht_lookup_callback done, dht_peers_callback progress) {
   auto finish = [this, done](context&, lookup& l) {
     if (done)
@@ -43,7 +44,8 @@ void dht::run_lookup(context& ctx, discovery_op op, const hash256& target,
   peers_progress on_peers;
   if (progress)
     on_peers = [progress](context&, const std::vector<endpoint>& peers) { progress(peers); };
-  if (error err = begin_lookup(ctx, op, target, finish, on_peers); err && done) {
+  if (error err = begin_lookup(ctx, op, target, finish, on_peers, {}, std::move(wanted));
+      err && done) {
     dht_lookup_result r;
     r.err = std::move(err);
     r.target = target;
@@ -51,27 +53,33 @@ void dht::run_lookup(context& ctx, discovery_op op, const hash256& target,
   }
 }
 
-void dht::find_node(context& ctx, const hash256& target, dht_lookup_callback done) {
-  run_lookup(ctx, discovery_op::find_node, target, std::move(done), nullptr);
+void dht::find_node(context& ctx, const node_id& target, dht_lookup_callback done) {
+  run_lookup(ctx, discovery_op::find_node, target, {}, std::move(done), nullptr);
 }
 
-void dht::lookup_peers(context& ctx, const hash256& topic, dht_lookup_callback done,
+void dht::lookup_peers(context& ctx, const node_id& info_hash, dht_lookup_callback done,
                        dht_peers_callback progress) {
-  run_lookup(ctx, discovery_op::get_peers, topic, std::move(done), std::move(progress));
+  run_lookup(ctx, discovery_op::get_peers, info_hash, {}, std::move(done), std::move(progress));
 }
 
-void dht::get_value(context& ctx, const hash256& target, dht_lookup_callback done) {
-  run_lookup(ctx, discovery_op::get_value, target, std::move(done), nullptr);
+void dht::get_value(context& ctx, const node_id& target, dht_lookup_callback done) {
+  run_lookup(ctx, discovery_op::get_value, target, {}, std::move(done), nullptr);
 }
 
-void dht::announce(context& ctx, const hash256& topic, uint16_t port, dht_store_callback done,
+void dht::get_value(context& ctx, const public_key& k, const bytes& salt,
+                    dht_lookup_callback done, std::optional<int64_t> seq) {
+  item_wanted wanted{k, salt, seq};
+  run_lookup(ctx, discovery_op::get_value, krpc::mutable_target(k, salt), std::move(wanted),
+             std::move(done), nullptr);
+}
+
+void dht::announce(context& ctx, const node_id& info_hash, uint16_t port, dht_store_callback done,
                    dht_peers_callback progress) {
-  DYNFEED_REQUIRE(port != 0);
   peers_progress on_peers;
   if (progress)
     on_peers = [progress](context&, const std::vector<endpoint>& peers) { progress(peers); };
   start_announce(
-    ctx, topic, port,
+    ctx, info_hash, port,
     [done](context&, const dht_store_result& r) {
       if (done)
         done(r);
@@ -79,33 +87,50 @@ void dht::announce(context& ctx, const hash256& topic, uint16_t port, dht_store_
     on_peers);
 }
 
-void dht::start_announce(context& ctx, const hash256& topic, uint16_t port, store_done done,
+void dht::start_announce(context& ctx, const node_id& info_hash, uint16_t port, store_done done,
                          peers_progress progress) {
-  auto then = [this, topic, port, done](context& c, lookup& l) {
-    store_at_closest(c, l, msg::dht_announce{topic, port, {}}, done);
+  auto then = [this, info_hash, port, done](context& c, lookup& l) {
+    krpc::announce_peer a;
+    a.info_hash = info_hash;
+    a.port = port;
+    a.implied_port = port == 0; // BEP 5: the responder takes our datagrams' source port
+    store_at_closest(c, l, a, done);
   };
-  if (error err = begin_lookup(ctx, discovery_op::get_peers, topic, then, std::move(progress))) {
+  if (error err = begin_lookup(ctx, discovery_op::get_peers, info_hash, then, std::move(progress))) {
     dht_store_result r;
     r.err = err;
     r.lookup.err = std::move(err);
-    r.lookup.target = topic;
+    r.lookup.target = info_hash;
     done(ctx, r);
   }
 }
 
-void dht::put_value(context& ctx, const value_feed_def& def, const signed_value& value,
-                    std::optional<uint64_t> cas, dht_store_callback done) {
-  msg::dht_put_value put{msg::dht_value{def, value}, cas, {}};
-  // Puts must fit one datagram; the value rules allow far less than that by default.
-  DYNFEED_REQUIRE(msg::encoded_rpc_size(msg::dht_rpc{0, hash256{}, put}) + 64 <= datagram_size_max);
-  hash256 target = def.id();
+void dht::put_value(context& ctx, const bep44::mutable_item& item, std::optional<int64_t> cas,
+                    dht_store_callback done) {
+  krpc::mutable_put m{item.k, item.salt, item.seq, item.v, item.sig, cas};
+  // The nodes' answers to the lookup are not needed (a put of an older seq is refused with
+  // 302); asking with our seq keeps them from sending the item back.
+  item_wanted wanted{item.k, item.salt, item.seq};
+  start_put(ctx, krpc::mutable_target(item.k, item.salt), std::move(wanted),
+            krpc::put{std::move(m), {}}, std::move(done));
+}
+
+void dht::put_immutable(context& ctx, const bytes& v, dht_store_callback done) {
+  start_put(ctx, krpc::immutable_target(v), {}, krpc::put{krpc::immutable_put{v}, {}},
+            std::move(done));
+}
+
+void dht::start_put(context& ctx, const node_id& target, item_wanted wanted, krpc::put put,
+                    dht_store_callback done) {
   auto then = [this, put, done](context& c, lookup& l) {
     store_at_closest(c, l, put, [done](context&, const dht_store_result& r) {
       if (done)
         done(r);
     });
   };
-  if (error err = begin_lookup(ctx, discovery_op::get_value, target, then, nullptr); err && done) {
+  if (error err = begin_lookup(ctx, discovery_op::get_value, target, then, nullptr, {},
+                               std::move(wanted));
+      err && done) {
     dht_store_result r;
     r.err = err;
     r.lookup.err = std::move(err);
@@ -120,7 +145,7 @@ void dht::ping(context& ctx, const endpoint& to, std::function<void(bool)> done)
   p.op = discovery_op::ping;
   p.why = purpose::ping;
   p.owner = serial;
-  if (!send_query(ctx, to, std::nullopt, msg::dht_ping{}, p)) {
+  if (!send_query(ctx, to, std::nullopt, krpc::ping{}, p)) {
     if (done)
       done(false);
     return;
@@ -130,8 +155,8 @@ void dht::ping(context& ctx, const endpoint& to, std::function<void(bool)> done)
 
 // ---- answers ------------------------------------------------------------------------------------
 
-void dht::on_answer(context& ctx, pending_query& p, const msg::dht_node& from,
-                    msg::dht_body& body) {
+void dht::on_answer(context& ctx, pending_query& p, const krpc::node_info& from,
+                    krpc::body& body) {
   switch (p.why) {
     case purpose::lookup:
       if (auto it = lookups_.find(p.owner); it != lookups_.end()) {
@@ -140,10 +165,10 @@ void dht::on_answer(context& ctx, pending_query& p, const msg::dht_node& from,
       }
       return;
     case purpose::bootstrap: {
-      auto* nodes = std::get_if<msg::dht_nodes>(&body);
-      if (!nodes || joining_ || joined_)
+      auto* r = std::get_if<krpc::response>(&body);
+      if (!r || joining_ || joined_)
         return;
-      std::vector<msg::dht_node> seeds = nodes->nodes;
+      std::vector<krpc::node_info> seeds = r->nodes;
       seeds.push_back(from);
       joining_ = true;
       auto then = [this](context& c, lookup& l) { joined(c, l); };
@@ -199,12 +224,12 @@ void dht::on_no_answer(context& ctx, pending_query& p, bool timed_out) {
 
 // ---- lookups ------------------------------------------------------------------------------------
 
-error dht::begin_lookup(context& ctx, discovery_op op, const hash256& target,
+error dht::begin_lookup(context& ctx, discovery_op op, const node_id& target,
                         std::function<void(context&, lookup&)> done, peers_progress progress,
-                        const std::vector<msg::dht_node>& seeds) {
+                        const std::vector<krpc::node_info>& seeds, item_wanted wanted) {
   if (lookups_.size() >= config_.lookups_max)
     return error{dht_errc::busy, std::to_string(lookups_.size()) + " lookups running"};
-  std::vector<msg::dht_node> known = table_->closest(target, config_.k);
+  std::vector<krpc::node_info> known = table_->closest(target, config_.k);
   if (known.empty() && seeds.empty())
     return error{dht_errc::no_nodes};
   uint64_t lookup_id = next_serial_++;
@@ -213,12 +238,21 @@ error dht::begin_lookup(context& ctx, discovery_op op, const hash256& target,
   l.target = target;
   l.done = std::move(done);
   l.progress = std::move(progress);
+  l.wanted = std::move(wanted);
   table_->touch(target, ctx.now());
   add_candidates(l, known, 1);
   add_candidates(l, seeds, 1);
   // What this node stores itself counts too: a lookup never asks its own node.
   if (op == discovery_op::get_value) {
-    l.value = store_.value(target, ctx.now());
+    if (std::optional<dht_item> held = store_.item(target, ctx.now())) {
+      auto* m = std::get_if<bep44::mutable_item>(&*held);
+      bool wanted_kind = m ? l.wanted.k.has_value() : !l.wanted.k.has_value();
+      if (wanted_kind && (!m || !l.wanted.seq || m->seq > *l.wanted.seq)) {
+        if (m)
+          m->salt = l.wanted.salt;
+        l.item = std::move(held);
+      }
+    }
   } else if (op == discovery_op::get_peers) {
     std::vector<endpoint> held =
       store_.peers(target, config_.peers_per_response_max, ctx.now(), &ctx.random());
@@ -228,9 +262,9 @@ error dht::begin_lookup(context& ctx, discovery_op op, const hash256& target,
   return {};
 }
 
-bool dht::add_candidates(lookup& l, const std::vector<msg::dht_node>& nodes, uint32_t round) {
+bool dht::add_candidates(lookup& l, const std::vector<krpc::node_info>& nodes, uint32_t round) {
   bool improved = false;
-  for (const msg::dht_node& n : nodes) {
+  for (const krpc::node_info& n : nodes) {
     if (n.id == id() || n.address.ip == 0 || n.address.port == 0 || n.address == socket_.local())
       continue;
     // One candidate per ID and per address: made-up IDs at one address get one query.
@@ -240,7 +274,7 @@ bool dht::add_candidates(lookup& l, const std::vector<msg::dht_node>& nodes, uin
     if (known)
       continue;
     auto at = std::lower_bound(l.candidates.begin(), l.candidates.end(), n.id,
-                               [&](const candidate& c, const hash256& x) {
+                               [&](const candidate& c, const node_id& x) {
                                  return closer_to(l.target, c.node.id, x);
                                });
     if (at == l.candidates.end() && l.candidates.size() >= config_.lookup_candidates_max)
@@ -276,19 +310,39 @@ void dht::add_peers(context& ctx, lookup& l, const std::vector<endpoint>& peers)
     l.progress(ctx, fresh);
 }
 
-void dht::take_value(lookup& l, std::optional<msg::dht_value>& item) {
-  if (!item)
+void dht::take_item(lookup& l, krpc::response& r) {
+  if (!r.v)
     return;
-  // A getter trusts nobody: the value must belong to the target and verify.
-  if (item->def.id() != l.target || !verify_value(item->def, item->value, config_.storage.values)) {
+  // A getter trusts nobody: the item must belong to the target and verify.
+  if (!l.wanted.k) {
+    bool valid = krpc::immutable_target(*r.v) == l.target
+                 && r.v->size() <= config_.storage.values.value_size_max
+                 && bep44::check_bencode(*r.v);
+    if (!valid) {
+      ++stats_.refused.bad_value;
+      return;
+    }
+    if (!l.item)
+      l.item = immutable_item{std::move(*r.v)};
+    return;
+  }
+  if (!r.k || *r.k != *l.wanted.k || !r.seq || !r.sig) {
     ++stats_.refused.bad_value;
     return;
   }
-  if (!l.value || item->value.seq > l.value->value.seq)
-    l.value = std::move(item);
+  bep44::mutable_item item{*r.k, l.wanted.salt, *r.seq, std::move(*r.v), *r.sig};
+  if (!bep44::verify(item, config_.storage.values)) {
+    ++stats_.refused.bad_value;
+    return;
+  }
+  if (l.wanted.seq && item.seq <= *l.wanted.seq)
+    return; // not newer than what the asker has
+  auto* held = l.item ? std::get_if<bep44::mutable_item>(&*l.item) : nullptr;
+  if (!held || item.seq > held->seq)
+    l.item = std::move(item);
 }
 
-void dht::lookup_answered(context& ctx, lookup& l, const hash256& node, msg::dht_body& body) {
+void dht::lookup_answered(context& ctx, lookup& l, const node_id& node, krpc::body& body) {
   auto c = std::find_if(l.candidates.begin(), l.candidates.end(),
                         [&](const candidate& x) { return x.node.id == node; });
   if (c == l.candidates.end() || c->state != asked::waiting)
@@ -297,23 +351,21 @@ void dht::lookup_answered(context& ctx, lookup& l, const hash256& node, msg::dht
   ++l.answers;
   c->state = asked::answered;
   uint32_t round = c->round;
-  bool improved = false;
-  if (auto* nodes = std::get_if<msg::dht_nodes>(&body)) {
-    improved = add_candidates(l, nodes->nodes, round + 1);
-  } else if (auto* peers = std::get_if<msg::dht_peers>(&body)) {
-    c->token = std::move(peers->token);
-    improved = add_candidates(l, peers->nodes, round + 1); // `c` is invalid from here on
-    add_peers(ctx, l, peers->peers);
-  } else if (auto* value = std::get_if<msg::dht_value_response>(&body)) {
-    c->token = std::move(value->token);
-    improved = add_candidates(l, value->nodes, round + 1);
-    take_value(l, value->item);
-  }
+  auto* r = std::get_if<krpc::response>(&body);
+  if (!r)
+    return; // refused (an error): it answered, but told us nothing and gave no token
+  if (r->token && (l.op == discovery_op::get_peers || l.op == discovery_op::get_value))
+    c->token = std::move(*r->token);
+  bool improved = add_candidates(l, r->nodes, round + 1); // `c` is invalid from here on
+  if (l.op == discovery_op::get_peers)
+    add_peers(ctx, l, r->values);
+  else if (l.op == discovery_op::get_value)
+    take_item(l, *r);
   if (improved)
     l.last_improving_round = std::max(l.last_improving_round, round);
 }
 
-void dht::lookup_failed(lookup& l, const hash256& node, bool timed_out) {
+void dht::lookup_failed(lookup& l, const node_id& node, bool timed_out) {
   auto c = std::find_if(l.candidates.begin(), l.candidates.end(),
                         [&](const candidate& x) { return x.node.id == node; });
   if (c == l.candidates.end() || c->state != asked::waiting)
@@ -344,7 +396,7 @@ void dht::advance(context& ctx, uint64_t lookup_id) {
     p.why = purpose::lookup;
     p.subject = l.target;
     p.owner = lookup_id;
-    if (!send_query(ctx, c.node.address, c.node.id, query_for(l.op, l.target), p)) {
+    if (!send_query(ctx, c.node.address, c.node.id, query_for(l), p)) {
       c.state = asked::failed; // too many queries pending: this one is skipped
       --live;
       continue;
@@ -378,7 +430,7 @@ dht_lookup_result dht::result_of(const lookup& l) const {
       r.closest.push_back(c.node);
   }
   r.peers = l.peers;
-  r.value = l.value;
+  r.item = l.item;
   r.hops = l.last_improving_round;
   r.queries = l.queries;
   r.answers = l.answers;
@@ -388,12 +440,12 @@ dht_lookup_result dht::result_of(const lookup& l) const {
 
 // ---- announces and puts -------------------------------------------------------------------------
 
-void dht::store_at_closest(context& ctx, lookup& l, msg::dht_body query, store_done done) {
+void dht::store_at_closest(context& ctx, lookup& l, krpc::query query, store_done done) {
   uint64_t task_id = next_serial_++;
   store_task& task = tasks_[task_id];
   task.result.lookup = result_of(l);
   task.done = std::move(done);
-  bool is_announce = std::holds_alternative<msg::dht_announce>(query);
+  bool is_announce = std::holds_alternative<krpc::announce_peer>(query);
   size_t closest = 0;
   for (candidate& c : l.candidates) {
     if (closest >= config_.k)
@@ -402,11 +454,11 @@ void dht::store_at_closest(context& ctx, lookup& l, msg::dht_body query, store_d
       continue;
     ++closest;
     if (c.token.empty())
-      continue; // it refused the lookup query: no token, no store
+      continue; // it refused the lookup query, or gave no token: no store
     if (is_announce)
-      std::get<msg::dht_announce>(query).token = c.token;
+      std::get<krpc::announce_peer>(query).token = c.token;
     else
-      std::get<msg::dht_put_value>(query).token = c.token;
+      std::get<krpc::put>(query).token = c.token;
     pending_query p;
     p.op = is_announce ? discovery_op::announce : discovery_op::put_value;
     p.why = purpose::store;
@@ -421,7 +473,7 @@ void dht::store_at_closest(context& ctx, lookup& l, msg::dht_body query, store_d
     task_answered(ctx, task_id, nullptr);
 }
 
-void dht::task_answered(context& ctx, uint64_t task_id, const msg::dht_body* body) {
+void dht::task_answered(context& ctx, uint64_t task_id, const krpc::body* body) {
   auto it = tasks_.find(task_id);
   if (it == tasks_.end())
     return;
@@ -430,7 +482,7 @@ void dht::task_answered(context& ctx, uint64_t task_id, const msg::dht_body* bod
     --task.waiting;
     if (!body)
       ++task.result.timeouts;
-    else if (auto* refused = std::get_if<msg::dht_error>(body))
+    else if (auto* refused = std::get_if<krpc::error_reply>(body))
       task.result.error_codes.push_back(refused->code);
     else
       ++task.result.stored;

@@ -21,6 +21,8 @@ dht_config dht_settings(const endpoint& local, const std::vector<endpoint>& boot
   // An unspecified address with no bootstrap node says nothing about the network.
   if (local_network && (local.ip != 0 || !bootstrap.empty()))
     config.nodes_per_ip_max = config.k;
+  else
+    config.enforce_bep42 = true; // BEP 42 exempts local addresses anyway; elsewhere it holds
   return config;
 }
 

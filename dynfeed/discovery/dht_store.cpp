@@ -1,11 +1,28 @@
 #include "dynfeed/discovery/dht_store.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/krpc/targets.hpp"
 
 #include <algorithm>
 #include <string>
 
 namespace dynfeed {
+
+node_id target_of(const dht_item& item) {
+  if (auto* m = std::get_if<bep44::mutable_item>(&item))
+    return krpc::mutable_target(m->k, m->salt);
+  return krpc::immutable_target(std::get<immutable_item>(item).v);
+}
+
+bool same_item(const dht_item& a, const dht_item& b) noexcept {
+  if (a.index() != b.index())
+    return false;
+  if (auto* x = std::get_if<immutable_item>(&a))
+    return x->v == std::get<immutable_item>(b).v;
+  const auto& x = std::get<bep44::mutable_item>(a);
+  const auto& y = std::get<bep44::mutable_item>(b);
+  return x.k == y.k && x.salt == y.salt && x.seq == y.seq && x.v == y.v && x.sig == y.sig;
+}
 
 dht_store::dht_store(dht_store_limits limits) : limits_(limits) {
   DYNFEED_REQUIRE(limits_.records_per_source_max > 0 && limits_.peers_per_topic_max > 0);
@@ -63,7 +80,7 @@ void dht_store::remove_oldest_of(uint32_t owner) {
   remove(owner, oldest);
 }
 
-void dht_store::expire_topic(std::map<hash256, std::vector<peer_record>>::iterator it,
+void dht_store::expire_topic(std::map<node_id, std::vector<peer_record>>::iterator it,
                              clock_time now) {
   std::vector<peer_record>& peers = it->second;
   for (size_t i = peers.size(); i-- > 0;) {
@@ -77,7 +94,7 @@ void dht_store::expire_topic(std::map<hash256, std::vector<peer_record>>::iterat
     topics_.erase(it);
 }
 
-expected<dht_store::outcome> dht_store::add_peer(const hash256& topic, const endpoint& peer,
+expected<dht_store::outcome> dht_store::add_peer(const node_id& topic, const endpoint& peer,
                                                  clock_time now) {
   record_key key{false, topic, peer.port};
   uint32_t owner = peer.ip;
@@ -124,7 +141,7 @@ expected<dht_store::outcome> dht_store::add_peer(const hash256& topic, const end
   return result;
 }
 
-std::vector<endpoint> dht_store::peers(const hash256& topic, size_t count, clock_time now,
+std::vector<endpoint> dht_store::peers(const node_id& topic, size_t count, clock_time now,
                                        rng* random) const {
   std::vector<endpoint> out;
   auto t = topics_.find(topic);
@@ -146,27 +163,54 @@ std::vector<endpoint> dht_store::peers(const hash256& topic, size_t count, clock
   return out;
 }
 
-expected<dht_store::outcome> dht_store::put_value(const msg::dht_value& item,
-                                                  std::optional<uint64_t> cas, uint32_t source,
-                                                  clock_time now) {
-  hash256 target = item.def.id();
+status dht_store::room_for(const node_id& target, clock_time now) {
   auto held = values_.find(target);
   if (held != values_.end() && held->second.expires <= now) {
     remove(held->second.owner, record_key{true, target, 0});
     held = values_.end();
   }
-  // Room first: it is cheap, and a full store need not verify signatures.
   if (held == values_.end() && values_.size() >= limits_.values_max) {
     expire(now);
     if (values_.size() >= limits_.values_max)
-      return error{dht_errc::storage_full, std::to_string(values_.size()) + " values held"};
+      return error{dht_errc::storage_full, std::to_string(values_.size()) + " items held"};
   }
+  return {};
+}
+
+dht_store::outcome dht_store::add_item(const node_id& target, dht_item item, uint32_t source,
+                                       clock_time now) {
+  outcome result = outcome::stored;
+  if (held_by(source) >= limits_.records_per_source_max) {
+    remove_oldest_of(source);
+    result = outcome::replaced;
+  }
+  values_[target] = value_record{std::move(item), source, now + limits_.value_ttl};
+  touch_key(source, record_key{true, target, 0});
+  return result;
+}
+
+expected<dht_store::outcome> dht_store::put_mutable(const bep44::mutable_item& item,
+                                                    std::optional<int64_t> cas, uint32_t source,
+                                                    clock_time now) {
+  node_id target = krpc::mutable_target(item.k, item.salt);
+  // Room first: it is cheap, and a full store need not verify signatures.
+  if (status room = room_for(target, now); !room)
+    return std::move(room).error();
+  auto held = values_.find(target);
   value_state state;
-  if (held != values_.end())
-    state.current = held->second.item.value;
+  if (held != values_.end()) {
+    // Only a mutable item of this key and salt hashes to this target (SHA-1 is not broken
+    // for second preimages); an immutable one here would be one whose v hashes the same.
+    auto* m = std::get_if<bep44::mutable_item>(&held->second.item);
+    if (!m)
+      return error{value_errc::malformed, "the target holds an immutable item"};
+    state.current = bep44::to_signed_value(*m);
+  }
   put_options options;
-  options.cas = cas;
-  value_decision d = accept_value(item.def, state, item.value, limits_.values, options);
+  if (cas)
+    options.cas = static_cast<uint64_t>(*cas); // a negative CAS matches no seq: 301
+  value_decision d = accept_value(bep44::feed_def(item), state, bep44::to_signed_value(item),
+                                  limits_.values, options);
   if (d.err.is(value_errc::replayed) && held != values_.end()) {
     held->second.expires = now + limits_.value_ttl; // BEP 44: an identical put refreshes
     touch_key(held->second.owner, record_key{true, target, 0});
@@ -174,27 +218,32 @@ expected<dht_store::outcome> dht_store::put_value(const msg::dht_value& item,
   }
   if (d.err)
     return std::move(d.err);
-  DYNFEED_ASSERT(d.next.current.has_value());
   if (held != values_.end()) {
-    // A newer value of a held feed keeps its place and its owner: whoever relays a feed's
-    // values cannot make them count against its own quota, or evict them through it.
-    held->second.item.value = *d.next.current;
+    // A newer item of a held key keeps its place and its owner: whoever relays an item cannot
+    // make it count against its own quota, or evict it through it.
+    held->second.item = item;
     held->second.expires = now + limits_.value_ttl;
     touch_key(held->second.owner, record_key{true, target, 0});
     return outcome::stored;
   }
-  outcome result = outcome::stored;
-  if (held_by(source) >= limits_.records_per_source_max) {
-    remove_oldest_of(source);
-    result = outcome::replaced;
-  }
-  values_[target] = value_record{msg::dht_value{item.def, *d.next.current}, source,
-                                 now + limits_.value_ttl};
-  touch_key(source, record_key{true, target, 0});
-  return result;
+  return add_item(target, item, source, now);
 }
 
-std::optional<msg::dht_value> dht_store::value(const hash256& target, clock_time now) const {
+expected<dht_store::outcome> dht_store::put_immutable(const bytes& v, uint32_t source,
+                                                      clock_time now) {
+  node_id target = krpc::immutable_target(v);
+  if (status room = room_for(target, now); !room)
+    return std::move(room).error();
+  auto held = values_.find(target);
+  if (held != values_.end()) {
+    held->second.expires = now + limits_.value_ttl; // the same bytes: a refresh
+    touch_key(held->second.owner, record_key{true, target, 0});
+    return outcome::refreshed;
+  }
+  return add_item(target, immutable_item{v}, source, now);
+}
+
+std::optional<dht_item> dht_store::item(const node_id& target, clock_time now) const {
   auto it = values_.find(target);
   if (it == values_.end() || it->second.expires <= now)
     return std::nullopt;

@@ -1,8 +1,9 @@
 #pragma once
 
-/// What a DHT node stores for others: peer records (topic -> addresses that announced it) and
-/// signed values (target -> the latest value of a value feed), with their limits and the
-/// eviction policy. Pure code: the DHT component checks tokens and rates before it gets here.
+/// What a DHT node stores for others: peer records (info-hash -> addresses that announced it)
+/// and BEP 44 items (target -> an immutable item, or the latest mutable item of a key and salt),
+/// with their limits and the eviction policy. Pure code: the DHT component checks tokens and
+/// rates before it gets here.
 ///
 /// Every record has an owner, the IPv4 address it came from (for a peer record, the address it
 /// names: an announce stores its datagram's source address). The policy, in order:
@@ -24,17 +25,31 @@
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/discovery/errc.hpp"
-#include "dynfeed/feed/signed_value.hpp"
-#include "dynfeed/messages/dht_messages.hpp"
+#include "dynfeed/feed/bep44.hpp"
+#include "dynfeed/krpc/messages.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace dynfeed {
+
+/// A BEP 44 immutable item: a bencoded value, stored under SHA-1(v).
+struct immutable_item {
+  bytes v;
+};
+
+/// A BEP 44 item: immutable, or mutable (stored under SHA-1(k || salt)).
+using dht_item = std::variant<immutable_item, bep44::mutable_item>;
+
+/// The target an item is stored under (krpc/targets.hpp).
+node_id target_of(const dht_item& item);
+/// True if both are the same item, byte for byte.
+bool same_item(const dht_item& a, const dht_item& b) noexcept;
 
 class dht_store {
 public:
@@ -47,20 +62,25 @@ public:
   explicit dht_store(dht_store_limits limits = {});
 
   /// Stores `peer` (its address is its owner) as a peer of `topic`; storage_full if no room.
-  expected<outcome> add_peer(const hash256& topic, const endpoint& peer, clock_time now);
+  expected<outcome> add_peer(const node_id& topic, const endpoint& peer, clock_time now);
   /// At most `count` live peers of `topic`: with `random`, a uniform sample (what askers get,
   /// so that a popular topic's askers spread over all its peers instead of all dialing the
   /// same few); without, the most recently announced first.
-  std::vector<endpoint> peers(const hash256& topic, size_t count, clock_time now,
+  std::vector<endpoint> peers(const node_id& topic, size_t count, clock_time now,
                               rng* random = nullptr) const;
 
-  /// Offers a value from `source` under item.def.id(): the value rules decide (accept_value,
-  /// with `cas`); an identical re-put refreshes it. storage_full if it is new and there is no
-  /// room. Nothing changes on any error.
-  expected<outcome> put_value(const msg::dht_value& item, std::optional<uint64_t> cas,
-                              uint32_t source, clock_time now);
-  /// The live value stored for `target`, if any.
-  std::optional<msg::dht_value> value(const hash256& target, clock_time now) const;
+  /// Offers a mutable item from `source` under SHA-1(k || salt): BEP 44's rules decide, as
+  /// accept_value applies them to the item's single-key feed (bep44::feed_def, with `cas`):
+  /// a lower seq, or the same seq with another value, is refused (302), a CAS that does not
+  /// name the held seq too (301), a bad signature (206); an identical re-put refreshes it.
+  /// storage_full if it is new and there is no room. Nothing changes on any error.
+  expected<outcome> put_mutable(const bep44::mutable_item& item, std::optional<int64_t> cas,
+                                uint32_t source, clock_time now);
+  /// Stores an immutable item under SHA-1(v) (a re-put refreshes it); `v` must be checked
+  /// first (size, bencode). storage_full if there is no room.
+  expected<outcome> put_immutable(const bytes& v, uint32_t source, clock_time now);
+  /// The live item stored for `target`, if any.
+  std::optional<dht_item> item(const node_id& target, clock_time now) const;
 
   /// Drops every expired record.
   void expire(clock_time now);
@@ -79,14 +99,14 @@ private:
     clock_time expires{0};
   };
   struct value_record {
-    msg::dht_value item;
+    dht_item item;
     uint32_t owner = 0;
     clock_time expires{0};
   };
   /// One record in its owner's list, oldest (least recently stored or refreshed) first.
   struct record_key {
     bool is_value = false;
-    hash256 target;
+    node_id target;
     uint16_t port = 0; ///< peer records: the announced port (the owner is the IP)
 
     friend bool operator==(const record_key& a, const record_key& b) noexcept {
@@ -98,12 +118,16 @@ private:
   void drop_key(uint32_t owner, const record_key& key);
   void remove(uint32_t owner, const record_key& key);
   void remove_oldest_of(uint32_t owner);
-  void expire_topic(std::map<hash256, std::vector<peer_record>>::iterator it, clock_time now);
+  void expire_topic(std::map<node_id, std::vector<peer_record>>::iterator it, clock_time now);
+  /// Drops `target`'s item if it expired; then, for a new target, makes sure there is room.
+  status room_for(const node_id& target, clock_time now);
+  /// Stores a new item for `source` (its own oldest record makes room at its quota).
+  outcome add_item(const node_id& target, dht_item item, uint32_t source, clock_time now);
 
   dht_store_limits limits_;
   /// Topic -> its peers, most recently announced last.
-  std::map<hash256, std::vector<peer_record>> topics_;
-  std::map<hash256, value_record> values_;
+  std::map<node_id, std::vector<peer_record>> topics_;
+  std::map<node_id, value_record> values_;
   std::unordered_map<uint32_t, std::vector<record_key>> owners_;
   size_t peer_count_ = 0;
 };

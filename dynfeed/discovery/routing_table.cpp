@@ -1,20 +1,21 @@
 #include "dynfeed/discovery/routing_table.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/krpc/bep42.hpp"
 
 #include <algorithm>
 
 namespace dynfeed {
 
-hash256 xor_distance(const hash256& a, const hash256& b) noexcept {
-  hash256 out;
-  for (size_t i = 0; i < hash256::size(); ++i)
+node_id xor_distance(const node_id& a, const node_id& b) noexcept {
+  node_id out;
+  for (size_t i = 0; i < node_id::size(); ++i)
     out.bytes[i] = a.bytes[i] ^ b.bytes[i];
   return out;
 }
 
-size_t common_prefix_bits(const hash256& a, const hash256& b) noexcept {
-  for (size_t i = 0; i < hash256::size(); ++i) {
+size_t common_prefix_bits(const node_id& a, const node_id& b) noexcept {
+  for (size_t i = 0; i < node_id::size(); ++i) {
     unsigned diff = a.bytes[i] ^ b.bytes[i];
     if (diff == 0)
       continue;
@@ -28,8 +29,8 @@ size_t common_prefix_bits(const hash256& a, const hash256& b) noexcept {
   return dht_id_bits;
 }
 
-bool closer_to(const hash256& target, const hash256& a, const hash256& b) noexcept {
-  for (size_t i = 0; i < hash256::size(); ++i) {
+bool closer_to(const node_id& target, const node_id& a, const node_id& b) noexcept {
+  for (size_t i = 0; i < node_id::size(); ++i) {
     uint8_t da = a.bytes[i] ^ target.bytes[i];
     uint8_t db = b.bytes[i] ^ target.bytes[i];
     if (da != db)
@@ -38,10 +39,10 @@ bool closer_to(const hash256& target, const hash256& a, const hash256& b) noexce
   return false;
 }
 
-hash256 id_in_bucket(const hash256& base, size_t prefix_bits, const hash256& random) noexcept {
+node_id id_in_bucket(const node_id& base, size_t prefix_bits, const node_id& random) noexcept {
   if (prefix_bits >= dht_id_bits)
     return base;
-  hash256 out = random;
+  node_id out = random;
   size_t whole = prefix_bits / 8;
   for (size_t i = 0; i < whole; ++i)
     out.bytes[i] = base.bytes[i];
@@ -55,19 +56,19 @@ hash256 id_in_bucket(const hash256& base, size_t prefix_bits, const hash256& ran
   return out;
 }
 
-routing_table::routing_table(const hash256& self, routing_config config)
+routing_table::routing_table(const node_id& self, routing_config config)
   : self_(self), config_(config), buckets_(dht_id_bits) {
   DYNFEED_REQUIRE(config_.k > 0 && config_.nodes_per_ip_max > 0);
 }
 
-routing_entry* routing_table::find_in(routing_bucket& b, const hash256& id) {
+routing_entry* routing_table::find_in(routing_bucket& b, const node_id& id) {
   for (routing_entry& e : b.nodes)
     if (e.node.id == id)
       return &e;
   return nullptr;
 }
 
-const routing_entry* routing_table::find(const hash256& id) const {
+const routing_entry* routing_table::find(const node_id& id) const {
   size_t index = bucket_of(id);
   if (index >= buckets_.size())
     return nullptr;
@@ -124,7 +125,7 @@ bool routing_table::promote_replacement(routing_bucket& b) {
   return false;
 }
 
-std::optional<msg::dht_node> routing_table::maybe_ping_oldest(routing_bucket& b, clock_time now) {
+std::optional<krpc::node_info> routing_table::maybe_ping_oldest(routing_bucket& b, clock_time now) {
   if (b.pinging || b.replacements.empty() || b.nodes.empty())
     return std::nullopt;
   const routing_entry& oldest = b.nodes.front();
@@ -134,10 +135,13 @@ std::optional<msg::dht_node> routing_table::maybe_ping_oldest(routing_bucket& b,
   return oldest.node;
 }
 
-routing_table::insert_result routing_table::heard_from(const msg::dht_node& node,
+routing_table::insert_result routing_table::heard_from(const krpc::node_info& node,
                                                        clock_time now) {
   if (node.id == self_ || node.address.ip == 0 || node.address.port == 0)
     return {outcome::refused, std::nullopt};
+  if (config_.enforce_bep42 && !krpc::bep42::is_exempt(node.address.ip)
+      && !krpc::bep42::is_valid(node.id, node.address.ip))
+    return {outcome::refused, std::nullopt}; // BEP 42: an ID its address does not allow
   routing_bucket& b = buckets_[bucket_of(node.id)];
   routing_entry fresh{node, now, 0};
   if (routing_entry* e = find_in(b, node.id)) {
@@ -182,7 +186,7 @@ routing_table::insert_result routing_table::heard_from(const msg::dht_node& node
   return {outcome::waiting, maybe_ping_oldest(b, now)};
 }
 
-bool routing_table::failed(const hash256& id) {
+bool routing_table::failed(const node_id& id) {
   size_t index = bucket_of(id);
   if (index >= buckets_.size())
     return false;
@@ -205,13 +209,13 @@ bool routing_table::failed(const hash256& id) {
   return true;
 }
 
-void routing_table::touch(const hash256& target, clock_time now) {
+void routing_table::touch(const node_id& target, clock_time now) {
   size_t index = bucket_of(target);
   if (index < buckets_.size())
     buckets_[index].last_active = now;
 }
 
-std::vector<msg::dht_node> routing_table::take_questionable(clock_time now, size_t count) {
+std::vector<krpc::node_info> routing_table::take_questionable(clock_time now, size_t count) {
   std::vector<std::pair<clock_time, size_t>> oldest; // (last seen, bucket)
   for (size_t i = 0; i < buckets_.size(); ++i) {
     const routing_bucket& b = buckets_[i];
@@ -223,7 +227,7 @@ std::vector<msg::dht_node> routing_table::take_questionable(clock_time now, size
   std::sort(oldest.begin(), oldest.end());
   if (oldest.size() > count)
     oldest.resize(count);
-  std::vector<msg::dht_node> out;
+  std::vector<krpc::node_info> out;
   for (const auto& [seen, index] : oldest) {
     routing_bucket& b = buckets_[index];
     b.pinging = b.nodes.front().node.id;
@@ -232,14 +236,14 @@ std::vector<msg::dht_node> routing_table::take_questionable(clock_time now, size
   return out;
 }
 
-std::vector<msg::dht_node> routing_table::closest(const hash256& target, size_t count) const {
+std::vector<krpc::node_info> routing_table::closest(const node_id& target, size_t count) const {
   // With b the bucket of the target: nodes of bucket b are closest (they share more than b
   // bits with it), then those of every deeper bucket (exactly b bits), then bucket b - 1,
   // b - 2, ..., 0 in turn. Each group is sorted on its own.
-  std::vector<msg::dht_node> out;
-  std::vector<msg::dht_node> group;
+  std::vector<krpc::node_info> out;
+  std::vector<krpc::node_info> group;
   auto flush = [&] {
-    std::sort(group.begin(), group.end(), [&](const msg::dht_node& x, const msg::dht_node& y) {
+    std::sort(group.begin(), group.end(), [&](const krpc::node_info& x, const krpc::node_info& y) {
       return closer_to(target, x.id, y.id);
     });
     out.insert(out.end(), group.begin(), group.end());
@@ -268,8 +272,8 @@ std::vector<msg::dht_node> routing_table::closest(const hash256& target, size_t 
   return out;
 }
 
-std::vector<msg::dht_node> routing_table::all() const {
-  std::vector<msg::dht_node> out;
+std::vector<krpc::node_info> routing_table::all() const {
+  std::vector<krpc::node_info> out;
   out.reserve(size_);
   for (const routing_bucket& b : buckets_)
     for (const routing_entry& e : b.nodes)

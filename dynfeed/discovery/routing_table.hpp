@@ -1,8 +1,8 @@
 #pragma once
 
-/// The DHT's routing table: Kademlia's k-buckets over 256-bit IDs, as BEP 5 keeps them.
+/// The DHT's routing table: Kademlia's k-buckets over 160-bit node IDs, as BEP 5 keeps them.
 ///
-/// Bucket i holds the nodes whose ID shares exactly i leading bits with ours (i in [0, 255]):
+/// Bucket i holds the nodes whose ID shares exactly i leading bits with ours (i in [0, 159]):
 /// bucket 0 covers half the key space, bucket 1 a quarter, and so on, which is what BEP 5's
 /// splitting of the bucket that holds our own ID produces. Each bucket keeps at most k nodes,
 /// least recently seen first, and a few replacements: nodes heard from while the bucket was
@@ -16,7 +16,7 @@
 
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
-#include "dynfeed/messages/dht_messages.hpp"
+#include "dynfeed/krpc/messages.hpp"
 #include "dynfeed/component/component.hpp"
 
 #include <cstddef>
@@ -27,20 +27,20 @@
 
 namespace dynfeed {
 
-inline constexpr size_t dht_id_bits = 256;
+inline constexpr size_t dht_id_bits = 160;
 
 /// a XOR b.
-hash256 xor_distance(const hash256& a, const hash256& b) noexcept;
-/// The number of leading bits a and b share, in [0, 256].
-size_t common_prefix_bits(const hash256& a, const hash256& b) noexcept;
+node_id xor_distance(const node_id& a, const node_id& b) noexcept;
+/// The number of leading bits a and b share, in [0, 160].
+size_t common_prefix_bits(const node_id& a, const node_id& b) noexcept;
 /// True if `a` is strictly closer to `target` than `b` (by XOR distance).
-bool closer_to(const hash256& target, const hash256& a, const hash256& b) noexcept;
+bool closer_to(const node_id& target, const node_id& a, const node_id& b) noexcept;
 /// The ID that shares exactly `prefix_bits` leading bits with `base` (bit `prefix_bits` flipped,
-/// for prefix_bits < 256) and has `random` in every later bit: a random ID of that bucket.
-hash256 id_in_bucket(const hash256& base, size_t prefix_bits, const hash256& random) noexcept;
+/// for prefix_bits < 160) and has `random` in every later bit: a random ID of that bucket.
+node_id id_in_bucket(const node_id& base, size_t prefix_bits, const node_id& random) noexcept;
 
 struct routing_entry {
-  msg::dht_node node;
+  krpc::node_info node;
   clock_time last_seen{0};
   uint32_t failures = 0; ///< queries in a row that got no answer
 };
@@ -49,7 +49,7 @@ struct routing_bucket {
   std::vector<routing_entry> nodes;         ///< least recently seen first
   std::vector<routing_entry> replacements;  ///< most recently seen last
   clock_time last_active{0};                ///< a node seen or a lookup into this bucket
-  std::optional<hash256> pinging;           ///< the node pinged to decide on a replacement
+  std::optional<node_id> pinging;           ///< the node pinged to decide on a replacement
 };
 
 class routing_table {
@@ -58,54 +58,56 @@ public:
     added,     ///< the node is in the table now
     updated,   ///< it was already; now it is the most recently seen of its bucket
     waiting,   ///< its bucket is full: it waits among the replacements
-    refused,   ///< our own ID, an unusable address, or its address already has its share
+    /// our own ID, an unusable address, an ID its address does not allow (enforce_bep42), or
+    /// its address already has its share
+    refused,
   };
   struct insert_result {
     outcome result = outcome::refused;
     /// Ping this node (the oldest of the bucket, questionable) and report the answer
     /// (heard_from) or its absence (failed).
-    std::optional<msg::dht_node> ping;
+    std::optional<krpc::node_info> ping;
   };
 
-  routing_table(const hash256& self, routing_config config = {});
+  routing_table(const node_id& self, routing_config config = {});
 
   /// `node` answered one of our queries or sent us one: it is alive at that address.
-  insert_result heard_from(const msg::dht_node& node, clock_time now);
+  insert_result heard_from(const krpc::node_info& node, clock_time now);
   /// A query to `id` got no answer. Returns true if the node left the table (replaced by a
   /// waiting node, or failed failures_max times).
-  bool failed(const hash256& id);
+  bool failed(const node_id& id);
   /// Marks the bucket that `target` falls in as active (a lookup went there).
-  void touch(const hash256& target, clock_time now);
+  void touch(const node_id& target, clock_time now);
   /// Up to `count` nodes to ping because they have been questionable for too long: the oldest
   /// of each bucket not heard from for questionable_after (and not being pinged already),
   /// oldest first. They count as pinged until heard_from or failed reports on them.
-  std::vector<msg::dht_node> take_questionable(clock_time now, size_t count);
+  std::vector<krpc::node_info> take_questionable(clock_time now, size_t count);
 
   /// The `count` nodes closest to `target`, closest first.
-  std::vector<msg::dht_node> closest(const hash256& target, size_t count) const;
+  std::vector<krpc::node_info> closest(const node_id& target, size_t count) const;
 
-  const hash256& self() const noexcept { return self_; }
+  const node_id& self() const noexcept { return self_; }
   const routing_config& config() const noexcept { return config_; }
-  /// The bucket index of `id`: the leading bits it shares with our ID (256 for our own ID).
-  size_t bucket_of(const hash256& id) const noexcept { return common_prefix_bits(self_, id); }
+  /// The bucket index of `id`: the leading bits it shares with our ID (160 for our own ID).
+  size_t bucket_of(const node_id& id) const noexcept { return common_prefix_bits(self_, id); }
   const routing_bucket& bucket(size_t index) const { return buckets_.at(index); }
   size_t bucket_count() const noexcept { return buckets_.size(); }
-  const routing_entry* find(const hash256& id) const;
+  const routing_entry* find(const node_id& id) const;
   size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   /// Every node, bucket by bucket.
-  std::vector<msg::dht_node> all() const;
+  std::vector<krpc::node_info> all() const;
 
 private:
-  routing_entry* find_in(routing_bucket& b, const hash256& id);
+  routing_entry* find_in(routing_bucket& b, const node_id& id);
   void insert(routing_bucket& b, const routing_entry& e);
   void erase(routing_bucket& b, size_t position);
   bool ip_has_room(uint32_t ip) const;
   void add_replacement(routing_bucket& b, const routing_entry& e);
-  std::optional<msg::dht_node> maybe_ping_oldest(routing_bucket& b, clock_time now);
+  std::optional<krpc::node_info> maybe_ping_oldest(routing_bucket& b, clock_time now);
   bool promote_replacement(routing_bucket& b);
 
-  hash256 self_;
+  node_id self_;
   routing_config config_;
   std::vector<routing_bucket> buckets_;
   std::unordered_map<uint32_t, size_t> per_ip_; ///< nodes in the table by IPv4 address

@@ -1,6 +1,6 @@
 #pragma once
 
-/// What the three Cap'n Proto codecs (codec.cpp, dht_codec.cpp, tracker_codec.cpp) share: the
+/// What the two Cap'n Proto codecs (codec.cpp, tracker_codec.cpp) share: the
 /// arithmetic that sizes a message exactly before it is built, the builder that builds it
 /// straight into the caller's memory, and how a decoding exception becomes an error. Private to
 /// messages/: include it from a codec's .cpp only.

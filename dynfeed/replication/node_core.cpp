@@ -125,7 +125,7 @@ void node_core::on_dial(context& ctx, component_id requester, const std::string&
 }
 
 void node_core::connected(context& ctx, const std::string& address, component_id peer,
-                          const node_id& remote, bool outbound) {
+                          const node_key& remote, bool outbound) {
   if (!outbound && inbound_ >= config_.inbound_max) {
     msg::punish full{static_cast<uint16_t>(msg::disconnect_reason::too_many_peers), "node full"};
     ctx.send(peer, msg::encode(msg::local_message{full}));

@@ -96,7 +96,7 @@ public:
   // ---- connections (reported by the host) -------------------------------------------------
   /// A connection is up with its peer component: outbound (the answer to a dial of `address`)
   /// or inbound (address: what the host knows of the remote, for logs).
-  void connected(context& ctx, const std::string& address, component_id peer, const node_id& remote,
+  void connected(context& ctx, const std::string& address, component_id peer, const node_key& remote,
                  bool outbound);
   void dial_failed(context& ctx, const std::string& address, uint16_t reason);
   /// A peer component ended (its connection closed).
@@ -109,7 +109,7 @@ public:
 private:
   struct peer_record {
     std::string address;
-    node_id remote;
+    node_key remote;
     bool outbound = false;
     std::vector<component_id> requesters; ///< swarms to tell when it ends (a handful)
   };

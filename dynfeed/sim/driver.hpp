@@ -54,8 +54,8 @@ public:
   /// Stops a component as a node stops one it no longer needs: on_stop, then it is gone.
   virtual void stop(component_id id) = 0;
   /// Links components of two hosts: both ends' peers, made by the factories.
-  virtual std::pair<component_id, component_id> connect(host_id a, host_id b, const node_id& node_a,
-                                                        const node_id& node_b,
+  virtual std::pair<component_id, component_id> connect(host_id a, host_id b, const node_key& node_a,
+                                                        const node_key& node_b,
                                                         const peer_factory& make_a,
                                                         const peer_factory& make_b) = 0;
   /// Binds a datagram socket on `host` at `port` and spawns the component that owns it.

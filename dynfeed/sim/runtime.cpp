@@ -227,7 +227,7 @@ void runtime::at(clock_time t, std::function<void()> action) {
 }
 
 std::pair<component_id, component_id> runtime::connect(
-  const node_id& a, const node_id& b, clock_time latency,
+  const node_key& a, const node_key& b, clock_time latency,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
   auto ids = connect(no_host, no_host, a, b, make_a, make_b);
@@ -236,8 +236,8 @@ std::pair<component_id, component_id> runtime::connect(
   return ids;
 }
 
-std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, const node_id& node_a,
-                                                       const node_id& node_b,
+std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, const node_key& node_a,
+                                                       const node_key& node_b,
                                                        const peer_factory& make_a,
                                                        const peer_factory& make_b) {
   auto end_a = std::make_unique<link_end>();

@@ -47,7 +47,7 @@ class link_end final : public connection {
 public:
   void transmit(bytes frame) override;
   void close(msg::disconnect_reason why) override;
-  const node_id& remote() const override { return remote_; }
+  const node_key& remote() const override { return remote_; }
   /// 32 bytes, bound to both identities (Noise's would be 64: any length keys a capability).
   byte_span handshake_hash() const override { return handshake_hash_.span(); }
   bool initiator() const override { return initiator_; }
@@ -59,7 +59,7 @@ private:
   component_id other_ = no_component;
   host_id host_ = no_host;
   host_id other_host_ = no_host;
-  node_id remote_;
+  node_key remote_;
   hash256 handshake_hash_;
   bool initiator_ = false;
   bool closed_ = false;
@@ -101,13 +101,13 @@ public:
   /// Creates both ends of a link between two nodes; the factories make the peer component of
   /// each end given its connection. Frames take `latency` each way.
   std::pair<component_id, component_id> connect(
-    const node_id& a, const node_id& b, clock_time latency,
+    const node_key& a, const node_key& b, clock_time latency,
     const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
     const std::function<std::unique_ptr<connected_component>(connection&)>& make_b);
   /// The same between components of two hosts: frames take what the network model says, and
   /// the link breaks when a partition separates the hosts or one of them crashes.
-  std::pair<component_id, component_id> connect(host_id a, host_id b, const node_id& node_a,
-                                                const node_id& node_b, const peer_factory& make_a,
+  std::pair<component_id, component_id> connect(host_id a, host_id b, const node_key& node_a,
+                                                const node_key& node_b, const peer_factory& make_a,
                                                 const peer_factory& make_b) override;
   component_id open_datagram(host_id host, uint16_t port, const socket_factory& make) override;
   void with(component_id id, const std::function<void(component&, context&)>& fn) override;

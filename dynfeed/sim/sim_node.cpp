@@ -10,10 +10,10 @@ namespace dynfeed::sim {
 
 namespace {
 
-node_id node_id_of(uint32_t index) {
+node_key node_id_of(uint32_t index) {
   bytes seed = {'s', 'i', 'm', ' ', 'n', 'o', 'd', 'e'};
   put_u64le(seed, index);
-  return node_id::from(crypto::blake2b_256(seed).span());
+  return node_key::from(crypto::blake2b_256(seed).span());
 }
 
 } // namespace
@@ -298,8 +298,8 @@ void world::connect(sim_node& from, sim_node& to, const std::string& address, bo
     [&](connection& c) { return std::make_unique<peer>(pb, c); });
   auto ia = ids.first;
   auto ib = ids.second;
-  node_id to_id = to.id_;
-  node_id from_id = from.id_;
+  node_key to_id = to.id_;
+  node_key from_id = from.id_;
   std::string from_address = from.address().to_string();
   drv_.with(from.core_, [&](component& c, context& ctx) {
     static_cast<node_core&>(c).connected(ctx, address, ia, to_id, true);

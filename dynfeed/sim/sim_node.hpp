@@ -81,7 +81,7 @@ public:
   uint32_t index() const noexcept { return index_; }
   host_id host() const noexcept { return host_; }
   endpoint address() const;
-  const node_id& id() const noexcept { return id_; }
+  const node_key& id() const noexcept { return id_; }
   bool writer() const noexcept { return writer_keys_.has_value(); }
   const feed* data() const noexcept { return feed_.get(); }
   memory_store& store() noexcept { return store_; }
@@ -124,7 +124,7 @@ private:
   world& world_;
   host_id host_;
   uint32_t index_;
-  node_id id_;
+  node_key id_;
   public_key feed_key_;
   std::optional<keypair> writer_keys_;
   std::shared_ptr<const sim_node_config> config_;

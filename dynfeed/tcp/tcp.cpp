@@ -95,7 +95,7 @@ void finish(connection_broker* self, caf::io::connection_handle hdl, disconnect_
 
 void on_handshake(connection_broker* self, caf::io::connection_handle hdl) {
   auto& st = self->state;
-  node_id remote = node_id::from(st.channel->remote_static().span());
+  node_key remote = node_key::from(st.channel->remote_static().span());
   const noise_hash& h = st.channel->handshake_hash();
   bytes hh(h.bytes.begin(), h.bytes.end());
   bool initiator = st.channel->role() == noise_role::initiator;

@@ -77,11 +77,11 @@ struct link_fixture : test::caf_fixture {
 
   explicit link_fixture(caf::timespan latency = caf::timespan{0}) {
     auto conn = std::make_unique<actor_connection>(actor_connection::target_kind::remote_peer,
-                                                   node_id{}, bytes(64, 1), true, latency);
+                                                   node_key{}, bytes(64, 1), true, latency);
     spawn_component(sys, directory, std::make_unique<sender>(std::move(conn), near),
                     sender_behavior, &peer);
     auto far_conn = std::make_unique<actor_connection>(
-      actor_connection::target_kind::remote_peer, node_id{}, bytes(64, 1), false, latency);
+      actor_connection::target_kind::remote_peer, node_key{}, bytes(64, 1), false, latency);
     far_conn->set_target(peer);
     spawn_component(sys, directory, std::make_unique<sender>(std::move(far_conn), far),
                     sender_behavior, &remote);

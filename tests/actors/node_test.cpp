@@ -100,7 +100,7 @@ caf::behavior refusing_bad(caf::event_based_actor*, int* asked) {
 /// it does for a function actor spawned without any.
 caf::behavior ending_node(caf::event_based_actor* self, msg::disconnect_reason why) {
   return {
-    [self, why](atoms::connect, caf::actor remote_peer, const node_id&, const bytes&) {
+    [self, why](atoms::connect, caf::actor remote_peer, const node_key&, const bytes&) {
       self->send(remote_peer, atoms::disconnected::value, static_cast<uint16_t>(why));
     },
   };

@@ -17,10 +17,11 @@ endpoint at(const std::string& text) {
 
 } // namespace
 
-BOOST_AUTO_TEST_CASE(dht_settings_lift_the_one_node_per_address_rule_on_loopback_only) {
+BOOST_AUTO_TEST_CASE(dht_settings_lift_the_one_node_per_address_rule_and_bep42_on_loopback_only) {
   const size_t one = dht_config{}.nodes_per_ip_max;
   const size_t bucket = dht_config{}.k;
   BOOST_REQUIRE(one == 1u);
+  BOOST_REQUIRE(!dht_config{}.enforce_bep42); // off unless dht_settings turns it on
   struct row {
     const char* local;
     std::vector<const char*> bootstrap;
@@ -43,6 +44,8 @@ BOOST_AUTO_TEST_CASE(dht_settings_lift_the_one_node_per_address_rule_on_loopback
       bootstrap.push_back(at(b));
     dht_config c = dht_settings(at(r.local), bootstrap);
     BOOST_TEST(c.nodes_per_ip_max == r.nodes_per_ip_max, r.local << " with " << bootstrap.size());
+    // BEP 42 holds wherever the one-node-per-address rule does (off on loopback).
+    BOOST_TEST(c.enforce_bep42 == (r.nodes_per_ip_max == one), r.local << " with " << bootstrap.size());
     BOOST_TEST((c.bootstrap == bootstrap));
     BOOST_TEST(c.k == dht_config{}.k);
   }

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "dynfeed/feed/bep44.hpp"
+#include "dynfeed/krpc/targets.hpp"
 #include "support/print.hpp"
 #include "support/values.hpp"
 
@@ -14,8 +15,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-hash256 topic_number(uint32_t n) {
-  hash256 h;
+node_id topic_number(uint32_t n) {
+  node_id h;
   store_u64le(h.data(), n + 1);
   return h;
 }
@@ -26,20 +27,29 @@ dht_store_limits small_limits() {
   l.peers_per_topic_max = 8;
   l.values_max = 4;
   l.records_per_source_max = 4;
-  l.record_ttl = 20min;
+  l.record_ttl = 20min; // (the default is 30 min; the cases below count from 20)
   l.value_ttl = 2h;
   return l;
 }
 
-bool holds(const dht_store& s, const hash256& topic, const endpoint& e, clock_time now) {
+bool holds(const dht_store& s, const node_id& topic, const endpoint& e, clock_time now) {
   auto peers = s.peers(topic, 1000, now);
   return std::find(peers.begin(), peers.end(), e) != peers.end();
 }
 
-msg::dht_value value_of(uint8_t key, uint64_t seq, std::string_view text, std::string_view salt = "") {
+/// A signed BEP 44 item of key number `key` (v: the bencoded string `text`).
+bep44::mutable_item value_of(uint8_t key, int64_t seq, std::string_view text,
+                             std::string_view salt = "") {
   keypair kp = test::key_number(key);
-  value_feed_def def = single_key_feed(kp.pk, test::text(salt));
-  return msg::dht_value{def, make_signed_value(def, seq, test::text(text), kp.sk)};
+  std::string v = std::to_string(text.size()) + ":" + std::string{text};
+  auto item = bep44::sign(kp, test::text(salt), seq, test::text(v));
+  BOOST_REQUIRE(item);
+  return *item;
+}
+
+int64_t seq_of(const std::optional<dht_item>& item) {
+  BOOST_REQUIRE(item);
+  return std::get<bep44::mutable_item>(*item).seq;
 }
 
 } // namespace
@@ -48,7 +58,7 @@ BOOST_AUTO_TEST_SUITE(dht_store_suite)
 
 BOOST_AUTO_TEST_CASE(announce_refresh_and_expiry) {
   dht_store s{small_limits()};
-  hash256 t = topic_number(1);
+  node_id t = topic_number(1);
   endpoint a{0x0a000001, 7000};
   BOOST_TEST((*s.add_peer(t, a, 0s) == dht_store::outcome::stored));
   BOOST_TEST((*s.add_peer(t, a, 10min) == dht_store::outcome::refreshed));
@@ -67,7 +77,7 @@ BOOST_AUTO_TEST_CASE(announce_refresh_and_expiry) {
 
 BOOST_AUTO_TEST_CASE(peers_most_recent_first_and_bounded) {
   dht_store s{small_limits()};
-  hash256 t = topic_number(1);
+  node_id t = topic_number(1);
   for (uint32_t i = 0; i < 6; ++i)
     BOOST_TEST_REQUIRE(s.add_peer(t, endpoint{100 + i, 7000}, std::chrono::seconds{i}).has_value());
   auto three = s.peers(t, 3, 10s);
@@ -79,7 +89,7 @@ BOOST_AUTO_TEST_CASE(peers_most_recent_first_and_bounded) {
 
 BOOST_AUTO_TEST_CASE(askers_get_a_uniform_sample_of_a_popular_topic) {
   dht_store s{small_limits()};
-  hash256 t = topic_number(1);
+  node_id t = topic_number(1);
   const uint32_t held = static_cast<uint32_t>(small_limits().peers_per_topic_max);
   for (uint32_t i = 0; i < held; ++i)
     BOOST_TEST_REQUIRE(s.add_peer(t, endpoint{100 + i, 7000}, std::chrono::seconds{i}).has_value());
@@ -100,7 +110,7 @@ BOOST_AUTO_TEST_CASE(askers_get_a_uniform_sample_of_a_popular_topic) {
 
 BOOST_AUTO_TEST_CASE(a_full_topic_refuses_newcomers_but_lets_a_source_replace_its_own) {
   dht_store s{small_limits()};
-  hash256 t = topic_number(1);
+  node_id t = topic_number(1);
   for (uint32_t i = 0; i < 8; ++i)
     BOOST_TEST_REQUIRE(s.add_peer(t, endpoint{100 + i, 7000}, 0s).has_value());
   auto refused = s.add_peer(t, endpoint{200, 7000}, 1s);
@@ -138,7 +148,7 @@ BOOST_AUTO_TEST_CASE(a_source_over_its_quota_replaces_its_own_oldest) {
 BOOST_AUTO_TEST_CASE(a_flood_from_one_source_cannot_evict_honest_records) {
   dht_store s{small_limits()};
   // Honest records: 6 sources in 6 topics, and 8 sources filling one topic.
-  std::vector<std::pair<hash256, endpoint>> honest;
+  std::vector<std::pair<node_id, endpoint>> honest;
   for (uint32_t i = 0; i < 6; ++i)
     honest.emplace_back(topic_number(i), endpoint{0x0a000100 + i, 7000});
   for (uint32_t i = 0; i < 8; ++i)
@@ -155,7 +165,7 @@ BOOST_AUTO_TEST_CASE(a_flood_from_one_source_cannot_evict_honest_records) {
     refused += !r.has_value();
   }
   for (uint8_t k = 10; k < 20; ++k)
-    (void)s.put_value(value_of(k, 1, "flood"), std::nullopt, flooder, 11s);
+    (void)s.put_mutable(value_of(k, 1, "flood"), std::nullopt, flooder, 11s);
   clock_time now = 12s;
   for (auto& [t, e] : honest)
     BOOST_TEST(holds(s, t, e, now));
@@ -177,49 +187,75 @@ BOOST_AUTO_TEST_CASE(the_topic_limit_holds_until_something_expires) {
   BOOST_TEST(s.topic_count() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(values_follow_the_rules_and_the_limits) {
+BOOST_AUTO_TEST_CASE(mutable_items_follow_bep44_and_the_limits) {
   dht_store s{small_limits()};
   uint32_t source = 0x0a000001;
-  msg::dht_value v1 = value_of(1, 1, "one");
-  hash256 target = v1.def.id();
-  BOOST_TEST((*s.put_value(v1, std::nullopt, source, 0s) == dht_store::outcome::stored));
-  BOOST_TEST((s.value(target, 1s)->value == v1.value));
-  // The same value again refreshes it (BEP 44 allows it), a lower seq is stale.
-  BOOST_TEST((*s.put_value(v1, std::nullopt, source, 1h) == dht_store::outcome::refreshed));
-  msg::dht_value v0 = value_of(1, 0, "zero");
-  auto stale = s.put_value(v0, std::nullopt, source, 1h);
+  bep44::mutable_item v1 = value_of(1, 1, "one");
+  node_id target = krpc::mutable_target(v1.k, v1.salt);
+  BOOST_TEST((*s.put_mutable(v1, std::nullopt, source, 0s) == dht_store::outcome::stored));
+  BOOST_TEST(same_item(*s.item(target, 1s), v1));
+  BOOST_TEST((target_of(v1) == target));
+  // The same item again refreshes it (BEP 44 allows it), a lower seq is refused with 302.
+  BOOST_TEST((*s.put_mutable(v1, std::nullopt, source, 1h) == dht_store::outcome::refreshed));
+  auto stale = s.put_mutable(value_of(1, 0, "zero"), std::nullopt, source, 1h);
   BOOST_TEST_REQUIRE(!stale.has_value());
   BOOST_TEST(bep44_code(stale.error()) == 302);
-  // CAS, then a newer value.
-  msg::dht_value v2 = value_of(1, 2, "two");
-  auto cas = s.put_value(v2, uint64_t{5}, source, 1h);
+  // The same seq with another value: 302 too (not newer), and the held item stays.
+  auto same_seq = s.put_mutable(value_of(1, 1, "other"), std::nullopt, source, 1h);
+  BOOST_TEST_REQUIRE(!same_seq.has_value());
+  BOOST_TEST(bep44_code(same_seq.error()) == 302);
+  BOOST_TEST(same_item(*s.item(target, 1h), v1));
+  // CAS (301 when it does not name the held seq), then a newer item.
+  bep44::mutable_item v2 = value_of(1, 2, "two");
+  auto cas = s.put_mutable(v2, int64_t{5}, source, 1h);
   BOOST_TEST_REQUIRE(!cas.has_value());
   BOOST_TEST(bep44_code(cas.error()) == 301);
-  BOOST_TEST((*s.put_value(v2, uint64_t{1}, 0x0a000002, 1h) == dht_store::outcome::stored));
-  BOOST_TEST(s.value(target, 1h)->value.seq == 2u);
-  // A newer value relayed by another source leaves the record with its first owner.
+  BOOST_TEST((*s.put_mutable(v2, int64_t{1}, 0x0a000002, 1h) == dht_store::outcome::stored));
+  BOOST_TEST(seq_of(s.item(target, 1h)) == 2);
+  // A newer item relayed by another source leaves the record with its first owner.
   BOOST_TEST(s.held_by(source) == 1u);
   BOOST_TEST(s.held_by(0x0a000002) == 0u);
-  // A forged signature.
-  msg::dht_value forged = value_of(1, 3, "three");
-  forged.value.sigs[0].sig.bytes[0] ^= 1;
-  auto bad = s.put_value(forged, std::nullopt, source, 1h);
+  // A forged signature: 206, nothing changes.
+  bep44::mutable_item forged = value_of(1, 3, "three");
+  forged.sig.bytes[0] ^= 1;
+  auto bad = s.put_mutable(forged, std::nullopt, source, 1h);
   BOOST_TEST_REQUIRE(!bad.has_value());
   BOOST_TEST(bep44_code(bad.error()) == 206);
-  BOOST_TEST(s.value(target, 1h)->value.seq == 2u);
-  // Refreshed at 1 h, put at 1 h: alive until 3 h.
-  BOOST_TEST(s.value(target, 3h - 1s).has_value());
-  BOOST_TEST(!s.value(target, 3h).has_value());
+  BOOST_TEST(seq_of(s.item(target, 1h)) == 2);
+  // Salts name other items of the same key.
+  bep44::mutable_item salted = value_of(1, 0, "salted", "s");
+  BOOST_TEST(s.put_mutable(salted, std::nullopt, source, 1h).has_value());
+  BOOST_TEST(seq_of(s.item(krpc::mutable_target(salted.k, salted.salt), 1h)) == 0);
+  // Put at 1 h: alive until 3 h.
+  BOOST_TEST(s.item(target, 3h - 1s).has_value());
+  BOOST_TEST(!s.item(target, 3h).has_value());
 }
 
-BOOST_AUTO_TEST_CASE(the_value_limit_refuses_new_feeds_not_updates) {
+BOOST_AUTO_TEST_CASE(immutable_items_are_stored_under_their_hash) {
+  dht_store s{small_limits()};
+  bytes v = test::text("12:Hello World!");
+  node_id target = krpc::immutable_target(v);
+  BOOST_TEST((*s.put_immutable(v, 0x0a000001, 0s) == dht_store::outcome::stored));
+  auto held = s.item(target, 1s);
+  BOOST_TEST_REQUIRE(held.has_value());
+  BOOST_TEST((std::get<immutable_item>(*held).v == v));
+  BOOST_TEST((target_of(*held) == target));
+  BOOST_TEST((*s.put_immutable(v, 0x0a000002, 1h) == dht_store::outcome::refreshed));
+  BOOST_TEST(s.item(target, 3h - 1s).has_value());
+  BOOST_TEST(!s.item(target, 3h).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_item_limit_refuses_new_items_not_updates) {
   dht_store s{small_limits()};
   for (uint8_t k = 1; k <= 4; ++k)
-    BOOST_TEST_REQUIRE(s.put_value(value_of(k, 1, "v"), std::nullopt, 0x0a000000u + k, 0s).has_value());
-  auto full = s.put_value(value_of(9, 1, "v"), std::nullopt, 0x0a000009, 1s);
+    BOOST_TEST_REQUIRE(s.put_mutable(value_of(k, 1, "v"), std::nullopt, 0x0a000000u + k, 0s).has_value());
+  auto full = s.put_mutable(value_of(9, 1, "v"), std::nullopt, 0x0a000009, 1s);
   BOOST_TEST_REQUIRE(!full.has_value());
   BOOST_TEST(full.error().is(dht_errc::storage_full));
-  BOOST_TEST(s.put_value(value_of(2, 2, "w"), std::nullopt, 0x0a000002, 1s).has_value());
+  auto full_immutable = s.put_immutable(test::text("1:x"), 0x0a000009, 1s);
+  BOOST_TEST_REQUIRE(!full_immutable.has_value());
+  BOOST_TEST(full_immutable.error().is(dht_errc::storage_full));
+  BOOST_TEST(s.put_mutable(value_of(2, 2, "w"), std::nullopt, 0x0a000002, 1s).has_value());
   BOOST_TEST(s.value_records() == 4u);
 }
 

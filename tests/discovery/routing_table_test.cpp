@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "dynfeed/base/random.hpp"
+#include "dynfeed/krpc/bep42.hpp"
 #include "support/print.hpp"
 
 #include <algorithm>
@@ -13,20 +14,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
-hash256 random_hash(rng& r) {
-  hash256 out;
-  for (size_t i = 0; i < hash256::size(); i += 8)
-    store_u64le(out.data() + i, r.next());
+node_id random_hash(rng& r) {
+  node_id out;
+  for (size_t i = 0; i < node_id::size(); ++i)
+    out.bytes[i] = static_cast<uint8_t>(r.next());
   return out;
 }
 
 /// A node of bucket `bucket` (relative to `self`), at a distinct address.
-msg::dht_node node_in(const hash256& self, size_t bucket, rng& r, uint32_t& next_ip) {
-  return msg::dht_node{id_in_bucket(self, bucket, random_hash(r)), endpoint{next_ip++, 6881}};
+krpc::node_info node_in(const node_id& self, size_t bucket, rng& r, uint32_t& next_ip) {
+  return krpc::node_info{id_in_bucket(self, bucket, random_hash(r)), endpoint{next_ip++, 6881}};
 }
 
-std::vector<hash256> ids_of(const std::vector<routing_entry>& entries) {
-  std::vector<hash256> out;
+/// Bucket size (BEP 5's K = 8).
+const int k = static_cast<int>(routing_config{}.k);
+
+std::vector<node_id> ids_of(const std::vector<routing_entry>& entries) {
+  std::vector<node_id> out;
   for (const routing_entry& e : entries)
     out.push_back(e.node.id);
   return out;
@@ -38,19 +42,19 @@ BOOST_AUTO_TEST_SUITE(routing_table_suite)
 
 BOOST_AUTO_TEST_CASE(distance_helpers) {
   rng r{1};
-  hash256 a = random_hash(r);
-  BOOST_TEST(common_prefix_bits(a, a) == 256u);
-  for (size_t bits = 0; bits < 256; ++bits) {
-    hash256 b = id_in_bucket(a, bits, random_hash(r));
+  node_id a = random_hash(r);
+  BOOST_TEST(common_prefix_bits(a, a) == 160u);
+  for (size_t bits = 0; bits < 160; ++bits) {
+    node_id b = id_in_bucket(a, bits, random_hash(r));
     BOOST_TEST_REQUIRE(common_prefix_bits(a, b) == bits);
     // XOR distance's leading zero bits are the shared prefix.
-    hash256 d = xor_distance(a, b);
-    BOOST_TEST(common_prefix_bits(d, hash256{}) == bits);
+    node_id d = xor_distance(a, b);
+    BOOST_TEST(common_prefix_bits(d, node_id{}) == bits);
   }
-  hash256 far = a;
+  node_id far = a;
   far.bytes[0] ^= 0x80;
-  hash256 near = a;
-  near.bytes[31] ^= 0x01;
+  node_id near = a;
+  near.bytes[19] ^= 0x01;
   BOOST_TEST(closer_to(a, near, far));
   BOOST_TEST(!closer_to(a, far, near));
   BOOST_TEST(!closer_to(a, near, near));
@@ -58,11 +62,11 @@ BOOST_AUTO_TEST_CASE(distance_helpers) {
 
 BOOST_AUTO_TEST_CASE(placement_by_shared_prefix) {
   rng r{2};
-  hash256 self = random_hash(r);
+  node_id self = random_hash(r);
   routing_table table{self};
   uint32_t ip = 1;
   for (int i = 0; i < 2000; ++i) {
-    msg::dht_node n{random_hash(r), endpoint{ip++, 6881}};
+    krpc::node_info n{random_hash(r), endpoint{ip++, 6881}};
     auto result = table.heard_from(n, 0s);
     size_t bucket = common_prefix_bits(self, n.id);
     BOOST_TEST_REQUIRE(table.bucket_of(n.id) == bucket);
@@ -81,20 +85,20 @@ BOOST_AUTO_TEST_CASE(placement_by_shared_prefix) {
   BOOST_TEST(total == table.size());
   // Half of 2000 random IDs fall in bucket 0, a quarter in bucket 1, ...: the first few buckets
   // are full and the deep ones hold what there is.
-  BOOST_TEST(table.bucket(0).nodes.size() == 20u);
-  BOOST_TEST(table.bucket(4).nodes.size() == 20u);
+  BOOST_TEST(table.bucket(0).nodes.size() == routing_config{}.k);
+  BOOST_TEST(table.bucket(4).nodes.size() == routing_config{}.k);
   BOOST_TEST(table.size() < 400u);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_own_id_bad_addresses_and_a_second_node_per_ip) {
   rng r{3};
-  hash256 self = random_hash(r);
+  node_id self = random_hash(r);
   routing_table table{self};
   using outcome = routing_table::outcome;
   BOOST_TEST((table.heard_from({self, endpoint{5, 1}}, 0s).result == outcome::refused));
   BOOST_TEST((table.heard_from({random_hash(r), endpoint{0, 1}}, 0s).result == outcome::refused));
   BOOST_TEST((table.heard_from({random_hash(r), endpoint{5, 0}}, 0s).result == outcome::refused));
-  hash256 a = random_hash(r);
+  node_id a = random_hash(r);
   BOOST_TEST((table.heard_from({a, endpoint{5, 1}}, 0s).result == outcome::added));
   // One address, another made-up ID: refused (nodes_per_ip_max is 1).
   BOOST_TEST((table.heard_from({random_hash(r), endpoint{5, 2}}, 0s).result == outcome::refused));
@@ -106,11 +110,11 @@ BOOST_AUTO_TEST_CASE(refuses_own_id_bad_addresses_and_a_second_node_per_ip) {
 
 BOOST_AUTO_TEST_CASE(full_bucket_holds_k_least_recently_seen_first) {
   rng r{4};
-  hash256 self = random_hash(r);
+  node_id self = random_hash(r);
   routing_table table{self};
   uint32_t ip = 1;
-  std::vector<msg::dht_node> nodes;
-  for (int i = 0; i < 20; ++i) {
+  std::vector<krpc::node_info> nodes;
+  for (int i = 0; i < k; ++i) {
     nodes.push_back(node_in(self, 0, r, ip));
     BOOST_TEST_REQUIRE((table.heard_from(nodes.back(), std::chrono::seconds{i}).result
                         == routing_table::outcome::added));
@@ -119,8 +123,8 @@ BOOST_AUTO_TEST_CASE(full_bucket_holds_k_least_recently_seen_first) {
   auto result = table.heard_from(nodes[3], 100s);
   BOOST_TEST((result.result == routing_table::outcome::updated));
   BOOST_TEST(!result.ping);
-  std::vector<hash256> expected;
-  for (int i = 0; i < 20; ++i)
+  std::vector<node_id> expected;
+  for (int i = 0; i < k; ++i)
     if (i != 3)
       expected.push_back(nodes[i].id);
   expected.push_back(nodes[3].id);
@@ -131,23 +135,23 @@ BOOST_AUTO_TEST_CASE(full_bucket_holds_k_least_recently_seen_first) {
     BOOST_TEST_REQUIRE((more.result == routing_table::outcome::waiting));
     BOOST_TEST_REQUIRE(!more.ping); // nobody is questionable after 101 s
   }
-  BOOST_TEST(table.bucket(0).nodes.size() == 20u);
+  BOOST_TEST(table.bucket(0).nodes.size() == routing_config{}.k);
   BOOST_TEST(table.bucket(0).replacements.size() == table.config().replacements_max);
   BOOST_TEST(ids_of(table.bucket(0).nodes) == expected);
 }
 
 BOOST_AUTO_TEST_CASE(full_bucket_pings_oldest_before_replacing_it) {
   rng r{5};
-  hash256 self = random_hash(r);
+  node_id self = random_hash(r);
   routing_table table{self};
   uint32_t ip = 1;
-  std::vector<msg::dht_node> nodes;
-  for (int i = 0; i < 20; ++i) {
+  std::vector<krpc::node_info> nodes;
+  for (int i = 0; i < k; ++i) {
     nodes.push_back(node_in(self, 1, r, ip));
     table.heard_from(nodes.back(), std::chrono::seconds{i});
   }
   // 16 minutes on, every node is questionable: a newcomer waits and the oldest is pinged.
-  msg::dht_node newcomer = node_in(self, 1, r, ip);
+  krpc::node_info newcomer = node_in(self, 1, r, ip);
   auto result = table.heard_from(newcomer, 16min);
   BOOST_TEST((result.result == routing_table::outcome::waiting));
   BOOST_TEST_REQUIRE(result.ping.has_value());
@@ -166,17 +170,17 @@ BOOST_AUTO_TEST_CASE(full_bucket_pings_oldest_before_replacing_it) {
   // That one does not answer: the most recent replacement takes its place.
   BOOST_TEST(table.failed(nodes[1].id));
   BOOST_TEST(!table.find(nodes[1].id));
-  BOOST_TEST(table.bucket(1).nodes.size() == 20u);
+  BOOST_TEST(table.bucket(1).nodes.size() == routing_config{}.k);
   BOOST_TEST(table.bucket(1).replacements.size() == 1u); // the first newcomer still waits
   BOOST_TEST(table.bucket(1).replacements.back().node.id == newcomer.id);
 }
 
 BOOST_AUTO_TEST_CASE(nodes_failing_repeatedly_are_dropped) {
   rng r{6};
-  hash256 self = random_hash(r);
+  node_id self = random_hash(r);
   routing_table table{self};
   uint32_t ip = 1;
-  msg::dht_node n = node_in(self, 2, r, ip);
+  krpc::node_info n = node_in(self, 2, r, ip);
   table.heard_from(n, 0s);
   BOOST_TEST(!table.failed(n.id));
   BOOST_TEST(!table.failed(n.id));
@@ -194,22 +198,22 @@ BOOST_AUTO_TEST_CASE(nodes_failing_repeatedly_are_dropped) {
   BOOST_TEST(!table.failed(n.id));
   BOOST_TEST(!table.failed(n.id));
   BOOST_TEST(table.failed(n.id));
-  msg::dht_node other{id_in_bucket(self, 3, hash256{}), n.address};
+  krpc::node_info other{id_in_bucket(self, 3, node_id{}), n.address};
   BOOST_TEST((table.heard_from(other, 3s).result == routing_table::outcome::added));
 }
 
 BOOST_AUTO_TEST_CASE(a_node_that_failed_gives_way_to_a_newcomer_at_once) {
   rng r{7};
-  hash256 self = random_hash(r);
+  node_id self = random_hash(r);
   routing_table table{self};
   uint32_t ip = 1;
-  std::vector<msg::dht_node> nodes;
-  for (int i = 0; i < 20; ++i) {
+  std::vector<krpc::node_info> nodes;
+  for (int i = 0; i < k; ++i) {
     nodes.push_back(node_in(self, 0, r, ip));
     table.heard_from(nodes.back(), 0s);
   }
   BOOST_TEST(!table.failed(nodes[7].id)); // no replacement waiting: it stays, marked
-  msg::dht_node newcomer = node_in(self, 0, r, ip);
+  krpc::node_info newcomer = node_in(self, 0, r, ip);
   BOOST_TEST((table.heard_from(newcomer, 1s).result == routing_table::outcome::added));
   BOOST_TEST(!table.find(nodes[7].id));
   BOOST_TEST(table.find(newcomer.id));
@@ -218,7 +222,7 @@ BOOST_AUTO_TEST_CASE(a_node_that_failed_gives_way_to_a_newcomer_at_once) {
 BOOST_AUTO_TEST_CASE(closest_equals_brute_force_sort) {
   rng r{8};
   for (int round = 0; round < 4; ++round) {
-    hash256 self = random_hash(r);
+    node_id self = random_hash(r);
     routing_table table{self};
     uint32_t ip = 1;
     // Random IDs, and many near our own so that deep buckets fill as well.
@@ -227,20 +231,20 @@ BOOST_AUTO_TEST_CASE(closest_equals_brute_force_sort) {
     for (size_t bucket = 0; bucket < 40; ++bucket)
       for (int i = 0; i < 12; ++i)
         table.heard_from(node_in(self, bucket, r, ip), 0s);
-    std::vector<msg::dht_node> all = table.all();
+    std::vector<krpc::node_info> all = table.all();
     BOOST_TEST_REQUIRE(all.size() == table.size());
-    std::vector<hash256> targets{self};
+    std::vector<node_id> targets{self};
     for (int i = 0; i < 100; ++i)
       targets.push_back(random_hash(r));
     for (size_t bucket = 0; bucket < 60; bucket += 3)
       targets.push_back(id_in_bucket(self, bucket, random_hash(r)));
-    for (const hash256& target : targets) {
-      std::vector<msg::dht_node> sorted = all;
+    for (const node_id& target : targets) {
+      std::vector<krpc::node_info> sorted = all;
       std::sort(sorted.begin(), sorted.end(), [&](const auto& a, const auto& b) {
         return closer_to(target, a.id, b.id);
       });
       for (size_t count : {size_t{1}, size_t{5}, size_t{20}, size_t{64}, all.size() + 10}) {
-        std::vector<msg::dht_node> expected(sorted.begin(),
+        std::vector<krpc::node_info> expected(sorted.begin(),
                                             sorted.begin() + static_cast<std::ptrdiff_t>(std::min(count, sorted.size())));
         auto got = table.closest(target, count);
         BOOST_TEST_REQUIRE(got.size() == expected.size());
@@ -253,12 +257,37 @@ BOOST_AUTO_TEST_CASE(closest_equals_brute_force_sort) {
 
 BOOST_AUTO_TEST_CASE(touch_marks_the_bucket_of_a_target) {
   rng r{9};
-  hash256 self = random_hash(r);
+  node_id self = random_hash(r);
   routing_table table{self};
-  hash256 target = id_in_bucket(self, 17, random_hash(r));
+  node_id target = id_in_bucket(self, 17, random_hash(r));
   table.touch(target, 42s);
   BOOST_TEST((table.bucket(17).last_active == 42s));
   BOOST_TEST((table.bucket(16).last_active == 0s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(bep42_keeps_out_ids_their_address_does_not_allow_when_enforced) {
+  rng r{11};
+  node_id self = random_hash(r);
+  uint32_t public_ip = 0x7c1f4b15; // 124.31.75.21, BEP 42's first example address
+  uint32_t private_ip = 0x0a000001; // 10.0.0.1: exempt
+  node_id made_up = random_hash(r);
+  if (krpc::bep42::is_valid(made_up, public_ip))
+    made_up.bytes[0] ^= 0xff; // (one in two million: make sure it is not valid by chance)
+  BOOST_TEST_REQUIRE(!krpc::bep42::is_valid(made_up, public_ip));
+  node_id allowed = krpc::bep42::make_id(public_ip, 1, random_hash(r));
+  BOOST_TEST_REQUIRE(krpc::bep42::is_valid(allowed, public_ip));
+
+  routing_config on;
+  on.enforce_bep42 = true;
+  routing_table strict(self, on);
+  using outcome = routing_table::outcome;
+  BOOST_TEST((strict.heard_from({made_up, endpoint{public_ip, 6881}}, 0s).result == outcome::refused));
+  BOOST_TEST((strict.heard_from({allowed, endpoint{public_ip, 6881}}, 0s).result == outcome::added));
+  BOOST_TEST((strict.heard_from({made_up, endpoint{private_ip, 6881}}, 0s).result == outcome::added));
+  BOOST_TEST(strict.size() == 2u);
+
+  routing_table lenient(self, routing_config{}); // off by default
+  BOOST_TEST((lenient.heard_from({made_up, endpoint{public_ip, 6881}}, 0s).result == outcome::added));
+}

@@ -45,7 +45,7 @@ struct recording_swarms final : node_host {
 /// A node in a dynamic mode: a feed service, its announcement publisher and a directory that
 /// moves swarms through `swarms`.
 struct mode_node {
-  node_id id;
+  node_key id;
   memory_store store;
   std::unique_ptr<feed> f;
   test::recording_observer observer;
@@ -60,7 +60,7 @@ struct mode_node {
 
 std::unique_ptr<mode_node> make_mode_node(sim::runtime& rt, uint8_t name, bool writer) {
   auto n = std::make_unique<mode_node>();
-  n->id = node_id::from(bytes(32, name));
+  n->id = node_key::from(bytes(32, name));
   keypair kp = test::test_writer_keys();
   n->f = writer ? std::move(*feed::create(n->store, kp)) : std::move(*feed::create_reader(n->store, kp.pk));
   n->directory = rt.spawn(std::make_unique<node_core>(node_core_config{}, &n->swarms));

@@ -45,7 +45,7 @@ value_feed_def news() {
 /// A node holding one value feed: a directory that serves its topic and a publisher over a
 /// memory store.
 struct value_node {
-  node_id id;
+  node_key id;
   memory_store store;
   recording seen;
   component_id directory = no_component;
@@ -62,7 +62,7 @@ struct value_node {
 std::unique_ptr<value_node> make_value_node(sim::runtime& rt, uint8_t name, bool writer,
                                             publisher_config config = {}) {
   auto n = std::make_unique<value_node>();
-  n->id = node_id::from(bytes(32, name));
+  n->id = node_key::from(bytes(32, name));
   std::optional<std::pair<uint32_t, secret_key>> signer;
   if (writer)
     signer = std::make_pair(uint32_t{0}, writer_keys().sk);

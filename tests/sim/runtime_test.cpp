@@ -69,8 +69,8 @@ private:
   event_log& log_;
 };
 
-node_id id_of(uint8_t n) {
-  node_id id;
+node_key id_of(uint8_t n) {
+  node_key id;
   id.bytes[0] = n;
   return id;
 }

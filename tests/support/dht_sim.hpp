@@ -5,8 +5,10 @@
 /// hostile node would), and a component that records peers_found.
 
 #include "dynfeed/messages/codec.hpp"
-#include "dynfeed/messages/dht_codec.hpp"
 #include "dynfeed/discovery/dht.hpp"
+#include "dynfeed/feed/bep44.hpp"
+#include "dynfeed/krpc/codec.hpp"
+#include "dynfeed/krpc/targets.hpp"
 #include "dynfeed/sim/runtime.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -32,6 +34,30 @@ inline hash256 hash_of(std::string_view text) {
   return crypto::blake2b_256(byte_span{text});
 }
 
+/// A point of the 160-bit key space named by `text`.
+inline node_id id_of(std::string_view text) {
+  return krpc::info_hash(hash_of(text));
+}
+
+/// A KRPC transaction ID from a number (tests pick theirs; 2 bytes, as Mainline clients do).
+inline bytes tid(uint16_t n) {
+  return bytes{static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+}
+
+/// A bencoded string value ("<size>:<text>"), the simplest BEP 44 v.
+inline bytes bencoded(std::string_view text) {
+  std::string s = std::to_string(text.size()) + ":" + std::string{text};
+  return bytes(s.begin(), s.end());
+}
+
+/// A signed BEP 44 mutable item.
+inline bep44::mutable_item signed_item(const keypair& kp, int64_t seq, std::string_view text,
+                                       std::string_view salt = {}) {
+  auto item = bep44::sign(kp, bytes(salt.begin(), salt.end()), seq, bencoded(text));
+  BOOST_REQUIRE(item);
+  return *item;
+}
+
 /// A datagram socket's owner that does what the test says.
 class probe final : public datagram_component {
 public:
@@ -40,54 +66,77 @@ public:
     bytes data;
   };
   /// Answers a query (return nothing to stay silent).
-  using responder = std::function<std::optional<msg::dht_body>(const endpoint&, const msg::dht_rpc&)>;
+  using responder = std::function<std::optional<krpc::body>(const endpoint&, const krpc::message&)>;
 
-  probe(datagram_socket& socket, hash256 id) : socket_(socket), id_(id) {}
+  probe(datagram_socket& socket, node_id id) : socket_(socket), id_(id) {}
 
   void on_message(context&, component_id, byte_span) override {}
   void on_datagram(context&, const endpoint& from, byte_span data) override {
     received.push_back({from, data.to_bytes()});
     if (!answer)
       return;
-    auto rpc = msg::decode_rpc(data);
-    if (!rpc || !msg::is_query(rpc->body))
+    auto m = krpc::decode(data);
+    if (!m || !krpc::is_query(*m))
       return;
-    if (auto body = answer(from, *rpc))
-      send(from, msg::dht_rpc{rpc->transaction, id_, std::move(*body)});
+    if (auto body = answer(from, *m))
+      send(from, message(m->transaction, std::move(*body)));
   }
 
+  krpc::message message(bytes transaction, krpc::body body) const {
+    krpc::message m;
+    m.transaction = std::move(transaction);
+    m.sender = id_;
+    m.content = std::move(body);
+    return m;
+  }
   void send_raw(const endpoint& to, bytes data) { socket_.send_to(to, std::move(data)); }
-  void send(const endpoint& to, const msg::dht_rpc& rpc) { send_raw(to, msg::encode_rpc(rpc)); }
+  void send(const endpoint& to, const krpc::message& m) { send_raw(to, krpc::encode(m)); }
   /// Sends a query with transaction `transaction` and this probe's ID.
-  void query(const endpoint& to, uint64_t transaction, msg::dht_body body) {
-    send(to, msg::dht_rpc{transaction, id_, std::move(body)});
+  void query(const endpoint& to, const bytes& transaction, krpc::query q) {
+    send(to, message(transaction, std::move(q)));
   }
 
   /// Everything received that decodes, in order.
-  std::vector<msg::dht_rpc> decoded() const {
-    std::vector<msg::dht_rpc> out;
+  std::vector<krpc::message> decoded() const {
+    std::vector<krpc::message> out;
     for (const datagram& d : received)
-      if (auto rpc = msg::decode_rpc(d.data))
-        out.push_back(std::move(*rpc));
+      if (auto m = krpc::decode(d.data))
+        out.push_back(std::move(*m));
     return out;
   }
-  /// The response to `transaction`, if one arrived.
-  std::optional<msg::dht_rpc> response_to(uint64_t transaction) const {
-    for (auto& rpc : decoded())
-      if (rpc.transaction == transaction && !msg::is_query(rpc.body))
-        return rpc;
+  /// The response (or error) to `transaction`, if one arrived.
+  std::optional<krpc::message> response_to(const bytes& transaction) const {
+    for (auto& m : decoded())
+      if (m.transaction == transaction && !krpc::is_query(m))
+        return m;
     return std::nullopt;
+  }
+  /// The response's fields (a test failure if it is an error or missing).
+  krpc::response answer_to(const bytes& transaction) const {
+    auto m = response_to(transaction);
+    BOOST_REQUIRE_MESSAGE(m, "no response");
+    auto* r = std::get_if<krpc::response>(&m->content);
+    BOOST_REQUIRE_MESSAGE(r, "an error, not a response");
+    return *r;
+  }
+  /// The error code of the reply to `transaction` (0: a response, -1: nothing arrived).
+  int64_t error_code(const bytes& transaction) const {
+    auto m = response_to(transaction);
+    if (!m)
+      return -1;
+    auto* e = std::get_if<krpc::error_reply>(&m->content);
+    return e ? e->code : 0;
   }
 
   endpoint local() const { return socket_.local(); }
-  const hash256& id() const { return id_; }
+  const node_id& id() const { return id_; }
 
   std::vector<datagram> received;
   responder answer;
 
 private:
   datagram_socket& socket_;
-  hash256 id_;
+  node_id id_;
 };
 
 /// Records the peers_found frames a discovery component sends it.
@@ -136,7 +185,7 @@ struct dht_network {
   }
 
   /// A probe on a new host.
-  std::pair<component_id, probe*> add_probe(hash256 id, uint16_t port = dht_port) {
+  std::pair<component_id, probe*> add_probe(node_id id, uint16_t port = dht_port) {
     sim::host_id h = new_host();
     probe* p = nullptr;
     component_id cid = rt.open_datagram(h, port, [&](datagram_socket& s) {
@@ -188,30 +237,37 @@ struct dht_network {
     return *out;
   }
 
-  dht_lookup_result find_node(size_t index, const hash256& target) {
+  dht_lookup_result find_node(size_t index, const node_id& target) {
     return await<dht_lookup_result>(index, [&](dht& d, context& ctx, auto cb) { d.find_node(ctx, target, cb); });
   }
-  dht_lookup_result lookup_peers(size_t index, const hash256& topic) {
-    return await<dht_lookup_result>(index, [&](dht& d, context& ctx, auto cb) { d.lookup_peers(ctx, topic, cb); });
+  dht_lookup_result lookup_peers(size_t index, const node_id& info_hash) {
+    return await<dht_lookup_result>(index, [&](dht& d, context& ctx, auto cb) { d.lookup_peers(ctx, info_hash, cb); });
   }
-  dht_lookup_result get_value(size_t index, const hash256& target) {
+  dht_lookup_result get_value(size_t index, const node_id& target) {
     return await<dht_lookup_result>(index, [&](dht& d, context& ctx, auto cb) { d.get_value(ctx, target, cb); });
   }
-  dht_store_result announce(size_t index, const hash256& topic, uint16_t port) {
-    return await<dht_store_result>(index, [&](dht& d, context& ctx, auto cb) { d.announce(ctx, topic, port, cb); });
+  dht_lookup_result get_value(size_t index, const public_key& k, const bytes& salt = {},
+                              std::optional<int64_t> seq = std::nullopt) {
+    return await<dht_lookup_result>(index, [&](dht& d, context& ctx, auto cb) { d.get_value(ctx, k, salt, cb, seq); });
   }
-  dht_store_result put_value(size_t index, const value_feed_def& def, const signed_value& v,
-                             std::optional<uint64_t> cas = std::nullopt) {
-    return await<dht_store_result>(index, [&](dht& d, context& ctx, auto cb) { d.put_value(ctx, def, v, cas, cb); });
+  dht_store_result announce(size_t index, const node_id& info_hash, uint16_t port) {
+    return await<dht_store_result>(index, [&](dht& d, context& ctx, auto cb) { d.announce(ctx, info_hash, port, cb); });
+  }
+  dht_store_result put_value(size_t index, const bep44::mutable_item& item,
+                             std::optional<int64_t> cas = std::nullopt) {
+    return await<dht_store_result>(index, [&](dht& d, context& ctx, auto cb) { d.put_value(ctx, item, cas, cb); });
+  }
+  dht_store_result put_immutable(size_t index, const bytes& v) {
+    return await<dht_store_result>(index, [&](dht& d, context& ctx, auto cb) { d.put_immutable(ctx, v, cb); });
   }
 
   /// The `count` node IDs closest to `target` among all nodes, by brute force.
-  std::vector<hash256> true_closest(const hash256& target, size_t count) {
-    std::vector<hash256> ids;
+  std::vector<node_id> true_closest(const node_id& target, size_t count) {
+    std::vector<node_id> ids;
     for (size_t i = 0; i < nodes.size(); ++i)
       ids.push_back(node(i).id());
     std::sort(ids.begin(), ids.end(),
-              [&](const hash256& a, const hash256& b) { return closer_to(target, a, b); });
+              [&](const node_id& a, const node_id& b) { return closer_to(target, a, b); });
     ids.resize(std::min(count, ids.size()));
     return ids;
   }

@@ -25,7 +25,7 @@ public:
       inner_.transmit(std::move(out));
   }
   void close(msg::disconnect_reason why) override { inner_.close(why); }
-  const node_id& remote() const override { return inner_.remote(); }
+  const node_key& remote() const override { return inner_.remote(); }
   byte_span handshake_hash() const override { return inner_.handshake_hash(); }
   bool initiator() const override { return inner_.initiator(); }
 

@@ -28,7 +28,7 @@ struct recording_observer : feed_service_observer {
 };
 
 struct sim_node {
-  node_id id;
+  node_key id;
   memory_store store;
   std::unique_ptr<feed> f;
   recording_observer observer;
@@ -47,7 +47,7 @@ inline keypair test_writer_keys() {
 inline std::unique_ptr<sim_node> make_node(sim::runtime& rt, uint8_t name, bool writer,
                                            feed_service_config config = {}) {
   auto n = std::make_unique<sim_node>();
-  n->id = node_id::from(bytes(32, name));
+  n->id = node_key::from(bytes(32, name));
   keypair kp = test_writer_keys();
   n->f = writer ? std::move(*feed::create(n->store, kp)) : std::move(*feed::create_reader(n->store, kp.pk));
   n->directory = rt.spawn(std::make_unique<node_core>());
