@@ -9,7 +9,7 @@
 #include "dynfeed/actors/node.hpp"
 #include "dynfeed/discovery/dht.hpp"
 #include "dynfeed/discovery/tracker.hpp"
-#include "dynfeed/messages/dht_codec.hpp"
+#include "dynfeed/krpc/codec.hpp"
 #include "dynfeed/messages/tracker_codec.hpp"
 #include "support/caf_fixture.hpp"
 #include "support/print.hpp"
@@ -233,9 +233,10 @@ BOOST_AUTO_TEST_CASE(a_node_joins_the_dht_through_its_bootstrap_nodes) {
   run();
   BOOST_REQUIRE_EQUAL(datagrams->sent.size(), 1u);
   BOOST_TEST(datagrams->sent[0].to.to_string() == "10.0.0.2:6881");
-  auto rpc = msg::decode_rpc(datagrams->sent[0].data);
-  BOOST_REQUIRE(rpc.has_value());
-  BOOST_TEST(std::holds_alternative<msg::dht_find_node>(rpc->body));
+  auto m = krpc::decode(datagrams->sent[0].data);
+  BOOST_REQUIRE(m.has_value());
+  BOOST_REQUIRE(krpc::is_query(*m));
+  BOOST_TEST(std::holds_alternative<krpc::find_node>(std::get<krpc::query>(m->content)));
   caf::anon_send(node, atoms::shutdown::value);
   run();
 }

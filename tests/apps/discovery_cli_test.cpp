@@ -4,7 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "dynfeed/base/endpoint.hpp"
-#include "dynfeed/messages/dht_codec.hpp"
+#include "dynfeed/krpc/codec.hpp"
 #include "dynfeed/messages/tracker_codec.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(a_clone_finds_its_seeder_through_the_dht_alone) {
   // A DHT of two nodes; the seeder joins through one, the clone through the other.
   discovery_server first{"dht"};
   discovery_server second{"dht", {"--bootstrap", first.address}};
-  BOOST_TEST(first.id.size() == 64u);
+  BOOST_TEST(first.id.size() == 40u); // a 160-bit Mainline node ID, in hex
   BOOST_TEST(first.id != second.id);
   discovering_seeder s{origin, {"--bootstrap", first.address}};
   clone_and_check(tmp, origin, s.key, {"--bootstrap", second.address});
@@ -235,15 +235,18 @@ BOOST_AUTO_TEST_CASE(servers_shrug_off_hostile_datagrams) {
   std::vector<bytes> junk{bytes{}, bytes{1, 2, 3}, bytes(64, 0xff), bytes(9000, 7)};
   // A well-formed announce whose token this tracker never gave.
   msg::tracker::announce forged{hash256::from(bytes(32, 9)), 7000, bytes(16, 1)};
-  // A DHT announce with a made-up token, from a sender that never asked for one.
-  msg::dht_rpc forged_rpc{42, hash256::from(bytes(32, 5)),
-                          msg::dht_announce{hash256::from(bytes(32, 9)), 7000, bytes(16, 1)}};
+  // A KRPC announce_peer with a made-up token, from a sender that never asked for one.
+  krpc::message forged_rpc;
+  forged_rpc.transaction = bytes{0, 42};
+  forged_rpc.sender = node_id::from(bytes(20, 5));
+  forged_rpc.content = krpc::query{krpc::announce_peer{node_id::from(bytes(20, 9)), 7000, false,
+                                                       bytes(16, 1)}};
   for (const bytes& j : junk) {
     send_datagram(tracker.port(), j);
     send_datagram(dht_node.port(), j);
   }
   send_datagram(tracker.port(), msg::tracker::encode({77, forged}));
-  send_datagram(dht_node.port(), msg::encode_rpc(forged_rpc));
+  send_datagram(dht_node.port(), krpc::encode(forged_rpc));
 
   // Both still serve: a clone finds its seeder through each.
   discovering_seeder by_tracker{origin, {"--tracker", tracker.address}};
