@@ -30,7 +30,9 @@ struct routing_config {
 
 struct dht_store_limits {
   size_t topics_max = 4096;
-  size_t peers_per_topic_max = 64;
+  /// Peers stored per info-hash (libtorrent's dht_max_peers is 500): the k closest nodes of a
+  /// popular swarm must hold enough of it that askers, each given a sample, spread over it.
+  size_t peers_per_topic_max = 500;
   /// BEP 44 items (mutable and immutable together).
   size_t values_max = 4096;
   /// Peer records and items stored for one IPv4 address, together.
