@@ -115,7 +115,8 @@ public:
   void announce(context& ctx, const node_id& info_hash, uint16_t port, dht_store_callback done,
                 dht_peers_callback progress = {});
   /// A get lookup toward SHA-1(k || salt), then a put of `item` (signed: bep44::sign) to the k
-  /// closest nodes; with `cas`, they store it only if they hold that seq.
+  /// closest nodes; with `cas`, they store it only if they hold that seq. Requires item.v to be
+  /// one bencoded value (bep44::check_bencode), as for put_immutable's `v`.
   void put_value(context& ctx, const bep44::mutable_item& item, std::optional<int64_t> cas,
                  dht_store_callback done);
   /// A get lookup toward SHA-1(v), then a put of the immutable item `v` (bencoded, at most

@@ -107,6 +107,8 @@ void dht::start_announce(context& ctx, const node_id& info_hash, uint16_t port, 
 
 void dht::put_value(context& ctx, const bep44::mutable_item& item, std::optional<int64_t> cas,
                     dht_store_callback done) {
+  // The codec writes v as it is: it must be one bencoded value (bep44::sign makes sure).
+  DYNFEED_REQUIRE(bep44::check_bencode(item.v).has_value());
   krpc::mutable_put m{item.k, item.salt, item.seq, item.v, item.sig, cas};
   // The nodes' answers to the lookup are not needed (a put of an older seq is refused with
   // 302); asking with our seq keeps them from sending the item back.
@@ -116,6 +118,7 @@ void dht::put_value(context& ctx, const bep44::mutable_item& item, std::optional
 }
 
 void dht::put_immutable(context& ctx, const bytes& v, dht_store_callback done) {
+  DYNFEED_REQUIRE(bep44::check_bencode(v).has_value());
   start_put(ctx, krpc::immutable_target(v), {}, krpc::put{krpc::immutable_put{v}, {}},
             std::move(done));
 }
