@@ -13,6 +13,9 @@ packages=(
   libcaf-dev libsodium-dev libcapnp-dev capnproto librocksdb-dev libboost-test-dev
   libcli11-dev nlohmann-json3-dev gnuplot-nox libssl-dev
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
+  # tests/interop/run.sh: the reference DHT nodes (npm itself, if node came without it, is
+  # installed by that script)
+  nodejs python3-libtorrent python3-cryptography
 )
 
 ./scripts/install_packages.sh "${packages[@]}"
