@@ -1,6 +1,7 @@
 /// dynfeed dht | tracker: discovery servers on UDP; and the --bootstrap / --tracker options of
 /// the commands that run a node.
 
+#include "apps/dht_support.hpp"
 #include "apps/node_support.hpp"
 
 #include "dynfeed/actors/datagram_host.hpp"
@@ -17,6 +18,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 namespace dynfeed::cli {
@@ -25,8 +27,8 @@ namespace dynfeed::cli {
 
 void add_discovery_options(CLI::App& command, discovery_args& args) {
   auto* b = command.add_option("--bootstrap", args.bootstrap,
-                               "IPV4:PORT of a DHT node to join the DHT through (repeatable); "
-                               "swarms find peers in the DHT");
+                               "IPV4:PORT of a DHT node to join the DHT through (repeatable; "
+                               "`public`: the public routers); swarms find peers in the DHT");
   auto* t = command.add_option("--tracker", args.trackers,
                                "IPV4:PORT of a tracker (repeatable); swarms find peers there");
   b->excludes(t);
@@ -64,7 +66,7 @@ expected<std::optional<discovery_config>> discovery_from(const discovery_args& a
   config.datagrams = make_udp_transport();
   config.local = local;
   if (!args.bootstrap.empty()) {
-    auto nodes = parse_all(args.bootstrap, "--bootstrap");
+    auto nodes = parse_bootstrap(args.bootstrap);
     if (!nodes)
       return nodes.error();
     config.kind = discovery_config::backend::dht;
@@ -86,8 +88,30 @@ namespace {
 struct server_args {
   std::string listen;
   std::vector<std::string> bootstrap;
+  std::string table_path;
   bool quiet_log = false;
 };
+
+/// Writes the DHT's routing table (dht_table's JSON) to `path` through a temporary file and a
+/// rename, so that a reader never sees half a table.
+void write_table(const caf::actor& actor, const std::string& path) {
+  auto table = dht_table(actor, dht_wait{5'000});
+  if (!table) {
+    report("--table: " + table.error().to_string());
+    return;
+  }
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << table->dump() << '\n';
+    if (!out) {
+      report("--table: cannot write " + temporary);
+      return;
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+    report("--table: cannot rename " + temporary + " to " + path);
+}
 
 nlohmann::json to_json(const op_counters& c) {
   return {{"queriesSent", c.queries_sent},       {"responsesReceived", c.responses_received},
@@ -134,9 +158,11 @@ expected<endpoint> parse_listen(const std::string& text) {
 }
 
 /// Hosts one discovery component on UDP at `local` until SIGINT or SIGTERM; prints `first`
-/// (if any), "listening on IP:PORT", and at the end the component's counters as JSON.
+/// (if any), "listening on IP:PORT", and at the end the component's counters as JSON. `tick`,
+/// if any, runs every second meanwhile, and once more before the end.
 int serve(const server_args& a, const endpoint& local, const std::string& first,
-          const datagram_component_factory& make) {
+          const datagram_component_factory& make,
+          const std::function<void(const caf::actor&)>& tick = nullptr) {
   stop_signals signals;
   process_config cfg;
   caf::actor_system sys{cfg};
@@ -155,6 +181,12 @@ int serve(const server_args& a, const endpoint& local, const std::string& first,
   if (!first.empty())
     std::cout << first << '\n';
   std::cout << "listening on " << hosted->local.to_string() << '\n' << std::flush;
+  if (tick) {
+    do
+      tick(hosted->actor);
+    while (!signals.wait_for(std::chrono::seconds{1}));
+    tick(hosted->actor);
+  }
   signals.wait();
   int code = exit_ok;
   {
@@ -175,17 +207,16 @@ int run_dht(const server_args& a) {
   auto local = parse_listen(a.listen);
   if (!local)
     return report(local.error().context(), exit_usage);
-  std::vector<endpoint> bootstrap;
-  for (const std::string& b : a.bootstrap) {
-    auto e = parse_ipv4_address(b, "--bootstrap");
-    if (!e)
-      return report(e.error().context(), exit_usage);
-    bootstrap.push_back(*e);
-  }
-  dht_config config = dht_settings(*local, bootstrap);
+  auto bootstrap = parse_bootstrap(a.bootstrap);
+  if (!bootstrap)
+    return report(bootstrap.error().context(), exit_usage);
+  dht_config config = dht_settings(*local, *bootstrap);
   crypto::random_bytes(config.id.data(), config.id.size());
   auto make = [config](datagram_socket& s) { return std::make_unique<dht>(config, s); };
-  return serve(a, *local, to_hex(config.id), make);
+  std::function<void(const caf::actor&)> tick;
+  if (!a.table_path.empty())
+    tick = [path = a.table_path](const caf::actor& actor) { write_table(actor, path); };
+  return serve(a, *local, to_hex(config.id), make, tick);
 }
 
 int run_tracker(const server_args& a) {
@@ -209,7 +240,11 @@ void add_discovery_commands(CLI::App& app, command& run) {
   d->add_option("--listen", args->listen, "IPV4:PORT to receive datagrams on (port 0 picks one)")
     ->required();
   d->add_option("--bootstrap", args->bootstrap, "IPV4:PORT of a DHT node to join through "
-                                                "(repeatable; none: the first node)");
+                                                "(repeatable; `public`: the public routers; "
+                                                "none: the first node)");
+  d->add_option("--table", args->table_path,
+                "write the routing table to this file as JSON every second ({\"id\", "
+                "\"address\", \"nodes\": [{\"id\", \"address\"}]}), replacing it whole");
   d->add_flag("--quiet", args->quiet_log, "do not log");
   d->callback([&run, args] { run = [args] { return run_dht(*args); }; });
 

@@ -1,5 +1,6 @@
 /// dynfeed seed | clone | follow: a node on TCP, serving or downloading one feed.
 
+#include "apps/dht_support.hpp"
 #include "apps/node_support.hpp"
 
 #include "dynfeed/base/hex.hpp"
@@ -462,6 +463,52 @@ nlohmann::json value_json(uint64_t seq, const bytes& v) {
   return out;
 }
 
+/// With --bootstrap, `value get` also looks for the value in the DHT, as the BEP 44 mutable
+/// item of the key and salt: a thread asks the node's DHT node (again every dht_retry while it
+/// finds nothing) and sends what it finds to `to` as (get_value, seq, v). It stops when `stop`
+/// is set; the process ends without joining it.
+void search_dht(running_node& n, const public_key& key, const bytes& salt, const caf::actor& to,
+                std::shared_ptr<std::atomic<bool>> stop) {
+  auto discovery = n.ask<caf::actor>(atoms::discovery::value);
+  if (!discovery) {
+    report("no DHT to search: " + describe(discovery.error()));
+    return;
+  }
+  std::thread([actor = *discovery, key, salt, to, stop] {
+    constexpr auto dht_retry = std::chrono::seconds{2};
+    while (!*stop) {
+      if (wait_for_nodes(actor, dht_wait{10'000})) {
+        auto found = dht_get(actor, key, salt, dht_wait{60'000});
+        if (found && *found) {
+          caf::anon_send(to, atoms::get_value::value, (*found)->seq, (*found)->v);
+          return;
+        }
+      }
+      auto next = std::chrono::steady_clock::now() + dht_retry;
+      while (!*stop && std::chrono::steady_clock::now() < next)
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    }
+  }).detach();
+}
+
+/// A value found in the DHT: its v shown as show_bep44_value says; with --json, value_json's
+/// object with "from": "dht" (and "bencoded": true when v is not a byte string).
+void print_dht_value(int64_t seq, const bytes& v, bool json) {
+  shown_value shown = show_bep44_value(v);
+  if (json) {
+    nlohmann::json out = shown.bencoded
+                           ? nlohmann::json{{"seq", seq}, {"value", to_hex(v)}, {"bencoded", true}}
+                           : value_json(static_cast<uint64_t>(seq), shown.value);
+    out["from"] = "dht";
+    std::cout << out.dump() << '\n';
+  } else if (shown.bencoded) {
+    std::cout << to_hex(v) << '\n';
+  } else {
+    std::cout << std::string(shown.value.begin(), shown.value.end()) << '\n';
+  }
+  std::cout.flush();
+}
+
 /// `value get` (the first value a peer gives, then exit) or `value watch` (every value, until
 /// stopped): prints the value's bytes, one per line; with --json, value_json's object.
 int fetch_value(const value_args& a, bool watch) {
@@ -487,6 +534,11 @@ int fetch_value(const value_args& a, bool watch) {
   self->send(*value, atoms::subscribe::value, caf::actor_cast<caf::actor>(self));
   if (!n.ask<bool>(atoms::join_value::value, *value, sources->peers))
     n.finish(report("cannot join the value feed's swarm"));
+  auto stop_search = std::make_shared<std::atomic<bool>>(false);
+  bool in_dht = !watch && !a.discovery.bootstrap.empty();
+  if (in_dht)
+    search_dht(n, *key, bytes(a.salt.begin(), a.salt.end()), caf::actor_cast<caf::actor>(self),
+               stop_search);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.timeout_s);
   bool got = false;
   while (!signals.requested() && (watch || !got)) {
@@ -501,11 +553,16 @@ int fetch_value(const value_args& a, bool watch) {
           std::cout << std::string(v.begin(), v.end()) << '\n';
         std::cout.flush();
       },
+      [&](atoms::get_value, int64_t seq, const bytes& v) {
+        got = true;
+        print_dht_value(seq, v, a.json);
+      },
       caf::after(std::chrono::milliseconds{200}) >> [] {});
     if (!watch && !got && std::chrono::steady_clock::now() > deadline)
       n.finish(report("no value within " + std::to_string(static_cast<int>(a.timeout_s))
-                      + " s: no peer has one"));
+                      + (in_dht ? " s: neither a peer nor the DHT has one" : " s: no peer has one")));
   }
+  *stop_search = true;
   n.finish(exit_ok);
 }
 

@@ -49,9 +49,12 @@ using validate = caf::atom_constant<caf::atom("validate")>;
 using equivocation = caf::atom_constant<caf::atom("equivocat")>;
 using set_rules = caf::atom_constant<caf::atom("setrules")>;
 // Discovery: datagrams from a socket to the actor of its component, the node's TCP port for
-// announces, and starting a node's discovery.
+// announces, starting a node's discovery, its actor, and running a task in a hosted datagram
+// component.
 using datagram = caf::atom_constant<caf::atom("datagram")>;
 using announce_port = caf::atom_constant<caf::atom("annport")>;
 using discover = caf::atom_constant<caf::atom("discover")>;
+using discovery = caf::atom_constant<caf::atom("discovery")>;
+using run = caf::atom_constant<caf::atom("run")>;
 
 } // namespace dynfeed::atoms

@@ -116,6 +116,10 @@ typename Inspector::result_type inspect(Inspector& f, node_stats& x) {
 ///   port its socket is bound to. Swarms joined from then on find peers through it and, once
 ///   the node listens, announce the port it listens on; so do the value feeds of the value
 ///   directories the node opened.
+/// - (discovery) -> caf::actor: the actor of the discovery component `discover` started
+///   (base_errc::invalid_argument before); (run, datagram_task) runs a task in it, with the
+///   component (dht or tracker_client) and its context: how a tool calls the DHT's own API
+///   (a BEP 44 get, the routing table) through the node's DHT node
 /// - (stats) -> node_stats: what the node counted so far (connections ended, by reason)
 /// - (shutdown): stops every actor of the node; the node actor ends once all of them did
 ///   (every store is closed then)
@@ -132,6 +136,7 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atoms::join_value, value_actor, std::vector<peer_address>>::with<bool>,
   caf::replies_to<atoms::listen, peer_address>::with<peer_address>,
   caf::replies_to<atoms::discover, discovery_config>::with<uint16_t>,
+  caf::replies_to<atoms::discovery>::with<caf::actor>,
   caf::replies_to<atoms::stats>::with<node_stats>,
   caf::reacts_to<atoms::shutdown>>;
 

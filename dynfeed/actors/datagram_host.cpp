@@ -95,6 +95,12 @@ caf::message_handler datagram_behavior(component_actor_type* self) {
       if (discovery_component* d = owner().discovery())
         d->set_announce_port(*self->state.ctx, port);
     },
+    [self, owner](atoms::run, const datagram_task& task) {
+      if (task)
+        task(owner().inner(), *self->state.ctx);
+      if (!owner().alive())
+        self->quit();
+    },
     [owner](atoms::info) -> caf::result<discovery_stats> {
       if (discovery_component* d = owner().discovery())
         return d->stats();

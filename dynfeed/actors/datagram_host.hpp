@@ -8,6 +8,9 @@
 /// The actor's messages, besides the frames and timers of every component actor:
 /// - (announce_port, uint16_t): discovery_component::set_announce_port
 /// - (info) -> discovery_stats: the component's counters (a discovery component's only)
+/// - (run, datagram_task): runs the task with the component and its context, in the actor like
+///   every handler; a tool's way to call the component's own API (the command line's DHT get,
+///   put and routing table). Within one process only.
 
 #include "dynfeed/actors/component_actor.hpp"
 #include "dynfeed/discovery/discovery.hpp"
@@ -30,6 +33,10 @@ using discovery_actor = caf::typed_actor<caf::replies_to<atoms::info>::with<disc
 using datagram_component_factory =
   std::function<std::unique_ptr<datagram_component>(datagram_socket& socket)>;
 
+/// A task for (run, datagram_task). It may keep what it needs for later callbacks of the
+/// component (they run in the same actor); it must not keep the references it is given.
+using datagram_task = std::function<void(datagram_component& comp, context& ctx)>;
+
 struct hosted_datagram {
   caf::actor actor;
   component_id id = no_component;
@@ -48,3 +55,5 @@ spawn_datagram_component(caf::actor_system& sys, const std::shared_ptr<actor_dir
 
 // Counters with maps and arrays, only ever sent within one process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dynfeed::discovery_stats)
+// A function, only ever sent within one process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dynfeed::datagram_task)

@@ -410,6 +410,11 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
     [node](atoms::discover, const discovery_config& config) {
       return start_discovery(*node, config);
     },
+    [node](atoms::discovery) -> caf::result<caf::actor> {
+      if (!node->discovery)
+        return to_caf_error(error{base_errc::invalid_argument, "discovery is not running"});
+      return node->discovery;
+    },
     [node](atoms::stats) { return stats_of(*node); },
     [node](atoms::shutdown) { shut_down(*node); },
   };

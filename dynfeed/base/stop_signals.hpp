@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -29,6 +30,12 @@ public:
   int signal() const noexcept { return signal_; }
   /// Blocks until SIGINT or SIGTERM arrives (at once if one already has).
   void wait();
+  /// Blocks until SIGINT or SIGTERM arrives or `timeout` passes; true if a signal arrived.
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> timeout) {
+    std::unique_lock<std::mutex> lock{mutex_};
+    return arrived_.wait_for(lock, timeout, [this] { return signal_ != 0; });
+  }
 
 private:
   sigset_t set_;

@@ -60,8 +60,8 @@ status write_secret_key(const std::string& path, const secret_key& sk) {
   return {};
 }
 
-/// The secret key in `path`, nullopt if there is none (a reader's directory).
-expected<std::optional<secret_key>> read_secret_key(const std::string& path) {
+/// The secret key in the file `path`, nullopt if there is none (a reader's directory).
+expected<std::optional<secret_key>> read_secret_key_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT)
@@ -88,6 +88,10 @@ expected<std::optional<secret_key>> read_secret_key(const std::string& path) {
 }
 
 } // namespace
+
+expected<std::optional<secret_key>> read_secret_key(const std::string& dir) {
+  return read_secret_key_file(secret_key_path(dir));
+}
 
 void remove_new(const std::string& dir) {
   ::unlink(secret_key_path(dir).c_str());
@@ -124,7 +128,7 @@ expected<opened> open(const std::string& dir, rocks_options options, const char*
     return error{store_errc::not_found, dir + " is not a directory"};
   if (::stat(db_path(dir).c_str(), &st) != 0)
     return error{store_errc::not_found, dir + " is not a " + kind + " directory"};
-  auto sk = read_secret_key(secret_key_path(dir));
+  auto sk = read_secret_key_file(secret_key_path(dir));
   if (!sk)
     return std::move(sk).error();
   options.create_if_missing = false;

@@ -33,6 +33,10 @@ expected<std::unique_ptr<rocks_store>> create(const std::string& dir, const secr
 /// Undoes a create() whose caller failed afterwards; the store must be closed first.
 void remove_new(const std::string& dir);
 
+/// The secret key in `dir`, nullopt if there is none (a reader's directory); a key file other
+/// users could read is refused. It reads no store: it works while a node holds the directory.
+expected<std::optional<secret_key>> read_secret_key(const std::string& dir);
+
 struct opened {
   std::unique_ptr<rocks_store> store;
   std::optional<secret_key> sk; ///< present when the directory holds the secret key

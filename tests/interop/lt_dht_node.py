@@ -10,7 +10,7 @@ then answers each stdin line (a JSON object with "op"; "tag" is echoed) with one
   {"op":"put","seed":HEX,"salt":TEXT,"value":TEXT}  -> {"key":HEX,"seq":N,"stored":N}
   {"op":"get","key":HEX,"salt":TEXT}                -> {"found":B,"seq":N,"v":HEX,"text":TEXT}
   {"op":"get_peers","info_hash":HEX}                -> {"peers":["IP:PORT",...]}
-  {"op":"announce","info_hash":HEX,"port":N}        -> {"peers":[...]} (the lookup before it)
+  {"op":"announce",...}                             -> an error: the binding cannot call it
   {"op":"table"}                                    -> {"id":HEX,"nodes":[{"id","address"}]}
   {"op":"add_node","address":"IP:PORT"}             -> {}
 libtorrent picks a put's seq itself (one more than the highest it finds in the DHT) and says
@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 GET_TIMEOUT_S = 30  # a libtorrent traversal ends well before this; a guard, not a wait
+GET_PEERS_EMPTY_S = 5  # a get_peers lookup on 127.0.0.0/8 that found peers said so by then
 
 
 def split_address(text):
@@ -84,14 +85,16 @@ class harness:
     def __init__(self, session, address):
         self.session = session
         self.address = address
-        self.pending = []  # (matcher, reply builder, tag, op, deadline)
+        self.pending = []  # (matcher, reply builder, command, deadline, answer at deadline)
 
     def reply(self, obj):
         sys.stdout.write(json.dumps(obj) + "\n")
         sys.stdout.flush()
 
-    def wait_for(self, cmd, matcher, build):
-        self.pending.append((matcher, build, cmd, time.monotonic() + GET_TIMEOUT_S))
+    def wait_for(self, cmd, matcher, build, timeout_s=GET_TIMEOUT_S, otherwise=None):
+        """Answers `cmd` with build(alert) for the first alert `matcher` accepts; after
+        timeout_s, with `otherwise` if given, else with an error."""
+        self.pending.append((matcher, build, cmd, time.monotonic() + timeout_s, otherwise))
 
     def run(self, cmd):
         op = cmd.get("op")
@@ -111,15 +114,18 @@ class harness:
             self.wait_for(cmd, lambda a: isinstance(a, lt.dht_mutable_item_alert)
                           and a.authoritative and bytes(a.key) == key
                           and a.salt.encode() == salt, self.item_reply)
-        elif op in ("get_peers", "announce"):
+        elif op == "get_peers":
+            # libtorrent says nothing when a get_peers lookup finds no peers: after
+            # GET_PEERS_EMPTY_S without an answer, the answer is "none found".
             info_hash = lt.sha1_hash(bytes.fromhex(cmd["info_hash"]))
-            if op == "get_peers":
-                s.dht_get_peers(info_hash)
-            else:
-                s.dht_announce(info_hash, int(cmd["port"]), 0)
+            s.dht_get_peers(info_hash)
             self.wait_for(cmd, lambda a: isinstance(a, lt.dht_get_peers_reply_alert)
                           and a.info_hash == info_hash,
-                          lambda a: {"peers": sorted({f"{ip}:{port}" for ip, port in a.peers()})})
+                          lambda a: {"peers": sorted({f"{ip}:{port}" for ip, port in a.peers()})},
+                          GET_PEERS_EMPTY_S, {"peers": []})
+        elif op == "announce":
+            self.reply({"op": op, "tag": cmd.get("tag"), "error": "libtorrent's Python binding "
+                        "does not expose dht_announce's flags type, so it cannot be called"})
         elif op == "table":
             nid = node_id(s)
             s.dht_live_nodes(lt.sha1_hash(nid))
@@ -147,15 +153,16 @@ class harness:
     def on_alerts(self):
         now = time.monotonic()
         for a in self.session.pop_alerts():
-            for i, (matcher, build, cmd, _) in enumerate(self.pending):
+            for i, (matcher, build, cmd, _, _) in enumerate(self.pending):
                 if matcher(a):
                     del self.pending[i]
                     self.reply({"op": cmd["op"], "tag": cmd.get("tag"), **build(a)})
                     break
         for entry in [p for p in self.pending if p[3] < now]:
             self.pending.remove(entry)
-            cmd = entry[2]
-            self.reply({"op": cmd["op"], "tag": cmd.get("tag"), "error": "no answer from libtorrent"})
+            cmd, otherwise = entry[2], entry[4]
+            answer = otherwise if otherwise is not None else {"error": "no answer from libtorrent"}
+            self.reply({"op": cmd["op"], "tag": cmd.get("tag"), **answer})
 
 
 def listening_port(session, host):
@@ -193,11 +200,13 @@ def main():
             if not line:
                 return
             if line.strip():
+                cmd = None
                 try:
                     cmd = json.loads(line)
                     h.run(cmd)
-                except (ValueError, KeyError) as e:
-                    h.reply({"error": f"bad command: {e}"})
+                except Exception as e:  # the harness outlives a bad command
+                    h.reply({"tag": cmd.get("tag") if isinstance(cmd, dict) else None,
+                             "error": f"bad command: {e}"})
         h.on_alerts()
 
 
