@@ -13,6 +13,12 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHAS
 
 ./scripts/setup.sh -DDYNFEED_WERROR=ON
 ctest --preset release
+# dynfeed against two other Mainline DHT implementations, bittorrent-dht and libtorrent, on
+# 127.0.0.0/8 (docs/tests.md). It installs npm packages into a temporary directory;
+# DYNFEED_INTEROP=0 skips it (offline).
+if [ "${DYNFEED_INTEROP:-1}" != 0 ]; then
+  tests/interop/run.sh
+fi
 
 # Every libFuzzer target, built with clang and run for a few seconds from its seed corpus
 # (scripts/fuzz.sh 60, or longer, for a real fuzzing run; docs/reliability.md).

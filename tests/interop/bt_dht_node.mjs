@@ -9,6 +9,7 @@
 //   {"event":"listening","id":HEX,"address":"IP:PORT"}
 // then answers each stdin line (a JSON object with "op"; "tag" is echoed) with one JSON line:
 //   {"op":"put","seed":HEX,"salt":TEXT,"seq":N,"value":TEXT}  -> {"key":HEX,"target":HEX,"stored":N}
+//     ("v":HEX instead of "value": the item's v given bencoded, any bencoded object)
 //   {"op":"get","key":HEX,"salt":TEXT}                         -> {"found":B,"seq":N,"v":HEX,"text":TEXT}
 //   {"op":"get_peers","info_hash":HEX}                         -> {"peers":["IP:PORT",...]}
 //   {"op":"announce","info_hash":HEX,"port":N}                 -> {"stored":N}
@@ -67,7 +68,7 @@ function put (cmd, done) {
   const opts = {
     k: keys.publicKey,
     seq: cmd.seq,
-    v: Buffer.from(cmd.value),
+    v: cmd.v !== undefined ? bencode.decode(Buffer.from(cmd.v, 'hex')) : Buffer.from(cmd.value),
     salt: salt_of(cmd),
     sign: (buf) => ed.sign(Buffer.from(buf), keys.publicKey, keys.secretKey)
   }

@@ -145,13 +145,15 @@ def dynfeed(args, *argv, timeout_s=COMMAND_TIMEOUT_S):
 
 
 def check(name, fn):
+    started = time.monotonic()
+    took = lambda: f"{time.monotonic() - started:.1f} s"
     try:
         detail = fn()
-        print(f"ok: {name}" + (f" ({detail})" if detail else ""), flush=True)
+        print(f"ok: {name} ({(detail + '; ') if detail else ''}{took()})", flush=True)
         return True
     except Exception as e:  # a broken check must not stop the others, nor leave processes
         failures.append(name)
-        print(f"FAIL: {name}: {e}", flush=True)
+        print(f"FAIL: {name}: {e} ({took()})", flush=True)
         return False
 
 
@@ -230,6 +232,19 @@ def with_dynfeed(kind, ips, args):
         return f"seq {got['seq']}"
     check(f"{label}: a mutable item it put is read by `dynfeed value get --bootstrap`",
           theirs_read_by_dynfeed)
+
+    def not_a_string_shown_bencoded():
+        v = b"d4:listli1ei2ee4:name7:dynfeede".hex()  # {"list": [1, 2], "name": "dynfeed"}
+        put = second.ask("put", seed=SEED_BT, salt="dictionary", seq=1, v=v)
+        out = dynfeed(args, "value", "get", put["key"], *boot, "--salt", "dictionary", "--json",
+                      "--timeout", "30", "--quiet")
+        got = json.loads(out.splitlines()[0])
+        if got.get("value") != v or got.get("bencoded") is not True or "text" in got:
+            raise check_failed(f"dynfeed read {got}, expected the bencoded value {v}")
+        return "shown as bencoded hex"
+    if kind == "bittorrent-dht":  # libtorrent's Python binding puts byte strings only
+        check(f"{label}: an item whose v is a dictionary is read by `dynfeed value get`",
+              not_a_string_shown_bencoded)
 
     table_path = os.path.join(args.work, f"table-{kind}.json")
     node = process(f"dynfeed-dht-{kind}", [args.dynfeed, "dht", "--listen", "127.0.0.1:0",
