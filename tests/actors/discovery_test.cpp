@@ -260,4 +260,36 @@ BOOST_AUTO_TEST_CASE(bad_discovery_configs_are_refused) {
   run();
 }
 
+BOOST_AUTO_TEST_CASE(a_task_runs_in_the_nodes_dht_through_its_discovery_actor) {
+  node_actor node = make_node();
+  // No discovery yet: nothing to hand out.
+  BOOST_TEST(!try_ask<caf::actor>(node, atoms::discovery::value));
+  discovery_config dc;
+  dc.datagrams = datagrams;
+  dc.local = endpoint{0x7f000001, 6881};
+  dc.dht.id.data()[0] = 0xab;
+  dc.dht.bootstrap = {endpoint{0x0a000002, 6881}};
+  ask<uint16_t>(node, atoms::discover::value, dc);
+  auto actor = ask<caf::actor>(node, atoms::discovery::value);
+  // The task runs in the actor, with the DHT component the node started and its context.
+  bool ran = false;
+  caf::anon_send(actor, atoms::run::value, datagram_task{[&](datagram_component& comp, context&) {
+                   auto* d = dynamic_cast<dht*>(&comp);
+                   BOOST_REQUIRE(d != nullptr);
+                   BOOST_TEST(d->id() == dc.dht.id);
+                   BOOST_TEST(d->local().to_string() == "127.0.0.1:6881");
+                   ran = true;
+                 }});
+  BOOST_TEST(!ran); // nothing runs until the actor's turn
+  run();
+  BOOST_TEST(ran);
+  // An empty task is ignored, and the component keeps running.
+  caf::anon_send(actor, atoms::run::value, datagram_task{});
+  run();
+  auto stats = try_ask<discovery_stats>(caf::actor_cast<discovery_actor>(actor), atoms::info::value);
+  BOOST_TEST(static_cast<bool>(stats));
+  caf::anon_send(node, atoms::shutdown::value);
+  run();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
