@@ -214,8 +214,14 @@ int run_dht(const server_args& a) {
   crypto::random_bytes(config.id.data(), config.id.size());
   auto make = [config](datagram_socket& s) { return std::make_unique<dht>(config, s); };
   std::function<void(const caf::actor&)> tick;
-  if (!a.table_path.empty())
+  if (!a.table_path.empty()) {
+    // Refused before the node starts when the file cannot be written at all.
+    std::string temporary = a.table_path + ".tmp";
+    if (!std::ofstream(temporary, std::ios::trunc))
+      return report("--table: cannot write " + temporary, exit_usage);
+    std::remove(temporary.c_str());
     tick = [path = a.table_path](const caf::actor& actor) { write_table(actor, path); };
+  }
   return serve(a, *local, to_hex(config.id), make, tick);
 }
 

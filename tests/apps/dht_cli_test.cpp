@@ -111,6 +111,11 @@ BOOST_AUTO_TEST_CASE(dht_table_writes_the_nodes_it_knows) {
   BOOST_TEST(table["nodes"].size() == 1u);
   BOOST_TEST(table["nodes"][0]["address"] == second.address);
   BOOST_TEST(!std::filesystem::exists(path + ".tmp"));
+  // A file that cannot be written is refused before the node starts.
+  process_result bad = run({"dht", "--listen", "127.0.0.1:0", "--table", tmp / "no/such/dir"});
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(bad.err.find("--table: cannot write") != std::string::npos, bad.err);
+  BOOST_TEST(bad.out.empty());
 }
 
 BOOST_AUTO_TEST_CASE(value_put_bootstrap_refusals_change_nothing) {
