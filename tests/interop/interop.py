@@ -20,11 +20,14 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Bounds, not delays: each wait ends as soon as its answer comes. They are generous because a
+# lookup spends timeouts on the nodes that short-lived commands (value get, value put) left
+# behind in routing tables: a libtorrent get took 19 s here after a few of those.
 START_TIMEOUT_S = 20
-ASK_TIMEOUT_S = 40     # one DHT operation of a reference node (it bounds its own lookups)
+ASK_TIMEOUT_S = 60     # one DHT operation of a reference node (it bounds its own lookups)
 TABLE_TIMEOUT_S = 30   # for nodes to enter each other's routing tables
-FIND_TIMEOUT_S = 40    # for a seeder's announce to be found
-COMMAND_TIMEOUT_S = 60 # one dynfeed command that ends by itself
+FIND_TIMEOUT_S = 90    # for an item or a seeder's announce to be found, asking again and again
+COMMAND_TIMEOUT_S = 90 # one dynfeed command that ends by itself
 
 SEED_BT = "11" * 32    # key seeds of the items the reference nodes put (any 32 bytes)
 SEED_LT = "22" * 32
@@ -189,13 +192,13 @@ def reference_pair(args):
     def bt_to_lt():
         put = bt.ask("put", seed=SEED_BT, salt=SALT, seq=1, value="from bittorrent-dht")
         return expect_item(poll("libtorrent get", lambda: _found(lt.ask(
-            "get", key=put["key"], salt=SALT)), ASK_TIMEOUT_S), "from bittorrent-dht", "libtorrent")
+            "get", key=put["key"], salt=SALT)), FIND_TIMEOUT_S), "from bittorrent-dht", "libtorrent")
     check("references: an item put by bittorrent-dht is read by libtorrent", bt_to_lt)
 
     def lt_to_bt():
         put = lt.ask("put", seed=SEED_LT, salt=SALT, value="from libtorrent")
         return expect_item(poll("bittorrent-dht get", lambda: _found(bt.ask(
-            "get", key=put["key"], salt=SALT)), ASK_TIMEOUT_S), "from libtorrent", "bittorrent-dht")
+            "get", key=put["key"], salt=SALT)), FIND_TIMEOUT_S), "from libtorrent", "bittorrent-dht")
     check("references: an item put by libtorrent is read by bittorrent-dht", lt_to_bt)
     bt.stop()
     lt.stop()
@@ -274,7 +277,7 @@ def with_dynfeed(kind, ips, args):
         if not stored or int(stored.group(1)) < 1:
             raise check_failed(f"dynfeed value put said {out!r}")
         return expect_item(poll(f"{kind} get", lambda: _found(first.ask(
-            "get", key=key, salt=SALT)), ASK_TIMEOUT_S), text, kind)
+            "get", key=key, salt=SALT)), FIND_TIMEOUT_S), text, kind)
     check(f"{label}: a mutable item put by `dynfeed value put --bootstrap` is read by it",
           ours_read_by_them)
 
