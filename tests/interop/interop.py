@@ -6,6 +6,7 @@ installs what this needs and runs it; docs/tests.md says what each check proves.
 Prints one line per check ("ok: ..." or "FAIL: ...: why") and exits 1 if any failed. Every
 process it starts is in a session of its own and is killed when it ends, whatever happens.
 Waits are bounded polls of the processes' answers, never sleeps standing in for a result.
+DYNFEED_INTEROP_TRACE=1 prints each command sent to a reference node, with its time.
 """
 
 import argparse
@@ -36,6 +37,8 @@ SALT = "interop"
 
 processes = []
 failures = []
+TRACE = os.environ.get("DYNFEED_INTEROP_TRACE") == "1"  # print each command sent to a harness
+STARTED = time.monotonic()
 
 
 class check_failed(Exception):
@@ -106,6 +109,8 @@ class reference_node(process):
         self.tag = 0
 
     def ask(self, op, timeout_s=ASK_TIMEOUT_S, **args):
+        if TRACE:
+            print(f"  {time.monotonic() - STARTED:6.1f} s: {self.name} {op}", flush=True)
         self.tag += 1
         try:
             self.proc.stdin.write(json.dumps({"op": op, "tag": self.tag, **args}) + "\n")
