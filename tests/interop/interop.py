@@ -174,11 +174,11 @@ def section(name, fn):
         print(f"FAIL: {name}: set-up: {e}", flush=True)
 
 
-def expect_item(answer, text, who):
+def expect_item(answer, text, who, seq=None):
     if not answer.get("found"):
         raise check_failed(f"{who} found no item")
-    if answer.get("text") != text:
-        raise check_failed(f"{who} read {answer}, expected the text {text!r}")
+    if answer.get("text") != text or (seq is not None and answer.get("seq") != seq):
+        raise check_failed(f"{who} read {answer}, expected the text {text!r}, seq {seq}")
     return f"seq {answer['seq']}"
 
 
@@ -235,8 +235,9 @@ def with_dynfeed(kind, ips, args):
         out = dynfeed(args, "value", "get", put["key"], *boot, "--salt", SALT, "--json",
                       "--timeout", "30", "--quiet")
         got = json.loads(out.splitlines()[0])
-        if got.get("text") != text:
-            raise check_failed(f"dynfeed read {got}, expected {text!r}")
+        seq = put.get("seq", 1)  # libtorrent picks its seq and says which
+        if got.get("text") != text or got.get("seq") != seq or got.get("from") != "dht":
+            raise check_failed(f"dynfeed read {got}, expected {text!r} from the DHT, seq {seq}")
         return f"seq {got['seq']}"
     check(f"{label}: a mutable item it put is read by `dynfeed value get --bootstrap`",
           theirs_read_by_dynfeed)
@@ -279,10 +280,10 @@ def with_dynfeed(kind, ips, args):
         text = f"from dynfeed to {kind}"
         out = dynfeed(args, "value", "put", keydir, text, *boot, "--salt", SALT)
         stored = re.search(r"stored by (\d+)", out)
-        if not stored or int(stored.group(1)) < 1:
+        if not out.startswith("1\n") or not stored or int(stored.group(1)) < 1:
             raise check_failed(f"dynfeed value put said {out!r}")
         return expect_item(poll(f"{kind} get", lambda: _found(first.ask(
-            "get", key=key, salt=SALT)), FIND_TIMEOUT_S), text, kind)
+            "get", key=key, salt=SALT)), FIND_TIMEOUT_S), text, kind, seq=1)
     check(f"{label}: a mutable item put by `dynfeed value put --bootstrap` is read by it",
           ours_read_by_them)
 
