@@ -393,6 +393,18 @@ std::string parse_object(const json& j, scenario& s) {
         s.partitions.push_back(p);
       }
   }
+  if (const json* eq = f.find("equivocating_writer")) {
+    if (!eq->is_object())
+      return "scenario.equivocating_writer must be an object {\"at_s\": T}";
+    if (!eq->contains("at_s"))
+      return "scenario.equivocating_writer.at_s is missing";
+    fields ef(*eq, "scenario.equivocating_writer");
+    clock_time at{0};
+    ef.seconds("at_s", at);
+    if (auto e = ef.finish(); !e.empty())
+      return e;
+    s.equivocate_at = at;
+  }
   f.seconds("sample_interval_s", s.sample_interval);
   f.flag("verify_cache", s.verify_cache);
   parse_id_channel(f, s);
@@ -406,6 +418,11 @@ std::string parse_object(const json& j, scenario& s) {
     return "scenario.append_interval_s must be above 0";
   if (s.duration <= s.settle)
     return "scenario.duration_s must be longer than settle_s";
+  if (s.equivocate_at && s.mode != feed_mode::stable)
+    return "scenario.equivocating_writer works in stable mode only, not " +
+           std::string(to_string(s.mode)) + " (a rotating writer's second history is not written)";
+  if (s.equivocate_at && *s.equivocate_at >= s.duration - s.settle)
+    return "scenario.equivocating_writer.at_s must be before duration_s - settle_s";
   return {};
 }
 
@@ -578,6 +595,9 @@ std::string to_json(const scenario& s) {
     j["network"].erase("latency_ms");
   }
   j["id_channel"] = to_string(s.id_channel);
+  // Only when set: the record of every scenario without it stays as it was.
+  if (s.equivocate_at)
+    j["equivocating_writer"] = {{"at_s", secs(*s.equivocate_at)}};
   return j.dump(2);
 }
 

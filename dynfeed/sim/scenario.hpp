@@ -10,6 +10,7 @@
 #include "dynfeed/sim/distribution.hpp"
 #include "dynfeed/sim/network.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,6 +116,10 @@ struct scenario {
   double crashes_per_hour = 0;
   clock_time restart_after = std::chrono::seconds{60};
   std::vector<partition_spec> partitions;
+  /// An equivocating writer ("equivocating_writer": {"at_s": T}, stable mode only): at T a
+  /// second host with the writer's key and a copy of its feed appends other blocks at the same
+  /// fork, on the writer's schedule. Readers then compare trees (compare_trees) to catch it.
+  std::optional<clock_time> equivocate_at;
 
   // ---- the measured model (off unless set) ---------------------------------------------------
   population_model population;

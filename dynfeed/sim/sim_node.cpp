@@ -198,6 +198,11 @@ void sim_node::on_value(const signed_value& value) {
     o->on_value(*this, value);
 }
 
+void sim_node::on_equivocation(const equivocation_proof& proof) {
+  if (node_observer* o = world_.observer())
+    o->on_equivocation(*this, proof);
+}
+
 // ---- world -------------------------------------------------------------------------------------
 
 world::world(driver& drv, config cfg) : drv_(drv), config_(cfg) {

@@ -54,6 +54,7 @@ public:
   virtual void on_blocks(sim_node& /*node*/, uint64_t /*first*/, uint64_t /*count*/) {}
   virtual void on_peer(sim_node& /*node*/, bool /*up*/) {}
   virtual void on_value(sim_node& /*node*/, const signed_value& /*value*/) {}
+  virtual void on_equivocation(sim_node& /*node*/, const equivocation_proof& /*proof*/) {}
 };
 
 class sim_node final : public node_host, private feed_service_observer, private publisher_observer {
@@ -120,6 +121,7 @@ private:
   void on_blocks(uint64_t first, uint64_t count) override;
   void on_peer(component_id peer, bool up) override;
   void on_value(const signed_value& value) override;
+  void on_equivocation(const equivocation_proof& proof) override;
 
   world& world_;
   host_id host_;

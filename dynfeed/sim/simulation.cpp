@@ -4,6 +4,7 @@
 #include "dynfeed/discovery/dht.hpp"
 #include "dynfeed/replication/publisher.hpp"
 #include "dynfeed/discovery/tracker.hpp"
+#include "dynfeed/feed/equivocation.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -232,14 +233,19 @@ std::shared_ptr<const sim_node_config> simulation::node_config(const std::vector
   config->discovery = make_discovery();
   config->addresses = addresses;
   config->id_channel = scenario_.id_channel;
-  // Off in the simulator (see feed_service_config): the scenarios' digests predate it.
-  config->feed.compare_trees = false;
+  // Off in the simulator (see feed_service_config): the scenarios' digests predate it. On
+  // when the writer equivocates, the one case it is for.
+  config->feed.compare_trees = scenario_.equivocate_at.has_value();
   return config;
 }
 
 bytes simulation::block(uint64_t index) const {
+  return block_of(scenario_.seed, index);
+}
+
+bytes simulation::block_of(uint64_t seed, uint64_t index) const {
   bytes out(scenario_.block_size);
-  rng fill(scenario_.seed * 0x9e3779b97f4a7c15ULL + index);
+  rng fill(seed * 0x9e3779b97f4a7c15ULL + index);
   for (size_t i = 0; i < out.size(); i += 8) {
     uint64_t word = fill.next();
     for (size_t j = 0; j < 8 && i + j < out.size(); ++j)
@@ -302,6 +308,104 @@ void simulation::build() {
     helper_hosts_.push_back(drv_.add_host(host_config{ip, 0, 0, 0}));
     helper_endpoints_.push_back(endpoint{ip, discovery_port});
   }
+  if (scenario_.equivocate_at)
+    add_twin(ip_of(reader_count + 1 + helpers), keys);
+  states_.resize(world_->nodes().size());
+  received_past_.resize(world_->nodes().size());
+}
+
+// ---- the equivocating writer -------------------------------------------------------------------
+
+/// The second host comes last, so that every other host keeps its address. It gets the
+/// writer's key and, when it starts, the writer's feed as it is then (the same blocks appended
+/// give the same signed tree: a copy of the store), then appends blocks of its own.
+void simulation::add_twin(uint32_t ip, const keypair& keys) {
+  twin_ = &world_->add_node(host_config{ip, 0, 0, 0}, keys.pk, keys, node_config({}));
+  drv_.at(*scenario_.equivocate_at, [this] { twin_->start(); });
+  drv_.at(*scenario_.equivocate_at + 1ms, [this] { fork_twin(); });
+}
+
+void simulation::fork_twin() {
+  fork_length_ = truth_.size();
+  twin_truth_ = truth_;
+  if (fork_length_ > 0) {
+    std::vector<bytes> copy;
+    for (uint64_t i = 0; i < fork_length_; ++i)
+      copy.push_back(block(i));
+    twin_->append(copy);
+  }
+  twin_append(fork_length_);
+  twin_first_append_ = drv_.now();
+}
+
+/// Appends the second history's next blocks; `length` is where they start.
+void simulation::twin_append(uint64_t length) {
+  std::vector<bytes> blocks;
+  for (uint32_t i = 0; i < scenario_.blocks_per_append; ++i)
+    blocks.push_back(block_of(scenario_.seed ^ 0x7365636f6e64ULL, length + i));
+  twin_->append(blocks);
+  for (const bytes& b : blocks)
+    twin_truth_.push_back(crypto::blake2b_256(b));
+}
+
+std::optional<uint8_t> simulation::history_of(uint64_t index, const hash256& h) const {
+  bool writer = index < truth_.size() && h == truth_[index];
+  bool second = index < twin_truth_.size() && h == twin_truth_[index];
+  if (!writer && !second)
+    return std::nullopt;
+  if (!twin_first_append_ || index < fork_length_)
+    return uint8_t{0};
+  return static_cast<uint8_t>(writer ? 1 : 2);
+}
+
+/// At the end: every block each reader's store holds past the fork, against both histories.
+void simulation::check_histories() {
+  size_t end = std::max(truth_.size(), twin_truth_.size());
+  for (sim_node* reader : readers_) {
+    uint8_t seen = 0;
+    for (uint64_t i = fork_length_; i < end; ++i) {
+      auto stored = reader->store().get_block(i);
+      if (!stored || !*stored)
+        continue;
+      auto h = history_of(i, crypto::blake2b_256(**stored));
+      if (!h || (seen && *h != seen)) {
+        fail("reader " + std::to_string(reader->index()) + " holds " +
+             (h ? "blocks of both histories" : "a block of neither history") + " at the end");
+        return;
+      }
+      seen = *h;
+    }
+  }
+}
+
+void simulation::on_equivocation(sim_node& node, const equivocation_proof& proof) {
+  if (node.writer())
+    return;
+  reader_state& st = state_of(node);
+  if (st.detected >= clock_time{0})
+    return;
+  st.detected = drv_.now();
+  if (!(proof.key == writer_->data()->key()) || !verify_equivocation(proof))
+    fail("node " + std::to_string(node.index()) + " keeps an equivocation proof that does not verify");
+}
+
+equivocation_summary simulation::equivocation() const {
+  equivocation_summary out;
+  out.fork_length = fork_length_;
+  out.second_append = twin_first_append_;
+  for (sim_node* reader : readers_) {
+    const reader_state& st = states_[reader->index()];
+    out.readers_started += st.joined >= clock_time{0} ? 1 : 0;
+    out.on_writer += st.history == 1 ? 1 : 0;
+    out.on_second += st.history == 2 ? 1 : 0;
+    if (st.detected < clock_time{0})
+      continue;
+    ++out.detected;
+    if (twin_first_append_)
+      out.delays.push_back(st.detected - *twin_first_append_);
+  }
+  std::sort(out.delays.begin(), out.delays.end());
+  return out;
 }
 
 void simulation::add_reader(uint32_t index, const public_key& feed_key,
@@ -500,6 +604,8 @@ void simulation::do_append() {
   uint64_t length = writer_->append(blocks);
   for (const bytes& b : blocks)
     truth_.push_back(crypto::blake2b_256(b));
+  if (twin_first_append_)
+    twin_append(twin_truth_.size());
   append_record record;
   record.at = drv_.now();
   record.length = length;
@@ -513,17 +619,23 @@ void simulation::do_append() {
 void simulation::on_blocks(sim_node& node, uint64_t first, uint64_t count) {
   if (node.writer() || violation_)
     return;
+  reader_state& st = state_of(node);
   for (uint64_t i = first; i < first + count; ++i) {
     auto stored = node.store().get_block(i);
-    bool same = i < truth_.size() && stored && *stored &&
-                crypto::blake2b_256(**stored) == truth_[i];
-    if (!same) {
+    auto history = stored && *stored ? history_of(i, crypto::blake2b_256(**stored)) : std::nullopt;
+    if (!history) {
       fail("node " + std::to_string(node.index()) + " stores block " + std::to_string(i) +
            " that is not the writer's");
       return;
     }
+    if (*history != 0 && st.history != 0 && *history != st.history) {
+      fail("node " + std::to_string(node.index()) + " stores block " + std::to_string(i) +
+           " of one history of the equivocating writer next to blocks of the other");
+      return;
+    }
+    if (*history != 0)
+      st.history = *history;
   }
-  reader_state& st = state_of(node);
   const feed* data = node.data();
   while (data->has(st.contiguous))
     ++st.contiguous;
@@ -680,7 +792,11 @@ void simulation::run(const std::function<void(clock_time)>& progress) {
     if (violation_ || t >= scenario_.duration)
       break;
   }
-  if (!violation_)
+  // An equivocating writer leaves no single length to converge on: readers that caught it
+  // stop following. What holds is that no store mixes the two histories.
+  if (!violation_ && twin_)
+    check_histories();
+  else if (!violation_)
     check_convergence();
   wall_seconds_ =
     std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -770,6 +886,18 @@ std::string simulation::summary_table() const {
                 format_count(static_cast<double>(t.redundant_blocks)).c_str(),
                 format_count(static_cast<double>(t.rejected_proofs)).c_str());
   row("blocks", line);
+  if (twin_) {
+    equivocation_summary e = equivocation();
+    std::snprintf(line, sizeof line,
+                  "at length %llu; detected by %u of %u readers (%.1f%%), p50 %s, p90 %s, max %s after the second history's first append; past the fork %u readers hold the writer's blocks, %u the second's",
+                  static_cast<unsigned long long>(e.fork_length), e.detected, e.readers_started,
+                  100.0 * e.detected / std::max<uint32_t>(1, e.readers_started),
+                  format_seconds(percentile(e.delays, 0.5)).c_str(),
+                  format_seconds(percentile(e.delays, 0.9)).c_str(),
+                  format_seconds(e.delays.empty() ? std::nullopt : std::optional(e.delays.back())).c_str(),
+                  e.on_writer, e.on_second);
+    row("equivocation", line);
+  }
   if (violation_) {
     std::snprintf(line, sizeof line, "VIOLATED at %.3f s, event %llu: ", seconds(violation_->at),
                   static_cast<unsigned long long>(violation_->event));
@@ -874,6 +1002,20 @@ std::string simulation::summary_json() const {
                  {"proofsRejected", t.rejected_proofs}};
   if (cache_)
     j["verifyCache"] = {{"hits", cache_->hits()}, {"misses", cache_->misses()}};
+  if (twin_) {
+    equivocation_summary e = equivocation();
+    j["equivocation"] = {
+      {"forkLength", e.fork_length},
+      {"secondAppendSeconds", json_seconds(e.second_append)},
+      {"readersStarted", e.readers_started},
+      {"detected", e.detected},
+      {"detectedShare", static_cast<double>(e.detected) / std::max<uint32_t>(1, e.readers_started)},
+      {"p50Seconds", json_seconds(percentile(e.delays, 0.5))},
+      {"p90Seconds", json_seconds(percentile(e.delays, 0.9))},
+      {"maxSeconds", json_seconds(e.delays.empty() ? std::nullopt : std::optional(e.delays.back()))},
+      {"onWriterHistory", e.on_writer},
+      {"onSecondHistory", e.on_second}};
+  }
   if (violation_)
     j["violation"] = {{"what", violation_->what},
                       {"atSeconds", seconds(violation_->at)},

@@ -72,6 +72,18 @@ struct totals {
   uint64_t rejected_proofs = 0;
 };
 
+/// An equivocating writer's run (scenario::equivocate_at): who caught it, how fast, and which
+/// history the readers hold past the fork.
+struct equivocation_summary {
+  uint64_t fork_length = 0;        ///< the length both histories share
+  std::optional<clock_time> second_append; ///< the second history's first own append
+  uint32_t readers_started = 0;    ///< readers that ever ran
+  uint32_t detected = 0;           ///< readers that hold a proof
+  std::vector<clock_time> delays;  ///< from second_append to each detection, sorted
+  uint32_t on_writer = 0;          ///< readers holding blocks past the fork of the writer's
+  uint32_t on_second = 0;          ///< ... of the second host's
+};
+
 class simulation final : private node_observer {
 public:
   simulation(scenario s, driver& drv);
@@ -91,6 +103,9 @@ public:
   uint64_t digest() const noexcept;
   world& nodes() noexcept { return *world_; }
   sim_node& writer() noexcept { return *writer_; }
+  /// The second host with the writer's key (scenario::equivocate_at), or nullptr.
+  sim_node* second_writer() noexcept { return twin_; }
+  equivocation_summary equivocation() const;
   const std::vector<sim_node*>& readers() const noexcept { return readers_; }
   const std::vector<append_record>& appends() const noexcept { return appends_; }
   const std::vector<sample>& samples() const noexcept { return samples_; }
@@ -126,6 +141,8 @@ private:
     uint32_t starts = 0;          ///< first start, restarts, returns
     uint64_t session = 0;         ///< which start a session's end belongs to
     size_t next_learn = 0;        ///< first append whose ID (or length) it has not learned
+    clock_time detected{-1};      ///< when it met (or was told of) the equivocation
+    uint8_t history = 0;          ///< past the fork: 0 nothing, 1 the writer's, 2 the second's
   };
 
   void build();
@@ -134,6 +151,15 @@ private:
   void crash_reader(sim_node& node);
   void schedule_crash(sim_node& node);
   void do_append();
+  // The equivocating writer (scenario::equivocate_at).
+  bytes block_of(uint64_t seed, uint64_t index) const;
+  void add_twin(uint32_t ip, const keypair& keys);
+  void fork_twin();
+  void twin_append(uint64_t length);
+  /// The history (1 writer, 2 second) block `index` with this hash belongs to past the fork,
+  /// 0 before it, or nullopt: neither's.
+  std::optional<uint8_t> history_of(uint64_t index, const hash256& h) const;
+  void check_histories();
   // The measured model (population_model).
   void add_reader(uint32_t index, const public_key& feed_key, const std::vector<double>& shares,
                   double total, const std::shared_ptr<const sim_node_config>& config);
@@ -155,6 +181,7 @@ private:
   void on_blocks(sim_node& node, uint64_t first, uint64_t count) override;
   void on_peer(sim_node& node, bool up) override;
   void on_value(sim_node& node, const signed_value& value) override;
+  void on_equivocation(sim_node& node, const equivocation_proof& proof) override;
 
   scenario scenario_;
   driver& drv_;
@@ -173,6 +200,10 @@ private:
   std::vector<endpoint> helper_endpoints_;
   std::vector<reader_state> states_;
   std::vector<hash256> truth_;     ///< hash of each block the writer wrote
+  sim_node* twin_ = nullptr;       ///< the equivocating second host
+  std::vector<hash256> twin_truth_; ///< its history: the writer's to the fork, then its own
+  uint64_t fork_length_ = 0;
+  std::optional<clock_time> twin_first_append_;
   std::vector<append_record> appends_;
   std::vector<sample> samples_;
   std::vector<clock_time> discover_delays_;

@@ -86,6 +86,24 @@ BOOST_AUTO_TEST_CASE(mistakes_are_refused_by_name) {
   BOOST_TEST(refusal("{\"readers\": 5").find("test.json") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(an_equivocating_writer_is_stable_mode_only_and_needs_its_time) {
+  auto ok = parse_scenario(R"({"mode": "stable", "equivocating_writer": {"at_s": 90}})", "t");
+  BOOST_REQUIRE(ok.has_value());
+  BOOST_TEST(ok->equivocate_at.has_value());
+  BOOST_TEST((*ok->equivocate_at == std::chrono::seconds{90}));
+  BOOST_TEST(to_json(*ok).find("equivocating_writer") != std::string::npos);
+  // Unset, the record of what ran does not name it: older records stay as they were.
+  BOOST_TEST(to_json(scenario{}).find("equivocating_writer") == std::string::npos);
+  BOOST_TEST(refusal(R"({"mode": "rotating", "equivocating_writer": {"at_s": 90}})")
+               .find("stable mode only, not rotating") != std::string::npos);
+  BOOST_TEST(refusal(R"({"mode": "stable", "equivocating_writer": {}})").find("at_s is missing") !=
+             std::string::npos);
+  BOOST_TEST(refusal(R"({"mode": "stable", "equivocating_writer": {"at_s": 9, "hosts": 2}})")
+               .find("hosts") != std::string::npos);
+  BOOST_TEST(refusal(R"({"mode": "stable", "equivocating_writer": {"at_s": 280}})")
+               .find("before duration_s - settle_s") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_id_channel_is_a_list_or_a_comma_string_of_known_names) {
   using dynfeed::id_channel;
   auto bits = [](std::initializer_list<id_channel> cs) {
