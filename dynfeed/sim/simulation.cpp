@@ -243,6 +243,10 @@ bytes simulation::block(uint64_t index) const {
   return block_of(scenario_.seed, index);
 }
 
+bytes simulation::second_block(uint64_t index) const {
+  return block_of(scenario_.seed ^ 0x7365636f6e64ULL, index);
+}
+
 bytes simulation::block_of(uint64_t seed, uint64_t index) const {
   bytes out(scenario_.block_size);
   rng fill(seed * 0x9e3779b97f4a7c15ULL + index);
@@ -342,7 +346,7 @@ void simulation::fork_twin() {
 void simulation::twin_append(uint64_t length) {
   std::vector<bytes> blocks;
   for (uint32_t i = 0; i < scenario_.blocks_per_append; ++i)
-    blocks.push_back(block_of(scenario_.seed ^ 0x7365636f6e64ULL, length + i));
+    blocks.push_back(second_block(length + i));
   twin_->append(blocks);
   for (const bytes& b : blocks)
     twin_truth_.push_back(crypto::blake2b_256(b));

@@ -123,6 +123,8 @@ public:
   uint32_t arrivals() const noexcept { return static_cast<uint32_t>(arrival_times_.size()); }
   /// The writer's block `index`, as it wrote it.
   bytes block(uint64_t index) const;
+  /// The equivocating second host's block `index` past the fork, as it wrote it.
+  bytes second_block(uint64_t index) const;
 
   std::string summary_table() const;
   std::string summary_json() const;

@@ -312,6 +312,32 @@ BOOST_AUTO_TEST_CASE(an_equivocating_writer_is_caught_by_the_readers_and_no_stor
   BOOST_TEST(again.equivocation().delays == e.delays);
 }
 
+// The invariant fires: a store that puts the second history's block next to the writer's (a
+// fault below every check) is caught. Without discovery the readers know only the writer's
+// address and follow its history; the fork is at length 18 (16 blocks, appends at 90 and
+// 120 s), the writer's block 18 comes at 150 s and 19 at 180 s.
+BOOST_AUTO_TEST_CASE(a_store_that_mixes_the_two_histories_is_caught) {
+  auto s = load_scenario("equivocation");
+  BOOST_REQUIRE(s.has_value());
+  s->discovery = discovery_backend::none;
+  outcome o = run(*s, [](simulation& sim) {
+    sim.readers()[5]->store().set_block_fault([&sim](uint64_t index, bytes& block) {
+      if (index == 18)
+        block = sim.second_block(index);
+    });
+  });
+  BOOST_REQUIRE(o.violation.has_value());
+  BOOST_TEST(o.violation->what.find("node 6 stores block 19 of one history") != std::string::npos,
+             o.violation->what);
+  // Untouched, the same run keeps the readers on the writer's history (those the writer took:
+  // it accepts 64 inbound connections, and readers without discovery know no one else).
+  outcome clean = run(*s);
+  BOOST_TEST(!clean.violation.has_value());
+  BOOST_TEST(clean.summary["equivocation"]["onWriterHistory"].get<uint32_t>() > 0u);
+  BOOST_TEST(clean.summary["equivocation"]["onSecondHistory"].get<uint32_t>() == 0u);
+  BOOST_TEST(clean.summary["equivocation"]["detected"].get<uint32_t>() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(scenarios_without_an_equivocating_writer_have_no_second_host) {
   runtime drv(1, small().network);
   simulation sim(small(), drv);
