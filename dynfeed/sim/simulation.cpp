@@ -148,6 +148,35 @@ std::string format_learning(const learn_summary& l) {
   return text;
 }
 
+std::optional<clock_time> last(const std::vector<clock_time>& sorted) {
+  return sorted.empty() ? std::nullopt : std::optional(sorted.back());
+}
+
+std::string format_equivocation(const equivocation_summary& e) {
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "at length %llu; detected by %u of %u readers (%.1f%%), p50 %s, p90 %s, max %s after the second history's first append; past the fork %u readers hold the writer's blocks, %u the second's",
+                static_cast<unsigned long long>(e.fork_length), e.detected, e.readers_started,
+                100.0 * e.detected / std::max<uint32_t>(1, e.readers_started),
+                format_seconds(percentile(e.delays, 0.5)).c_str(),
+                format_seconds(percentile(e.delays, 0.9)).c_str(),
+                format_seconds(last(e.delays)).c_str(), e.on_writer, e.on_second);
+  return text;
+}
+
+nlohmann::json equivocation_json(const equivocation_summary& e) {
+  return {{"forkLength", e.fork_length},
+          {"secondAppendSeconds", json_seconds(e.second_append)},
+          {"readersStarted", e.readers_started},
+          {"detected", e.detected},
+          {"detectedShare", static_cast<double>(e.detected) / std::max<uint32_t>(1, e.readers_started)},
+          {"p50Seconds", json_seconds(percentile(e.delays, 0.5))},
+          {"p90Seconds", json_seconds(percentile(e.delays, 0.9))},
+          {"maxSeconds", json_seconds(last(e.delays))},
+          {"onWriterHistory", e.on_writer},
+          {"onSecondHistory", e.on_second}};
+}
+
 } // namespace
 
 std::optional<clock_time> append_record::reached(double share) const {
@@ -890,18 +919,8 @@ std::string simulation::summary_table() const {
                 format_count(static_cast<double>(t.redundant_blocks)).c_str(),
                 format_count(static_cast<double>(t.rejected_proofs)).c_str());
   row("blocks", line);
-  if (twin_) {
-    equivocation_summary e = equivocation();
-    std::snprintf(line, sizeof line,
-                  "at length %llu; detected by %u of %u readers (%.1f%%), p50 %s, p90 %s, max %s after the second history's first append; past the fork %u readers hold the writer's blocks, %u the second's",
-                  static_cast<unsigned long long>(e.fork_length), e.detected, e.readers_started,
-                  100.0 * e.detected / std::max<uint32_t>(1, e.readers_started),
-                  format_seconds(percentile(e.delays, 0.5)).c_str(),
-                  format_seconds(percentile(e.delays, 0.9)).c_str(),
-                  format_seconds(e.delays.empty() ? std::nullopt : std::optional(e.delays.back())).c_str(),
-                  e.on_writer, e.on_second);
-    row("equivocation", line);
-  }
+  if (twin_)
+    row("equivocation", format_equivocation(equivocation()));
   if (violation_) {
     std::snprintf(line, sizeof line, "VIOLATED at %.3f s, event %llu: ", seconds(violation_->at),
                   static_cast<unsigned long long>(violation_->event));
@@ -1006,20 +1025,8 @@ std::string simulation::summary_json() const {
                  {"proofsRejected", t.rejected_proofs}};
   if (cache_)
     j["verifyCache"] = {{"hits", cache_->hits()}, {"misses", cache_->misses()}};
-  if (twin_) {
-    equivocation_summary e = equivocation();
-    j["equivocation"] = {
-      {"forkLength", e.fork_length},
-      {"secondAppendSeconds", json_seconds(e.second_append)},
-      {"readersStarted", e.readers_started},
-      {"detected", e.detected},
-      {"detectedShare", static_cast<double>(e.detected) / std::max<uint32_t>(1, e.readers_started)},
-      {"p50Seconds", json_seconds(percentile(e.delays, 0.5))},
-      {"p90Seconds", json_seconds(percentile(e.delays, 0.9))},
-      {"maxSeconds", json_seconds(e.delays.empty() ? std::nullopt : std::optional(e.delays.back()))},
-      {"onWriterHistory", e.on_writer},
-      {"onSecondHistory", e.on_second}};
-  }
+  if (twin_)
+    j["equivocation"] = equivocation_json(equivocation());
   if (violation_)
     j["violation"] = {{"what", violation_->what},
                       {"atSeconds", seconds(violation_->at)},
