@@ -1,6 +1,7 @@
 #include "dynfeed/sim/scenario.hpp"
 
 #include "dynfeed/sim/builtin_scenarios.hpp"
+#include "dynfeed/sim/hostile_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -405,6 +406,9 @@ std::string parse_object(const json& j, scenario& s) {
       return e;
     s.equivocate_at = at;
   }
+  if (const json* h = f.find("hostile"))
+    if (auto e = parse_hostile(*h, s.hostile); !e.empty())
+      return e;
   f.seconds("sample_interval_s", s.sample_interval);
   f.flag("verify_cache", s.verify_cache);
   parse_id_channel(f, s);
@@ -421,6 +425,8 @@ std::string parse_object(const json& j, scenario& s) {
   if (s.equivocate_at && s.mode != feed_mode::stable)
     return "scenario.equivocating_writer works in stable mode only, not " +
            std::string(to_string(s.mode)) + " (a rotating writer's second history is not written)";
+  if (auto e = check_hostile(s.hostile, s.mode, s.id_channel); !e.empty())
+    return e;
   if (s.equivocate_at && *s.equivocate_at >= s.duration - s.settle)
     return "scenario.equivocating_writer.at_s must be before duration_s - settle_s";
   return {};
@@ -598,6 +604,8 @@ std::string to_json(const scenario& s) {
   // Only when set: the record of every scenario without it stays as it was.
   if (s.equivocate_at)
     j["equivocating_writer"] = {{"at_s", secs(*s.equivocate_at)}};
+  if (s.hostile.set())
+    j["hostile"] = hostile_to_json(s.hostile);
   return j.dump(2);
 }
 

@@ -8,6 +8,7 @@
 #include "dynfeed/base/expected.hpp"
 #include "dynfeed/feed/dynamic.hpp"
 #include "dynfeed/sim/distribution.hpp"
+#include "dynfeed/sim/hostile_config.hpp"
 #include "dynfeed/sim/network.hpp"
 
 #include <optional>
@@ -120,6 +121,8 @@ struct scenario {
   /// second host with the writer's key and a copy of its feed appends other blocks at the same
   /// fork, on the writer's schedule. Readers then compare trees (compare_trees) to catch it.
   std::optional<clock_time> equivocate_at;
+  /// Hostile nodes among the honest ones ("hostile": {...}; sim/hostile.hpp): none by default.
+  hostile_config hostile;
 
   // ---- the measured model (off unless set) ---------------------------------------------------
   population_model population;

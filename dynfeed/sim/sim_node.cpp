@@ -314,6 +314,22 @@ void world::connect(sim_node& from, sim_node& to, const std::string& address, bo
   });
 }
 
+std::pair<component_id, component_id> world::accept(sim_node& to, host_id from,
+                                                    const node_key& from_id,
+                                                    const std::string& from_address,
+                                                    const peer_factory& make_from) {
+  DYNFEED_REQUIRE(to.running_);
+  peer_config pb = to.config_->peer;
+  pb.node = to.core_;
+  auto ids = drv_.connect(from, to.host_, from_id, to.id_, make_from,
+                          [&](connection& c) { return std::make_unique<peer>(pb, c); });
+  component_id ib = ids.second;
+  drv_.with(to.core_, [&](component& c, context& ctx) {
+    static_cast<node_core&>(c).connected(ctx, from_address, ib, from_id, false);
+  });
+  return ids;
+}
+
 void world::on_removed(component_id id, host_id host) {
   // The node's core forgets the component if it was one of its peers.
   sim_node* node = host < by_host_.size() ? by_host_[host] : nullptr;

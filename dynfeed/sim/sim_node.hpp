@@ -71,6 +71,8 @@ public:
   /// The host crashed: the components are gone, the store stays.
   void crashed();
   bool running() const noexcept { return running_; }
+  /// Starts so far: tells a connection made for one lifetime from the next.
+  uint64_t epoch() const noexcept { return epoch_; }
 
   /// The ID a reader was given with the key (a link), where relay starts it: used by the next
   /// start only (a restarted reader starts from the tree it holds).
@@ -173,6 +175,12 @@ public:
 
   /// Dials on behalf of `from`'s core.
   void dial(sim_node& from, const std::string& address);
+  /// A connection from a host of no node (a hostile one, sim/hostile.hpp) to `to`, up now: `to`
+  /// runs its real peer and takes it as an inbound connection from `from_address`. The dialling
+  /// side's component is made by `make_from`. Returns both component ids (`from`'s first).
+  std::pair<component_id, component_id> accept(sim_node& to, host_id from, const node_key& from_id,
+                                               const std::string& from_address,
+                                               const peer_factory& make_from);
   /// Seeds the stream that hole punching draws from (only dials to NATed hosts draw).
   void seed_dials(uint64_t seed) { random_ = rng(seed); }
   /// Connections made so far: dialled directly, and through a punched hole.

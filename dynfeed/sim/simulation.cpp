@@ -5,6 +5,8 @@
 #include "dynfeed/replication/publisher.hpp"
 #include "dynfeed/discovery/tracker.hpp"
 #include "dynfeed/feed/equivocation.hpp"
+#include "dynfeed/sim/hostile.hpp"
+#include "dynfeed/sim/hostile_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -343,6 +345,8 @@ void simulation::build() {
   }
   if (scenario_.equivocate_at)
     add_twin(ip_of(reader_count + 1 + helpers), keys);
+  if (scenario_.hostile.set()) // last of all, so that every other host keeps its address
+    add_hostile(ip_of(reader_count + 2 + helpers), feed_key);
   states_.resize(world_->nodes().size());
   received_past_.resize(world_->nodes().size());
 }
@@ -420,6 +424,21 @@ void simulation::on_equivocation(sim_node& node, const equivocation_proof& proof
   st.detected = drv_.now();
   if (!(proof.key == writer_->data()->key()) || !verify_equivocation(proof))
     fail("node " + std::to_string(node.index()) + " keeps an equivocation proof that does not verify");
+}
+
+void simulation::add_hostile(uint32_t first_ip, const public_key& feed_key) {
+  hostile_counts_ = scenario_.hostile.resolve(scenario_.readers);
+  hostile_book book;
+  book.feed_key = feed_key;
+  book.block_size = scenario_.block_size;
+  book.writer_length = [this] { return static_cast<uint64_t>(truth_.size()); };
+  hostile_ = std::make_unique<hostile_nodes>(drv_, *world_, scenario_.hostile, scenario_.seed,
+                                             std::move(book));
+  hostile_->add_hosts(hostile_counts_, first_ip);
+}
+
+const hostile_book* simulation::hostile() const noexcept {
+  return hostile_ ? &hostile_->book() : nullptr;
 }
 
 equivocation_summary simulation::equivocation() const {
@@ -531,6 +550,11 @@ void simulation::schedule_workload() {
     writer_->start();
     state_of(*writer_).started = drv_.now();
   });
+  if (hostile_)
+    hostile_->schedule(s.duration, [this](rng& r) -> sim_node* {
+      sim_node* pick = readers_[r.below(readers_.size())];
+      return pick->running() ? pick : nullptr;
+    });
   // A turn later, so that the writer's components have started.
   drv_.at(1ms, [this] {
     std::vector<bytes> blocks;
@@ -921,6 +945,9 @@ std::string simulation::summary_table() const {
   row("blocks", line);
   if (twin_)
     row("equivocation", format_equivocation(equivocation()));
+  if (hostile_)
+    for (const auto& [kind, text] : hostile_rows(*hostile(), hostile_counts_))
+      row(("hostile " + kind).c_str(), text);
   if (violation_) {
     std::snprintf(line, sizeof line, "VIOLATED at %.3f s, event %llu: ", seconds(violation_->at),
                   static_cast<unsigned long long>(violation_->event));
@@ -1027,6 +1054,8 @@ std::string simulation::summary_json() const {
     j["verifyCache"] = {{"hits", cache_->hits()}, {"misses", cache_->misses()}};
   if (twin_)
     j["equivocation"] = equivocation_json(equivocation());
+  if (hostile_)
+    j["hostile"] = hostile_summary_json(*hostile(), hostile_counts_);
   if (violation_)
     j["violation"] = {{"what", violation_->what},
                       {"atSeconds", seconds(violation_->at)},

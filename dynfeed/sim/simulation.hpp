@@ -28,6 +28,9 @@
 
 namespace dynfeed::sim {
 
+class hostile_nodes;
+struct hostile_book;
+
 struct invariant_violation {
   std::string what;
   clock_time at{0};
@@ -106,6 +109,10 @@ public:
   /// The second host with the writer's key (scenario::equivocate_at), or nullptr.
   sim_node* second_writer() noexcept { return twin_; }
   equivocation_summary equivocation() const;
+  /// What the hostile nodes (scenario::hostile) did and met, or nullptr without any.
+  const hostile_book* hostile() const noexcept;
+  /// Hostile nodes of each kind in this run (the scenario's, resolved for its readers).
+  const std::array<uint32_t, hostile_kind_count>& hostile_counts() const noexcept { return hostile_counts_; }
   const std::vector<sim_node*>& readers() const noexcept { return readers_; }
   const std::vector<append_record>& appends() const noexcept { return appends_; }
   const std::vector<sample>& samples() const noexcept { return samples_; }
@@ -162,6 +169,8 @@ private:
   /// 0 before it, or nullopt: neither's.
   std::optional<uint8_t> history_of(uint64_t index, const hash256& h) const;
   void check_histories();
+  // Hostile nodes (scenario::hostile; sim/hostile.hpp).
+  void add_hostile(uint32_t first_ip, const public_key& feed_key);
   // The measured model (population_model).
   void add_reader(uint32_t index, const public_key& feed_key, const std::vector<double>& shares,
                   double total, const std::shared_ptr<const sim_node_config>& config);
@@ -205,6 +214,8 @@ private:
   sim_node* twin_ = nullptr;       ///< the equivocating second host
   std::vector<hash256> twin_truth_; ///< its history: the writer's to the fork, then its own
   uint64_t fork_length_ = 0;
+  std::unique_ptr<hostile_nodes> hostile_;
+  std::array<uint32_t, hostile_kind_count> hostile_counts_{};
   std::optional<clock_time> twin_first_append_;
   std::vector<append_record> appends_;
   std::vector<sample> samples_;
