@@ -50,6 +50,12 @@ struct hostile_config {
   bool set() const noexcept;
   /// Hostile nodes of each kind for a run with `readers` readers.
   std::array<uint32_t, hostile_kind_count> resolve(uint32_t readers) const noexcept;
+  uint32_t total_nodes(uint32_t readers) const noexcept {
+    uint32_t n = 0;
+    for (uint32_t c : resolve(readers))
+      n += c;
+    return n;
+  }
 };
 
 /// Per kind: acts sent, and rejections the honest side answered them with.
