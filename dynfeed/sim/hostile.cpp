@@ -96,10 +96,17 @@ bool hostile_config::set() const noexcept {
   return share > 0;
 }
 
-std::array<uint32_t, hostile_kind_count> hostile_config::resolve(uint32_t readers) const noexcept {
+std::array<uint32_t, hostile_kind_count> hostile_config::resolve(uint32_t readers,
+                                                                 bool values) const noexcept {
   std::array<uint32_t, hostile_kind_count> out = nodes;
   auto extra = static_cast<uint32_t>(share * readers + 0.5);
-  uint32_t mask = share_kinds != 0 ? share_kinds : (1u << hostile_kind_count) - 1;
+  uint32_t mask = share_kinds;
+  if (mask == 0) {
+    mask = (1u << hostile_kind_count) - 1;
+    if (!values)
+      mask &= ~((1u << static_cast<unsigned>(hostile_kind::forged_value)) |
+                (1u << static_cast<unsigned>(hostile_kind::stale_value)));
+  }
   for (size_t k = 0; extra > 0; k = (k + 1) % hostile_kind_count)
     if (mask & (1u << k)) {
       ++out[k];

@@ -35,8 +35,9 @@ struct hostile_config {
   /// kinds listed, in their order: the campaign picks a share per seed).
   std::array<uint32_t, hostile_kind_count> nodes{};
   /// Share of the readers (0 to 0.5) added as hostile nodes on top of `nodes`, spread round
-  /// robin over the kinds in `share_kinds` (a bit per kind; all when 0). Resolved when the run
-  /// is built, so that --nodes scales it.
+  /// robin over the kinds in `share_kinds` (a bit per kind; when 0, every kind the scenario's
+  /// feed can meet: the value kinds need the relay ID channel). Resolved when the run is
+  /// built, so that --nodes scales it.
   double share = 0;
   uint32_t share_kinds = 0;
   /// Each hostile node connects to a random running reader this often (uniformly jittered by
@@ -48,11 +49,12 @@ struct hostile_config {
 
   /// Whether the scenario names any hostile node (the run then differs from one without).
   bool set() const noexcept;
-  /// Hostile nodes of each kind for a run with `readers` readers.
-  std::array<uint32_t, hostile_kind_count> resolve(uint32_t readers) const noexcept;
-  uint32_t total_nodes(uint32_t readers) const noexcept {
+  /// Hostile nodes of each kind for a run with `readers` readers; `values`: its readers take
+  /// ID announcements on the relay channel (a rotating mode with relay).
+  std::array<uint32_t, hostile_kind_count> resolve(uint32_t readers, bool values) const noexcept;
+  uint32_t total_nodes(uint32_t readers, bool values) const noexcept {
     uint32_t n = 0;
-    for (uint32_t c : resolve(readers))
+    for (uint32_t c : resolve(readers, values))
       n += c;
     return n;
   }

@@ -107,13 +107,13 @@ std::string parse_hostile(const json& j, hostile_config& out) {
 std::string check_hostile(const hostile_config& c, feed_mode mode, id_channels channels) {
   if (mode != feed_mode::stable && channels.has(id_channel::relay))
     return {};
-  uint32_t mask = c.share_kinds != 0 ? c.share_kinds : (1u << hostile_kind_count) - 1;
+  uint32_t mask = c.share > 0 ? c.share_kinds : 0; // without kinds, a share skips them
   for (hostile_kind k : {hostile_kind::forged_value, hostile_kind::stale_value}) {
     auto i = static_cast<size_t>(k);
-    if (c.nodes[i] > 0 || (c.share > 0 && (mask & (1u << i))))
+    if (c.nodes[i] > 0 || (mask & (1u << i)))
       return where + ": " + std::string(name_of(k)) +
              " pushes ID announcements on the relay ID channel: it needs a rotating mode and "
-             "\"relay\" in id_channel (with a share, list the kinds without it)";
+             "\"relay\" in id_channel";
   }
   return {};
 }

@@ -132,10 +132,22 @@ BOOST_AUTO_TEST_CASE(a_share_is_spread_over_the_kinds_listed) {
   c.share_kinds = (1u << static_cast<unsigned>(hostile_kind::silent)) |
                   (1u << static_cast<unsigned>(hostile_kind::bad_proof));
   c.nodes[static_cast<size_t>(hostile_kind::silent)] = 1;
-  auto n = c.resolve(50); // 5 more: bad_proof, silent, bad_proof, silent, bad_proof
+  auto n = c.resolve(50, true); // 5 more: bad_proof, silent, bad_proof, silent, bad_proof
   BOOST_TEST(n[static_cast<size_t>(hostile_kind::bad_proof)] == 3u);
   BOOST_TEST(n[static_cast<size_t>(hostile_kind::silent)] == 3u);
   BOOST_TEST(n[static_cast<size_t>(hostile_kind::forged_value)] == 0u);
+  // Without kinds, a share covers every kind the feed can meet: the value kinds only with relay.
+  hostile_config all;
+  all.share = 0.14;
+  auto with = all.resolve(100, true);
+  auto without = all.resolve(100, false);
+  for (size_t k = 0; k < hostile_kind_count; ++k) {
+    bool value = k == static_cast<size_t>(hostile_kind::forged_value) ||
+                 k == static_cast<size_t>(hostile_kind::stale_value);
+    BOOST_TEST(with[k] == 2u);
+    // 14 over the five others, round robin: 3, 3, 3, 3 and request_flood (the last) 2.
+    BOOST_TEST(without[k] == (value ? 0u : k < 4 ? 3u : 2u));
+  }
   BOOST_TEST(!hostile_config{}.set());
 }
 
@@ -157,15 +169,16 @@ BOOST_AUTO_TEST_CASE(bad_hostile_options_are_refused_by_name) {
   BOOST_TEST(refused("[]").find("scenario.hostile must be an object") != std::string::npos);
   // The value kinds push on the relay ID channel: the default value-swarm alone cannot meet them.
   BOOST_TEST(refused(R"({"nodes": {"stale_value": 1}})").find("stale_value") != std::string::npos);
-  BOOST_TEST(refused(R"({"share": 0.1})", R"("mode": "stable", )").find("forged_value") !=
-             std::string::npos);
-  BOOST_TEST(refused(R"({"share": 0.1, "kinds": ["silent"]})", R"("mode": "stable", )").empty());
+  BOOST_TEST(refused(R"({"share": 0.1, "kinds": ["silent", "forged_value"]})",
+                     R"("mode": "stable", )").find("forged_value") != std::string::npos);
+  // A share without kinds leaves out what the feed cannot meet (the fault campaign's case).
+  BOOST_TEST(refused(R"({"share": 0.1})", R"("mode": "stable", )").empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_hostile_option_survives_its_own_json) {
   auto s = load_scenario("hostile");
   BOOST_TEST_REQUIRE(s.has_value());
-  BOOST_TEST(s->hostile.total_nodes(s->readers) == 14u);
+  BOOST_TEST(s->hostile.total_nodes(s->readers, true) == 14u);
   auto again = parse_scenario(to_json(*s), "again");
   BOOST_TEST_REQUIRE(again.has_value());
   BOOST_TEST(to_json(*again) == to_json(*s));
