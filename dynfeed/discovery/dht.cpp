@@ -747,7 +747,7 @@ void dht::run_topic(context& ctx, const hash256& topic) {
       return;
     std::vector<endpoint> fresh;
     for (const endpoint& p : peers)
-      if (it->second.reported.insert(p).second)
+      if (it->second.reported.insert(p))
         fresh.push_back(p);
     report(c, topic, fresh);
   };

@@ -34,6 +34,7 @@
 /// component's handlers (components run single-threaded).
 
 #include "dynfeed/base/endpoint.hpp"
+#include "dynfeed/base/endpoint_set.hpp"
 #include "dynfeed/component/datagram.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/discovery/dht_store.hpp"
@@ -179,7 +180,7 @@ private:
     uint32_t answers = 0;
     uint32_t timeouts = 0;
     uint32_t last_improving_round = 0;
-    std::set<endpoint> peers_seen;
+    endpoint_set peers_seen;
     std::vector<endpoint> peers;
     item_wanted wanted;
     std::optional<dht_item> item;
@@ -198,7 +199,7 @@ private:
     timer_id timer = 0;
     bool running = false;          ///< a lookup or announce for it is under way
     clock_time next_announce{0};
-    std::set<endpoint> reported;   ///< addresses reported during the current round
+    endpoint_set reported;         ///< addresses reported during the current round
     std::vector<endpoint> known;   ///< found by the last round, for components that join
     bool failed = false;           ///< the last round could not run (no nodes, busy)
     uint32_t empty_rounds = 0;     ///< rounds in a row that found nobody but this node

@@ -304,7 +304,7 @@ void dht::add_peers(context& ctx, lookup& l, const std::vector<endpoint>& peers)
   for (const endpoint& p : peers) {
     if (p.ip == 0 || p.port == 0 || l.peers.size() >= lookup_peers_max)
       continue;
-    if (l.peers_seen.insert(p).second) {
+    if (l.peers_seen.insert(p)) {
       l.peers.push_back(p);
       fresh.push_back(p);
     }

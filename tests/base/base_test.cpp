@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE base
 #include <boost/test/unit_test.hpp>
 
+#include "dynfeed/base/endpoint_set.hpp"
 #include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/base/random.hpp"
@@ -9,6 +10,7 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <vector>
 
 using namespace dynfeed;
@@ -75,6 +77,31 @@ BOOST_AUTO_TEST_CASE(helper_thread_covers_every_index_once) {
     });
     for (size_t i = 0; i < n; ++i)
       BOOST_TEST(hits[i].load() == 1);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(endpoint_set_behaves_as_a_set) {
+  // Random inserts and lookups among a few hundred addresses (so that many repeat, and the
+  // table grows several times), checked against std::set; then a clear and a second round.
+  rng random(11);
+  endpoint_set flat;
+  std::set<endpoint> reference;
+  for (int round = 0; round < 2; ++round) {
+    for (int step = 0; step < 5000; ++step) {
+      // Port 0 and ip 0 included: the set takes any address.
+      endpoint e{static_cast<uint32_t>(random.below(20)) << 24 | static_cast<uint32_t>(random.below(3)),
+                 static_cast<uint16_t>(random.below(10))};
+      if (random.below(2) == 0)
+        BOOST_REQUIRE_EQUAL(flat.insert(e), reference.insert(e).second);
+      else
+        BOOST_REQUIRE_EQUAL(flat.contains(e), reference.count(e) == 1);
+      BOOST_REQUIRE_EQUAL(flat.size(), reference.size());
+    }
+    BOOST_TEST(flat.size() > 300u);
+    flat.clear();
+    reference.clear();
+    BOOST_TEST(flat.empty());
+    BOOST_TEST(!flat.contains(endpoint{0, 0}));
   }
 }
 
