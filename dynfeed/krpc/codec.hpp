@@ -42,6 +42,10 @@ expected<message> decode(byte_span datagram, const limits& lim = {});
 /// bencoded values already (a caller bug otherwise).
 bytes encode(const message& m);
 
+/// The same bytes as encode(), always built through a bencode tree: the reference that
+/// encode()'s direct writer of responses is tested against.
+bytes encode_tree(const message& m);
+
 /// Compact forms: 26-byte node infos (ID, IPv4, port) and 6-byte peers (IPv4, port), network
 /// byte order.
 inline constexpr size_t compact_node_size = 26;

@@ -100,9 +100,109 @@ dictionary response_values(const message& m, const response& r) {
   return out;
 }
 
+
+// ---- responses without an item, written straight to bytes -----------------------------------
+// Most datagrams of a DHT are such responses (get_peers answers carry up to 32 peers); building
+// a bencode tree for them cost an allocation per peer. The bytes are the tree's, key for key in
+// the same sorted order (tests/krpc compare both).
+
+void put_integer(bytes& out, int64_t i) {
+  out.push_back('i');
+  std::string text = std::to_string(i);
+  out.insert(out.end(), text.begin(), text.end());
+  out.push_back('e');
+}
+
+void put_length(bytes& out, size_t size) {
+  std::string text = std::to_string(size);
+  out.insert(out.end(), text.begin(), text.end());
+  out.push_back(':');
+}
+
+void put_string(bytes& out, byte_span s) {
+  put_length(out, s.size());
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+void put_key(bytes& out, std::string_view key) { put_string(out, byte_span{key}); }
+
+void put_response_values(bytes& out, const message& m, const response& r) {
+  out.push_back('d');
+  put_key(out, "id");
+  put_string(out, m.sender.span());
+  if (r.k) {
+    put_key(out, "k");
+    put_string(out, r.k->span());
+  }
+  if (!r.nodes.empty()) {
+    put_key(out, "nodes");
+    put_length(out, r.nodes.size() * compact_node_size);
+    for (const node_info& n : r.nodes) {
+      out.insert(out.end(), n.id.bytes.begin(), n.id.bytes.end());
+      put_compact(out, n.address);
+    }
+  }
+  if (r.seq) {
+    put_key(out, "seq");
+    put_integer(out, *r.seq);
+  }
+  if (r.sig) {
+    put_key(out, "sig");
+    put_string(out, r.sig->span());
+  }
+  if (r.token) {
+    put_key(out, "token");
+    put_string(out, *r.token);
+  }
+  if (!r.values.empty()) {
+    put_key(out, "values");
+    out.push_back('l');
+    for (const endpoint& e : r.values) {
+      put_length(out, compact_peer_size);
+      put_compact(out, e);
+    }
+    out.push_back('e');
+  }
+  out.push_back('e');
+}
+
+/// A response without `v`, in the order bencode sorts keys: ip, r, ro, t, v, y.
+bytes encode_plain_response(const message& m, const response& r) {
+  bytes out;
+  out.reserve(64 + r.nodes.size() * (compact_node_size + 1) + r.values.size() * (compact_peer_size + 2));
+  out.push_back('d');
+  if (m.ip) {
+    put_key(out, "ip");
+    put_length(out, compact_peer_size);
+    put_compact(out, *m.ip);
+  }
+  put_key(out, "r");
+  put_response_values(out, m, r);
+  if (m.read_only) {
+    put_key(out, "ro");
+    put_integer(out, 1);
+  }
+  put_key(out, "t");
+  put_string(out, m.transaction);
+  if (m.version) {
+    put_key(out, "v");
+    put_string(out, *m.version);
+  }
+  put_key(out, "y");
+  put_key(out, "r");
+  out.push_back('e');
+  return out;
+}
+
 } // namespace
 
 bytes encode(const message& m) {
+  if (auto* r = std::get_if<response>(&m.content); r && !r->v)
+    return encode_plain_response(m, *r);
+  return encode_tree(m);
+}
+
+bytes encode_tree(const message& m) {
   dictionary top;
   insert(top, "t", m.transaction);
   if (m.version)
