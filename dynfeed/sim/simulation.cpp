@@ -179,6 +179,25 @@ nlohmann::json equivocation_json(const equivocation_summary& e) {
           {"onSecondHistory", e.on_second}};
 }
 
+std::string format_fragmentation(const stranded_summary& st, const residue_summary& r) {
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "stranded at the end %u, at worst %u (%.1f%%), %.2f%% on average; residue %.2f%% of readers never got the last append, %.2f%% the worst",
+                st.final, st.max, 100.0 * st.max_share, 100.0 * st.mean_share,
+                100.0 * r.last_share, 100.0 * r.max_share);
+  return text;
+}
+
+nlohmann::json stranded_json(const stranded_summary& st) {
+  return {{"final", st.final}, {"max", st.max}, {"maxShare", st.max_share},
+          {"meanShare", st.mean_share}};
+}
+
+nlohmann::json residue_json(const residue_summary& r, size_t readers_at_end) {
+  return {{"readersAtEnd", readers_at_end}, {"lastShare", r.last_share},
+          {"maxShare", r.max_share}, {"meanShare", r.mean_share}};
+}
+
 } // namespace
 
 std::optional<clock_time> append_record::reached(double share) const {
@@ -786,23 +805,33 @@ void simulation::take_sample() {
   sample s;
   s.at = drv_.now();
   uint64_t latest = writer_->data() ? writer_->data()->length() : 0;
-  std::unordered_map<hash256, uint32_t> swarms;
+  std::unordered_map<hash256, uint32_t> swarms; // topic -> its number in the census
+  std::vector<swarm_member> members;
   uint64_t peers = 0;
   for (const auto& node : world_->nodes()) {
     if (!node->running())
       continue;
-    if (auto topic = node->swarm_topic())
-      ++swarms[*topic];
+    uint64_t held = node->writer() ? (node->data() ? node->data()->length() : 0)
+                                   : state_of(*node).contiguous;
+    if (auto topic = node->swarm_topic()) {
+      auto [it, added] = swarms.try_emplace(*topic, static_cast<uint32_t>(swarms.size()));
+      members.push_back({it->second, held, !node->writer()});
+    }
     if (node->writer())
       continue;
     ++s.running_readers;
     peers += node->connected_peers();
-    if (state_of(*node).contiguous >= latest)
+    if (held >= latest)
       ++s.at_latest;
   }
-  s.swarm_ids = static_cast<uint32_t>(swarms.size());
-  for (const auto& [topic, count] : swarms)
-    s.largest_swarm = std::max(s.largest_swarm, count);
+  std::vector<length_at> made;
+  for (const append_record& a : appends_)
+    made.push_back({seconds(a.at), a.length});
+  swarm_census census = take_census(
+    members, settled_length(made, seconds(s.at), stranded_grace_s, scenario_.initial_blocks));
+  s.swarm_ids = census.swarm_ids;
+  s.largest_swarm = census.largest_swarm;
+  s.stranded = census.stranded;
   totals t = sum();
   s.discovery_datagrams = t.discovery.datagrams_sent;
   s.signalling = t.signalling;
@@ -810,6 +839,26 @@ void simulation::take_sample() {
   s.events = drv_.events();
   s.mean_peers = s.running_readers ? static_cast<double>(peers) / s.running_readers : 0;
   samples_.push_back(s);
+}
+
+std::vector<double> simulation::residue_per_append() const {
+  std::vector<uint64_t> lengths;
+  for (const append_record& a : appends_)
+    lengths.push_back(a.length);
+  std::vector<uint64_t> held;
+  for (const sim_node* reader : readers_)
+    if (reader->running())
+      held.push_back(states_[reader->index()].contiguous);
+  return residue(lengths, held);
+}
+
+stranded_summary simulation::stranded() const {
+  std::vector<uint32_t> stranded, running;
+  for (const sample& s : samples_) {
+    stranded.push_back(s.stranded);
+    running.push_back(s.running_readers);
+  }
+  return summarize_stranded(stranded, running);
 }
 
 void simulation::check_convergence() {
@@ -945,6 +994,7 @@ std::string simulation::summary_table() const {
                 format_count(static_cast<double>(t.redundant_blocks)).c_str(),
                 format_count(static_cast<double>(t.rejected_proofs)).c_str());
   row("blocks", line);
+  row("fragmentation", format_fragmentation(stranded(), summarize_residue(residue_per_append())));
   if (twin_)
     row("equivocation", format_equivocation(equivocation()));
   if (hostile_)
@@ -1016,6 +1066,11 @@ std::string simulation::summary_json() const {
       static_cast<double>(samples_.back().largest_swarm) / (samples_.back().running_readers + 1);
   }
   j["swarms"] = swarms;
+  j["stranded"] = stranded_json(stranded());
+  size_t at_end = 0;
+  for (const sim_node* reader : readers_)
+    at_end += reader->running() ? 1 : 0;
+  j["residue"] = residue_json(summarize_residue(residue_per_append()), at_end);
 
   json ops = json::object();
   for (size_t i = 0; i < discovery_op_count; ++i) {
@@ -1048,7 +1103,9 @@ std::string simulation::summary_json() const {
                      {"perNode", t.signalling / nodes}};
   j["bytes"] = {{"links", rs.link_bytes}, {"linkFrames", rs.link_frames},
                 {"datagrams", rs.datagram_bytes}, {"datagramsDelivered", rs.datagrams},
-                {"datagramsLost", rs.datagrams_lost}, {"linksBroken", rs.links_broken}};
+                {"datagramsLost", rs.datagrams_lost}, {"linksBroken", rs.links_broken},
+                {"perReader", static_cast<double>(rs.link_bytes + rs.datagram_bytes) /
+                                std::max<size_t>(1, readers_.size())}};
   j["blocks"] = {{"downloaded", t.blocks_downloaded},
                  {"redundant", t.redundant_blocks},
                  {"proofsRejected", t.rejected_proofs}};
@@ -1070,15 +1127,15 @@ std::string simulation::summary_json() const {
 std::string simulation::timeseries_csv() const {
   std::ostringstream out;
   out << "t_s,running_readers,at_latest,swarm_ids,largest_swarm,discovery_datagrams,"
-         "signalling,bytes,events,mean_peers\n";
+         "signalling,bytes,events,mean_peers,stranded\n";
   char line[256];
   for (const sample& s : samples_) {
-    std::snprintf(line, sizeof line, "%.3f,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.3f\n", seconds(s.at),
+    std::snprintf(line, sizeof line, "%.3f,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.3f,%u\n", seconds(s.at),
                   s.running_readers, s.at_latest, s.swarm_ids, s.largest_swarm,
                   static_cast<unsigned long long>(s.discovery_datagrams),
                   static_cast<unsigned long long>(s.signalling),
                   static_cast<unsigned long long>(s.bytes),
-                  static_cast<unsigned long long>(s.events), s.mean_peers);
+                  static_cast<unsigned long long>(s.events), s.mean_peers, s.stranded);
     out << line;
   }
   return out.str();
@@ -1087,7 +1144,7 @@ std::string simulation::timeseries_csv() const {
 std::string simulation::appends_csv() const {
   std::ostringstream out;
   out << "append,t_s,length,eligible,reached,p50_s,p90_s,p99_s,learned,lag_p50_s,lag_p90_s,"
-         "lag_p99_s\n";
+         "lag_p99_s,residue\n";
   auto cell = [](std::optional<clock_time> t) {
     if (!t)
       return std::string();
@@ -1095,6 +1152,7 @@ std::string simulation::appends_csv() const {
     std::snprintf(text, sizeof text, "%.4f", seconds(*t));
     return std::string(text);
   };
+  std::vector<double> residues = residue_per_append();
   for (size_t i = 0; i < appends_.size(); ++i) {
     const append_record& a = appends_[i];
     out << i << ',' << seconds(a.at) << ',' << a.length << ',' << a.eligible << ','
@@ -1102,7 +1160,7 @@ std::string simulation::appends_csv() const {
         << cell(a.reached(0.99)) << ',' << a.learn_delays.size();
     for (const auto& lag : learn_percentiles(a))
       out << ',' << cell(lag);
-    out << '\n';
+    out << ',' << residues[i] << '\n';
   }
   return out.str();
 }

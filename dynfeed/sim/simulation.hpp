@@ -17,6 +17,7 @@
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/sim/driver.hpp"
 #include "dynfeed/sim/ideal_discovery.hpp"
+#include "dynfeed/sim/metrics.hpp"
 #include "dynfeed/sim/scenario.hpp"
 #include "dynfeed/sim/sim_node.hpp"
 
@@ -63,6 +64,7 @@ struct sample {
   uint64_t bytes = 0;            ///< delivered so far, links and datagrams
   uint64_t events = 0;
   double mean_peers = 0;         ///< connected peers per running reader
+  uint32_t stranded = 0;         ///< running readers stranded (metrics.hpp, take_census)
 };
 
 /// Where a simulation's components of one kind ended up, summed over every node lifetime.
@@ -119,6 +121,10 @@ public:
   /// Delays from each reader start (first and after restarts) to its first connected peer.
   const std::vector<clock_time>& discover_delays() const noexcept { return discover_delays_; }
   totals sum() const;
+  /// Residue per append (metrics.hpp): the share of the readers running now that never held it.
+  std::vector<double> residue_per_append() const;
+  /// Stranded readers over the samples (metrics.hpp).
+  stranded_summary stranded() const;
   /// Reader crashes so far.
   uint32_t crashes() const noexcept { return crashes_; }
   /// Partitions started so far.
