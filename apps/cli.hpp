@@ -49,6 +49,8 @@ void add_node_commands(CLI::App& app, command& run);
 /// dht, tracker: discovery servers.
 void add_discovery_commands(CLI::App& app, command& run);
 void add_sim_commands(CLI::App& app, command& run);
+/// sim report: added to the `sim` subcommand.
+void add_sim_report_command(CLI::App& sim, command& run);
 /// value get / watch: added to the `value` subcommand (they run a node).
 void add_value_network_commands(CLI::App& value, command& run);
 

@@ -155,7 +155,12 @@ void add_sim_commands(CLI::App& app, command& run) {
     ->capture_default_str();
   sim->add_flag("--list", o->list, "list the built-in scenarios");
   sim->add_flag("--quiet", o->quiet, "no progress bar");
-  sim->callback([&run, o] { run = [o] { return run_sim(*o); }; });
+  add_sim_report_command(*sim, run);
+  // A subcommand of sim (report) has set `run` already: this callback runs after its.
+  sim->callback([&run, o, sim] {
+    if (sim->get_subcommands().empty())
+      run = [o] { return run_sim(*o); };
+  });
 }
 
 } // namespace dynfeed::cli
