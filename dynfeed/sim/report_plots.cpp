@@ -153,10 +153,15 @@ bool has_values(const plot_plan& p, size_t metric) {
 
 std::string plot_script(const plot_plan& p) {
   const auto& metrics = report_metrics();
+  bool positive = true; // a log scale (the axes span decades) needs x > 0
+  for (const plot_series& s : p.series)
+    for (const report_cell* c : s.points)
+      positive = positive && x_of(p, c) > 0;
   std::ostringstream out;
   out << "set output " << quoted(p.slug + ".png") << "\n"
       << "set multiplot layout 4,3 title " << quoted(p.title) << "\n"
-      << "set logscale x\nset xlabel " << quoted(p.x_label) << "\n";
+      << (positive ? "set logscale x\n" : "unset logscale x\n")
+      << "set xlabel " << quoted(p.x_label) << "\n";
   for (size_t m = 0; m < metrics.size(); ++m) {
     if (!has_values(p, m)) {
       out << "set multiplot next\n";
