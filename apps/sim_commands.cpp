@@ -156,7 +156,8 @@ void add_sim_commands(CLI::App& app, command& run) {
   sim->add_flag("--list", o->list, "list the built-in scenarios");
   sim->add_flag("--quiet", o->quiet, "no progress bar");
   add_sim_report_command(*sim, run);
-  // A subcommand of sim (report) has set `run` already: this callback runs after its.
+  add_sweep_command(*sim, run);
+  // A subcommand of sim (report, sweep) has set `run` already: this callback runs after its.
   sim->callback([&run, o, sim] {
     if (sim->get_subcommands().empty())
       run = [o] { return run_sim(*o); };

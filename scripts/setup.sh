@@ -16,6 +16,7 @@ packages=(
   # tests/interop/run.sh: the reference DHT nodes (npm itself, if node came without it, is
   # installed by that script)
   nodejs python3-libtorrent python3-cryptography
+  slurm-wlm munge  # tests/slurm/run.sh: a one-node Slurm cluster for a sweep's job array
 )
 
 ./scripts/install_packages.sh "${packages[@]}"

@@ -19,6 +19,12 @@ ctest --preset release
 if [ "${DYNFEED_INTEROP:-1}" != 0 ]; then
   tests/interop/run.sh
 fi
+# A one-node Slurm cluster (munge, slurmctld, slurmd, started and stopped by the script, as
+# root) runs a small sweep as a job array; its results equal a local sweep's (docs/sweeps.md).
+# DYNFEED_SLURM=0 skips it.
+if [ "${DYNFEED_SLURM:-1}" != 0 ]; then
+  tests/slurm/run.sh
+fi
 
 # Every libFuzzer target, built with clang and run for a few seconds from its seed corpus
 # (scripts/fuzz.sh 60, or longer, for a real fuzzing run; docs/reliability.md).
