@@ -24,7 +24,11 @@ error refused(const std::string& origin, const std::string& why) {
   return error{base_errc::invalid_argument, origin + ": " + why};
 }
 
+/// A regular file's text only: a device or a pipe (/dev/zero) could not be read to its end.
 std::optional<std::string> read_text(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return std::nullopt;
