@@ -368,8 +368,12 @@ int run_sweep(const sweep_options& o) {
   if (!run_all(dir, s, todo, progress, o.quiet || o.only))
     return report("the sweep is incomplete; run the same command again to finish it");
   if (o.only) {
-    std::cout << s.runs[*o.only].name << (todo.empty() ? ": already done" : ": done") << std::endl;
-    return exit_ok;
+    const sim::suite_run& run = s.runs[*o.only];
+    auto j = nlohmann::json::parse(read_text(dir / "runs" / run.name / "run.json"), nullptr, false);
+    bool ok = !j.is_discarded() && j.is_object() && j.value("status", "") == "ok";
+    std::cout << run.name << (todo.empty() ? ": already done, " : ": done, ")
+              << (ok ? "ok" : "failed") << std::endl;
+    return ok ? exit_ok : exit_error;
   }
   return collect(dir, s);
 }

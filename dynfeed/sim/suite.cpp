@@ -159,8 +159,9 @@ std::string safe_name(const std::string& text) {
 
 std::string make_name(const suite& s, const std::vector<size_t>& value_index, uint64_t seed,
                       size_t index, size_t total) {
-  // Names stay below the usual 255-byte limit of a file name; the index keeps them unique.
-  constexpr size_t name_size_max = 200;
+  // Names (and a sweep's temporary directory, the name with the host and a pid after it) stay
+  // below the usual 255-byte limit of a file name; the index keeps them unique.
+  constexpr size_t name_size_max = 160;
   size_t width = std::max<size_t>(4, std::to_string(total - 1).size());
   std::string number = std::to_string(index);
   std::string name = std::string(width - std::min(width, number.size()), '0') + number + "-";

@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(a_runs_digest_is_dynfeed_sims) {
   std::ofstream(tmp / "suite.json") << suite_text(2);
   auto sweep = dynfeed_cmd({"sim", "sweep", tmp / "suite.json", "--out", tmp / "out", "--only", "3"});
   BOOST_REQUIRE_MESSAGE(sweep.exit_code == 0, sweep.err);
-  BOOST_TEST(sweep.out.find("0003-mode=rotating,seed=2: done") != std::string::npos, sweep.out);
+  BOOST_TEST(sweep.out.find("0003-mode=rotating,seed=2: done, ok") != std::string::npos, sweep.out);
   BOOST_TEST(finished_runs(tmp / "out") == 1u);
 
   // The same scenario, written by hand, run by dynfeed sim with the seed on the command line.
