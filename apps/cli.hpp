@@ -53,6 +53,8 @@ void add_sim_commands(CLI::App& app, command& run);
 void add_sim_report_command(CLI::App& sim, command& run);
 /// sim sweep: added to the `sim` subcommand (apps/sweep_commands.cpp).
 void add_sweep_command(CLI::App& sim, command& run);
+/// sim campaign: added to the `sim` subcommand.
+void add_campaign_command(CLI::App& sim, command& run);
 /// value get / watch: added to the `value` subcommand (they run a node).
 void add_value_network_commands(CLI::App& value, command& run);
 

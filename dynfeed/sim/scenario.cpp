@@ -409,6 +409,17 @@ std::string parse_object(const json& j, scenario& s) {
   if (const json* h = f.find("hostile"))
     if (auto e = parse_hostile(*h, s.hostile); !e.empty())
       return e;
+  if (const json* live = f.find("liveness")) {
+    if (!live->is_object() || !live->contains("from_s") || !live->contains("bound_s"))
+      return "scenario.liveness must be an object {\"from_s\": Q, \"bound_s\": B}";
+    fields lf(*live, "scenario.liveness");
+    liveness_spec spec;
+    lf.seconds("from_s", spec.from);
+    lf.seconds("bound_s", spec.bound);
+    if (auto e = lf.finish(); !e.empty())
+      return e;
+    s.liveness = spec;
+  }
   f.seconds("sample_interval_s", s.sample_interval);
   f.flag("verify_cache", s.verify_cache);
   parse_id_channel(f, s);
@@ -606,6 +617,8 @@ std::string to_json(const scenario& s) {
     j["equivocating_writer"] = {{"at_s", secs(*s.equivocate_at)}};
   if (s.hostile.set())
     j["hostile"] = hostile_to_json(s.hostile);
+  if (s.liveness)
+    j["liveness"] = {{"from_s", secs(s.liveness->from)}, {"bound_s", secs(s.liveness->bound)}};
   return j.dump(2);
 }
 

@@ -26,6 +26,14 @@ enum class discovery_backend : uint8_t {
 };
 std::string_view to_string(discovery_backend backend) noexcept;
 
+/// A liveness promise ("liveness": {"from_s": Q, "bound_s": B}): faults stop at Q, and every
+/// reader running at the end has held the writer's latest length since max(Q, its latest
+/// start) + B at the latest. Checked at the end of the run (sim/liveness.hpp).
+struct liveness_spec {
+  clock_time from{0};
+  clock_time bound{0};
+};
+
 struct partition_spec {
   clock_time at{0};
   clock_time duration{0};
@@ -123,6 +131,8 @@ struct scenario {
   std::optional<clock_time> equivocate_at;
   /// Hostile nodes among the honest ones ("hostile": {...}; sim/hostile.hpp): none by default.
   hostile_config hostile;
+  /// Liveness once faults stop (the campaign's generator sets it); unset: not checked.
+  std::optional<liveness_spec> liveness;
 
   // ---- the measured model (off unless set) ---------------------------------------------------
   population_model population;

@@ -715,8 +715,11 @@ void simulation::on_blocks(sim_node& node, uint64_t first, uint64_t count) {
       st.history = *history;
   }
   const feed* data = node.data();
+  uint64_t before = st.contiguous;
   while (data->has(st.contiguous))
     ++st.contiguous;
+  if (st.contiguous != before)
+    st.progressed = drv_.now();
   while (st.next_append < appends_.size() && st.contiguous >= appends_[st.next_append].length) {
     append_record& a = appends_[st.next_append++];
     a.delays.push_back(drv_.now() - a.at);
@@ -906,6 +909,8 @@ void simulation::run(const std::function<void(clock_time)>& progress) {
     check_histories();
   else if (!violation_)
     check_convergence();
+  if (!violation_ && !twin_)
+    check_liveness();
   wall_seconds_ =
     std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 }

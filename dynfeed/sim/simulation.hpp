@@ -9,7 +9,9 @@
 /// - a node's held signed value never goes backwards (per node lifetime: announcements are
 ///   kept in memory only);
 /// - at the end, with no partition in force, every reader that has been running for the
-///   settle time holds the writer's length.
+///   settle time holds the writer's length;
+/// - with scenario::liveness, every running reader caught up within the bound once faults
+///   stopped (sim/liveness.hpp).
 ///
 /// A violation stops the run and is reported with the virtual time and event number; the seed
 /// reproduces it.
@@ -151,6 +153,7 @@ private:
     size_t next_append = 0;       ///< first append it has not reached
     bool seen_peer = false;       ///< since the latest start
     uint64_t contiguous = 0;      ///< blocks [0, contiguous) held
+    clock_time progressed{0};     ///< when contiguous last grew
     uint64_t last_value_seq = 0;  ///< per lifetime
     uint32_t crashes = 0;
     uint32_t starts = 0;          ///< first start, restarts, returns
@@ -186,6 +189,7 @@ private:
   void learned(sim_node& node, uint64_t length);
   void take_sample();
   void check_convergence();
+  void check_liveness(); ///< scenario::liveness (liveness.cpp)
   void fail(std::string what);
   void absorb(const sim_node& node); ///< adds a node lifetime's counters to the totals
   discovery_factory make_discovery();

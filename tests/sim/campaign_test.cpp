@@ -1,0 +1,144 @@
+// The seeded fault campaign: its generator (deterministic, covering every option, always a
+// scenario that parses) and the liveness check it relies on.
+
+#include "dynfeed/sim/campaign.hpp"
+#include "dynfeed/sim/liveness.hpp"
+#include "dynfeed/sim/runtime.hpp"
+#include "dynfeed/sim/simulation.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <set>
+
+using namespace dynfeed;
+using namespace dynfeed::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// 30 readers, stable mode, appends every 20 s to 140 s; liveness from 150 s within 30 s.
+scenario partitioned(clock_time partition_ends) {
+  scenario s;
+  s.seed = 3;
+  s.readers = 30;
+  s.mode = feed_mode::stable;
+  s.duration = 240s;
+  s.join_to = 20s;
+  s.first_append = 30s;
+  s.append_interval = 20s;
+  s.appends = 6;
+  s.settle = 60s;
+  s.lookup_interval = 10s;
+  s.partitions.push_back({100s, partition_ends - 100s, 1.0});
+  s.liveness = liveness_spec{150s, 30s};
+  return s;
+}
+
+std::optional<invariant_violation> run(const scenario& s) {
+  runtime drv(s.seed, s.network);
+  simulation sim(s, drv);
+  sim.run();
+  return sim.violation();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(campaign)
+
+BOOST_AUTO_TEST_CASE(a_reader_kept_partitioned_to_the_end_fails_liveness) {
+  // The partition (every reader cut off from the writer) outlasts the run: the convergence
+  // check waives a partitioned network, liveness does not.
+  scenario cut = partitioned(400s);
+  auto v = run(cut);
+  BOOST_TEST_REQUIRE(v.has_value());
+  BOOST_TEST(v->what.find("liveness: reader") == 0u, v->what);
+  BOOST_TEST(v->what.find("past its deadline") != std::string::npos, v->what);
+
+  cut.liveness.reset();
+  BOOST_TEST(!run(cut).has_value()); // what the convergence check alone let through
+
+  auto healed = run(partitioned(150s)); // healed when faults stop: readers catch up in time
+  BOOST_TEST(!healed.has_value(), (healed ? healed->what : ""));
+}
+
+BOOST_AUTO_TEST_CASE(liveness_deadlines_per_reader) {
+  liveness_spec spec{100s, 20s};
+  auto check = [&](reader_progress r) { return check_liveness(spec, {r}, 10, 200s); };
+  BOOST_TEST(!check({1, true, 50s, 10, 119s}).has_value());
+  BOOST_TEST(!check({1, true, 50s, 10, 20s}).has_value()); // held it all before faults stopped
+  BOOST_TEST(check({1, true, 50s, 10, 121s}).has_value()); // caught up, but late
+  BOOST_TEST(check({1, true, 50s, 9, 110s}).has_value());  // never caught up
+  BOOST_TEST(!check({1, false, 50s, 0, 0s}).has_value());  // not running at the end
+  BOOST_TEST(!check({1, true, 150s, 10, 169s}).has_value()); // restarted: its own deadline
+  BOOST_TEST(check({1, true, 150s, 10, 171s}).has_value());
+  BOOST_TEST(!check({1, true, 190s, 0, 0s}).has_value()); // deadline beyond the run
+}
+
+BOOST_AUTO_TEST_CASE(the_generator_is_deterministic) {
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    campaign_case a = generate_case(seed);
+    campaign_case b = generate_case(seed);
+    BOOST_TEST(a.json == b.json);
+    BOOST_TEST(a.description == b.description);
+    BOOST_TEST(a.json != generate_case(seed + 1).json);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_generated_scenario_parses_and_every_option_is_covered) {
+  std::map<std::string, std::map<std::string, int>> counts;
+  for (uint64_t seed = 1; seed <= 3000; ++seed) {
+    campaign_case c = generate_case(seed);
+    auto s = parse_scenario(c.json, "seed " + std::to_string(seed));
+    BOOST_TEST_REQUIRE(s.has_value(), "seed " << seed << ": " << s.error().to_string());
+    BOOST_TEST(s->seed == seed);
+    BOOST_TEST_REQUIRE(s->liveness.has_value());
+    // Faults end at liveness.from: partitions inside it, the check's deadline inside the run.
+    for (const partition_spec& p : s->partitions)
+      BOOST_TEST((p.at + p.duration <= s->liveness->from));
+    BOOST_TEST((s->duration - s->settle == s->liveness->from));
+    BOOST_TEST((s->liveness->from + s->liveness->bound + 60s <= s->duration));
+    for (const auto& [option, value] : c.choices)
+      ++counts[option][value];
+  }
+  const std::map<std::string, std::set<std::string>> expected = {
+    {"mode", {"stable", "rotating", "rotating-roots"}},
+    {"id_channel", {"value-swarm", "relay", "value-swarm,relay"}},
+    {"discovery", {"none", "ideal", "dht", "tracker"}},
+    {"partitions", {"0", "1", "2"}},
+    {"crashes_per_hour", {"0", "10", "60", "240"}},
+    {"churn", {"yes", "no"}},
+    {"nat_share", {"0", "0.3", "0.8"}},
+    {"hole_punch", {"yes", "no"}},
+    {"loss", {"0", "0.01", "0.1", "0.3"}},
+    {"duplicate", {"0", "0.02", "0.2"}},
+    {"reorder", {"0", "0.05", "0.3"}},
+    {"stream_loss", {"0", "0.01", "0.1"}},
+    {"readers", {"low", "high"}},
+    {"appends", {"low", "high"}},
+    {"restart_after_s", {"low", "high"}},
+    {"arrivals_per_hour", {"0", "60", "600"}},
+  };
+  for (const auto& [option, values] : expected)
+    for (const std::string& v : values)
+      BOOST_TEST(counts[option][v] >= 20, option << " = " << v << " seen " << counts[option][v]
+                                                 << " times in 3000 seeds");
+  for (const auto& [option, values] : counts) {
+    BOOST_TEST(values.size() >= 2u, option << " never varies");
+    std::string line = option + ":";
+    for (const auto& [v, n] : values)
+      line += " " + v + "=" + std::to_string(n);
+    BOOST_TEST_MESSAGE(line);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_case_runs_the_same_twice) {
+  campaign_case c = generate_case(2);
+  campaign_result a = run_case(c);
+  campaign_result b = run_case(c);
+  BOOST_TEST(a.digest == b.digest);
+  BOOST_TEST(a.passed == b.passed);
+  BOOST_TEST(a.virtual_s > 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
