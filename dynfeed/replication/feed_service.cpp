@@ -531,6 +531,7 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
     r.cancelled.erase(late);
   }
   settle(ctx, r, m.id, false);
+  on_progress(ctx, r);
   if (equivocation_)
     return; // the feed is no longer followed: nothing more is stored
   if (check != check_kind::none) {
@@ -596,6 +597,19 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
     announce(ctx, peer, true, 0, 0);
   check_done();
   schedule(ctx);
+}
+
+/// An answer came: the remote is slow, not silent. Its other requests waited behind this one
+/// in its uplink, so each gets a whole timeout again from now, and its count of timeouts starts
+/// over. With a fixed timeout per request, a peer whose uplink needs longer than
+/// request_timeout for the answers in flight was dropped after three of them, again and again,
+/// and readers behind slow links never caught up (found by `dynfeed sim campaign`, seed 37).
+void feed_service::on_progress(context& ctx, remote& r) {
+  r.timeouts = 0;
+  for (outstanding& o : r.requests) {
+    ctx.cancel_timer(o.timer);
+    o.timer = ctx.start_timer(config_.request_timeout, o.id);
+  }
 }
 
 void feed_service::on_no_data(context& ctx, component_id, remote& r, const msg::no_data& m) {

@@ -129,6 +129,7 @@ private:
     bool conflicting = false; ///< another history we could not prove: never asked again
   };
 
+  void on_progress(context& ctx, remote& r);
   void on_wire(context& ctx, component_id from, msg::wire_message&& m);
   void on_channel_up(context& ctx, component_id peer, const msg::channel_up& up);
   void on_channel_down(context& ctx, component_id peer);
