@@ -13,6 +13,8 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHAS
 
 ./scripts/setup.sh -DDYNFEED_WERROR=ON
 ctest --preset release
+# A seeded fault campaign (docs/reliability.md): 26 small seeds, about 10 s on two cores.
+build/release/apps/dynfeed sim campaign --seeds 2-27 --jobs 2
 # dynfeed against two other Mainline DHT implementations, bittorrent-dht and libtorrent, on
 # 127.0.0.0/8 (docs/tests.md). It installs npm packages into a temporary directory;
 # DYNFEED_INTEROP=0 skips it (offline).
