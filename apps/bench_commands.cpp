@@ -1,9 +1,10 @@
-/// dynfeed bench feed|channel|codec: benchmarks that print one JSON object.
+/// dynfeed bench feed|channel|codec|sim|dht-lookup: benchmarks that print one JSON object.
 
 #include "apps/cli.hpp"
 
 #include "bench/channel_bench.hpp"
 #include "bench/codec_bench.hpp"
+#include "bench/dht_lookup_bench.hpp"
 #include "bench/feed_bench.hpp"
 #include "bench/replicate_bench.hpp"
 #include "bench/sim_bench.hpp"
@@ -11,6 +12,44 @@
 #include <iostream>
 
 namespace dynfeed::cli {
+
+namespace {
+
+/// dynfeed bench dht-lookup: the calibration study of docs/simulator.md.
+void add_dht_lookup_bench(CLI::App& bench, command& run) {
+  auto opts = std::make_shared<sim::lookup_study_config>();
+  auto timeout_ms = std::make_shared<double>(2000);
+  auto* d = bench.add_subcommand(
+    "dht-lookup", "get_peers lookup times in a simulated Mainline DHT on measured latencies");
+  d->add_option("--nodes", opts->nodes, "DHT nodes")->check(CLI::Range(2u, 100000u))->capture_default_str();
+  d->add_option("--lookups", opts->lookups, "lookups, one after another")
+    ->check(CLI::Range(1u, 100000u))->capture_default_str();
+  d->add_option("--seed", opts->seed, "the seed")->capture_default_str();
+  d->add_option("--latency-data", opts->latency_data, "a built-in latency set or a file")
+    ->capture_default_str();
+  d->add_option("--dead-share", opts->dead_share,
+                "share of nodes that vanish after the DHT settled (stale routing entries)")
+    ->check(CLI::Range(0.0, 0.95))->capture_default_str();
+  d->add_option("--loss", opts->loss, "datagram loss")->check(CLI::Range(0.0, 0.95))->capture_default_str();
+  d->add_option("--alpha", opts->dht.alpha, "queries in flight per lookup")
+    ->check(CLI::Range(size_t{1}, size_t{64}))->capture_default_str();
+  d->add_option("--timeout-ms", *timeout_ms, "query timeout (ms)")
+    ->check(CLI::Range(10.0, 60000.0))->capture_default_str();
+  d->callback([&run, opts, timeout_ms] {
+    opts->dht.query_timeout = std::chrono::duration_cast<clock_time>(
+      std::chrono::duration<double, std::milli>(*timeout_ms));
+    run = [opts] {
+      try {
+        std::cout << bench::run_dht_lookup_bench(*opts).dump() << '\n';
+      } catch (const std::runtime_error& e) {
+        return report(e.what(), exit_usage);
+      }
+      return exit_ok;
+    };
+  });
+}
+
+} // namespace
 
 void add_bench_commands(CLI::App& app, command& run) {
   auto* bench = app.add_subcommand("bench", "benchmarks; each prints one JSON object");
@@ -103,6 +142,7 @@ void add_bench_commands(CLI::App& app, command& run) {
       return exit_ok;
     };
   });
+  add_dht_lookup_bench(*bench, run);
 }
 
 } // namespace dynfeed::cli
