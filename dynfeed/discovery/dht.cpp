@@ -220,6 +220,7 @@ bool dht::send_query(context& ctx, const endpoint& to, std::optional<node_id> no
   m.sender = id();
   m.content = std::move(query);
   m.version = config_.version;
+  m.read_only = config_.read_only;
   bytes datagram = krpc::encode(m);
   DYNFEED_ASSERT(datagram.size() <= datagram_size_max);
   ++stats_.datagrams_sent;
@@ -347,6 +348,8 @@ void dht::on_query(context& ctx, const endpoint& from, krpc::message& m) {
     topic = &a->info_hash;
   if (topic)
     count_topic(*op, *topic);
+  if (config_.read_only)
+    return; // BEP 43: counted as received, never answered, nobody noted
   if (!rate_allows(from, ctx.now())) {
     ++stats_.refused.rate_limited;
     return;

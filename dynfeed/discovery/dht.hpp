@@ -134,6 +134,8 @@ public:
   endpoint local() const { return socket_.local(); }
   size_t lookups_running() const noexcept { return lookups_.size(); }
   size_t queries_pending() const noexcept { return pending_.size(); }
+  /// Source addresses the rate limit tracks now (at most config.rate_sources_max).
+  size_t rate_sources() const noexcept { return rate_.size(); }
   /// Topics that local components asked to find.
   size_t topics_wanted() const noexcept { return wanted_.size(); }
 

@@ -57,6 +57,10 @@ struct dht_config {
   /// Where to join: nodes asked for our own neighbourhood at start, and again every
   /// bootstrap_retry while the routing table is empty.
   std::vector<endpoint> bootstrap;
+  /// BEP 43 read-only: our queries carry `ro` = 1, so nobody puts us in a routing table, and we
+  /// answer no queries. For nodes that cannot take unsolicited datagrams (behind NAT): in
+  /// tables they would only cost others timeouts.
+  bool read_only = false;
   /// The TCP port a find_peers{announce = true} announces (the address is the one our
   /// datagrams come from).
   uint16_t announce_port = 0;

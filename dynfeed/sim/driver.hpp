@@ -27,6 +27,7 @@ struct runtime_stats {
   uint64_t datagrams = 0;          ///< datagrams delivered
   uint64_t datagram_bytes = 0;
   uint64_t datagrams_lost = 0;     ///< lost, partitioned, or sent to nobody
+  uint64_t datagrams_filtered = 0; ///< unsolicited, to a host behind NAT (not counted as lost)
   uint64_t links_broken = 0;       ///< by partitions and crashes
   uint64_t timers = 0;             ///< timers fired (a timer cancelled in time never fires)
 };

@@ -59,6 +59,22 @@ dial_fate network::dial(host_id from, host_id to, rng& random) const {
   return fate;
 }
 
+bool network::nat_admits(host_id a, const endpoint& from, host_id b, const endpoint& to,
+                         clock_time now) {
+  if (hosts_.at(a).nat) {
+    if (mappings_.size() >= mappings_sweep_at_) {
+      for (auto it = mappings_.begin(); it != mappings_.end();)
+        it = it->second <= now ? mappings_.erase(it) : std::next(it);
+      mappings_sweep_at_ = std::max<size_t>(4096, 2 * mappings_.size());
+    }
+    mappings_[mapping_key{from.packed(), to.packed()}] = now + reach_.udp_mapping_timeout;
+  }
+  if (!hosts_.at(b).nat)
+    return true;
+  auto it = mappings_.find(mapping_key{to.packed(), from.packed()});
+  return it != mappings_.end() && it->second > now;
+}
+
 clock_time network::duration_of(size_t size, uint64_t bytes_per_s) {
   if (bytes_per_s == 0)
     return clock_time{0};

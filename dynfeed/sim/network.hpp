@@ -17,6 +17,7 @@
 /// reserved when a transfer is sent, which orders a host's downloads by send time, not arrival
 /// time: a simplification that keeps the model one pass and deterministic.
 
+#include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/random.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/sim/distribution.hpp"
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace dynfeed::sim {
@@ -62,12 +64,16 @@ struct host_config {
 
 /// Hosts behind NAT accept no inbound connection: a dial to one fails as a dial to nobody does,
 /// unless hole punching is on, in which case the two ends meet through a punched hole after a
-/// delay (and with a chance of failing). Datagrams are not affected (NAT mappings for
-/// discovery's request-response traffic are not modelled).
+/// delay (and with a chance of failing). Nor do they take unsolicited datagrams: a datagram
+/// reaches a NATed host only from an address and port it sent one to within the last
+/// udp_mapping_timeout (a UDP mapping with address- and port-dependent filtering, RFC 4787),
+/// so its queries get their answers and nobody else's datagrams get through.
 struct reachability {
   bool hole_punch = false;
   distribution hole_punch_delay_s; ///< before the punched connection's handshake starts
   double hole_punch_success = 1;
+  /// RFC 4787, REQ-5: a UDP mapping must not expire in less than two minutes.
+  clock_time udp_mapping_timeout = std::chrono::seconds{120};
 };
 
 /// What a dial from one host to another meets.
@@ -107,6 +113,12 @@ public:
   /// punching on, the two meet after a drawn delay if the punch succeeds. Draws from `random`
   /// only for a NATed target with hole punching on.
   dial_fate dial(host_id from, host_id to, rng& random) const;
+  /// The rule for a datagram from `from` (on host a) to `to` (on host b) sent at `now`: a NATed
+  /// sender opens or refreshes its mapping toward `to`; a NATed receiver takes it only through
+  /// a live mapping toward `from`. Draws nothing, stores nothing for hosts not behind NAT.
+  bool nat_admits(host_id a, const endpoint& from, host_id b, const endpoint& to, clock_time now);
+  /// Live UDP mappings (some expired ones too, until the next sweep), for tests and reports.
+  size_t udp_mappings() const noexcept { return mappings_.size(); }
 
   /// When a datagram of `size` bytes sent now from a to b arrives (if at all).
   datagram_fate datagram(host_id a, host_id b, size_t size, clock_time now, rng& random);
@@ -148,6 +160,19 @@ private:
   size_t region_count_ = 1;
   bool partitioned_ = false;
   reachability reach_;
+  /// (a NATed host's endpoint, the remote endpoint it sent to) -> when the mapping expires.
+  struct mapping_key {
+    uint64_t local;
+    uint64_t remote;
+    bool operator==(const mapping_key& o) const noexcept { return local == o.local && remote == o.remote; }
+  };
+  struct mapping_hash {
+    size_t operator()(const mapping_key& k) const noexcept {
+      return std::hash<uint64_t>{}(k.local * 0x9e3779b97f4a7c15ULL ^ k.remote);
+    }
+  };
+  std::unordered_map<mapping_key, clock_time, mapping_hash> mappings_;
+  size_t mappings_sweep_at_ = 4096; ///< expired mappings are dropped when the map reaches this
 };
 
 } // namespace dynfeed::sim

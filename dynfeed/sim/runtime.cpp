@@ -345,6 +345,10 @@ void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& 
     return;
   }
   host_id dest = slot_of(it->second)->host;
+  if (!net_.nat_admits(host, from, dest, to, now_)) {
+    ++stats_.datagrams_filtered;
+    return;
+  }
   datagram_fate fate = net_.datagram(host, dest, datagram.size(), now_, net_random_);
   if (fate.count == 0)
     ++stats_.datagrams_lost;

@@ -269,6 +269,7 @@ std::string parse_population(const json& j, population_model& p) {
   f.number("nat_share", p.nat_share, 0, 1);
   f.flag("hole_punch", p.reach.hole_punch);
   f.number("hole_punch_success", p.reach.hole_punch_success, 0, 1);
+  f.seconds("udp_mapping_s", p.reach.udp_mapping_timeout, 86400);
   if (auto e = f.finish(); !e.empty())
     return e;
   if (p.session_s.set() != p.off_s.set())
@@ -557,6 +558,7 @@ std::string to_json(const scenario& s) {
     {"hole_punch", pop.reach.hole_punch},
     {"hole_punch_s", distribution_json(pop.reach.hole_punch_delay_s)},
     {"hole_punch_success", pop.reach.hole_punch_success},
+    {"udp_mapping_s", secs(pop.reach.udp_mapping_timeout)},
     {"up_kbps", distribution_json(pop.up_kbps)},
     {"down_kbps", distribution_json(pop.down_kbps)},
     {"access_delay_ms", distribution_json(pop.access_delay_ms)}};

@@ -234,8 +234,10 @@ discovery_factory simulation::make_discovery() {
         return std::make_unique<ideal_discovery>(registry_, config);
       };
     case discovery_backend::dht:
-      return [this](sim_node&, datagram_socket& socket) -> std::unique_ptr<discovery_component> {
+      return [this](sim_node& node, datagram_socket& socket) -> std::unique_ptr<discovery_component> {
         dht_config config;
+        // Behind NAT nobody's query reaches the node: it joins read-only (BEP 43).
+        config.read_only = drv_.net().behind_nat(node.host());
         config.bootstrap = helper_endpoints_;
         config.announce_port = peer_port;
         config.lookup_interval = scenario_.lookup_interval;
