@@ -429,6 +429,12 @@ int fetch(const node_args& a, bool print) {
       },
       [&](atoms::done) { done = !live; },
       [&](atoms::peers, uint64_t) {},
+      [&](atoms::store_failed, const std::string& why) {
+        // The store refuses writes until reopened: waiting for the timeout would only hide why.
+        progress.finish();
+        n.finish(report("cannot store blocks in " + a.dir + ": " + why
+                        + " (free space there and run the same command again: it resumes)"));
+      },
       [&](atoms::equivocation, const std::string& proof) {
         progress.finish();
         n.finish(report_equivocation(a.dir, proof));

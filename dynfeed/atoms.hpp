@@ -28,6 +28,8 @@ using length = caf::atom_constant<caf::atom("length")>;
 using blocks = caf::atom_constant<caf::atom("blocks")>;
 using done = caf::atom_constant<caf::atom("done")>;
 using peers = caf::atom_constant<caf::atom("peers")>;
+/// To subscribers: verified data could not be stored (with the store's error).
+using store_failed = caf::atom_constant<caf::atom("storefail")>;
 using create_feed = caf::atom_constant<caf::atom("createfeed")>;
 using open_feed = caf::atom_constant<caf::atom("openfeed")>;
 using clone_feed = caf::atom_constant<caf::atom("clonefeed")>;

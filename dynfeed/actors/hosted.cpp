@@ -45,6 +45,10 @@ void hosted_feed::on_equivocation(const equivocation_proof& proof) {
   notify(atoms::equivocation::value, encode_equivocation(proof));
 }
 
+void hosted_feed::on_store_failed(const error& why) {
+  notify(atoms::store_failed::value, why.to_string());
+}
+
 void hosted_feed::on_peer(component_id, bool) {
   notify(atoms::peers::value, static_cast<uint64_t>(service_.peer_count()));
 }

@@ -41,6 +41,7 @@ private:
   void on_blocks(uint64_t first, uint64_t count) override;
   void on_download_done() override;
   void on_peer(component_id peer, bool up) override;
+  void on_store_failed(const error& why) override;
   void on_equivocation(const equivocation_proof& proof) override;
   template <class... Ts>
   void notify(Ts&&... xs);

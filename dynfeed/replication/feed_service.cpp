@@ -3,6 +3,7 @@
 #include "dynfeed/feed/errc.hpp"
 #include "dynfeed/feed/flat_tree.hpp"
 #include "dynfeed/messages/codec.hpp"
+#include "dynfeed/storage/errc.hpp"
 
 #include <algorithm>
 
@@ -576,6 +577,8 @@ void feed_service::on_data(context& ctx, component_id peer, remote& r, msg::data
     }
     if (is_misbehaviour(applied.error()))
       punish(ctx, peer, disconnect_reason::invalid_proof, applied.error());
+    else if (applied.error().category() == error{store_errc::io_error}.category() && observer_)
+      observer_->on_store_failed(applied.error()); // the store refuses writes from now on
     else
       schedule(ctx);
     return;

@@ -38,6 +38,9 @@ public:
   virtual void on_equivocation(const equivocation_proof& /*proof*/) {}
   /// A reader moved to a newer fork the writer signed, keeping `shared` blocks.
   virtual void on_fork(uint64_t /*fork*/, uint64_t /*length*/, uint64_t /*shared*/) {}
+  /// Verified data could not be stored (a full disk, a failing store): nothing of it was kept,
+  /// and the store refuses writes until it is reopened, so a download cannot go on.
+  virtual void on_store_failed(const error& /*why*/) {}
 };
 
 struct feed_service_stats {
