@@ -41,6 +41,7 @@ struct node_args {
   bool quiet_log = false;
   std::string mode = "stable";
   std::string id_channel = "value-swarm";
+  double poll_interval_s = 60;
   discovery_args discovery;
 };
 
@@ -50,18 +51,29 @@ CLI::Validator id_channel_check() {
     [](std::string& text) -> std::string {
       if (parse_id_channels(text))
         return {};
-      return "must list value-swarm and/or relay, comma-separated, each once (dht is not built "
-             "yet)";
+      return "must list value-swarm, relay and/or dht, comma-separated, each once";
     },
     "LIST");
 }
 
 void add_id_channel_option(CLI::App& cmd, node_args& args) {
   cmd.add_option("--id-channel", args.id_channel,
-                 "rotating modes: how readers learn new IDs, value-swarm and/or relay "
-                 "(docs/protocol.md)")
+                 "rotating modes: how readers learn new IDs, value-swarm, relay and/or dht "
+                 "(dht needs --bootstrap; docs/protocol.md)")
     ->check(id_channel_check())
     ->capture_default_str();
+  cmd.add_option("--poll-interval", args.poll_interval_s,
+                 "dht ID channel: seconds between a reader's polls of the DHT (+- a quarter)")
+    ->check(CLI::Range(0.1, 86400.0))
+    ->capture_default_str();
+}
+
+/// dht among the ID channels needs the DHT: --bootstrap (a tracker stores no items).
+std::optional<std::string> check_id_channel(const node_args& a) {
+  auto channels = parse_id_channels(a.id_channel);
+  if (channels && channels->has(id_channel::dht) && a.discovery.bootstrap.empty())
+    return std::string{"--id-channel dht needs the DHT: give --bootstrap"};
+  return std::nullopt;
 }
 
 /// An actor system with the I/O layer, quiet logs and a node with TCP.
@@ -70,10 +82,13 @@ struct running_node {
   std::unique_ptr<caf::actor_system> sys;
   node_actor node;
 
-  explicit running_node(bool quiet_log) {
+  explicit running_node(bool quiet_log, double poll_interval_s = 60) {
     add_error_categories(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     node_config nc;
+    auto poll = std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(poll_interval_s));
+    nc.id_poll_interval = poll;
+    nc.id_poll_jitter = poll / 4;
     nc.network = make_tcp_transport();
     nc.feeds.parallel_hashing = true;
     if (!quiet_log)
@@ -302,6 +317,8 @@ int seed(const node_args& a) {
   uint16_t port = 0;
   if (!parse_address(a.listen, host, port))
     return report("--listen must be HOST:PORT, got '" + a.listen + "'", exit_usage);
+  if (auto wrong = check_id_channel(a))
+    return report(*wrong, exit_usage);
   // Announces carry the address datagrams leave from: the socket binds where TCP listens.
   expected<std::optional<discovery_config>> discovery = std::optional<discovery_config>{};
   if (!a.discovery.empty()) {
@@ -315,7 +332,7 @@ int seed(const node_args& a) {
       return report(discovery.error().context(), exit_usage);
   }
   stop_signals signals;
-  running_node n{a.quiet_log};
+  running_node n{a.quiet_log, a.poll_interval_s};
   if (!n.discover(*discovery))
     n.finish(exit_error);
   std::unique_ptr<control_server> control;
@@ -372,8 +389,10 @@ int fetch(const node_args& a, bool print) {
   auto sources = where_peers_are(a.peers, a.discovery);
   if (!sources)
     return report(sources.error().context(), exit_usage);
+  if (auto wrong = check_id_channel(a))
+    return report(*wrong, exit_usage);
   stop_signals signals;
-  running_node n{a.quiet_log};
+  running_node n{a.quiet_log, a.poll_interval_s};
   if (!n.discover(sources->discovery))
     n.finish(exit_error);
   auto feed = n.ask<feed_actor>(atoms::clone_feed::value, *key, a.dir);

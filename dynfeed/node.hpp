@@ -69,6 +69,10 @@ struct node_config {
   std::string memory_name;
   /// Delay of every frame over in-process links.
   caf::timespan memory_latency{0};
+  /// The dht ID channel: how often a reader polls the DHT for a new feed ID, and the jitter
+  /// (each wait is the interval +- up to it); docs/protocol.md gives the defaults' source.
+  caf::timespan id_poll_interval = std::chrono::seconds{60};
+  caf::timespan id_poll_jitter = std::chrono::seconds{15};
   /// Where log lines go (why connections ended, ...); called from any actor's thread.
   std::function<void(const std::string&)> log;
 };

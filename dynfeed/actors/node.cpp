@@ -471,7 +471,10 @@ node_actor spawn_node(caf::actor_system& sys, const node_config& config) {
     return node_api(node).or_else(node_internals(node));
   };
   caf::actor handle;
-  spawn_component(sys, node->directory, std::make_unique<node_core>(node_core_config{}, &node->host),
+  node_core_config core;
+  core.id_poll_interval = std::chrono::duration_cast<clock_time>(config.id_poll_interval);
+  core.id_poll_jitter = std::chrono::duration_cast<clock_time>(config.id_poll_jitter);
+  spawn_component(sys, node->directory, std::make_unique<node_core>(core, &node->host),
                   behavior, &handle);
   if (config.memory && !config.memory_name.empty())
     config.memory->add(config.memory_name, handle);

@@ -188,6 +188,10 @@ void dht::on_timer(context& ctx, uint64_t tag) {
       if (auto it = wanted_serials_.find(serial); it != wanted_serials_.end())
         run_topic(ctx, it->second);
       return;
+    case timer_kind::item_poll:
+    case timer_kind::item_put:
+      on_item_timer(ctx, kind, serial);
+      return;
   }
 }
 
@@ -660,6 +664,8 @@ void dht::on_message(context& ctx, component_id from, byte_span frame) {
     want(ctx, from, find->topic, find->announce);
   else if (auto* stop = std::get_if<msg::stop_finding>(local))
     unwant(ctx, from, stop->topic);
+  else
+    on_item_message(ctx, from, *local);
 }
 
 bool dht::announcing(const wanted_topic& w) {

@@ -41,6 +41,7 @@
 #include "dynfeed/discovery/discovery.hpp"
 #include "dynfeed/discovery/routing_table.hpp"
 #include "dynfeed/krpc/messages.hpp"
+#include "dynfeed/messages/messages.hpp"
 
 #include <deque>
 #include <functional>
@@ -143,7 +144,8 @@ public:
   bytes token_for(uint32_t ip, const node_id& target) const;
 
 private:
-  enum class timer_kind : uint8_t { deadline = 1, token, expire, refresh, bootstrap, topic };
+  enum class timer_kind : uint8_t {
+    deadline = 1, token, expire, refresh, bootstrap, topic, item_poll, item_put };
   /// Why a query was sent: what its answer (or its absence) goes to.
   enum class purpose : uint8_t { lookup, bootstrap, evict_ping, store, ping };
   using lookup_done = std::function<void(context&, const dht_lookup_result&)>;
@@ -284,6 +286,41 @@ private:
 
   node_id random_id(context& ctx) const;
   hash256 random_secret(context& ctx) const;
+
+  // items for local components: the dht ID channel (dht_items.cpp)
+  /// A (k, salt) that local components watch: polled with get and `seq`.
+  struct item_watch {
+    public_key k;
+    bytes salt;
+    std::optional<int64_t> seq;      ///< the newest seq reported (or told by a watcher)
+    std::set<component_id> watchers;
+    clock_time interval{0};
+    clock_time jitter{0};
+    uint64_t serial = 0;
+    timer_id timer = 0;
+    bool running = false;            ///< a get is under way
+    bool again = false;              ///< a poll was asked for while it ran
+  };
+  /// An item a local component keeps stored: put now, and again every item_republish.
+  struct item_put {
+    bep44::mutable_item item;
+    component_id owner = no_component;
+    uint64_t serial = 0;
+    timer_id timer = 0;
+  };
+  void on_item_message(context& ctx, component_id from, msg::local_message& local);
+  void on_item_timer(context& ctx, timer_kind kind, uint64_t serial);
+  void keep_item(context& ctx, component_id from, const msg::dht_item_fields& fields);
+  void watch_item(context& ctx, component_id from, const msg::watch_item& m);
+  void poll_item_now(context& ctx, const node_id& target);
+  void stop_item(component_id from, const node_id& target, context& ctx);
+  void run_put(context& ctx, const node_id& target);
+  void run_poll(context& ctx, const node_id& target);
+  void polled(context& ctx, const node_id& target, uint64_t serial, const dht_lookup_result& r);
+
+  std::map<node_id, item_watch> watches_;
+  std::map<node_id, item_put> puts_;
+  std::map<uint64_t, node_id> item_serials_; ///< poll and re-put timer serial -> target
 
   dht_config config_;
   datagram_socket& socket_;

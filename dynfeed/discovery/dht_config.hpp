@@ -141,6 +141,17 @@ struct dht_config {
   /// A component that asks again (find_peers for a topic it follows: its peers all failed)
   /// gets a new round at once, if the last one began at least this long ago.
   clock_time refresh_min = std::chrono::seconds{5};
+  // ---- items for local components (put_item, watch_item: the dht ID channel) ----------------
+  /// A kept item is put again this often: well within the 2 h BEP 44 nodes keep it.
+  clock_time item_republish = std::chrono::hours{1};
+  /// A put that reached nobody (no nodes yet, none acknowledged) is tried again after this.
+  clock_time item_retry = std::chrono::seconds{10};
+  /// A watch_item without an interval polls this often, +- up to item_poll_jitter.
+  clock_time item_poll_interval = std::chrono::seconds{60};
+  clock_time item_poll_jitter = std::chrono::seconds{15};
+  /// (k, salt) pairs watched and items kept at most, each; more are refused (logged).
+  size_t items_local_max = 1024;
+
   /// Topics that discovery_stats::by_topic counts at most (a remote must not grow it forever).
   size_t stats_topics_max = 4096;
 

@@ -361,6 +361,11 @@ void tracker_client::on_message(context& ctx, component_id from, byte_span frame
     on_find(ctx, from, *find);
   else if (auto* stop = std::get_if<msg::stop_finding>(local))
     on_stop_finding(ctx, from, *stop);
+  else if (std::holds_alternative<msg::put_item>(*local)
+           || std::holds_alternative<msg::watch_item>(*local))
+    // The dht ID channel needs BEP 44 items, which a tracker does not store: its messages
+    // are ignored (the command line refuses dht without a DHT before it gets here).
+    ctx.log("tracker client: the dht ID channel needs the DHT; put_item/watch_item ignored");
 }
 
 void tracker_client::on_find(context& ctx, component_id from, const msg::find_peers& m) {

@@ -25,8 +25,9 @@ std::optional<feed_mode> parse_feed_mode(std::string_view text) noexcept;
 /// - relay: the writer pushes the new value to its peers in the old ID's swarm before it
 ///   leaves, and every reader that accepts it pushes it on to its own peers there (id_push).
 ///   No swarm but the ID swarms.
-/// - dht: the writer puts each value in the DHT as a BEP 44 mutable item; readers poll it
-///   (not built yet: parse_id_channels refuses it).
+/// - dht: the writer puts each value in the DHT as a BEP 44 mutable item (feed/id_item.hpp)
+///   and the DHT keeps it stored; readers have the DHT poll for it, and poll at once when
+///   their swarm goes quiet. Needs a DHT as the node's discovery.
 enum class id_channel : uint8_t { value_swarm = 1, relay = 2, dht = 4 };
 
 struct id_channels {
@@ -52,8 +53,9 @@ std::string to_string(id_channels channels);
 /// A comma-separated list of names ("relay,value-swarm"); an unknown or repeated name, an empty
 /// list or item, or a channel this build does not run gives nullopt.
 std::optional<id_channels> parse_id_channels(std::string_view text);
-/// The channels this build runs (dht is not built yet).
-inline constexpr uint8_t id_channels_built =
-  static_cast<uint8_t>(id_channel::value_swarm) | static_cast<uint8_t>(id_channel::relay);
+/// The channels this build runs.
+inline constexpr uint8_t id_channels_built = static_cast<uint8_t>(id_channel::value_swarm)
+                                             | static_cast<uint8_t>(id_channel::relay)
+                                             | static_cast<uint8_t>(id_channel::dht);
 
 } // namespace dynfeed

@@ -195,6 +195,29 @@ size_t message_words(const hang_up& m) {
   return blob_words(m.address.size() + 1);
 }
 
+size_t dht_item_words(const dht_item_fields& item) {
+  return struct_words<wire::DhtItem> + blob_words(public_key::size()) + blob_words(item.salt.size())
+         + blob_words(item.v.size()) + blob_words(item.sig.size());
+}
+size_t message_words(const put_item& m) {
+  return dht_item_words(m.item);
+}
+size_t message_words(const watch_item& m) {
+  return dht_item_words(m.item);
+}
+size_t message_words(const poll_item& m) {
+  return dht_item_words(m.item);
+}
+size_t message_words(const stop_item& m) {
+  return dht_item_words(m.item);
+}
+size_t message_words(const item_found& m) {
+  return dht_item_words(m.item);
+}
+size_t message_words(const use_dht&) {
+  return struct_words<wire::UseDht>;
+}
+
 /// Words of the single segment: the root pointer, the Frame and the message.
 template <class Variant>
 size_t segment_words(const Variant& message) {
@@ -440,6 +463,37 @@ void put(const rotate_swarm& m, wire::Frame::Builder frame) {
   auto out = frame.initRotateSwarm();
   out.setLeave(blob(m.leave));
   out.setJoin(blob(m.join));
+}
+void put_dht_item(const dht_item_fields& item, wire::DhtItem::Builder out) {
+  out.setK(blob(item.k));
+  out.setSalt(blob(item.salt));
+  out.setSeq(item.seq);
+  out.setV(blob(item.v));
+  out.setSig(blob(item.sig));
+}
+void put(const put_item& m, wire::Frame::Builder frame) {
+  put_dht_item(m.item, frame.initPutItem());
+}
+void put(const watch_item& m, wire::Frame::Builder frame) {
+  auto out = frame.initWatchItem();
+  put_dht_item(m.item, out);
+  out.setIntervalMs(m.interval_ms);
+  out.setJitterMs(m.jitter_ms);
+}
+void put(const poll_item& m, wire::Frame::Builder frame) {
+  put_dht_item(m.item, frame.initPollItem());
+}
+void put(const stop_item& m, wire::Frame::Builder frame) {
+  put_dht_item(m.item, frame.initStopItem());
+}
+void put(const item_found& m, wire::Frame::Builder frame) {
+  put_dht_item(m.item, frame.initItemFound());
+}
+void put(const use_dht& m, wire::Frame::Builder frame) {
+  auto out = frame.initUseDht();
+  out.setDiscovery(m.discovery);
+  out.setPollIntervalMs(m.poll_interval_ms);
+  out.setPollJitterMs(m.poll_jitter_ms);
 }
 void put(const find_peers& m, wire::Frame::Builder frame) {
   auto out = frame.initFindPeers();
@@ -716,6 +770,47 @@ status get_message(wire::RotateSwarm::Reader in, const codec_limits&, rotate_swa
     return st;
   return get_fixed("join topic", in.getJoin(), out.join);
 }
+/// BEP 44's bounds (discovery/dht.hpp checks the item itself): a 64-byte salt, a signature of
+/// 64 bytes or none, and a `v` within a signed value's limit.
+status get_dht_item(wire::DhtItem::Reader in, const codec_limits& limits, dht_item_fields& out) {
+  constexpr size_t salt_size_max = 64;
+  out.seq = in.getSeq();
+  if (auto st = get_fixed("item key", in.getK(), out.k); !st)
+    return st;
+  if (auto st = check_limit("item salt", in.getSalt().size(), salt_size_max); !st)
+    return st;
+  out.salt.assign(in.getSalt().begin(), in.getSalt().end());
+  if (auto st = get_value_bytes("item value", in.getV(), limits, out.v); !st)
+    return st;
+  auto sig = in.getSig();
+  if (sig.size() != 0 && sig.size() != signature::size())
+    return error{msg_errc::wrong_size, "item signature: " + str(sig.size()) + " bytes"};
+  out.sig.assign(sig.begin(), sig.end());
+  return {};
+}
+status get_message(wire::DhtItem::Reader in, const codec_limits& limits, put_item& out) {
+  return get_dht_item(in, limits, out.item);
+}
+status get_message(wire::DhtItem::Reader in, const codec_limits& limits, watch_item& out) {
+  out.interval_ms = in.getIntervalMs();
+  out.jitter_ms = in.getJitterMs();
+  return get_dht_item(in, limits, out.item);
+}
+status get_message(wire::DhtItem::Reader in, const codec_limits& limits, poll_item& out) {
+  return get_dht_item(in, limits, out.item);
+}
+status get_message(wire::DhtItem::Reader in, const codec_limits& limits, stop_item& out) {
+  return get_dht_item(in, limits, out.item);
+}
+status get_message(wire::DhtItem::Reader in, const codec_limits& limits, item_found& out) {
+  return get_dht_item(in, limits, out.item);
+}
+status get_message(wire::UseDht::Reader in, const codec_limits&, use_dht& out) {
+  out.discovery = in.getDiscovery();
+  out.poll_interval_ms = in.getPollIntervalMs();
+  out.poll_jitter_ms = in.getPollJitterMs();
+  return {};
+}
 status get_message(wire::FindPeers::Reader in, const codec_limits&, find_peers& out) {
   out.announce = in.getAnnounce();
   return get_fixed("topic", in.getTopic(), out.topic);
@@ -863,6 +958,18 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
       return message{std::in_place_type<local_message>, subscribe_signed{}};
     case wire::Frame::SIGNED_UPDATE:
       return make<signed_update>(frame.getSignedUpdate(), limits);
+    case wire::Frame::PUT_ITEM:
+      return make<put_item>(frame.getPutItem(), limits);
+    case wire::Frame::WATCH_ITEM:
+      return make<watch_item>(frame.getWatchItem(), limits);
+    case wire::Frame::POLL_ITEM:
+      return make<poll_item>(frame.getPollItem(), limits);
+    case wire::Frame::STOP_ITEM:
+      return make<stop_item>(frame.getStopItem(), limits);
+    case wire::Frame::ITEM_FOUND:
+      return make<item_found>(frame.getItemFound(), limits);
+    case wire::Frame::USE_DHT:
+      return make<use_dht>(frame.getUseDht(), limits);
     case wire::Frame::HANG_UP: {
       message out{std::in_place_type<local_message>, std::in_place_type<hang_up>};
       if (auto st = get_text("address", frame.getHangUp(), limits,
@@ -902,6 +1009,12 @@ bool is_local_kind(wire::Frame::Which which) {
     case wire::Frame::OFFER_VALUE:
     case wire::Frame::SUBSCRIBE_SIGNED:
     case wire::Frame::SIGNED_UPDATE:
+    case wire::Frame::PUT_ITEM:
+    case wire::Frame::WATCH_ITEM:
+    case wire::Frame::POLL_ITEM:
+    case wire::Frame::STOP_ITEM:
+    case wire::Frame::ITEM_FOUND:
+    case wire::Frame::USE_DHT:
       return true;
     default:
       return false;

@@ -289,10 +289,60 @@ struct hang_up {
   std::string address;
 };
 
+// ---- the dht ID channel: a component and the DHT (discovery/dht.hpp) ------------------------
+
+/// A BEP 44 mutable item as the dht ID channel's messages carry it. For watch, poll and stop
+/// only k and salt matter (v and sig empty).
+struct dht_item_fields {
+  public_key k;
+  bytes salt;
+  int64_t seq = 0;
+  bytes v;
+  bytes sig; ///< 64 bytes, or empty
+};
+
+/// component -> DHT: put this signed item now, and again before it expires, until stop_item
+/// or a newer put_item of the same (k, salt).
+struct put_item {
+  dht_item_fields item;
+};
+
+/// component -> DHT: poll (k, salt) every interval_ms (+- up to jitter_ms) with BEP 44 get and
+/// `seq`, and answer item_found for every item newer than `item.seq` (and than the last found).
+struct watch_item {
+  dht_item_fields item;
+  uint64_t interval_ms = 0;
+  uint64_t jitter_ms = 0;
+};
+
+/// component -> DHT: poll the watched (k, salt) now (a poll under way counts).
+struct poll_item {
+  dht_item_fields item;
+};
+
+/// component -> DHT: stop watching and re-putting (k, salt) for this component.
+struct stop_item {
+  dht_item_fields item;
+};
+
+/// DHT -> watcher: an item of (k, salt) newer than any reported before, its signature checked.
+struct item_found {
+  dht_item_fields item;
+};
+
+/// node -> feed service: also carry ID announcements through the DHT component `discovery`
+/// (the dht ID channel), polling every poll_interval_ms +- poll_jitter_ms.
+struct use_dht {
+  uint64_t discovery = 0;
+  uint64_t poll_interval_ms = 0;
+  uint64_t poll_jitter_ms = 0;
+};
+
 using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, detach, channel_up,
                                    channel_down, punish, peer_up, peer_down, publish_value,
                                    subscribe_values, value_update, set_mode, rotate_swarm,
                                    find_peers, peers_found, stop_finding, dial, hang_up,
-                                   offer_value, subscribe_signed, signed_update>;
+                                   offer_value, subscribe_signed, signed_update, put_item,
+                                   watch_item, poll_item, stop_item, item_found, use_dht>;
 
 } // namespace dynfeed::msg

@@ -94,7 +94,15 @@ struct Frame {
     # ---- wire: feeds -----------------------------------------------------------------------
     equivocation @36 :Equivocation;
 
-    # Next free ordinal: @37.
+    # ---- local: the dht ID channel (BEP 44 items through the discovery component) ----------
+    putItem @37 :DhtItem;     # -> DHT: put this mutable item now and again before it expires
+    watchItem @38 :DhtItem;   # -> DHT: poll (k, salt) for items newer than seq
+    pollItem @39 :DhtItem;    # -> DHT: poll (k, salt) now
+    stopItem @40 :DhtItem;    # -> DHT: stop watching and re-putting (k, salt) for me
+    itemFound @41 :DhtItem;   # DHT -> watcher: a newer valid item of (k, salt)
+    useDht @42 :UseDht;       # node -> feed service: carry ID announcements through the DHT
+
+    # Next free ordinal: @43.
   }
 }
 
@@ -313,6 +321,23 @@ struct OfferValue {
   seq @1 :UInt64;
   value @2 :Data;
   signatures @3 :List(ValueSignature);
+}
+
+# A BEP 44 mutable item, or the (k, salt) of one, for the dht ID channel's local messages.
+struct DhtItem {
+  k @0 :Data;             # 32 bytes
+  salt @1 :Data;          # at most 64 bytes
+  seq @2 :Int64;
+  v @3 :Data;             # bencoded, at most 1000 bytes; empty when only (k, salt) matters
+  sig @4 :Data;           # 64 bytes, or empty when only (k, salt) matters
+  intervalMs @5 :UInt64;  # watchItem: the poll interval
+  jitterMs @6 :UInt64;    # watchItem: each wait is interval +- up to jitter
+}
+
+struct UseDht {
+  discovery @0 :UInt64;   # the DHT component
+  pollIntervalMs @1 :UInt64;
+  pollJitterMs @2 :UInt64;
 }
 
 struct RotateSwarm {

@@ -101,8 +101,9 @@ void feed_service::on_set_mode(context& ctx, const msg::set_mode& m) {
     return;
   bool relay = channels_.has(id_channel::relay);
   if (publisher_ != no_component) {
-    // Relay passes signed values on: it needs them whole.
-    msg::local_message sub = relay ? msg::local_message{msg::subscribe_signed{}}
+    // Relay passes signed values on, dht puts them in items: they need them whole.
+    bool whole = relay || channels_.has(id_channel::dht);
+    msg::local_message sub = whole ? msg::local_message{msg::subscribe_signed{}}
                                    : msg::local_message{msg::subscribe_values{}};
     ctx.send(publisher_, msg::encode(sub));
   }
@@ -201,6 +202,10 @@ void feed_service::on_message(context& ctx, component_id from, byte_span frame) 
     on_announcement(ctx, u->value);
   } else if (auto* su = std::get_if<msg::signed_update>(&local)) {
     on_signed_update(ctx, std::move(*su));
+  } else if (auto* use = std::get_if<msg::use_dht>(&local)) {
+    on_use_dht(ctx, *use);
+  } else if (auto* found = std::get_if<msg::item_found>(&local)) {
+    on_item_found(ctx, std::move(*found));
   }
 }
 
@@ -243,6 +248,8 @@ void feed_service::on_signed_update(context& ctx, msg::signed_update&& u) {
   if (latest_ && latest_->seq >= u.value.seq)
     return;
   latest_ = std::move(u.value);
+  if (dht_ != no_component && feed_.writable())
+    put_id_item(ctx, *latest_);
   if (channels_.has(id_channel::relay))
     for (auto [peer, r] : remotes_)
       if (peer != u.peer)
@@ -289,6 +296,10 @@ void feed_service::on_channel_down(context& ctx, component_id peer) {
   remotes_.erase(peer);
   if (observer_)
     observer_->on_peer(peer, false);
+  if (remotes_.empty() && dht_ != no_component && !feed_.writable()) {
+    ++stats_.id_polls_quiet; // nobody left to hear a new ID from: ask the DHT now
+    poll_ids(ctx);
+  }
   schedule(ctx);
 }
 
@@ -631,6 +642,10 @@ void feed_service::on_no_data(context& ctx, component_id, remote& r, const msg::
 }
 
 void feed_service::on_timer(context& ctx, uint64_t tag) {
+  if (tag == quiet_check_tag) {
+    on_quiet_check(ctx);
+    return;
+  }
   auto owner = request_owner_.find(tag);
   if (owner == request_owner_.end())
     return;

@@ -59,6 +59,12 @@ struct feed_service_stats {
   uint64_t id_pushes_received = 0;
   uint64_t id_pushes_known = 0; ///< received, identical to the value held: dropped at once
   uint64_t id_pushes_stale = 0; ///< received, older than the value held: answered with it
+  // The dht ID channel (BEP 44 items through the DHT component).
+  uint64_t id_items_put = 0;       ///< announcements handed to the DHT to keep stored
+  uint64_t id_items_too_large = 0; ///< announcements that do not fit a BEP 44 item
+  uint64_t id_items_found = 0;     ///< newer items the DHT reported
+  uint64_t id_items_refused = 0;   ///< items whose inner value is malformed or badly signed
+  uint64_t id_polls_quiet = 0;     ///< polls asked at once because the swarm went quiet
   uint64_t trees_checked = 0;   ///< whole signed trees asked of a peer (a newer fork, a conflict)
   uint64_t forks_followed = 0;
 };
@@ -177,6 +183,14 @@ private:
   void send_id(context& ctx, component_id peer, const remote& r);
   void announce_writer(context& ctx);
   void move_to(context& ctx, const hash256& feed_id);
+  // The dht ID channel (feed_service_dht.cpp).
+  void on_use_dht(context& ctx, const msg::use_dht& m);
+  void put_id_item(context& ctx, const signed_value& value);
+  void on_item_found(context& ctx, msg::item_found&& m);
+  void poll_ids(context& ctx);
+  void on_quiet_check(context& ctx);
+  /// The quiet check's timer tag: request ids (the other tags) never get this high.
+  static constexpr uint64_t quiet_check_tag = uint64_t{1} << 63;
 
   feed& feed_;
   feed_service_config config_;
@@ -195,7 +209,10 @@ private:
   std::optional<id_announcement> target_;       ///< where a rotating reader is going
   id_channels channels_;
   std::optional<hash256> first_id_;             ///< set_first_id
-  std::optional<signed_value> latest_;          ///< the newest announcement (relay)
+  std::optional<signed_value> latest_;          ///< the newest announcement (relay, dht)
+  component_id dht_ = no_component;             ///< the DHT, when dht is an ID channel
+  clock_time quiet_after_{0};                   ///< see on_quiet_check
+  uint64_t quiet_blocks_ = 0;                   ///< blocks held at the last quiet check
 
   bool want_ = false;
   uint64_t want_start_ = 0;

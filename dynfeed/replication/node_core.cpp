@@ -28,6 +28,18 @@ component_id node_core::server_of(const hash256& key) const {
 void node_core::set_discovery(context& ctx, component_id discovery) {
   discovery_ = discovery;
   values_.announce_own(ctx);
+  for (component_id feed : dht_feeds_)
+    send_use_dht(ctx, feed);
+}
+
+void node_core::send_use_dht(context& ctx, component_id feed) {
+  if (discovery_ == no_component)
+    return;
+  auto ms = [](clock_time t) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t).count());
+  };
+  msg::use_dht m{discovery_, ms(config_.id_poll_interval), ms(config_.id_poll_jitter)};
+  ctx.send(feed, msg::encode(msg::local_message{m}));
 }
 
 void node_core::set_addresses(component_id owner, std::vector<std::string> addresses) {
@@ -93,6 +105,10 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
   }
   msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self(), channels.wire()};
   ctx.send(feed, msg::encode(msg::local_message{m}));
+  if (channels.has(id_channel::dht)) {
+    add_unique(dht_feeds_, feed);
+    send_use_dht(ctx, feed);
+  }
   return publisher;
 }
 

@@ -54,6 +54,10 @@ struct node_core_config {
   /// Inbound connections taken at most; more are closed with too_many_peers, so that a
   /// popular node (a writer everyone dials) serves a bounded set and the rest spread out.
   size_t inbound_max = 64;
+  /// The dht ID channel: how often a reader's DHT polls for a new ID, and the jitter (each
+  /// wait is the interval +- up to it). docs/protocol.md says where the defaults come from.
+  clock_time id_poll_interval = std::chrono::seconds{60};
+  clock_time id_poll_jitter = std::chrono::seconds{15};
 };
 
 class node_core final : public component {
@@ -83,7 +87,10 @@ public:
   /// with `addresses` as static peers: stable joins the discovery key's swarm; the rotating
   /// modes start the announcement publisher (which signs or checks every announcement), join
   /// its swarm if `channels` has the value swarm, and tell the feed service its mode and
-  /// channels; it then moves between ID swarms. Returns the publisher (no_component if stable).
+  /// channels; it then moves between ID swarms. With dht among the channels, the feed service
+  /// also gets the discovery component (use_dht), now or once set_discovery names one; a
+  /// discovery that is not a DHT ignores it (the caller checks). Returns the publisher
+  /// (no_component if stable).
   component_id join_feed(context& ctx, component_id feed, const public_key& key,
                          const std::optional<secret_key>& writer_sk,
                          std::vector<std::string> addresses, feed_mode mode,
@@ -117,11 +124,13 @@ private:
   void on_dial(context& ctx, component_id requester, const std::string& address);
   void on_hang_up(context& ctx, component_id requester, const std::string& address);
   void send_up(context& ctx, component_id requester, component_id peer, const peer_record& p);
+  void send_use_dht(context& ctx, component_id feed);
 
   node_core_config config_;
   node_host* host_;
   value_feeds values_{*this, host_};
   component_id discovery_ = no_component;
+  std::vector<component_id> dht_feeds_; ///< feed services joined with the dht ID channel
   std::map<hash256, component_id> servers_;
   std::map<component_id, std::vector<std::string>> addresses_;
   std::map<std::pair<hash256, component_id>, component_id> swarms_;

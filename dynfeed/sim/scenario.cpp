@@ -323,7 +323,21 @@ void parse_id_channel(fields& f, scenario& s) {
   if (auto channels = parse_id_channels(text))
     s.id_channel = *channels;
   else
-    f.fail("id_channel", "must name value-swarm and/or relay, each once (dht is not built yet)");
+    f.fail("id_channel", "must name value-swarm, relay and/or dht, each once");
+  f.seconds("poll_interval_s", s.poll_interval);
+  f.seconds("poll_jitter_s", s.poll_jitter);
+}
+
+/// The dht ID channel's own rules, once every field is read.
+std::string check_id_channel(const scenario& s) {
+  if (s.poll_interval.count() <= 0)
+    return "scenario.poll_interval_s must be above 0";
+  if (s.poll_jitter > s.poll_interval)
+    return "scenario.poll_jitter_s must not exceed poll_interval_s";
+  if (s.id_channel.has(id_channel::dht) && s.discovery != discovery_backend::dht)
+    return "scenario.id_channel dht needs \"discovery\": \"dht\" (the items live in the DHT; "
+           "discovery " + std::string(to_string(s.discovery)) + " stores none)";
+  return {};
 }
 
 std::string parse_object(const json& j, scenario& s) {
@@ -434,6 +448,8 @@ std::string parse_object(const json& j, scenario& s) {
     return "scenario.append_interval_s must be above 0";
   if (s.duration <= s.settle)
     return "scenario.duration_s must be longer than settle_s";
+  if (auto e = check_id_channel(s); !e.empty())
+    return e;
   if (s.equivocate_at && s.mode != feed_mode::stable)
     return "scenario.equivocating_writer works in stable mode only, not " +
            std::string(to_string(s.mode)) + " (a rotating writer's second history is not written)";
@@ -614,6 +630,10 @@ std::string to_json(const scenario& s) {
     j["network"].erase("latency_ms");
   }
   j["id_channel"] = to_string(s.id_channel);
+  if (s.id_channel.has(id_channel::dht)) { // only then: other scenarios' records stay as they were
+    j["poll_interval_s"] = secs(s.poll_interval);
+    j["poll_jitter_s"] = secs(s.poll_jitter);
+  }
   // Only when set: the record of every scenario without it stays as it was.
   if (s.equivocate_at)
     j["equivocating_writer"] = {{"at_s", secs(*s.equivocate_at)}};

@@ -113,8 +113,13 @@ struct scenario {
 
   // ---- ID channels (rotating modes) -----------------------------------------------------------
   /// How readers learn each new ID ("id_channel": a list or a comma string of value-swarm,
-  /// relay). The default is what every run did before the choice existed: the value swarm.
+  /// relay, dht). The default is what every run did before the choice existed: the value swarm.
+  /// dht needs "discovery": "dht" (the ideal backend stores no items).
   id_channels id_channel;
+  /// The dht ID channel: a reader's DHT polls for a new ID every poll_interval_s, each wait
+  /// +- up to poll_jitter_s ("poll_interval_s", "poll_jitter_s"; the node's defaults).
+  clock_time poll_interval = std::chrono::seconds{60};
+  clock_time poll_jitter = std::chrono::seconds{15};
 
   // ---- network and faults --------------------------------------------------------------------
   network_config network;

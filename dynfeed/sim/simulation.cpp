@@ -285,6 +285,8 @@ std::shared_ptr<const sim_node_config> simulation::node_config(const std::vector
   config->discovery = make_discovery();
   config->addresses = addresses;
   config->id_channel = scenario_.id_channel;
+  config->core.id_poll_interval = scenario_.poll_interval;
+  config->core.id_poll_jitter = scenario_.poll_jitter;
   // Off in the simulator (see feed_service_config): the scenarios' digests predate it. On
   // when the writer equivocates, the one case it is for.
   config->feed.compare_trees = scenario_.equivocate_at.has_value();

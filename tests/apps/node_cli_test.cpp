@@ -507,7 +507,7 @@ BOOST_AUTO_TEST_CASE(a_follower_without_a_value_swarm_hears_every_id_by_relay) {
 BOOST_AUTO_TEST_CASE(an_unknown_id_channel_is_a_malformed_command_line) {
   test::temp_dir tmp;
   std::string key(64, 'a');
-  for (const char* bad : {"pigeon", "relay,relay", "", "relay,", "dht"}) {
+  for (const char* bad : {"pigeon", "relay,relay", "", "relay,", "dht,dht", "DHT"}) {
     process_result r = dynfeed_cmd({"follow", key, tmp / "c", "--peer", "127.0.0.1:1",
                                     "--mode", "rotating", "--id-channel", bad});
     BOOST_TEST(r.exit_code == 2, bad);

@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(the_id_channel_is_a_list_or_a_comma_string_of_known_names) 
   for (const char* bad : {R"({"id_channel": "carrier-pigeon"})", R"({"id_channel": "relay,relay"})",
                           R"({"id_channel": ""})", R"({"id_channel": "relay,"})",
                           R"({"id_channel": []})", R"({"id_channel": [1]})",
-                          R"({"id_channel": 3})", R"({"id_channel": "dht"})"})
+                          R"({"id_channel": 3})", R"({"id_channel": "dht,dht"})"})
     BOOST_TEST(refusal(bad).find("id_channel") != std::string::npos, bad);
 }
 
