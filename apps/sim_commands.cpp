@@ -85,7 +85,11 @@ int run_sim(const sim_options& o) {
   if (!o.id_channel.empty()) {
     auto channels = parse_id_channels(o.id_channel);
     if (!channels)
-      return report("--id-channel must list value-swarm and/or relay, each once", exit_usage);
+      return report("--id-channel must list value-swarm, relay and/or dht, each once", exit_usage);
+    if (channels->has(id_channel::dht) && s.discovery != sim::discovery_backend::dht)
+      return report("--id-channel dht needs a scenario with \"discovery\": \"dht\" (this one "
+                      "has " + std::string(to_string(s.discovery)) + ")",
+                    exit_usage);
     s.id_channel = *channels;
   }
   if (!o.out.empty()) {
@@ -145,8 +149,8 @@ void add_sim_commands(CLI::App& app, command& run) {
   sim->add_option("--nodes", o->nodes, "readers following the feed (default: the scenario's)");
   sim->add_option("--duration", o->duration_s, "virtual seconds to run (default: the scenario's)");
   sim->add_option("--id-channel", o->id_channel,
-                  "rotating modes: how readers learn new IDs, value-swarm and/or relay "
-                  "(default: the scenario's)");
+                  "rotating modes: how readers learn new IDs, value-swarm, relay and/or dht "
+                  "(dht: with discovery dht; default: the scenario's)");
   sim->add_option("--out", o->out, "directory for summary.json, timeseries.csv and appends.csv");
   sim->add_option("--driver", o->driver,
                   "plain (components run by the simulator, for scale) or caf (each component "

@@ -324,8 +324,6 @@ void parse_id_channel(fields& f, scenario& s) {
     s.id_channel = *channels;
   else
     f.fail("id_channel", "must name value-swarm, relay and/or dht, each once");
-  f.seconds("poll_interval_s", s.poll_interval);
-  f.seconds("poll_jitter_s", s.poll_jitter);
 }
 
 /// The dht ID channel's own rules, once every field is read.
@@ -438,6 +436,8 @@ std::string parse_object(const json& j, scenario& s) {
   f.seconds("sample_interval_s", s.sample_interval);
   f.flag("verify_cache", s.verify_cache);
   parse_id_channel(f, s);
+  f.seconds("poll_interval_s", s.poll_interval);
+  f.seconds("poll_jitter_s", s.poll_jitter);
   if (auto e = f.finish(); !e.empty())
     return e;
   if (s.join_to < s.join_from)
