@@ -162,7 +162,8 @@ void add_sim_commands(CLI::App& app, command& run) {
   add_sim_report_command(*sim, run);
   add_sweep_command(*sim, run);
   add_campaign_command(*sim, run);
-  // A subcommand of sim (report, sweep, campaign) has set `run` already: this callback runs after its.
+  // A subcommand of sim (report, sweep, campaign) has set `run` already: this callback runs
+  // after its.
   sim->callback([&run, o, sim] {
     if (sim->get_subcommands().empty())
       run = [o] { return run_sim(*o); };
