@@ -181,15 +181,7 @@ expected<std::unique_ptr<feed_dir>> create_writer(const std::string& dir, const 
 /// A reader of `key` in dir: the one dir holds, or a new one if dir holds no feed.
 expected<std::unique_ptr<feed_dir>> open_reader(const std::string& dir, const public_key& key,
                                                 const node_config& config) {
-  auto existing = feed_dir::open(dir, config.store, config.feeds);
-  if (existing) {
-    if ((*existing)->feed().key() != key)
-      return error{store_errc::already_exists, dir + " holds another feed"};
-    return existing;
-  }
-  if (!existing.error().is(store_errc::not_found))
-    return existing;
-  return feed_dir::create_reader(dir, key, config.store, config.feeds);
+  return feed_dir::open_reader(dir, key, config.store, config.feeds);
 }
 
 /// The feed in `dir`: the one the node runs already, or what `open` opens. With `key`, a feed

@@ -42,6 +42,29 @@ expected<std::unique_ptr<feed_dir>> feed_dir::create_reader(const std::string& d
     [&](rocks_store& store) { return dynfeed::feed::create_reader(store, key, options); });
 }
 
+expected<std::unique_ptr<feed_dir>> feed_dir::open_reader(const std::string& dir,
+                                                          const public_key& key,
+                                                          const rocks_options& store_options,
+                                                          const feed_options& options) {
+  auto opened = store_dir::open(dir, store_options, "feed");
+  if (!opened) {
+    if (opened.error().is(store_errc::not_found))
+      return create_reader(dir, key, store_options, options);
+    return std::move(opened).error();
+  }
+  const std::optional<secret_key>& sk = opened->sk;
+  auto made = dynfeed::feed::open(*opened->store, sk ? &*sk : nullptr, options);
+  // A store without a feed and without a writer's key: the reader's creation was cut short.
+  if (!made && made.error().is(store_errc::not_found) && !sk)
+    made = dynfeed::feed::create_reader(*opened->store, key, options);
+  if (!made)
+    return std::move(made).error();
+  if ((*made)->key() != key)
+    return error{store_errc::already_exists, dir + " holds another feed"};
+  return std::unique_ptr<feed_dir>(
+    new feed_dir(dir, std::move(opened->store), std::move(*made)));
+}
+
 expected<std::unique_ptr<feed_dir>> feed_dir::open(const std::string& dir,
                                                    const rocks_options& store_options,
                                                    const feed_options& options) {

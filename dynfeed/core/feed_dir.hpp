@@ -29,6 +29,13 @@ public:
                                                            const public_key& key,
                                                            const rocks_options& store_options = {},
                                                            const feed_options& options = {});
+  /// A reader of `key` in `dir`: the feed `dir` holds (already_exists if it is another key's),
+  /// or a new one when `dir` does not exist, is empty, or holds a reader's store with no feed
+  /// yet (what a clone killed while it made its store leaves; it resumes there).
+  static expected<std::unique_ptr<feed_dir>> open_reader(const std::string& dir,
+                                                         const public_key& key,
+                                                         const rocks_options& store_options = {},
+                                                         const feed_options& options = {});
   /// Opens the feed in `dir`; it is writable when `dir` holds the secret key.
   static expected<std::unique_ptr<feed_dir>> open(const std::string& dir,
                                                   const rocks_options& store_options = {},

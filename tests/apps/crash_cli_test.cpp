@@ -165,6 +165,12 @@ BOOST_AUTO_TEST_CASE(a_clone_killed_anywhere_resumes_and_keeps_only_what_it_prov
       if (!std::filesystem::exists(copy + "/db"))
         continue; // killed before it made its store
       process_result verified = dynfeed_cmd({"verify", copy});
+      if (verified.exit_code != 0 && verified.err.find("holds no feed") != std::string::npos) {
+        // Killed between opening its database and writing its feed: it holds nothing, and
+        // the next clone resumes in it (feed_dir::open_reader).
+        BOOST_TEST_MESSAGE("round " << round << ": killed while making its store");
+        continue;
+      }
       BOOST_REQUIRE_MESSAGE(verified.exit_code == 0, verified.err);
       uint64_t held = info(copy)["blocksHeld"];
       partial += held > 0 && held < length;

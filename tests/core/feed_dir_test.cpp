@@ -58,6 +58,31 @@ BOOST_AUTO_TEST_CASE(the_secret_key_is_private_to_the_writer) {
   BOOST_TEST(exposed.error().context().find("readable by other users") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_reader_resumes_in_a_store_whose_creation_was_cut_short) {
+  test::temp_dir tmp;
+  keypair kp = crypto::generate_keypair();
+  // What a clone killed between opening its database and writing its feed leaves behind.
+  REQUIRE_OK(store_dir::create(tmp / "cut", nullptr, {}));
+  BOOST_TEST(feed_dir::open(tmp / "cut").error().is(store_errc::not_found));
+  BOOST_TEST(feed_dir::create_reader(tmp / "cut", kp.pk).error().is(store_errc::already_exists));
+  {
+    auto r = feed_dir::open_reader(tmp / "cut", kp.pk);
+    REQUIRE_OK(r);
+    BOOST_TEST((*r)->feed().key() == kp.pk);
+    BOOST_TEST((*r)->feed().length() == 0u);
+  }
+  REQUIRE_OK(feed_dir::open(tmp / "cut"));
+  // A new place, the same feed again, and another key's feed.
+  REQUIRE_OK(feed_dir::open_reader(tmp / "new", kp.pk));
+  REQUIRE_OK(feed_dir::open_reader(tmp / "new", kp.pk));
+  auto other = feed_dir::open_reader(tmp / "new", crypto::generate_keypair().pk);
+  BOOST_REQUIRE(!other);
+  BOOST_TEST(other.error().is(store_errc::already_exists));
+  // A writer's store is never turned into a reader's.
+  REQUIRE_OK(feed_dir::create(tmp / "w", kp));
+  BOOST_TEST(!feed_dir::open_reader(tmp / "w", crypto::generate_keypair().pk));
+}
+
 BOOST_AUTO_TEST_CASE(create_refuses_occupied_places_and_leaves_them_alone) {
   test::temp_dir tmp;
   fs::create_directory(tmp / "busy");
