@@ -3,6 +3,7 @@
 #include "dynfeed/base/assert.hpp"
 #include "dynfeed/feed/capability.hpp"
 #include "dynfeed/messages/codec.hpp"
+#include "dynfeed/sim/hostile_dht.hpp"
 #include "dynfeed/sim/sim_node.hpp"
 
 #include <algorithm>
@@ -19,6 +20,7 @@ using namespace std::chrono_literals;
 constexpr std::array<std::string_view, hostile_kind_count> kind_names = {
   "bad_proof", "unsolicited_data", "phantom_blocks", "silent",
   "forged_value", "stale_value", "request_flood",
+  "dht_liar", "lookup_flood", "false_announce",
 };
 
 constexpr uint64_t linger_tag = 1;
@@ -96,8 +98,8 @@ bool hostile_config::set() const noexcept {
   return share > 0;
 }
 
-std::array<uint32_t, hostile_kind_count> hostile_config::resolve(uint32_t readers,
-                                                                 bool values) const noexcept {
+std::array<uint32_t, hostile_kind_count> hostile_config::resolve(uint32_t readers, bool values,
+                                                                 bool dht) const noexcept {
   std::array<uint32_t, hostile_kind_count> out = nodes;
   auto extra = static_cast<uint32_t>(share * readers + 0.5);
   uint32_t mask = share_kinds;
@@ -106,6 +108,10 @@ std::array<uint32_t, hostile_kind_count> hostile_config::resolve(uint32_t reader
     if (!values)
       mask &= ~((1u << static_cast<unsigned>(hostile_kind::forged_value)) |
                 (1u << static_cast<unsigned>(hostile_kind::stale_value)));
+    if (!dht)
+      for (hostile_kind k : {hostile_kind::dht_liar, hostile_kind::lookup_flood,
+                             hostile_kind::false_announce})
+        mask &= ~(1u << static_cast<unsigned>(k));
   }
   for (size_t k = 0; extra > 0; k = (k + 1) % hostile_kind_count)
     if (mask & (1u << k)) {
@@ -127,7 +133,13 @@ std::vector<std::pair<std::string, std::string>> hostile_rows(
                   "%llu unanswered, %llu open", nodes[k], u(book.tally.connections[k]),
                   u(book.tally.acts[k]), u(book.tally.rejected[k]), u(book.unanswered[k]),
                   u(book.open[k]));
-    out.emplace_back(std::string(name_of(static_cast<hostile_kind>(k))), text);
+    std::string line = text;
+    if (dht_kind(static_cast<hostile_kind>(k))) {
+      std::snprintf(text, sizeof text, ", %llu harmless, %llu accepted", u(book.harmless[k]),
+                    u(book.accepted[k]));
+      line += text;
+    }
+    out.emplace_back(std::string(name_of(static_cast<hostile_kind>(k))), line);
   }
   return out;
 }
@@ -332,9 +344,25 @@ void hostile_nodes::add_hosts(const std::array<uint32_t, hostile_kind_count>& no
                               uint32_t first_ip) {
   uint32_t ip = first_ip;
   for (size_t k = 0; k < hostile_kind_count; ++k)
-    for (uint32_t i = 0; i < nodes[k]; ++i, ++ip)
-      nodes_.push_back(node{static_cast<hostile_kind>(k), drv_.add_host(host_config{ip, 0, 0, 0}),
-                            ip, hostile_id(ip)});
+    for (uint32_t i = 0; i < nodes[k]; ++i, ++ip) {
+      auto kind = static_cast<hostile_kind>(k);
+      nodes_.push_back(node{kind, drv_.add_host(host_config{ip, 0, 0, 0}), ip, hostile_id(ip)});
+      if (dht_kind(kind))
+        open_dht(nodes_.back());
+    }
+}
+
+void hostile_nodes::open_dht(node& n) {
+  node_id id = node_id::from(n.id.span().subspan(0, node_id::size_bytes));
+  uint64_t seed = random_.next();
+  hostile_dht_node* made = nullptr;
+  drv_.open_datagram(n.host, discovery_port, [&](datagram_socket& socket) {
+    auto c = std::make_unique<hostile_dht_node>(n.kind, book_, socket, id, seed,
+                                                config_.flood_requests);
+    made = c.get();
+    return c;
+  });
+  n.dht = made;
 }
 
 void hostile_nodes::schedule(clock_time end, pick_fn pick) {
@@ -365,6 +393,10 @@ void hostile_nodes::dial(size_t index) {
   sim_node* to = pick_(random_);
   if (!to || !to->running() || drv_.net().behind_nat(to->host()))
     return;
+  if (n.dht) { // a datagram to the reader's DHT node, no connection
+    n.dht->act(drv_.now(), endpoint{to->address().ip, discovery_port});
+    return;
+  }
   // The handshake, as world::dial models it: TCP's latency, then Noise XX's three messages.
   clock_time wait = drv_.net().latency(n.host, to->host()) * 5;
   uint64_t epoch = to->epoch();

@@ -24,6 +24,7 @@ namespace dynfeed::sim {
 
 class world;
 class sim_node;
+class hostile_dht_node;
 
 /// What every hostile node of a run knows (what any reader knows: the feed's key, the
 /// writer's length as announced) and what they counted together.
@@ -40,6 +41,11 @@ struct hostile_book {
   /// its linger time, or the reader ended it for another reason), or still open.
   std::array<uint64_t, hostile_kind_count> unanswered{};
   std::array<uint64_t, hostile_kind_count> open{};
+  /// The DHT kinds' acts the honest node took and that mislead nobody (an announce recording
+  /// the sender's own address, a flooded query served within the rate limit).
+  std::array<uint64_t, hostile_kind_count> harmless{};
+  /// Acts the honest side took that it should have refused (a bug when not 0).
+  std::array<uint64_t, hostile_kind_count> accepted{};
 };
 
 /// The summary table's rows, one per kind present: ("bad_proof", "2 nodes, 31 connections,
@@ -119,9 +125,11 @@ private:
     host_id host;
     uint32_t ip;
     node_key id;
+    hostile_dht_node* dht = nullptr; ///< the DHT kinds' datagram component
   };
   void next_round(size_t index, clock_time end);
   void dial(size_t index);
+  void open_dht(node& n);
 
   driver& drv_;
   world& world_;

@@ -22,6 +22,10 @@ enum class hostile_kind : uint8_t {
   forged_value,     ///< pushes the writer's ID announcement with a seq it never signed
   stale_value,      ///< replays a genuine announcement recorded earlier, after the writer moved on
   request_flood,    ///< floods requests for blocks past any length
+  // The DHT kinds (discovery "dht" only): KRPC datagrams to the readers' DHT nodes.
+  dht_liar,         ///< answers with contacts and peers that do not exist, puts forged and stale items
+  lookup_flood,     ///< floods get_peers, find_node and get queries
+  false_announce,   ///< announces with valid tokens (implied_port) and with bad ones, many topics
   count_
 };
 inline constexpr size_t hostile_kind_count = static_cast<size_t>(hostile_kind::count_);
@@ -50,11 +54,13 @@ struct hostile_config {
   /// Whether the scenario names any hostile node (the run then differs from one without).
   bool set() const noexcept;
   /// Hostile nodes of each kind for a run with `readers` readers; `values`: its readers take
-  /// ID announcements on the relay channel (a rotating mode with relay).
-  std::array<uint32_t, hostile_kind_count> resolve(uint32_t readers, bool values) const noexcept;
-  uint32_t total_nodes(uint32_t readers, bool values) const noexcept {
+  /// ID announcements on the relay channel (a rotating mode with relay); `dht`: its discovery
+  /// is the DHT (a share without kinds covers the DHT kinds only then).
+  std::array<uint32_t, hostile_kind_count> resolve(uint32_t readers, bool values,
+                                                   bool dht = false) const noexcept;
+  uint32_t total_nodes(uint32_t readers, bool values, bool dht = false) const noexcept {
     uint32_t n = 0;
-    for (uint32_t c : resolve(readers, values))
+    for (uint32_t c : resolve(readers, values, dht))
       n += c;
     return n;
   }

@@ -1,6 +1,7 @@
 #include "dynfeed/sim/hostile_json.hpp"
 
 #include "dynfeed/sim/hostile.hpp"
+#include "dynfeed/sim/hostile_dht.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -104,10 +105,19 @@ std::string parse_hostile(const json& j, hostile_config& out) {
   return {};
 }
 
-std::string check_hostile(const hostile_config& c, feed_mode mode, id_channels channels) {
+std::string check_hostile(const hostile_config& c, feed_mode mode, id_channels channels,
+                          bool dht) {
+  uint32_t mask = c.share > 0 ? c.share_kinds : 0; // without kinds, a share skips them
+  if (!dht)
+    for (hostile_kind k : {hostile_kind::dht_liar, hostile_kind::lookup_flood,
+                           hostile_kind::false_announce}) {
+      auto i = static_cast<size_t>(k);
+      if (c.nodes[i] > 0 || (mask & (1u << i)))
+        return where + ": " + std::string(name_of(k)) +
+               " speaks to the readers' DHT nodes: it needs \"discovery\": \"dht\"";
+    }
   if (mode != feed_mode::stable && channels.has(id_channel::relay))
     return {};
-  uint32_t mask = c.share > 0 ? c.share_kinds : 0; // without kinds, a share skips them
   for (hostile_kind k : {hostile_kind::forged_value, hostile_kind::stale_value}) {
     auto i = static_cast<size_t>(k);
     if (c.nodes[i] > 0 || (mask & (1u << i)))
@@ -150,6 +160,12 @@ json hostile_summary_json(const hostile_book& book,
         {"rejected", book.tally.rejected[k]},
         {"unanswered", book.unanswered[k]},
         {"open", book.open[k]}};
+  for (size_t k = 0; k < hostile_kind_count; ++k)
+    if (nodes[k] > 0 && dht_kind(static_cast<hostile_kind>(k))) {
+      json& row = out[std::string(name_of(static_cast<hostile_kind>(k)))];
+      row["harmless"] = book.harmless[k];
+      row["accepted"] = book.accepted[k];
+    }
   return out;
 }
 

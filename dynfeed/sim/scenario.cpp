@@ -453,7 +453,8 @@ std::string parse_object(const json& j, scenario& s) {
   if (s.equivocate_at && s.mode != feed_mode::stable)
     return "scenario.equivocating_writer works in stable mode only, not " +
            std::string(to_string(s.mode)) + " (a rotating writer's second history is not written)";
-  if (auto e = check_hostile(s.hostile, s.mode, s.id_channel); !e.empty())
+  if (auto e = check_hostile(s.hostile, s.mode, s.id_channel,
+                                s.discovery == discovery_backend::dht); !e.empty())
     return e;
   if (s.equivocate_at && *s.equivocate_at >= s.duration - s.settle)
     return "scenario.equivocating_writer.at_s must be before duration_s - settle_s";

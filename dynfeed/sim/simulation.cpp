@@ -452,7 +452,8 @@ void simulation::on_equivocation(sim_node& node, const equivocation_proof& proof
 void simulation::add_hostile(uint32_t first_ip, const public_key& feed_key) {
   hostile_counts_ = scenario_.hostile.resolve(
     scenario_.readers,
-    scenario_.mode != feed_mode::stable && scenario_.id_channel.has(id_channel::relay));
+    scenario_.mode != feed_mode::stable && scenario_.id_channel.has(id_channel::relay),
+    scenario_.discovery == discovery_backend::dht);
   hostile_book book;
   book.feed_key = feed_key;
   book.block_size = scenario_.block_size;

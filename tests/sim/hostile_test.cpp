@@ -3,6 +3,7 @@
 // converge with every invariant held.
 
 #include "dynfeed/sim/hostile.hpp"
+#include "dynfeed/sim/hostile_dht.hpp"
 #include "dynfeed/sim/runtime.hpp"
 #include "dynfeed/sim/scenario.hpp"
 #include "dynfeed/sim/simulation.hpp"
@@ -100,6 +101,38 @@ BOOST_DATA_TEST_CASE(each_kind_alone_is_refused_and_readers_converge, every_kind
   }
 }
 
+const std::vector<hostile_kind> dht_kinds = {
+  hostile_kind::dht_liar, hostile_kind::lookup_flood, hostile_kind::false_announce};
+
+BOOST_DATA_TEST_CASE(each_dht_kind_alone_is_counted_and_readers_converge, dht_kinds, kind) {
+  scenario s = base();
+  s.discovery = discovery_backend::dht;
+  s.bootstrap_nodes = 2;
+  s.hostile.nodes[static_cast<size_t>(kind)] = 2;
+  s.hostile.flood_requests = 120; // over the DHT's burst of 50 queries per source
+  outcome o = run(s);
+  BOOST_TEST(!o.violation.has_value()); // every reader caught up, lookups included
+  std::string name(name_of(kind));
+  BOOST_TEST_CONTEXT(name) {
+    const nlohmann::json& k = o.summary["hostile"][name];
+    uint64_t acts = k["acts"];
+    BOOST_TEST(acts > 0u);
+    BOOST_TEST(k["rejected"].get<uint64_t>() > 0u);
+    BOOST_TEST(k["accepted"].get<uint64_t>() == 0u); // no lie the honest code should refuse
+    BOOST_TEST(k["rejected"].get<uint64_t>() + k["harmless"].get<uint64_t>() +
+                 k["unanswered"].get<uint64_t>() + k["open"].get<uint64_t>() ==
+               acts);
+    if (kind == hostile_kind::lookup_flood) // the flood's refusals are the rate limit's
+      BOOST_TEST(o.summary["discovery"]["refused"]["rateLimited"].get<uint64_t>() >=
+                 k["rejected"].get<uint64_t>());
+    if (kind == hostile_kind::false_announce) { // valid tokens stored, bad ones refused
+      BOOST_TEST(k["harmless"].get<uint64_t>() > 0u);
+      BOOST_TEST(o.summary["discovery"]["refused"]["badToken"].get<uint64_t>() >=
+                 k["rejected"].get<uint64_t>());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(proof_lies_end_in_the_feed_services_rejections) {
   // The readers' own counter (feed_service_stats::rejected_proofs, one per punished peer) moves
   // only with the kinds it is about.
@@ -120,7 +153,7 @@ BOOST_AUTO_TEST_CASE(the_same_seed_gives_the_same_digest_and_hostile_nodes_chang
   outcome b = run(s);
   BOOST_TEST(!a.violation.has_value());
   BOOST_TEST(a.digest == b.digest);
-  BOOST_TEST(a.summary["hostile"].size() == hostile_kind_count);
+  BOOST_TEST(a.summary["hostile"].size() == hostile_kind_count - 3); // not the DHT kinds
   BOOST_TEST(a.summary["hostile"] == b.summary["hostile"]);
   scenario honest = base(9);
   BOOST_TEST(run(honest).digest != a.digest);
@@ -144,6 +177,11 @@ BOOST_AUTO_TEST_CASE(a_share_is_spread_over_the_kinds_listed) {
   for (size_t k = 0; k < hostile_kind_count; ++k) {
     bool value = k == static_cast<size_t>(hostile_kind::forged_value) ||
                  k == static_cast<size_t>(hostile_kind::stale_value);
+    if (dht_kind(static_cast<hostile_kind>(k))) { // only when the scenario's discovery is dht
+      BOOST_TEST(with[k] == 0u);
+      BOOST_TEST(all.resolve(100, true, true)[k] > 0u);
+      continue;
+    }
     BOOST_TEST(with[k] == 2u);
     // 14 over the five others, round robin: 3, 3, 3, 3 and request_flood (the last) 2.
     BOOST_TEST(without[k] == (value ? 0u : k < 4 ? 3u : 2u));
@@ -173,6 +211,10 @@ BOOST_AUTO_TEST_CASE(bad_hostile_options_are_refused_by_name) {
                      R"("mode": "stable", )").find("forged_value") != std::string::npos);
   // A share without kinds leaves out what the feed cannot meet (the fault campaign's case).
   BOOST_TEST(refused(R"({"share": 0.1})", R"("mode": "stable", )").empty());
+  // The DHT kinds speak to DHT nodes: refused by name with any other discovery.
+  BOOST_TEST(refused(R"({"nodes": {"lookup_flood": 1}})").find("lookup_flood") !=
+             std::string::npos);
+  BOOST_TEST(refused(R"({"nodes": {"dht_liar": 1}})", R"("discovery": "dht", )").empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_hostile_option_survives_its_own_json) {
