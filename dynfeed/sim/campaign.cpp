@@ -183,12 +183,14 @@ void pick_faults(picker& p, json& j, uint64_t faults_end, bool relay_only, std::
   }
   if (!pop.empty())
     j["population"] = pop;
-  // HOSTILE: the place for the hostile share once the simulator has hostile nodes (issue 16,
-  // "Hostile peers in the simulator"): pick a share and its behaviours here, and add it to
-  // `text`; liveness is promised for honest readers only.
-  char buf[96];
-  std::snprintf(buf, sizeof buf, " part %d crash %g/h%s nat %g", partitions, crashes,
-                churn ? " churn" : "", nat);
+  // Hostile nodes on top of the readers, spread over every kind the feed can meet (simulator.md,
+  // "Hostile nodes"); liveness is promised for the honest readers.
+  double hostile = p.one_of("hostile_share", {0.0, 0.0, 0.1, 0.25});
+  if (hostile > 0)
+    j["hostile"] = {{"share", hostile}};
+  char buf[128];
+  std::snprintf(buf, sizeof buf, " part %d crash %g/h%s nat %g hostile %g", partitions, crashes,
+                churn ? " churn" : "", nat, hostile);
   text += buf;
 }
 
