@@ -70,7 +70,11 @@ expected<uint64_t> feed_service::truncate(context& ctx, uint64_t length) {
 }
 
 void feed_service::announce_writer(context& ctx) {
-  if (publisher_ != no_component) {
+  // An empty feed announces nothing to relay readers: the publisher takes seq 0 as "the next",
+  // so that announcement would hold seq 1 and the one of length 1 would be refused as stale,
+  // leaving the writer in the empty feed's swarm while readers wait in the next ID's.
+  bool empty_relay = feed_.length() == 0 && channels_.has(id_channel::relay);
+  if (publisher_ != no_component && !empty_relay) {
     // seq = length: announcements of one writer are ordered by the length they announce.
     msg::publish_value p{encode_announcement(mode_, feed_.tree()), feed_.length()};
     ctx.send(publisher_, msg::encode(msg::local_message{p}));

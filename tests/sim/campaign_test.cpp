@@ -153,4 +153,36 @@ BOOST_AUTO_TEST_CASE(slow_uplinks_are_slow_not_silent_seed_66) {
   BOOST_TEST(!v.has_value(), (v ? v->what : ""));
 }
 
+// Found by the campaign (seeds 28, 46, 108; 108's scenario is kept as it was): with relay as the
+// only ID channel, a writer whose feed was empty when it started announced length 0 as seq 1
+// (the publisher reads seq 0 as "the next"), so its announcement of length 1 was refused as
+// stale and it never left the empty feed's swarm, while readers waited in the next ID's. An
+// empty feed now announces nothing to relay readers.
+BOOST_AUTO_TEST_CASE(relay_alone_with_a_one_block_feed_seed_108) {
+  auto s = load_scenario(DYNFEED_TEST_DATA_DIR "/campaign-seed-108.json");
+  BOOST_TEST_REQUIRE(s.has_value());
+  auto v = run(*s);
+  BOOST_TEST(!v.has_value(), (v ? v->what : ""));
+}
+
+// The same without any fault, from a feed of 0, 1 and 2 blocks, with relay alone and with both
+// channels: every reader ends with every block.
+BOOST_AUTO_TEST_CASE(relay_readers_of_a_young_feed_download) {
+  const uint8_t relay = static_cast<uint8_t>(id_channel::relay);
+  const uint8_t both = relay | static_cast<uint8_t>(id_channel::value_swarm);
+  for (uint32_t initial : {0u, 1u, 2u}) {
+    for (uint8_t bits : {relay, both}) {
+      scenario s = partitioned(240s);
+      s.partitions.clear();
+      s.mode = feed_mode::rotating;
+      s.id_channel = id_channels::from_wire(bits);
+      s.initial_blocks = initial;
+      s.readers = 8;
+      auto v = run(s);
+      BOOST_TEST(!v.has_value(), "initial " << initial << " channels " << int(bits) << ": "
+                                            << (v ? v->what : ""));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
