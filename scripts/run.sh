@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the main job: the default simulation scenario (4,000 readers
-# following one writer in rotating mode, ten virtual minutes; about 30 s on two cores).
+# Sets everything up and runs the main job: the default simulation scenario, the design as
+# published (1,000 readers following one writer in rotating mode, IDs and peers through the DHT,
+# the measured network model, fifteen virtual minutes; about 30 s of CPU on two cores).
 # Extra arguments go to `dynfeed sim` (e.g. a scenario name, --seed N, --out DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
