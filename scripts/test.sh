@@ -28,6 +28,24 @@ if [ "${DYNFEED_SLURM:-1}" != 0 ]; then
   tests/slurm/run.sh
 fi
 
+# The fragmentation study in miniature (docs/fragmentation.md): the quick suite's 48 runs through
+# sweep and report, about 10 s of CPU. Runs whose invariant breaks are findings, not test failures
+# (the sweep exits 1 for them), so the check is that every run finished and the report was made.
+# DYNFEED_STUDY=0 skips it.
+if [ "${DYNFEED_STUDY:-1}" != 0 ]; then
+  study_dir=$(mktemp -d)
+  build/release/apps/dynfeed sim sweep sim/suites/fragmentation-quick.json --out "$study_dir" \
+    --jobs 2 --quiet || true
+  build/release/apps/dynfeed sim report "$study_dir"
+  if ! grep -Eq '^([0-9]+) finished runs of the \1 in the suite' "$study_dir/report.md" ||
+      ! ls "$study_dir"/plots/*.png >/dev/null; then
+    echo "test: the quick fragmentation suite did not finish every run or draw its plots" \
+      "($study_dir)" >&2
+    exit 1
+  fi
+  rm -rf "$study_dir"
+fi
+
 # Every libFuzzer target, built with clang and run for a few seconds from its seed corpus
 # (scripts/fuzz.sh 60, or longer, for a real fuzzing run; docs/reliability.md).
 ./scripts/fuzz.sh "${DYNFEED_FUZZ_SECONDS:-5}"
