@@ -5,7 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "support/process.hpp"
+#include "support/dynfeed_cli.hpp"
 #include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,37 +13,19 @@
 #include <filesystem>
 
 using namespace dynfeed;
+using test::dynfeed_cmd;
+using test::listening_process;
 using test::process_result;
 
 namespace {
 
-process_result run(std::vector<std::string> args, const std::string& input = {}) {
-  args.insert(args.begin(), DYNFEED_PATH);
-  return test::run_process(args, input);
-}
-
-/// A process that prints a first line and then "listening on ADDRESS".
-struct listening_process {
-  test::child_process proc;
-  std::string first;
-  std::string address;
-
-  explicit listening_process(std::vector<std::string> argv) : proc(std::move(argv)) {
-    std::string line;
-    BOOST_REQUIRE(proc.read_line(first));
-    BOOST_REQUIRE(proc.read_line(line));
-    BOOST_REQUIRE(line.rfind("listening on ", 0) == 0);
-    address = line.substr(13);
-  }
-};
-
 std::string make_feed(const test::temp_dir& tmp, uint64_t count) {
   std::string dir = tmp / "origin";
-  BOOST_REQUIRE(run({"create", dir}).exit_code == 0);
+  BOOST_REQUIRE(dynfeed_cmd({"create", dir}).exit_code == 0);
   std::string text;
   for (uint64_t i = 0; i < count; ++i)
     text += "line " + std::to_string(i) + "\n";
-  BOOST_REQUIRE(run({"append", dir}, text).exit_code == 0);
+  BOOST_REQUIRE(dynfeed_cmd({"append", dir}, text).exit_code == 0);
   return dir;
 }
 
@@ -72,17 +54,17 @@ BOOST_AUTO_TEST_CASE(a_follower_hears_every_id_through_the_dht_alone) {
       }
       for (int round = 0; round < 3; ++round) {
         std::string text = "through the dht " + std::to_string(round);
-        process_result appended = run({"append", origin}, text + "\n");
+        process_result appended = dynfeed_cmd({"append", origin}, text + "\n");
         BOOST_REQUIRE_MESSAGE(appended.exit_code == 0, appended.err);
         BOOST_REQUIRE(follower.read_line(line));
         BOOST_TEST(line == text);
       }
       follower.kill(SIGTERM);
       follower.wait();
-      process_result info = run({"info", tmp / "live", "--json"});
+      process_result info = dynfeed_cmd({"info", tmp / "live", "--json"});
       BOOST_REQUIRE_MESSAGE(info.exit_code == 0, info.err);
       BOOST_TEST(nlohmann::json::parse(info.out)["length"] == 6);
-      BOOST_TEST(run({"verify", tmp / "live"}).exit_code == 0);
+      BOOST_TEST(dynfeed_cmd({"verify", tmp / "live"}).exit_code == 0);
     }
   }
 }
@@ -91,22 +73,22 @@ BOOST_AUTO_TEST_CASE(dht_without_a_dht_is_refused_and_poll_intervals_are_checked
   test::temp_dir tmp;
   std::string key(64, 'a');
   for (const char* channels : {"dht", "relay,dht"}) {
-    process_result r = run({"follow", key, tmp / "c", "--peer", "127.0.0.1:1", "--mode",
+    process_result r = dynfeed_cmd({"follow", key, tmp / "c", "--peer", "127.0.0.1:1", "--mode",
                             "rotating", "--id-channel", channels});
     BOOST_TEST(r.exit_code == 2, channels);
     BOOST_TEST(r.err.find("--id-channel dht needs the DHT: give --bootstrap") != std::string::npos,
                r.err);
-    r = run({"follow", key, tmp / "c", "--tracker", "127.0.0.1:1", "--mode", "rotating",
+    r = dynfeed_cmd({"follow", key, tmp / "c", "--tracker", "127.0.0.1:1", "--mode", "rotating",
              "--id-channel", channels});
     BOOST_TEST(r.exit_code == 2, channels);
     BOOST_TEST(r.err.find("needs the DHT") != std::string::npos, r.err);
   }
   std::string origin = make_feed(tmp, 1);
-  process_result r = run({"seed", origin, "--mode", "rotating", "--id-channel", "dht"});
+  process_result r = dynfeed_cmd({"seed", origin, "--mode", "rotating", "--id-channel", "dht"});
   BOOST_TEST(r.exit_code == 2);
   BOOST_TEST(r.err.find("needs the DHT") != std::string::npos, r.err);
   for (const char* bad : {"0", "-1", "x", "100000"}) {
-    r = run({"follow", key, tmp / "c", "--bootstrap", "127.0.0.1:1", "--mode", "rotating",
+    r = dynfeed_cmd({"follow", key, tmp / "c", "--bootstrap", "127.0.0.1:1", "--mode", "rotating",
              "--id-channel", "dht", "--poll-interval", bad});
     BOOST_TEST(r.exit_code == 2, bad);
     BOOST_TEST(r.err.find("--poll-interval") != std::string::npos, r.err);
