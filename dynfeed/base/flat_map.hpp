@@ -4,11 +4,13 @@
 /// few adjacent cache lines of keys where std::map chases one node per level. It suits the
 /// per-connection tables of a node (a few to a few hundred entries, read on every frame,
 /// changed when a connection comes or goes). Inserting or erasing moves the entries after it
-/// and invalidates references to them, as a vector's would. Beside it, two helpers for a
-/// vector used as a small set.
+/// and invalidates references to them, as a vector's would. A simulation holds millions of
+/// these tables, so their capacity follows their size: they grow by half (not double) and
+/// shrink once half empty. Beside it, two helpers for a vector used as a small set.
 
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -61,6 +63,8 @@ public:
     size_t i = lower(key);
     if (i < keys_.size() && keys_[i] == key)
       return {values_[i], false};
+    if (keys_.size() == keys_.capacity() || values_.size() == values_.capacity())
+      resize_capacity(keys_.size() + keys_.size() / 2 + 1);
     keys_.insert(keys_.begin() + static_cast<std::ptrdiff_t>(i), key);
     try {
       values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(i), std::move(value));
@@ -78,8 +82,14 @@ public:
       return false;
     keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(i));
     values_.erase(values_.begin() + static_cast<std::ptrdiff_t>(i));
+    // Tables whose peers came and went keep no capacity for the crowd they once had.
+    if (keys_.capacity() > shrink_capacity_min && keys_.size() <= keys_.capacity() / 2)
+      resize_capacity(keys_.size() + keys_.size() / 4 + 1);
     return true;
   }
+
+  /// Entries the table holds room for (tests check the growth policy).
+  size_t capacity() const noexcept { return keys_.capacity(); }
 
   void clear() noexcept {
     keys_.clear();
@@ -92,6 +102,21 @@ public:
   const_iterator end() const { return {this, keys_.size()}; }
 
 private:
+  /// Below this capacity a table is not shrunk: a few entries cost less than the reallocation.
+  static constexpr size_t shrink_capacity_min = 8;
+
+  /// Moves the entries into vectors with room for exactly `capacity` entries (at least size()).
+  void resize_capacity(size_t capacity) {
+    std::vector<Key> keys;
+    keys.reserve(capacity);
+    std::vector<Value> values;
+    values.reserve(capacity);
+    std::move(keys_.begin(), keys_.end(), std::back_inserter(keys));
+    std::move(values_.begin(), values_.end(), std::back_inserter(values));
+    keys_ = std::move(keys);
+    values_ = std::move(values);
+  }
+
   size_t lower(const Key& key) const {
     return static_cast<size_t>(std::lower_bound(keys_.begin(), keys_.end(), key) - keys_.begin());
   }

@@ -119,6 +119,7 @@ private:
   };
   struct remote {
     uint32_t channel = 0;
+    uint32_t timeouts = 0; ///< beside channel: no padding (a reader holds dozens of remotes)
     uint64_t length = 0;
     uint64_t fork = 0;
     remote_have have;
@@ -130,12 +131,11 @@ private:
       return nullptr;
     }
     std::vector<uint64_t> cancelled; ///< late answers to these are not unsolicited
-    uint32_t timeouts = 0;
     bool checking = false;    ///< a check is in flight
     bool checked = false;     ///< a conflict check was made already: next time, punish
     bool compared = false;    ///< its tree was compared with ours (compare_trees)
-    uint64_t compare_after = 0; ///< compare (again) once this many blocks are held
     bool conflicting = false; ///< another history we could not prove: never asked again
+    uint64_t compare_after = 0; ///< compare (again) once this many blocks are held
   };
 
   void on_progress(context& ctx, remote& r);

@@ -9,8 +9,7 @@ namespace dynfeed::sim {
 
 class runtime::slot_context final : public context {
 public:
-  slot_context(runtime& rt, component_id id)
-    : rt_(rt), id_(id), random_(rt.seed_ ^ (id * 0x9e3779b97f4a7c15ULL)) {}
+  slot_context(runtime& rt, component_id id) : rt_(rt), id_(id) {}
 
   component_id self() const override { return id_; }
   void send(component_id to, bytes frame) override {
@@ -33,7 +32,13 @@ public:
     if (auto it = active(id); it != active_.end())
       active_.erase(it);
   }
-  rng& random() override { return random_; }
+  /// Made on first use, from the same seed: most components (peers) never draw, and a
+  /// simulation holds millions of them.
+  rng& random() override {
+    if (!random_)
+      random_ = std::make_unique<rng>(rt_.seed_ ^ (id_ * 0x9e3779b97f4a7c15ULL));
+    return *random_;
+  }
 
   void set_current(mail* m) noexcept { current_ = m; }
   bool wants(timer_id id) noexcept { return active(id) != active_.end(); }
@@ -55,7 +60,7 @@ private:
 
   runtime& rt_;
   component_id id_;
-  rng random_;
+  std::unique_ptr<rng> random_;
   mail* current_ = nullptr; ///< while a handler runs
   timer_id next_timer_ = 1;
   std::vector<std::pair<timer_id, uint64_t>> active_;

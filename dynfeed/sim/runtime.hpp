@@ -184,8 +184,9 @@ private:
 
   /// Slots live in chunks of consecutive ids; a chunk whose ids were all given out and whose
   /// components are all gone is freed (ids are never reused), so the table follows the live
-  /// components, not every component a long run ever spawned.
-  static constexpr unsigned slot_chunk_shift = 10;
+  /// components, not every component a long run ever spawned. Chunks are small (256 ids, 2 KB)
+  /// because one long-lived component (a late reader's core) keeps its whole chunk.
+  static constexpr unsigned slot_chunk_shift = 8;
   struct slot_chunk;
   slot* slot_of(component_id id) const noexcept;
   uint32_t make_parcel(mail&& m);

@@ -17,8 +17,19 @@ std::shared_ptr<const bytes> block_pool::intern(uint64_t index, byte_span block)
   return known.back();
 }
 
+const tree_node* block_pool::intern(const tree_node& node) {
+  std::vector<std::unique_ptr<const tree_node>>& known = nodes_by_index_[node.index];
+  for (const auto& copy : known)
+    if (copy->hash == node.hash && copy->size == node.size)
+      return copy.get();
+  known.push_back(std::make_unique<const tree_node>(node));
+  ++node_count_;
+  return known.back().get();
+}
+
 void memory_store::share_blocks(std::shared_ptr<block_pool> pool) {
-  DYNFEED_REQUIRE(blocks_.empty() && shared_blocks_.empty());
+  DYNFEED_REQUIRE(blocks_.empty() && shared_blocks_.empty() && nodes_.empty() &&
+                  shared_nodes_.empty());
   pool_ = std::move(pool);
 }
 
@@ -62,6 +73,12 @@ expected<std::optional<bytes>> memory_store::get_block(uint64_t index) {
 }
 
 expected<std::optional<tree_node>> memory_store::find_node(uint64_t index) {
+  if (pool_) {
+    const tree_node* const* shared = shared_nodes_.find(index);
+    if (!shared)
+      return std::optional<tree_node>{};
+    return std::optional<tree_node>{**shared};
+  }
   const tree_node* found = nodes_.find(index);
   if (!found)
     return std::optional<tree_node>{};
@@ -87,6 +104,12 @@ void memory_store::truncate(uint64_t length) {
       doomed.push_back(index);
   for (uint64_t index : doomed)
     nodes_.erase(index);
+  doomed.clear();
+  for (auto [index, node] : shared_nodes_)
+    if (flat::right_span(index) >= 2 * length)
+      doomed.push_back(index);
+  for (uint64_t index : doomed)
+    shared_nodes_.erase(index);
 }
 
 bool memory_store::inject_failure() noexcept {
@@ -117,8 +140,12 @@ status memory_store::commit(const store_batch& batch) {
     else
       blocks_[index] = std::move(stored);
   }
-  for (const tree_node& node : batch.nodes)
-    nodes_[node.index] = node;
+  for (const tree_node& node : batch.nodes) {
+    if (pool_)
+      shared_nodes_[node.index] = pool_->intern(node);
+    else
+      nodes_[node.index] = node;
+  }
   if (batch.head)
     head_ = batch.head;
   for (const auto& [page, data] : batch.bitfield_pages)

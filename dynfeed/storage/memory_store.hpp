@@ -11,19 +11,26 @@
 
 namespace dynfeed {
 
-/// Block contents shared between memory stores: a simulation's readers all store the writer's
-/// blocks, so each distinct content is kept once, and a store keeps a reference to it. Contents
-/// are found by block index and compared byte for byte; none is freed before the pool.
+/// Block contents and Merkle tree nodes shared between memory stores: a simulation's readers
+/// all store the writer's blocks and the same tree, so each distinct content and node is kept
+/// once, and a store keeps a reference to it. Both are found by index and compared whole (a
+/// block byte for byte, a node's hash and size); none is freed before the pool.
 class block_pool {
 public:
   /// The pool's copy of `block` stored at `index` (made on first sight).
   std::shared_ptr<const bytes> intern(uint64_t index, byte_span block);
+  /// The pool's copy of `node` (made on first sight); it lives as long as the pool.
+  const tree_node* intern(const tree_node& node);
   /// Distinct contents held.
   size_t size() const noexcept { return size_; }
+  /// Distinct tree nodes held.
+  size_t node_count() const noexcept { return node_count_; }
 
 private:
   std::unordered_map<uint64_t, std::vector<std::shared_ptr<const bytes>>> by_index_;
   size_t size_ = 0;
+  std::unordered_map<uint64_t, std::vector<std::unique_ptr<const tree_node>>> nodes_by_index_;
+  size_t node_count_ = 0;
 };
 
 /// A feed_store and value_store in memory, for tests and large simulations. It can be told to
@@ -51,8 +58,8 @@ public:
     block_fault_ = std::move(fault);
   }
 
-  /// Keeps block contents in `pool` from now on (set it before the first commit), shared with
-  /// the other stores of that pool.
+  /// Keeps block contents and tree nodes in `pool` from now on (set it before the first
+  /// commit), shared with the other stores of that pool.
   void share_blocks(std::shared_ptr<block_pool> pool);
 
   /// Direct access for tests that corrupt a store on purpose (a store without a pool).
@@ -73,6 +80,7 @@ private:
   flat_map<uint64_t, std::shared_ptr<const bytes>> shared_blocks_; ///< with a pool
   std::shared_ptr<block_pool> pool_;
   flat_map<uint64_t, tree_node> nodes_;
+  flat_map<uint64_t, const tree_node*> shared_nodes_; ///< with a pool: its copies
   std::map<uint64_t, bytes> bitfield_;
   std::map<hash256, value_record> values_;
   uint64_t failing_commits_ = 0;

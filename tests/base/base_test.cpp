@@ -11,6 +11,7 @@
 #include <atomic>
 #include <map>
 #include <set>
+#include <string>
 #include <vector>
 
 using namespace dynfeed;
@@ -147,6 +148,33 @@ BOOST_AUTO_TEST_CASE(flat_map_behaves_as_a_map) {
     ++it;
   }
   BOOST_TEST((it == reference.end()));
+}
+
+BOOST_AUTO_TEST_CASE(flat_map_capacity_follows_its_size) {
+  // A table that held a crowd and lost most of it gives the room back, keeping its entries.
+  flat_map<uint64_t, std::string> flat;
+  for (uint64_t k = 0; k < 1000; ++k) {
+    flat.try_emplace(k * 3, std::to_string(k));
+    BOOST_REQUIRE_LE(flat.capacity(), flat.size() + flat.size() / 2 + 1);
+  }
+  for (uint64_t k = 0; k < 990; ++k)
+    BOOST_REQUIRE(flat.erase(k * 3));
+  BOOST_TEST(flat.size() == 10u);
+  BOOST_TEST(flat.capacity() <= 20u);
+  uint64_t k = 990;
+  for (auto [key, value] : flat) {
+    BOOST_TEST(key == k * 3);
+    BOOST_TEST(value == std::to_string(k));
+    ++k;
+  }
+  // Small tables are left alone: no reallocation for every peer that comes and goes.
+  flat_map<uint64_t, uint64_t> small;
+  for (uint64_t i = 0; i < 6; ++i)
+    small[i] = i;
+  size_t room = small.capacity();
+  for (uint64_t i = 0; i < 5; ++i)
+    small.erase(i);
+  BOOST_TEST(small.capacity() == room);
 }
 
 BOOST_AUTO_TEST_CASE(utf8_validity) {

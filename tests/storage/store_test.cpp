@@ -106,6 +106,36 @@ BOOST_AUTO_TEST_CASE(stores_of_one_pool_keep_each_content_once_and_a_corrupted_c
   BOOST_TEST(!*a.get_block(2));
 }
 
+BOOST_AUTO_TEST_CASE(stores_of_one_pool_share_tree_nodes_and_keep_another_fork_apart) {
+  auto pool = std::make_shared<block_pool>();
+  memory_store a, b, c;
+  for (memory_store* s : {&a, &b, &c})
+    s->share_blocks(pool);
+  tree_node forked = node_at(2);
+  forked.hash = crypto::blake2b_256(byte_span{std::string{"another history"}});
+  for (memory_store* s : {&a, &b, &c}) {
+    store_batch batch;
+    for (uint64_t i : {0u, 1u, 2u})
+      batch.nodes.push_back(s == &c && i == 2 ? forked : node_at(i));
+    REQUIRE_OK(s->commit(batch));
+  }
+  // Three nodes, and c's node of another fork.
+  BOOST_TEST(pool->node_count() == 4u);
+  BOOST_TEST(**a.find_node(2) == node_at(2));
+  BOOST_TEST(**b.find_node(2) == node_at(2));
+  BOOST_TEST(**c.find_node(2) == forked);
+  // Truncating one store to one block drops its references to block 1's leaf (node 2) and
+  // to the parent of blocks 0 and 1 (node 1) only: the other stores keep theirs.
+  store_batch cut;
+  cut.truncate_to = 1;
+  REQUIRE_OK(a.commit(cut));
+  BOOST_TEST(a.find_node(0)->has_value());
+  BOOST_TEST(!a.find_node(1)->has_value());
+  BOOST_TEST(!a.find_node(2)->has_value());
+  BOOST_TEST(**b.find_node(1) == node_at(1));
+  BOOST_TEST(**b.find_node(2) == node_at(2));
+}
+
 BOOST_AUTO_TEST_CASE(memory_store_injected_failure_writes_nothing) {
   memory_store store;
   store.fail_commits(1);
