@@ -443,6 +443,7 @@ void put(const publish_value& m, wire::Frame::Builder frame) {
   auto out = frame.initPublishValue();
   out.setValue(blob(m.value));
   out.setSeq(m.seq);
+  out.setSeqGiven(m.seq_given);
 }
 void put(const subscribe_values&, wire::Frame::Builder frame) {
   frame.setSubscribeValues();
@@ -752,6 +753,7 @@ status get_message(wire::OfferValue::Reader in, const codec_limits& limits, sign
 }
 status get_message(wire::PublishValue::Reader in, const codec_limits& limits, publish_value& out) {
   out.seq = in.getSeq();
+  out.seq_given = in.getSeqGiven();
   return get_value_bytes("value", in.getValue(), limits, out.value);
 }
 status get_message(wire::ValueUpdate::Reader in, const codec_limits& limits, value_update& out) {

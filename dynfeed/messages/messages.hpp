@@ -208,10 +208,11 @@ struct peer_down {
 };
 
 /// feed service (a rotating writer) -> publisher: sign and publish this value, with `seq`
-/// (0: one past the held value).
+/// when `seq_given`, else one past the held value (a nonzero `seq` counts as given too).
 struct publish_value {
   bytes value;
   uint64_t seq = 0;
+  bool seq_given = false; ///< seq 0 is wanted as it is: an empty feed's announcement
 };
 
 /// any component -> publisher: tell me every value you accept from now on (and the current one).

@@ -300,7 +300,8 @@ struct ValuePush {
 
 struct PublishValue {
   value @0 :Data;
-  seq @1 :UInt64;   # 0: one past the held value
+  seq @1 :UInt64;   # 0 (unless seqGiven): one past the held value
+  seqGiven @2 :Bool;
 }
 
 struct ValueUpdate {

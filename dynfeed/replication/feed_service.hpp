@@ -91,6 +91,8 @@ public:
 
   void on_message(context& ctx, component_id from, byte_span frame) override;
   void on_timer(context& ctx, uint64_t tag) override;
+  /// The feed is closed: the DHT stops polling for (reader) or re-putting (writer) its item.
+  void on_stop(context& ctx) override;
 
   dynfeed::feed& data() noexcept { return feed_; }
   feed_mode mode() const noexcept { return mode_; }
@@ -177,6 +179,8 @@ private:
   // The dynamic feed protocol (rotating modes).
   void on_set_mode(context& ctx, const msg::set_mode& m);
   void on_announcement(context& ctx, const bytes& value);
+  /// An announcement of the tree we hold: joins its swarm if we are in none yet.
+  void join_held_swarm(context& ctx);
   // The relay ID channel.
   void on_signed_update(context& ctx, msg::signed_update&& u);
   void on_id_push(context& ctx, component_id peer, remote& r, msg::id_push&& m);

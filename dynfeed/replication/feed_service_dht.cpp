@@ -47,6 +47,15 @@ void feed_service::on_use_dht(context& ctx, const msg::use_dht& m) {
   ctx.start_timer(quiet_after_, quiet_check_tag);
 }
 
+void feed_service::on_stop(context& ctx) {
+  // Without it a closed feed's item would be polled for, or put again every hour, as long as
+  // the DHT runs.
+  if (dht_ == no_component)
+    return;
+  ctx.send(dht_, msg::encode(msg::local_message{msg::stop_item{key_fields(feed_.key(), 0)}}));
+  dht_ = no_component;
+}
+
 void feed_service::put_id_item(context& ctx, const signed_value& value) {
   const secret_key* sk = feed_.writer_key();
   if (!sk)

@@ -3,6 +3,8 @@
 #include "dynfeed/base/assert.hpp"
 #include "dynfeed/messages/codec.hpp"
 
+#include <algorithm>
+
 namespace dynfeed {
 
 node_core::node_core(node_core_config config, node_host* host)
@@ -105,6 +107,8 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
   }
   msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self(), channels.wire()};
   ctx.send(feed, msg::encode(msg::local_message{m}));
+  if (channels.has(id_channel::relay))
+    add_unique(relay_feeds_, feed);
   if (channels.has(id_channel::dht)) {
     add_unique(dht_feeds_, feed);
     send_use_dht(ctx, feed);
@@ -214,14 +218,58 @@ void node_core::on_message(context& ctx, component_id from, byte_span frame) {
     else
       ctx.send(server, msg::encode(msg::local_message{msg::offer_peer{from}}));
   } else if (auto* rotate = std::get_if<msg::rotate_swarm>(local)) {
-    if (rotate->leave != hash256{})
+    if (rotate->leave != hash256{}) {
+      linger(ctx, rotate->leave, from); // first: discovery keeps the topic announced
       leave_swarm(ctx, rotate->leave, from);
+    }
     join_swarm(ctx, rotate->join, from);
   } else if (auto* d = std::get_if<msg::dial>(local)) {
     on_dial(ctx, from, d->address);
   } else if (auto* h = std::get_if<msg::hang_up>(local)) {
     on_hang_up(ctx, from, h->address);
   }
+}
+
+void node_core::linger(context& ctx, const hash256& topic, component_id owner) {
+  if (config_.id_linger <= clock_time{0} || config_.id_lingering_max == 0
+      || discovery_ == no_component
+      || std::find(relay_feeds_.begin(), relay_feeds_.end(), owner) == relay_feeds_.end())
+    return;
+  // The core itself stays a requester of the topic, announcing: it dials nobody (it ignores
+  // what discovery finds), and its feed service still answers a channel opened with the
+  // feed's key, pushing the newest ID to whoever dialed.
+  ctx.send(discovery_, msg::encode(msg::local_message{msg::find_peers{topic, true}}));
+  uint64_t tag = next_linger_tag_++;
+  lingering_.push_back({topic, owner, tag, ctx.start_timer(config_.id_linger, tag)});
+  size_t owned = 0;
+  for (const lingering_topic& l : lingering_)
+    owned += l.owner == owner ? 1 : 0;
+  for (size_t i = 0; owned > config_.id_lingering_max && i < lingering_.size(); ++i)
+    if (lingering_[i].owner == owner) {
+      end_linger(ctx, i);
+      --owned;
+      break;
+    }
+}
+
+void node_core::end_linger(context& ctx, size_t index) {
+  lingering_topic l = lingering_[index];
+  lingering_.erase(lingering_.begin() + static_cast<ptrdiff_t>(index));
+  ctx.cancel_timer(l.timer);
+  // Another lingering entry or a swarm of ours may want the topic still: discovery counts
+  // requesters, and this core is one requester however many entries it holds.
+  for (const lingering_topic& other : lingering_)
+    if (other.topic == l.topic)
+      return;
+  ctx.send(discovery_, msg::encode(msg::local_message{msg::stop_finding{l.topic}}));
+}
+
+void node_core::on_timer(context& ctx, uint64_t tag) {
+  for (size_t i = 0; i < lingering_.size(); ++i)
+    if (lingering_[i].tag == tag) {
+      end_linger(ctx, i);
+      return;
+    }
 }
 
 void node_core::on_hang_up(context& ctx, component_id requester, const std::string& address) {

@@ -58,6 +58,12 @@ struct node_core_config {
   /// wait is the interval +- up to it). docs/protocol.md says where the defaults come from.
   clock_time id_poll_interval = std::chrono::seconds{60};
   clock_time id_poll_jitter = std::chrono::seconds{15};
+  /// The relay ID channel: after a feed moves on from an ID swarm, the node stays announced
+  /// in it this long (at most id_lingering_max such swarms per feed, the oldest dropped
+  /// first), so that a reader coming back to that ID finds someone to dial, who answers with
+  /// the newest ID (docs/protocol.md, "relay"). Zero: leave at once.
+  clock_time id_linger = std::chrono::minutes{10};
+  size_t id_lingering_max = 8;
 };
 
 class node_core final : public component {
@@ -112,8 +118,21 @@ public:
   size_t inbound_count() const noexcept { return inbound_; }
 
   void on_message(context& ctx, component_id from, byte_span frame) override;
+  void on_timer(context& ctx, uint64_t tag) override;
+  /// ID swarms left and still announced (relay, config.id_linger).
+  size_t lingering_count() const noexcept { return lingering_.size(); }
 
 private:
+  struct lingering_topic {
+    hash256 topic;
+    component_id owner = no_component;
+    uint64_t tag = 0;
+    timer_id timer = 0;
+  };
+  /// `owner` left the ID swarm of `topic`: stays announced there for a while (relay feeds).
+  void linger(context& ctx, const hash256& topic, component_id owner);
+  void end_linger(context& ctx, size_t index);
+
   struct peer_record {
     std::string address;
     node_key remote;
@@ -131,6 +150,9 @@ private:
   value_feeds values_{*this, host_};
   component_id discovery_ = no_component;
   std::vector<component_id> dht_feeds_; ///< feed services joined with the dht ID channel
+  std::vector<component_id> relay_feeds_; ///< feed services joined with the relay ID channel
+  std::vector<lingering_topic> lingering_; ///< oldest first
+  uint64_t next_linger_tag_ = 1;
   std::map<hash256, component_id> servers_;
   std::map<component_id, std::vector<std::string>> addresses_;
   std::map<std::pair<hash256, component_id>, component_id> swarms_;

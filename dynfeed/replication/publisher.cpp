@@ -221,7 +221,7 @@ void publisher::on_message(context& ctx, component_id from, byte_span frame) {
     peers_.erase(from);
   } else if (auto* p = std::get_if<msg::publish_value>(&local)) {
     std::optional<uint64_t> seq_wanted;
-    if (p->seq != 0)
+    if (p->seq_given || p->seq != 0)
       seq_wanted = p->seq;
     auto seq = put(ctx, p->value, std::nullopt, seq_wanted);
     if (!seq)

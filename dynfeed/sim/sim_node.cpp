@@ -50,9 +50,10 @@ void sim_node::start() {
   core_ = drv.spawn(std::make_unique<node_core>(config_->core, this), host_);
   feed_service_observer* observer = this;
   auto service = std::make_unique<feed_service>(*feed_, config_->feed, observer);
-  if (first_id_)
+  // A reader restarted before it learned any tree still has only its link to go by (a node
+  // process is run again with the same link); once it holds a tree, that tree is newer.
+  if (first_id_ && feed_->length() == 0)
     service->set_first_id(*first_id_);
-  first_id_.reset();
   service_ = drv.spawn(std::move(service), host_);
   if (config_->discovery)
     discovery_ = drv.open_datagram(host_, discovery_port, [this](datagram_socket& socket) {

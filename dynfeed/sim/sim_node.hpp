@@ -74,8 +74,8 @@ public:
   /// Starts so far: tells a connection made for one lifetime from the next.
   uint64_t epoch() const noexcept { return epoch_; }
 
-  /// The ID a reader was given with the key (a link), where relay starts it: used by the next
-  /// start only (a restarted reader starts from the tree it holds).
+  /// The ID a reader was given with the key (a link), where relay starts it: used by every
+  /// start while the reader holds no tree (then it starts from the tree it holds).
   void give_first_id(const hash256& feed_id) { first_id_ = feed_id; }
 
   /// Appends blocks as the writer (between turns); the new length.
