@@ -201,8 +201,8 @@ BOOST_AUTO_TEST_CASE(the_dht_channel_without_a_dht_and_bad_poll_settings_are_ref
 
 BOOST_AUTO_TEST_CASE(relay_readers_that_come_back_find_the_new_id_through_lingering_nodes) {
   // Ideal discovery withdraws a topic as soon as its last member leaves it: only the nodes
-  // that linger in an ID swarm they left can answer a reader that comes back to it. Without
-  // the linger, seeds 1 to 12 all stranded a reader here.
+  // that linger in an ID swarm they left can answer a reader that comes back to it. With
+  // node_core_config::id_linger set to 0 this test fails (checked when the linger was added).
   for (feed_mode mode : {feed_mode::rotating, feed_mode::rotating_roots})
     for (uint8_t bits : {relay, uint8_t(relay | value_swarm)}) {
       BOOST_TEST_CONTEXT("mode " << to_string(mode) << ", " << to_string(id_channels{bits})) {
