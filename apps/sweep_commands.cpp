@@ -34,6 +34,7 @@ struct sweep_options {
   std::string out;
   unsigned jobs = 0; ///< 0: one per core
   std::optional<size_t> only;
+  std::vector<std::string> where; ///< FIELD=VALUE[,VALUE...] conditions, all to hold
   std::string emit;
   bool collect = false;
   bool quiet = false;
@@ -238,20 +239,27 @@ std::vector<sim::run_record> finished_records(const fs::path& dir, const sim::su
   return out;
 }
 
-int collect(const fs::path& dir, const sim::suite& s) {
+/// Writes results.csv from every finished run of the suite; exit 0 when every selected run
+/// (`selected`: indexes, in order) is finished and none failed.
+int collect(const fs::path& dir, const sim::suite& s, const std::vector<size_t>& selected) {
   auto records = finished_records(dir, s);
   write_atomically(dir / "results.csv", sim::results_csv(s, records));
-  size_t failed = 0;
+  size_t failed = 0, selected_done = 0;
   std::string seeds;
-  for (const sim::run_record& r : records)
+  for (const sim::run_record& r : records) {
+    bool in = std::binary_search(selected.begin(), selected.end(), r.index);
+    selected_done += in;
     if (r.status != "ok") {
-      ++failed;
+      failed += in;
       seeds += (seeds.empty() ? "" : ", ") + s.runs[r.index].name;
     }
+  }
   std::cout << "wrote " << (dir / "results.csv").string() << ": " << records.size() << " of "
-            << s.runs.size() << " runs, " << failed << " failed" << (failed ? " (" + seeds + ")" : "")
-            << std::endl;
-  return failed == 0 && records.size() == s.runs.size() ? exit_ok : exit_error;
+            << s.runs.size() << " runs";
+  if (selected.size() != s.runs.size())
+    std::cout << " (" << selected_done << " of the " << selected.size() << " selected)";
+  std::cout << ", " << failed << " failed" << (seeds.empty() ? "" : " (" + seeds + ")") << std::endl;
+  return failed == 0 && selected_done == selected.size() ? exit_ok : exit_error;
 }
 
 /// Runs `todo` (indexes into the suite's runs), `jobs` at once. False if a run could not run
@@ -312,7 +320,23 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
-int emit_slurm(const fs::path& dir, const std::string& suite_path, const sim::suite& s) {
+/// Slurm's --array list for `indexes` (sorted): ranges, as in 0-4,10-14.
+std::string array_ranges(const std::vector<size_t>& indexes) {
+  std::string out;
+  for (size_t i = 0; i < indexes.size();) {
+    size_t j = i;
+    while (j + 1 < indexes.size() && indexes[j + 1] == indexes[j] + 1)
+      ++j;
+    out += (out.empty() ? "" : ",") + std::to_string(indexes[i]);
+    if (j > i)
+      out += "-" + std::to_string(indexes[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+int emit_slurm(const fs::path& dir, const std::string& suite_path, const sim::suite& s,
+               const std::vector<size_t>& selected) {
   fs::create_directories(dir / "slurm");
   fs::path exe = fs::read_symlink("/proc/self/exe");
   std::string job = s.name;
@@ -326,14 +350,14 @@ int emit_slurm(const fs::path& dir, const std::string& suite_path, const sim::su
        << " sim sweep " << shell_quote(suite_path) << " --out " << shell_quote(dir.string())
        << " --collect\n"
        << "#SBATCH --job-name=dynfeed-" << job << "\n"
-       << "#SBATCH --array=0-" << s.runs.size() - 1 << "\n"
+       << "#SBATCH --array=" << array_ranges(selected) << "\n"
        << "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
        << "#SBATCH --output=" << (dir / "slurm" / "%A_%a.out").string() << "\n"
        << "exec " << shell_quote(exe.string()) << " sim sweep " << shell_quote(suite_path)
        << " --out " << shell_quote(dir.string()) << " --only \"$SLURM_ARRAY_TASK_ID\"\n";
   write_atomically(dir / "sweep.sbatch", text.str());
   fs::permissions(dir / "sweep.sbatch", fs::perms::owner_exec, fs::perm_options::add);
-  std::cout << "wrote " << (dir / "sweep.sbatch").string() << ": " << s.runs.size()
+  std::cout << "wrote " << (dir / "sweep.sbatch").string() << ": " << selected.size()
             << " array tasks; then: dynfeed sim sweep SUITE --out DIR --collect" << std::endl;
   return exit_ok;
 }
@@ -348,19 +372,31 @@ int run_sweep(const sweep_options& o) {
   if (o.only && *o.only >= s.runs.size())
     return report("--only " + std::to_string(*o.only) + ": the suite has runs 0 to " +
                     std::to_string(s.runs.size() - 1), exit_usage);
+  if (o.only && !o.where.empty())
+    return report("give --only or --where, not both", exit_usage);
+  std::vector<size_t> selected;
+  if (o.only) {
+    selected = {*o.only};
+  } else if (auto chosen = sim::select_runs(s, o.where)) {
+    selected = std::move(*chosen);
+  } else {
+    return report(chosen.error().to_string(), exit_usage);
+  }
+  if (selected.empty())
+    return report("--where: no run of the suite matches every condition", exit_usage);
   if (auto err = prepare_dir(dir, s))
     return report(*err);
   if (o.emit == "slurm")
-    return emit_slurm(dir, fs::absolute(o.suite).string(), s);
+    return emit_slurm(dir, fs::absolute(o.suite).string(), s, selected);
   if (o.collect)
-    return collect(dir, s);
+    return collect(dir, s, selected);
   remove_stale(dir);
   std::vector<size_t> todo;
-  for (const sim::suite_run& run : s.runs)
-    if ((!o.only || run.index == *o.only) && !finished(dir, run))
-      todo.push_back(run.index);
+  for (size_t index : selected)
+    if (!finished(dir, s.runs[index]))
+      todo.push_back(index);
   sweep_progress progress;
-  progress.total = o.only ? 1 : s.runs.size();
+  progress.total = selected.size();
   progress.skipped = progress.total - todo.size();
   progress.todo = todo.size();
   progress.jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -375,7 +411,7 @@ int run_sweep(const sweep_options& o) {
               << (ok ? "ok" : "failed") << std::endl;
     return ok ? exit_ok : exit_error;
   }
-  return collect(dir, s);
+  return collect(dir, s, selected);
 }
 
 } // namespace
@@ -391,6 +427,11 @@ void add_sweep_command(CLI::App& sim, command& run) {
   sweep->add_option("--jobs", o->jobs, "runs at once (default: one per core)")
     ->check(CLI::Range(1, 1024));
   sweep->add_option("--only", o->only, "run run I alone (a Slurm array task)");
+  sweep->add_option("--where", o->where,
+                    "only the runs whose FIELD (an axis, or seed) is one of the VALUEs; "
+                    "repeat for several fields (all must hold); same indexes and names")
+    ->type_name("FIELD=VALUE[,VALUE...]")
+    ->allow_extra_args(false);
   sweep->add_option("--emit", o->emit, "write DIR/sweep.sbatch, a Slurm job-array script, and "
                                        "run nothing")
     ->check(CLI::IsMember({"slurm"}));

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -157,7 +158,7 @@ std::string safe_name(const std::string& text) {
   return out;
 }
 
-std::string make_name(const suite& s, const std::vector<size_t>& value_index, uint64_t seed,
+std::string make_name(const suite& s, const std::vector<std::string>& values, uint64_t seed,
                       size_t index, size_t total) {
   // Names (and a sweep's temporary directory, the name with the host and a pid after it) stay
   // below the usual 255-byte limit of a file name; the index keeps them unique.
@@ -167,7 +168,7 @@ std::string make_name(const suite& s, const std::vector<size_t>& value_index, ui
   std::string name = std::string(width - std::min(width, number.size()), '0') + number + "-";
   std::string parts;
   for (size_t a = 0; a < s.axes.size(); ++a)
-    parts += s.axes[a].field + "=" + display_value(s.axes[a].values[value_index[a]]) + ",";
+    parts += s.axes[a].field + "=" + display_value(values[a]) + ",";
   parts += "seed=" + std::to_string(seed);
   name += safe_name(parts);
   if (name.size() > name_size_max)
@@ -175,28 +176,127 @@ std::string make_name(const suite& s, const std::vector<size_t>& value_index, ui
   return name;
 }
 
-/// The runs, in order; each combination of values is checked once, by the scenario parser.
-std::optional<error> expand(suite& s, const std::string& origin) {
-  size_t combinations = 1;
-  for (const suite_axis& axis : s.axes) {
-    if (combinations > suite_runs_max / axis.values.size())
-      return refused(origin, "the suite has more than " + std::to_string(suite_runs_max) + " runs");
-    combinations *= axis.values.size();
-  }
-  if (combinations > suite_runs_max / s.seeds.size())
-    return refused(origin, "the suite has more than " + std::to_string(suite_runs_max) + " runs");
-  size_t total = combinations * s.seeds.size();
-  s.runs.reserve(total);
-  std::vector<size_t> value_index(s.axes.size(), 0);
-  for (size_t c = 0; c < combinations; ++c) {
-    size_t rest = c;
-    for (size_t a = s.axes.size(); a-- > 0;) {
-      value_index[a] = rest % s.axes[a].values.size();
-      rest /= s.axes[a].values.size();
+/// An exclude rule or an extra case: per axis, the values it names as JSON text (none: any,
+/// which only an exclude rule may leave).
+using value_rule = std::vector<std::vector<std::string>>;
+using combination = std::vector<std::string>;
+
+/// suite.exclude (`for_extra` false: values from the axes' lists, any axis may be left out) or
+/// suite.extra (`for_extra` true: any value, every axis given).
+expected<std::vector<value_rule>> parse_rules(const ojson* rules, const suite& s, bool for_extra,
+                                              const std::string& origin) {
+  const std::string key = for_extra ? "suite.extra" : "suite.exclude";
+  std::vector<value_rule> out;
+  if (!rules)
+    return out;
+  if (!rules->is_array())
+    return refused(origin, key + " must be a list of objects {AXIS: VALUE or [VALUES...]}");
+  for (size_t r = 0; r < rules->size(); ++r) {
+    const ojson& rule = (*rules)[r];
+    std::string where = key + "[" + std::to_string(r) + "]";
+    if (!rule.is_object() || rule.empty())
+      return refused(origin, where + " must be a non-empty object {AXIS: VALUE or [VALUES...]}");
+    value_rule parsed(s.axes.size());
+    for (auto it = rule.begin(); it != rule.end(); ++it) {
+      auto axis = std::find_if(s.axes.begin(), s.axes.end(),
+                               [&](const suite_axis& a) { return a.field == it.key(); });
+      if (axis == s.axes.end())
+        return refused(origin, where + "." + it.key() + " is not an axis of the suite");
+      const ojson& given = it.value();
+      if (given.is_array() && given.empty())
+        return refused(origin, where + "." + it.key() + " must be a value or a non-empty list");
+      std::vector<std::string>& values = parsed[static_cast<size_t>(axis - s.axes.begin())];
+      for (const ojson& v : given.is_array() ? given : ojson::array({given})) {
+        std::string text = v.dump();
+        bool listed = std::find(axis->values.begin(), axis->values.end(), text) != axis->values.end();
+        if (!for_extra && !listed)
+          return refused(origin, where + "." + it.key() + ": " + text + " is not one of its values");
+        if (std::find(values.begin(), values.end(), text) != values.end())
+          return refused(origin, where + "." + it.key() + " lists " + text + " twice");
+        values.push_back(std::move(text));
+      }
     }
+    for (size_t a = 0; a < s.axes.size() && for_extra; ++a)
+      if (parsed[a].empty())
+        return refused(origin, where + " does not give the axis " + s.axes[a].field);
+    out.push_back(std::move(parsed));
+  }
+  return out;
+}
+
+bool matches(const value_rule& rule, const combination& values) {
+  for (size_t a = 0; a < rule.size(); ++a)
+    if (!rule[a].empty() && std::find(rule[a].begin(), rule[a].end(), values[a]) == rule[a].end())
+      return false;
+  return true;
+}
+
+/// Every combination of `lists` (one list per axis), the last axis varying fastest.
+std::vector<combination> product(const std::vector<std::vector<std::string>>& lists) {
+  std::vector<combination> out(1);
+  for (const auto& list : lists) {
+    std::vector<combination> longer;
+    for (const combination& c : out)
+      for (const std::string& v : list) {
+        longer.push_back(c);
+        longer.back().push_back(v);
+      }
+    out = std::move(longer);
+  }
+  return out;
+}
+
+std::string combination_text(const suite& s, const combination& values) {
+  std::string out;
+  for (size_t a = 0; a < s.axes.size(); ++a)
+    out += (a ? "," : "") + s.axes[a].field + "=" + display_value(values[a]);
+  return out.empty() ? "(no axes)" : out;
+}
+
+/// The product less the excluded combinations, then the extra cases'.
+expected<std::vector<combination>> combinations(const suite& s, const std::vector<value_rule>& exclude,
+                                                const std::vector<value_rule>& extra,
+                                                const std::string& origin) {
+  const std::string too_many = "the suite has more than " + std::to_string(suite_runs_max) + " runs";
+  size_t count = 1;
+  for (const suite_axis& axis : s.axes) {
+    if (count > suite_runs_max / axis.values.size())
+      return refused(origin, too_many);
+    count *= axis.values.size();
+  }
+  std::vector<std::vector<std::string>> lists;
+  for (const suite_axis& axis : s.axes)
+    lists.push_back(axis.values);
+  std::vector<combination> out;
+  for (combination& c : product(lists))
+    if (std::none_of(exclude.begin(), exclude.end(), [&](const value_rule& r) { return matches(r, c); }))
+      out.push_back(std::move(c));
+  std::set<combination> seen(out.begin(), out.end());
+  for (size_t e = 0; e < extra.size(); ++e)
+    for (combination& c : product(extra[e])) {
+      if (!seen.insert(c).second)
+        return refused(origin, "suite.extra[" + std::to_string(e) + "] repeats " +
+                                 combination_text(s, c) + ", a run the suite already has");
+      if (out.size() >= suite_runs_max)
+        return refused(origin, too_many);
+      out.push_back(std::move(c));
+    }
+  if (out.empty())
+    return refused(origin, "suite.exclude drops every run");
+  if (out.size() > suite_runs_max / s.seeds.size())
+    return refused(origin, too_many);
+  return out;
+}
+
+/// The runs, in order; each combination of values is checked once, by the scenario parser.
+std::optional<error> expand(suite& s, const std::vector<combination>& combos,
+                            const std::string& origin) {
+  size_t total = combos.size() * s.seeds.size();
+  s.runs.reserve(total);
+  for (const combination& values : combos) {
     for (uint64_t seed : s.seeds) {
       size_t index = s.runs.size();
-      s.runs.push_back({index, make_name(s, value_index, seed, index, total), value_index, seed});
+      s.runs.push_back({index, make_name(s, values, seed, index, total), values, seed});
     }
     const suite_run& first = s.runs[s.runs.size() - s.seeds.size()];
     std::string text = run_scenario_json(s, first);
@@ -220,7 +320,7 @@ std::string display_value(const std::string& value_json) {
 std::string run_scenario_json(const suite& s, const suite_run& run) {
   ojson j = ojson::parse(s.base_json);
   for (size_t a = 0; a < s.axes.size(); ++a)
-    if (!set_field(j, s.axes[a].field, ojson::parse(s.axes[a].values[run.value_index[a]])).empty())
+    if (!set_field(j, s.axes[a].field, ojson::parse(run.values[a])).empty())
       return {};
   j["seed"] = run.seed;
   return j.dump(2) + "\n";
@@ -235,7 +335,8 @@ expected<suite> parse_suite(std::string_view json_text, const std::string& origi
     return refused(origin, "a suite must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "name" && it.key() != "description" && it.key() != "base" &&
-        it.key() != "axes" && it.key() != "seeds")
+        it.key() != "axes" && it.key() != "seeds" && it.key() != "exclude" && it.key() != "extra" &&
+        it.key() != "runs")
       return refused(origin, "suite." + it.key() + " is not a known field");
   suite s;
   for (const char* key : {"name", "description"})
@@ -258,9 +359,78 @@ expected<suite> parse_suite(std::string_view json_text, const std::string& origi
   if (!seeds)
     return seeds.error();
   s.seeds = std::move(*seeds);
-  if (auto err = expand(s, origin))
+  auto exclude = parse_rules(j.contains("exclude") ? &j["exclude"] : nullptr, s, false, origin);
+  if (!exclude)
+    return exclude.error();
+  auto extra = parse_rules(j.contains("extra") ? &j["extra"] : nullptr, s, true, origin);
+  if (!extra)
+    return extra.error();
+  s.exclude_json = j.value("exclude", ojson::array()).dump();
+  s.extra_json = j.value("extra", ojson::array()).dump();
+  auto combos = combinations(s, *exclude, *extra, origin);
+  if (!combos)
+    return combos.error();
+  if (auto err = expand(s, *combos, origin))
     return *err;
+  // A count the file states is checked, so that a suite says how many runs it means.
+  if (j.contains("runs") && (!j["runs"].is_number_unsigned() || j["runs"].get<size_t>() != s.runs.size()))
+    return refused(origin, "suite.runs is " + j["runs"].dump() + ", but the suite has " +
+                             std::to_string(s.runs.size()) + " runs");
   return s;
+}
+
+namespace {
+
+/// A run's value of `field` (an axis or "seed") as display_value shows it.
+std::string shown_value(const suite& s, const suite_run& run, size_t axis) {
+  return axis == s.axes.size() ? std::to_string(run.seed) : display_value(run.values[axis]);
+}
+
+} // namespace
+
+expected<std::vector<size_t>> select_runs(const suite& s, const std::vector<std::string>& where) {
+  // Per condition: the axis (s.axes.size() stands for the seed) and the values it accepts.
+  std::vector<std::pair<size_t, std::set<std::string>>> conditions;
+  for (const std::string& condition : where) {
+    size_t eq = condition.find('=');
+    std::string field = condition.substr(0, eq);
+    auto at = std::find_if(s.axes.begin(), s.axes.end(),
+                           [&](const suite_axis& a) { return a.field == field; });
+    size_t axis = static_cast<size_t>(at - s.axes.begin());
+    if (eq == std::string::npos || eq + 1 == condition.size() ||
+        (at == s.axes.end() && field != "seed")) {
+      std::string axes;
+      for (const suite_axis& a : s.axes)
+        axes += a.field + ", ";
+      return refused("--where " + condition, "give FIELD=VALUE[,VALUE...], FIELD one of " + axes + "seed");
+    }
+    std::set<std::string> existing;
+    for (const suite_run& run : s.runs)
+      existing.insert(shown_value(s, run, axis));
+    // A value may hold a comma itself (an id_channel list): taken whole when a run has it.
+    std::string text = condition.substr(eq + 1);
+    std::set<std::string> accepted;
+    if (existing.count(text)) {
+      accepted.insert(text);
+    } else {
+      for (size_t from = 0; from <= text.size();) {
+        size_t comma = std::min(text.find(',', from), text.size());
+        std::string value = text.substr(from, comma - from);
+        if (!existing.count(value))
+          return refused("--where " + condition, "no run has " + field + "=" + value);
+        accepted.insert(value);
+        from = comma + 1;
+      }
+    }
+    conditions.emplace_back(axis, std::move(accepted));
+  }
+  std::vector<size_t> out;
+  for (const suite_run& run : s.runs)
+    if (std::all_of(conditions.begin(), conditions.end(), [&](const auto& c) {
+          return c.second.count(shown_value(s, run, c.first)) > 0;
+        }))
+      out.push_back(run.index);
+  return out;
 }
 
 expected<suite> load_suite(const std::string& path) {
@@ -284,6 +454,14 @@ std::string to_json(const suite& s) {
              {"base", ojson::parse(s.base_json)},
              {"axes", axes},
              {"seeds", s.seeds}};
+  // Only when given, so that a suite without them keeps the suite.json it always had (a sweep
+  // refuses a DIR whose suite.json differs).
+  if (ojson exclude = ojson::parse(s.exclude_json); !exclude.empty())
+    j["exclude"] = exclude;
+  if (ojson extra = ojson::parse(s.extra_json); !extra.empty())
+    j["extra"] = extra;
+  if (j.contains("exclude") || j.contains("extra"))
+    j["runs"] = s.runs.size();
   return j.dump(2) + "\n";
 }
 

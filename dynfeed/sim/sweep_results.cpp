@@ -81,7 +81,7 @@ std::string results_csv(const suite& s, std::vector<run_record> records) {
     const suite_run& run = s.runs.at(records[i].index);
     out += std::to_string(run.index) + "," + csv_field(run.name);
     for (size_t a = 0; a < s.axes.size(); ++a)
-      out += "," + csv_field(display_value(s.axes[a].values[run.value_index[a]]));
+      out += "," + csv_field(display_value(run.values[a]));
     out += "," + std::to_string(run.seed) + "," + csv_field(records[i].status);
     for (const std::string& c : columns) {
       auto it = rows[i].find(c);

@@ -139,3 +139,48 @@ BOOST_AUTO_TEST_CASE(slurm_script_and_refusals) {
   BOOST_TEST(bad.err.find("run 0000-mode=sideways,seed=1") != std::string::npos, bad.err);
   BOOST_TEST(!fs::exists(tmp / "o3"));
 }
+
+BOOST_AUTO_TEST_CASE(where_runs_a_part_first_with_the_suites_indexes_and_the_rest_resumes) {
+  test::temp_dir tmp;
+  std::ofstream(tmp / "suite.json") << suite_text(3);
+  std::string suite = tmp / "suite.json";
+  std::string out = tmp / "out";
+
+  // Rotating runs with seeds 1 and 2: runs 3 and 4 of the 6, under their own names.
+  auto part = dynfeed_cmd({"sim", "sweep", suite, "--out", out, "--where", "mode=rotating",
+                           "--where", "seed=1,2", "--jobs", "2"});
+  BOOST_REQUIRE_MESSAGE(part.exit_code == 0, part.err); // every selected run finished
+  BOOST_TEST(part.err.find("2/2 done (0 before)") != std::string::npos, part.err);
+  BOOST_TEST(part.out.find("2 of 6 runs (2 of the 2 selected)") != std::string::npos, part.out);
+  BOOST_TEST(finished_runs(out) == 2u);
+  BOOST_TEST(fs::exists(out + "/runs/0003-mode=rotating,seed=1/run.json"));
+  BOOST_TEST(fs::exists(out + "/runs/0004-mode=rotating,seed=2/run.json"));
+  std::string csv = test::read_file(out + "/results.csv");
+  BOOST_TEST(std::count(csv.begin(), csv.end(), '\n') == 3);
+
+  // A Slurm array of the selection alone.
+  auto emit = dynfeed_cmd({"sim", "sweep", suite, "--out", out, "--where", "mode=stable",
+                           "--emit", "slurm"});
+  BOOST_REQUIRE_MESSAGE(emit.exit_code == 0, emit.err);
+  BOOST_TEST(test::read_file(out + "/sweep.sbatch").find("#SBATCH --array=0-2\n") != std::string::npos);
+
+  // The rest, without --where: the two are not run again, and the end equals one whole sweep.
+  auto rest = dynfeed_cmd({"sim", "sweep", suite, "--out", out, "--jobs", "2"});
+  BOOST_REQUIRE_MESSAGE(rest.exit_code == 0, rest.err);
+  BOOST_TEST(rest.err.find("6/6 done (2 before)") != std::string::npos, rest.err);
+  auto whole = dynfeed_cmd({"sim", "sweep", suite, "--out", tmp / "whole", "--jobs", "2"});
+  BOOST_REQUIRE_MESSAGE(whole.exit_code == 0, whole.err);
+  BOOST_TEST(test::read_file(out + "/results.csv") == test::read_file(tmp / "whole/results.csv"));
+
+  // Mistakes are refused by name, before anything runs.
+  auto typo = dynfeed_cmd({"sim", "sweep", suite, "--out", tmp / "o2", "--where", "mod=stable"});
+  BOOST_TEST(typo.exit_code == 2);
+  BOOST_TEST(typo.err.find("--where mod=stable") != std::string::npos, typo.err);
+  auto none = dynfeed_cmd({"sim", "sweep", suite, "--out", tmp / "o2", "--where", "seed=4"});
+  BOOST_TEST(none.exit_code == 2);
+  BOOST_TEST(none.err.find("no run has seed=4") != std::string::npos, none.err);
+  auto both = dynfeed_cmd({"sim", "sweep", suite, "--out", tmp / "o2", "--where", "seed=1",
+                           "--only", "1"});
+  BOOST_TEST(both.exit_code == 2);
+  BOOST_TEST(!fs::exists(tmp / "o2"));
+}

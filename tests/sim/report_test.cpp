@@ -206,6 +206,13 @@ BOOST_AUTO_TEST_CASE(suite_files_are_checked) {
   BOOST_REQUIRE(s);
   BOOST_TEST(s->runs_planned == 6u);
   BOOST_TEST((s->axes == std::vector<std::string>{"readers", "mode"}));
+  // A suite with exclude or extra states its count (suite.hpp's to_json): that one, not the
+  // product's.
+  auto cut = parse_suite_summary(R"({"name": "x", "axes": {"readers": [1, 2, 3]}, "seeds": 2,
+                                     "exclude": [{"readers": 1}], "runs": 4})", "s.json");
+  BOOST_REQUIRE(cut);
+  BOOST_TEST(cut->runs_planned == 4u);
+  BOOST_TEST(!parse_suite_summary(R"({"name": "x", "runs": -1})", "s.json"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

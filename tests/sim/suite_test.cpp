@@ -131,6 +131,154 @@ BOOST_AUTO_TEST_CASE(mistakes_are_refused_by_name) {
                              "axes": {"mode": ["stable", "rotating"]}})"), "more than"));
 }
 
+BOOST_AUTO_TEST_CASE(exclude_drops_combinations_and_extra_adds_cases_after_the_product) {
+  suite s = parsed(R"({"base": "small",
+    "axes": {"mode": ["stable", "rotating"], "id_channel": ["relay", "value-swarm"],
+             "readers": [10, 20]},
+    "exclude": [{"mode": "stable", "id_channel": "value-swarm"}],
+    "extra": [{"mode": ["stable", "rotating"], "id_channel": "relay", "readers": 50}],
+    "seeds": 2})");
+  // 8 combinations, 2 excluded, 2 added: 8 combinations of 2 seeds.
+  BOOST_REQUIRE_EQUAL(s.runs.size(), 16u);
+  BOOST_TEST(s.runs[0].name == "0000-mode=stable,id_channel=relay,readers=10,seed=1");
+  BOOST_TEST(s.runs[3].name == "0003-mode=stable,id_channel=relay,readers=20,seed=2");
+  // Indexes close up over what was excluded: stable/value-swarm never runs.
+  BOOST_TEST(s.runs[4].name == "0004-mode=rotating,id_channel=relay,readers=10,seed=1");
+  BOOST_TEST(s.runs[11].name == "0011-mode=rotating,id_channel=value-swarm,readers=20,seed=2");
+  for (const suite_run& run : s.runs)
+    BOOST_TEST(!(run.values[0] == "\"stable\"" && run.values[1] == "\"value-swarm\""), run.name);
+  // The extra cases come last, in the file's order, each with every seed.
+  BOOST_TEST(s.runs[12].name == "0012-mode=stable,id_channel=relay,readers=50,seed=1");
+  BOOST_TEST(s.runs[15].name == "0015-mode=rotating,id_channel=relay,readers=50,seed=2");
+  auto run = parse_scenario(run_scenario_json(s, s.runs[15]), "run 15");
+  BOOST_REQUIRE(run.has_value());
+  BOOST_TEST(run->readers == 50u);
+  BOOST_TEST((run->mode == feed_mode::rotating));
+  // suite.json keeps them, says the count, and parses back to the same runs.
+  BOOST_TEST(to_json(s).find("\"runs\": 16") != std::string::npos, to_json(s));
+  suite again = parsed(to_json(s));
+  BOOST_REQUIRE_EQUAL(again.runs.size(), s.runs.size());
+  for (size_t i = 0; i < s.runs.size(); ++i)
+    BOOST_TEST(again.runs[i].name == s.runs[i].name);
+}
+
+BOOST_AUTO_TEST_CASE(without_exclude_or_extra_the_runs_and_suite_json_are_as_before) {
+  const std::string text = R"({"name": "t", "base": "small",
+    "axes": {"mode": ["stable", "rotating"], "readers": [10, 20]}, "seeds": 1})";
+  suite s = parsed(text);
+  BOOST_TEST(to_json(s).find("exclude") == std::string::npos);
+  BOOST_TEST(to_json(s).find("extra") == std::string::npos);
+  // An empty exclude list changes nothing, names included.
+  suite same = parsed(R"({"name": "t", "base": "small", "exclude": [], "extra": [],
+    "axes": {"mode": ["stable", "rotating"], "readers": [10, 20]}, "seeds": 1})");
+  BOOST_REQUIRE_EQUAL(same.runs.size(), 4u);
+  for (size_t i = 0; i < 4; ++i)
+    BOOST_TEST(same.runs[i].name == s.runs[i].name);
+  BOOST_TEST(to_json(same) == to_json(s));
+}
+
+BOOST_AUTO_TEST_CASE(exclude_and_extra_mistakes_are_refused_by_name) {
+  auto with = [](const std::string& more) {
+    return refusal(R"({"base": "small", "axes": {"mode": ["stable", "rotating"],
+      "readers": [10, 20]}, )" + more + "}");
+  };
+  BOOST_TEST(has(with(R"("exclude": {"mode": "stable"})"), "suite.exclude must be a list"));
+  BOOST_TEST(has(with(R"("exclude": [{}])"), "suite.exclude[0] must be a non-empty object"));
+  BOOST_TEST(has(with(R"("exclude": [{"readerz": 10}])"),
+                 "suite.exclude[0].readerz is not an axis of the suite"));
+  BOOST_TEST(has(with(R"("exclude": [{"readers": 10}, {"mode": "stabel"}])"),
+                 "suite.exclude[1].mode: \"stabel\" is not one of its values"));
+  BOOST_TEST(has(with(R"("exclude": [{"mode": []}])"), "suite.exclude[0].mode must be a value"));
+  BOOST_TEST(has(with(R"("exclude": [{"mode": ["stable", "rotating"]}])"),
+                 "suite.exclude drops every run"));
+  BOOST_TEST(has(with(R"("extra": [{"mode": "stable"}])"),
+                 "suite.extra[0] does not give the axis readers"));
+  BOOST_TEST(has(with(R"("extra": [{"mode": "stable", "readers": 10}])"),
+                 "suite.extra[0] repeats mode=stable,readers=10"));
+  BOOST_TEST(has(with(R"("extra": [{"mode": "stable", "readers": [30, 30]}])"), "twice"));
+  BOOST_TEST(has(with(R"("exclude": [{"readers": 10}], "runs": 3)"),
+                 "suite.runs is 3, but the suite has 2 runs"));
+  BOOST_TEST(has(with(R"("runs": "4")"), "suite.runs is \"4\""));
+  BOOST_TEST(has(with(R"("extra": [{"mode": "stable", "readers": 30, "seed": 2}])"),
+                 "suite.extra[0].seed is not an axis"));
+  // An extra case the scenario parser refuses is refused as any run is, by its name.
+  BOOST_TEST(has(with(R"("extra": [{"mode": "sideways", "readers": 10}])"),
+                 "run 0004-mode=sideways,readers=10,seed=1"));
+  // An excluded combination is never checked: the simulator may refuse it.
+  suite s = parsed(R"({"base": "small", "axes": {"id_channel": ["dht", "relay"],
+    "discovery": ["dht", "tracker"]}, "exclude": [{"id_channel": "dht", "discovery": "tracker"}]})");
+  BOOST_TEST(s.runs.size() == 3u);
+  BOOST_TEST(has(refusal(R"({"base": "small", "axes": {"id_channel": ["dht", "relay"],
+    "discovery": ["dht", "tracker"]}})"), "dht"));
+}
+
+BOOST_AUTO_TEST_CASE(where_selects_runs_by_axis_values_and_seed) {
+  suite s = parsed(R"({"base": "small",
+    "axes": {"mode": ["stable", "rotating"], "readers": [10, 20, 30],
+             "id_channel": ["value-swarm,relay", "relay"]},
+    "seeds": 2})");
+  BOOST_REQUIRE_EQUAL(s.runs.size(), 24u);
+  auto all = select_runs(s, {});
+  BOOST_REQUIRE(all.has_value());
+  BOOST_TEST(all->size() == 24u);
+  auto ten = select_runs(s, {"readers=10"});
+  BOOST_REQUIRE(ten.has_value());
+  BOOST_TEST(*ten == (std::vector<size_t>{0, 1, 2, 3, 12, 13, 14, 15}));
+  // Several values of a field: any of them; several fields: all of them.
+  auto some = select_runs(s, {"readers=10,30", "mode=rotating", "seed=2"});
+  BOOST_REQUIRE(some.has_value());
+  BOOST_TEST(*some == (std::vector<size_t>{13, 15, 21, 23}));
+  for (size_t i : *some)
+    BOOST_TEST(s.runs[i].seed == 2u);
+  // A value holding a comma is taken whole when a run has it.
+  auto listed = select_runs(s, {"id_channel=value-swarm,relay", "mode=stable", "readers=20"});
+  BOOST_REQUIRE(listed.has_value());
+  BOOST_TEST(*listed == (std::vector<size_t>{4, 5}));
+  // Typos are refused by name, never an empty selection.
+  auto refused_where = [&](const std::string& condition) {
+    auto r = select_runs(s, {condition});
+    BOOST_REQUIRE_MESSAGE(!r.has_value(), "accepted --where " + condition);
+    return r.error().to_string();
+  };
+  BOOST_TEST(has(refused_where("readerz=10"), "--where readerz=10"));
+  BOOST_TEST(has(refused_where("readerz=10"), "FIELD one of mode, readers, id_channel, seed"));
+  BOOST_TEST(has(refused_where("readers"), "FIELD=VALUE"));
+  BOOST_TEST(has(refused_where("readers="), "FIELD=VALUE"));
+  BOOST_TEST(has(refused_where("readers=10,40"), "no run has readers=40"));
+  BOOST_TEST(has(refused_where("seed=3"), "no run has seed=3"));
+}
+
+BOOST_AUTO_TEST_CASE(the_study_suites_hold_what_the_docs_say) {
+  const std::string dir = std::string(DYNFEED_TEST_DATA_DIR) + "/../../sim/suites/";
+  auto quick = load_suite(dir + "fragmentation-quick.json");
+  BOOST_REQUIRE_MESSAGE(quick.has_value(), (quick ? "" : quick.error().to_string()));
+  // CI compares the quick suite's names (docs/fragmentation/quick-results.csv): unchanged.
+  BOOST_REQUIRE_EQUAL(quick->runs.size(), 48u);
+  BOOST_TEST(quick->runs[0].name == "0000-mode=stable,id_channel=dht,append_interval_s=2,readers=20,seed=1");
+  BOOST_TEST(quick->runs[47].name ==
+             "0047-mode=rotating,id_channel=value-swarm,append_interval_s=20,readers=60,seed=2");
+
+  auto full = load_suite(dir + "fragmentation.json");
+  BOOST_REQUIRE_MESSAGE(full.has_value(), (full ? "" : full.error().to_string()));
+  size_t big = 0;
+  for (const suite_run& run : full->runs) {
+    auto scenario = parse_scenario(run_scenario_json(*full, run), run.name);
+    BOOST_REQUIRE(scenario.has_value());
+    // Stable mode carries no ID: one channel, relay (the dht channel needs the DHT).
+    if (scenario->mode == feed_mode::stable)
+      BOOST_TEST(run.values[1] == "\"relay\"", run.name);
+    big += scenario->readers == 100000;
+  }
+  BOOST_TEST(full->runs.size() == 735u);
+  BOOST_TEST(big == 15u); // stable (DHT, tracker) and the worst rotating case, 5 seeds each
+  BOOST_TEST(full->seeds.size() == 5u);
+
+  auto poll = load_suite(dir + "fragmentation-poll.json");
+  BOOST_REQUIRE_MESSAGE(poll.has_value(), (poll ? "" : poll.error().to_string()));
+  BOOST_TEST(poll->runs.size() == 80u);
+  BOOST_TEST(poll->axes[0].field == "poll_interval_s");
+}
+
 BOOST_AUTO_TEST_CASE(results_keep_the_same_columns_on_every_row) {
   suite s = parsed(R"({"base": {}, "axes": {"readers": [1, 2]}, "seeds": 1})");
   std::vector<run_record> records = {
