@@ -24,7 +24,8 @@ namespace {
 /// The axes plots are drawn against, with their labels.
 const std::vector<std::pair<std::string, std::string>>& x_axes() {
   static const std::vector<std::pair<std::string, std::string>> axes = {
-    {"append_interval_s", "append interval (s)"}, {"readers", "readers"}};
+    {"append_interval_s", "append interval (s)"}, {"readers", "readers"},
+    {"poll_interval_s", "dht ID channel's poll interval (s)"}};
   return axes;
 }
 
