@@ -362,6 +362,18 @@ int emit_slurm(const fs::path& dir, const std::string& suite_path, const sim::su
   return exit_ok;
 }
 
+/// The runs this command is about: --only's, --where's, or all of them.
+expected<std::vector<size_t>> select(const sim::suite& s, const sweep_options& o) {
+  if (o.only && !o.where.empty())
+    return error{base_errc::invalid_argument, "give --only or --where, not both"};
+  if (o.only)
+    return std::vector<size_t>{*o.only};
+  auto chosen = sim::select_runs(s, o.where);
+  if (chosen && chosen->empty())
+    return error{base_errc::invalid_argument, "--where: no run of the suite matches every condition"};
+  return chosen;
+}
+
 int run_sweep(const sweep_options& o) {
   auto loaded = sim::load_suite(o.suite);
   if (!loaded)
@@ -372,31 +384,22 @@ int run_sweep(const sweep_options& o) {
   if (o.only && *o.only >= s.runs.size())
     return report("--only " + std::to_string(*o.only) + ": the suite has runs 0 to " +
                     std::to_string(s.runs.size() - 1), exit_usage);
-  if (o.only && !o.where.empty())
-    return report("give --only or --where, not both", exit_usage);
-  std::vector<size_t> selected;
-  if (o.only) {
-    selected = {*o.only};
-  } else if (auto chosen = sim::select_runs(s, o.where)) {
-    selected = std::move(*chosen);
-  } else {
-    return report(chosen.error().to_string(), exit_usage);
-  }
-  if (selected.empty())
-    return report("--where: no run of the suite matches every condition", exit_usage);
+  auto selected = select(s, o);
+  if (!selected)
+    return report(selected.error().to_string(), exit_usage);
   if (auto err = prepare_dir(dir, s))
     return report(*err);
   if (o.emit == "slurm")
-    return emit_slurm(dir, fs::absolute(o.suite).string(), s, selected);
+    return emit_slurm(dir, fs::absolute(o.suite).string(), s, *selected);
   if (o.collect)
-    return collect(dir, s, selected);
+    return collect(dir, s, *selected);
   remove_stale(dir);
   std::vector<size_t> todo;
-  for (size_t index : selected)
+  for (size_t index : *selected)
     if (!finished(dir, s.runs[index]))
       todo.push_back(index);
   sweep_progress progress;
-  progress.total = selected.size();
+  progress.total = selected->size();
   progress.skipped = progress.total - todo.size();
   progress.todo = todo.size();
   progress.jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -411,7 +414,7 @@ int run_sweep(const sweep_options& o) {
               << (ok ? "ok" : "failed") << std::endl;
     return ok ? exit_ok : exit_error;
   }
-  return collect(dir, s, selected);
+  return collect(dir, s, *selected);
 }
 
 } // namespace
