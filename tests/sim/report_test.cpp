@@ -152,6 +152,25 @@ BOOST_AUTO_TEST_CASE(plots_are_real_pngs) {
   BOOST_TEST(md.find("(plots/rotating-value-swarm-vs-readers.png)") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_poll_interval_axis_gets_its_plot) {
+  sweep_dir d;
+  write(d.dir / "suite.json", R"({"name": "poll", "base": "small",
+    "axes": {"poll_interval_s": [10, 60], "append_interval_s": [10]}, "seeds": 2})");
+  for (int poll : {10, 60})
+    for (int seed = 1; seed <= 2; ++seed) {
+      std::string json = summary("rotating", 10, 100, seed, poll / 10.0);
+      json.insert(json.find("{\"mode\"") + 1, "\"poll_interval_s\": " + std::to_string(poll) + ", ");
+      d.run("p" + std::to_string(poll) + "-" + std::to_string(seed), json);
+    }
+  auto files = write_report(d.dir, {});
+  BOOST_REQUIRE_MESSAGE(files.has_value(), (files ? std::string() : files.error().to_string()));
+  // Against the poll interval only: the append interval has one value.
+  BOOST_REQUIRE_EQUAL(files->plots.size(), 1u);
+  BOOST_TEST(files->plots[0].filename() == "rotating-value-swarm-vs-poll_interval_s.png");
+  BOOST_TEST(png_size(files->plots[0]).first == 1200u);
+  BOOST_TEST(table_rows(read(d.dir / "report.md")) == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_partial_sweep_gives_fewer_rows_and_plots) {
   sweep_dir d;
   d.run("a", summary("rotating", 10, 100, 1, 1.0));
