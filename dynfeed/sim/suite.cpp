@@ -258,15 +258,22 @@ expected<std::vector<combination>> combinations(const suite& s, const std::vecto
                                                 const std::vector<value_rule>& extra,
                                                 const std::string& origin) {
   const std::string too_many = "the suite has more than " + std::to_string(suite_runs_max) + " runs";
-  size_t count = 1;
-  for (const suite_axis& axis : s.axes) {
-    if (count > suite_runs_max / axis.values.size())
-      return refused(origin, too_many);
-    count *= axis.values.size();
-  }
+  // Counted before anything is expanded, so that a file cannot ask for a product too large to
+  // hold.
+  auto too_large = [](const std::vector<std::vector<std::string>>& lists) {
+    size_t count = 1;
+    for (const auto& list : lists) {
+      if (count > suite_runs_max / list.size())
+        return true;
+      count *= list.size();
+    }
+    return false;
+  };
   std::vector<std::vector<std::string>> lists;
   for (const suite_axis& axis : s.axes)
     lists.push_back(axis.values);
+  if (too_large(lists) || std::any_of(extra.begin(), extra.end(), too_large))
+    return refused(origin, too_many);
   std::vector<combination> out;
   for (combination& c : product(lists))
     if (std::none_of(exclude.begin(), exclude.end(), [&](const value_rule& r) { return matches(r, c); }))

@@ -201,6 +201,14 @@ BOOST_AUTO_TEST_CASE(exclude_and_extra_mistakes_are_refused_by_name) {
   BOOST_TEST(has(with(R"("runs": "4")"), "suite.runs is \"4\""));
   BOOST_TEST(has(with(R"("extra": [{"mode": "stable", "readers": 30, "seed": 2}])"),
                  "suite.extra[0].seed is not an axis"));
+  // An extra case too large to expand is refused before it is.
+  std::string many = "[";
+  for (int i = 0; i < 400; ++i)
+    many += (i ? "," : "") + std::to_string(100 + i);
+  many += "]";
+  BOOST_TEST(has(with(R"("extra": [{"mode": "stable", "readers": )" + many + R"(}, {"mode": )" +
+                      many + R"(, "readers": )" + many + "}]"),
+                 "more than 100000 runs"));
   // An extra case the scenario parser refuses is refused as any run is, by its name.
   BOOST_TEST(has(with(R"("extra": [{"mode": "sideways", "readers": 10}])"),
                  "run 0004-mode=sideways,readers=10,seed=1"));
