@@ -23,11 +23,20 @@ public:
 
   expected<value> run() {
     value out;
-    if (error err = object(out, 0))
+    if (error err = object(&out, 0))
       return err;
     if (pos_ != data_.size())
       return fail("bytes after the object");
     return out;
+  }
+
+  /// The same checks as run(), in the same order with the same errors, building nothing.
+  status check() {
+    if (error err = object(nullptr, 0))
+      return err;
+    if (pos_ != data_.size())
+      return fail("bytes after the object");
+    return {};
   }
 
 private:
@@ -38,7 +47,8 @@ private:
     return error{code, "at byte " + std::to_string(pos_) + ": " + reason};
   }
 
-  error object(value& out, size_t depth) {
+  /// Builds the value in `*out`, or only checks it when `out` is null (no allocation then).
+  error object(value* out, size_t depth) {
     if (at_end())
       return fail("the data ends where a value should start");
     if (++items_ > lim_.items_max)
@@ -47,13 +57,15 @@ private:
     if (c == 'i') {
       integer i = 0;
       error err = parse_integer(i);
-      out = value{i};
+      if (out)
+        *out = value{i};
       return err;
     }
     if (is_digit(c)) {
       byte_span s;
       error err = parse_string(s);
-      out = value{s};
+      if (out)
+        *out = value{s};
       return err;
     }
     if (c != 'l' && c != 'd')
@@ -112,26 +124,31 @@ private:
     return {};
   }
 
-  error parse_list(value& out, size_t depth) {
+  error parse_list(value* out, size_t depth) {
     list items;
+    size_t count = 0;
     while (true) {
       if (at_end())
         return fail("a list without its 'e'");
       if (peek() == 'e')
         break;
-      if (items.size() == lim_.container_items_max)
+      if (count == lim_.container_items_max)
         return fail("a list longer than container_items_max", krpc::krpc_errc::limit_exceeded);
-      items.emplace_back();
-      if (error err = object(items.back(), depth))
+      ++count;
+      if (out)
+        items.emplace_back();
+      if (error err = object(out ? &items.back() : nullptr, depth))
         return err;
     }
     ++pos_;
-    out = value{std::move(items)};
+    if (out)
+      *out = value{std::move(items)};
     return {};
   }
 
-  error parse_dictionary(value& out, size_t depth) {
+  error parse_dictionary(value* out, size_t depth) {
     dictionary entries;
+    size_t count = 0;
     byte_span previous;
     while (true) {
       if (at_end())
@@ -140,24 +157,27 @@ private:
         break;
       if (!is_digit(peek()))
         return fail("a dictionary key that is not a string");
-      if (entries.size() == lim_.container_items_max)
+      if (count == lim_.container_items_max)
         return fail("a dictionary larger than container_items_max",
                     krpc::krpc_errc::limit_exceeded);
       size_t key_at = pos_;
       byte_span key;
       if (error err = parse_string(key))
         return err;
-      if (!entries.empty() && !key_less(previous, key)) {
+      if (count != 0 && !key_less(previous, key)) {
         pos_ = key_at;
         return fail("dictionary keys out of order or repeated");
       }
       previous = key;
-      entries.push_back(entry{key.to_bytes(), value{}});
-      if (error err = object(entries.back().val, depth))
+      ++count;
+      if (out)
+        entries.push_back(entry{key.to_bytes(), value{}});
+      if (error err = object(out ? &entries.back().val : nullptr, depth))
         return err;
     }
     ++pos_;
-    out = value{std::move(entries)};
+    if (out)
+      *out = value{std::move(entries)};
     return {};
   }
 
@@ -196,12 +216,7 @@ void insert(dictionary& d, std::string_view key, value v) {
 
 expected<value> decode(byte_span data, const limits& lim) { return decoder{data, lim}.run(); }
 
-status check(byte_span data, const limits& lim) {
-  auto decoded = decode(data, lim);
-  if (!decoded)
-    return std::move(decoded).error();
-  return {};
-}
+status check(byte_span data, const limits& lim) { return decoder{data, lim}.check(); }
 
 void encode_to(bytes& out, const value& v) {
   if (const integer* i = v.as_integer()) {

@@ -2,6 +2,8 @@
 
 #include "dynfeed/krpc/errc.hpp"
 
+#include <array>
+#include <iterator>
 #include <limits>
 #include <string>
 
@@ -9,18 +11,99 @@ namespace dynfeed::krpc {
 
 namespace {
 
-using bencode::dictionary;
-
 constexpr int64_t int64_min = std::numeric_limits<int64_t>::min();
 constexpr int64_t int64_max = std::numeric_limits<int64_t>::max();
+
+// The datagram is read in place: bencode::check() first (it builds nothing, and refuses what
+// bencode::decode() refuses, with the same errors), then the known keys are read straight from
+// the checked bytes. Decoding through a tree (decode_tree, the reference) cost an allocation
+// per value; tests/krpc check both give the same message or the same error.
+
+/// A value inside bencode that bencode::check() accepted.
+struct raw_value {
+  uint8_t kind = 0;  ///< 'i', 's', 'l' or 'd'; 0: absent
+  byte_span whole;   ///< its encoding (canonical, so what bencode::encode would give)
+  byte_span text;    ///< a string's bytes
+  int64_t integer = 0;
+};
+
+bool is_digit(uint8_t c) noexcept { return c >= '0' && c <= '9'; }
+
+/// The value starting at `pos` of checked bencode; `pos` moves past it.
+raw_value read_raw(byte_span d, size_t& pos) noexcept {
+  raw_value v;
+  size_t first = pos;
+  uint8_t c = d[pos];
+  if (c == 'i') {
+    bool negative = d[++pos] == '-';
+    pos += negative ? 1 : 0;
+    uint64_t magnitude = 0;
+    for (; d[pos] != 'e'; ++pos)
+      magnitude = magnitude * 10 + (d[pos] - '0');
+    ++pos;
+    v.kind = 'i';
+    v.integer = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+  } else if (is_digit(c)) {
+    size_t size = 0;
+    for (; d[pos] != ':'; ++pos)
+      size = size * 10 + (d[pos] - '0');
+    ++pos;
+    v.kind = 's';
+    v.text = d.subspan(pos, size);
+    pos += size;
+  } else {
+    // A dictionary's keys are strings, so its keys and values are skipped alike.
+    ++pos;
+    while (d[pos] != 'e')
+      read_raw(d, pos);
+    ++pos;
+    v.kind = c;
+  }
+  v.whole = d.subspan(first, pos - first);
+  return v;
+}
+
+/// Calls `f(item)` for each element of a checked list (stops when it returns false).
+template <class F>
+void for_each_item(const raw_value& l, F&& f) {
+  size_t pos = 1;
+  while (l.whole[pos] != 'e')
+    if (!f(read_raw(l.whole, pos)))
+      return;
+}
+
+/// Every key the codec reads, at any level; others are skipped.
+constexpr std::array<std::string_view, 22> known_keys{
+  "a",  "cas", "e",     "id",   "implied_port", "info_hash", "ip",     "k",     "nodes", "port",
+  "q",  "r",   "ro",    "salt", "seq",          "sig",       "t",      "target", "token", "v",
+  "values", "y"};
+
+size_t key_index(byte_span key) noexcept {
+  for (size_t i = 0; i < known_keys.size(); ++i)
+    if (byte_span{known_keys[i]} == key)
+      return i;
+  return known_keys.size();
+}
 
 /// Reads the known keys of one dictionary (the top level, `a` or `r`); errors name the key as
 /// "a.port", "r.nodes", "t".
 class fields {
 public:
-  fields(const dictionary& d, std::string prefix) : d_(d), prefix_(std::move(prefix)) {}
+  fields(const raw_value& d, std::string_view prefix) : prefix_(prefix) {
+    size_t pos = 1;
+    while (d.whole[pos] != 'e') {
+      raw_value key = read_raw(d.whole, pos);
+      raw_value val = read_raw(d.whole, pos);
+      size_t i = key_index(key.text);
+      if (i < known_keys.size())
+        slots_[i] = val;
+    }
+  }
 
-  const bencode::value* find(std::string_view key) const { return bencode::find(d_, key); }
+  const raw_value* find(std::string_view key) const {
+    const raw_value& v = slots_[key_index(byte_span{key})];
+    return v.kind != 0 ? &v : nullptr;
+  }
 
   error missing(std::string_view key) const {
     return error{krpc_errc::missing_key, name(key) + " is missing"};
@@ -32,14 +115,14 @@ public:
   /// A string of `size_min` to `size_max` bytes; `out` stays null when the key is absent
   /// (an error if `required`).
   error string(std::string_view key, size_t size_min, size_t size_max, bool required,
-               const bytes*& out) const {
+               const byte_span*& out) const {
     out = nullptr;
-    const bencode::value* v = find(key);
+    const raw_value* v = find(key);
     if (!v)
       return required ? missing(key) : error{};
-    out = v->as_string();
-    if (!out)
+    if (v->kind != 's')
       return bad(key, "not a string");
+    out = &v->text;
     if (out->size() < size_min || out->size() > size_max) {
       std::string expected = size_min == size_max
                                ? std::to_string(size_min)
@@ -51,7 +134,7 @@ public:
 
   template <class Fixed>
   error fixed(std::string_view key, bool required, Fixed& out, bool* present = nullptr) const {
-    const bytes* s = nullptr;
+    const byte_span* s = nullptr;
     if (error err = string(key, Fixed::size(), Fixed::size(), required, s))
       return err;
     if (s)
@@ -65,12 +148,12 @@ public:
   error integer(std::string_view key, int64_t min, int64_t max, bool required,
                 const int64_t*& out) const {
     out = nullptr;
-    const bencode::value* v = find(key);
+    const raw_value* v = find(key);
     if (!v)
       return required ? missing(key) : error{};
-    out = v->as_integer();
-    if (!out)
+    if (v->kind != 'i')
       return bad(key, "not an integer");
+    out = &v->integer;
     if (*out < min || *out > max)
       return bad(key, std::to_string(*out) + " is not in [" + std::to_string(min) + ", "
                         + std::to_string(max) + "]");
@@ -94,27 +177,27 @@ public:
     return {};
   }
 
-  /// Any bencoded value, as its wire bytes (canonical, so encoding it again gives them).
+  /// Any bencoded value, as its wire bytes.
   error raw(std::string_view key, bool required, std::optional<bytes>& out) const {
-    const bencode::value* v = find(key);
+    const raw_value* v = find(key);
     if (!v)
       return required ? missing(key) : error{};
-    out = bencode::encode(*v);
+    out = v->whole.to_bytes();
     return {};
   }
 
-  const dictionary* sub_dictionary(std::string_view key) const {
-    const bencode::value* v = find(key);
-    return v ? v->as_dictionary() : nullptr;
+  const raw_value* sub_dictionary(std::string_view key) const {
+    const raw_value* v = find(key);
+    return v && v->kind == 'd' ? v : nullptr;
   }
 
 private:
   std::string name(std::string_view key) const {
-    return prefix_.empty() ? std::string{key} : prefix_ + "." + std::string{key};
+    return prefix_.empty() ? std::string{key} : std::string{prefix_} + "." + std::string{key};
   }
 
-  const dictionary& d_;
-  std::string prefix_;
+  std::array<raw_value, known_keys.size()> slots_;
+  std::string_view prefix_;
 };
 
 uint32_t load_u32be(const uint8_t* in) noexcept {
@@ -122,14 +205,14 @@ uint32_t load_u32be(const uint8_t* in) noexcept {
 }
 
 error decode_top(const fields& f, const limits& lim, message& m) {
-  const bytes* s = nullptr;
+  const byte_span* s = nullptr;
   if (error err = f.string("t", 0, lim.transaction_size_max, true, s))
     return err;
-  m.transaction = *s;
+  m.transaction = s->to_bytes();
   if (error err = f.string("v", 0, lim.version_size_max, false, s))
     return err;
   if (s)
-    m.version = *s;
+    m.version = s->to_bytes();
   if (error err = f.string("ip", compact_peer_size, compact_peer_size, false, s))
     return err;
   if (s)
@@ -140,7 +223,7 @@ error decode_top(const fields& f, const limits& lim, message& m) {
 error decode_announce(const fields& a, const limits& lim, query& out) {
   announce_peer q;
   const int64_t* port = nullptr;
-  const bytes* token = nullptr;
+  const byte_span* token = nullptr;
   if (error err = a.fixed("info_hash", true, q.info_hash))
     return err;
   if (error err = a.integer("port", 0, 65535, true, port))
@@ -150,20 +233,20 @@ error decode_announce(const fields& a, const limits& lim, query& out) {
   if (error err = a.string("token", 0, lim.token_size_max, true, token))
     return err;
   q.port = static_cast<uint16_t>(*port);
-  q.token = *token;
+  q.token = token->to_bytes();
   out = std::move(q);
   return {};
 }
 
 error decode_put(const fields& a, const limits& lim, query& out) {
   put q;
-  const bytes* token = nullptr;
+  const byte_span* token = nullptr;
   std::optional<bytes> v;
   if (error err = a.string("token", 0, lim.token_size_max, true, token))
     return err;
   if (error err = a.raw("v", true, v))
     return err;
-  q.token = *token;
+  q.token = token->to_bytes();
   if (!a.find("k")) {
     for (const char* key : {"sig", "seq", "salt", "cas"})
       if (a.find(key))
@@ -174,7 +257,7 @@ error decode_put(const fields& a, const limits& lim, query& out) {
   }
   mutable_put item;
   const int64_t* seq = nullptr;
-  const bytes* salt = nullptr;
+  const byte_span* salt = nullptr;
   if (error err = a.fixed("k", true, item.k))
     return err;
   if (error err = a.fixed("sig", true, item.sig))
@@ -187,14 +270,14 @@ error decode_put(const fields& a, const limits& lim, query& out) {
     return err;
   item.seq = *seq;
   if (salt)
-    item.salt = *salt;
+    item.salt = salt->to_bytes();
   item.v = std::move(*v);
   q.item = std::move(item);
   out = std::move(q);
   return {};
 }
 
-error decode_arguments(const std::string& method, const fields& a, const limits& lim,
+error decode_arguments(std::string_view method, const fields& a, const limits& lim,
                        query& out) {
   if (method == "ping") {
     out = ping{};
@@ -220,30 +303,32 @@ error decode_arguments(const std::string& method, const fields& a, const limits&
   } else if (method == "put") {
     return decode_put(a, lim, out);
   } else {
-    out = unknown_query{method};
+    out = unknown_query{std::string{method}};
   }
   return {};
 }
 
 error decode_query(const fields& top, const limits& lim, message& m) {
-  const bytes* method = nullptr;
+  const byte_span* method = nullptr;
   if (error err = top.string("q", 0, lim.method_size_max, true, method))
     return err;
-  const dictionary* args = top.sub_dictionary("a");
+  const raw_value* args = top.sub_dictionary("a");
   if (!args)
     return top.find("a") ? top.bad("a", "not a dictionary") : top.missing("a");
   fields a{*args, "a"};
   if (error err = a.fixed("id", true, m.sender))
     return err;
   query q;
-  if (error err = decode_arguments(std::string(method->begin(), method->end()), a, lim, q))
+  if (error err = decode_arguments(std::string_view{reinterpret_cast<const char*>(method->data()),
+                                                  method->size()},
+                                 a, lim, q))
     return err;
   m.content = std::move(q);
   return {};
 }
 
 error decode_nodes(const fields& r, const limits& lim, response& out) {
-  const bytes* s = nullptr;
+  const byte_span* s = nullptr;
   if (error err = r.string("nodes", 0, lim.nodes_max * compact_node_size, false, s))
     return err;
   if (!s)
@@ -260,31 +345,36 @@ error decode_nodes(const fields& r, const limits& lim, response& out) {
 }
 
 error decode_values(const fields& r, const limits& lim, response& out) {
-  const bencode::value* v = r.find("values");
+  const raw_value* v = r.find("values");
   if (!v)
     return {};
-  const bencode::list* l = v->as_list();
-  if (!l)
+  if (v->kind != 'l')
     return r.bad("values", "not a list");
-  if (l->size() > lim.values_max)
-    return r.bad("values", std::to_string(l->size()) + " peers, over values_max "
+  size_t count = 0;
+  for_each_item(*v, [&](const raw_value&) { return ++count, true; });
+  if (count > lim.values_max)
+    return r.bad("values", std::to_string(count) + " peers, over values_max "
                              + std::to_string(lim.values_max));
-  for (const bencode::value& item : *l) {
-    const bytes* peer = item.as_string();
-    if (!peer || peer->size() != compact_peer_size)
-      return r.bad("values", "an item that is not a 6-byte compact peer");
-    out.values.push_back(load_compact_peer(peer->data()));
-  }
+  bool all_peers = true;
+  out.values.reserve(count);
+  for_each_item(*v, [&](const raw_value& item) {
+    all_peers = item.kind == 's' && item.text.size() == compact_peer_size;
+    if (all_peers)
+      out.values.push_back(load_compact_peer(item.text.data()));
+    return all_peers;
+  });
+  if (!all_peers)
+    return r.bad("values", "an item that is not a 6-byte compact peer");
   return {};
 }
 
 error decode_response(const fields& top, const limits& lim, message& m) {
-  const dictionary* values = top.sub_dictionary("r");
+  const raw_value* values = top.sub_dictionary("r");
   if (!values)
     return top.find("r") ? top.bad("r", "not a dictionary") : top.missing("r");
   fields r{*values, "r"};
   response out;
-  const bytes* token = nullptr;
+  const byte_span* token = nullptr;
   bool has_k = false;
   bool has_sig = false;
   if (error err = r.fixed("id", true, m.sender))
@@ -304,7 +394,7 @@ error decode_response(const fields& top, const limits& lim, message& m) {
   if (error err = r.fixed("sig", false, out.sig.emplace(), &has_sig))
     return err;
   if (token)
-    out.token = *token;
+    out.token = token->to_bytes();
   if (!has_k)
     out.k.reset();
   if (!has_sig)
@@ -314,17 +404,24 @@ error decode_response(const fields& top, const limits& lim, message& m) {
 }
 
 error decode_error(const fields& top, const limits& lim, message& m) {
-  const bencode::value* e = top.find("e");
+  const raw_value* e = top.find("e");
   if (!e)
     return top.missing("e");
-  const bencode::list* l = e->as_list();
-  if (!l || l->size() != 2 || !(*l)[0].as_integer() || !(*l)[1].as_string())
+  std::array<raw_value, 2> items;
+  size_t count = 0;
+  if (e->kind == 'l')
+    for_each_item(*e, [&](const raw_value& item) {
+      if (count < items.size())
+        items[count] = item;
+      return ++count <= items.size();
+    });
+  if (count != 2 || items[0].kind != 'i' || items[1].kind != 's')
     return top.bad("e", "not a list of an integer and a string");
-  const bytes& text = *(*l)[1].as_string();
+  byte_span text = items[1].text;
   if (text.size() > lim.error_message_size_max)
     return top.bad("e", "a message of " + std::to_string(text.size())
                           + " bytes, over error_message_size_max");
-  m.content = error_reply{*(*l)[0].as_integer(), std::string(text.begin(), text.end())};
+  m.content = error_reply{items[0].integer, std::string(text.begin(), text.end())};
   return {};
 }
 
@@ -346,17 +443,16 @@ expected<message> decode(byte_span datagram, const limits& lim) {
     return error{krpc_errc::limit_exceeded,
                  "a datagram of " + std::to_string(datagram.size())
                    + " bytes, over datagram_size_max " + std::to_string(lim.datagram_size_max)};
-  auto decoded = bencode::decode(datagram, lim.bencode);
-  if (!decoded)
-    return std::move(decoded).error();
-  const dictionary* d = decoded->as_dictionary();
-  if (!d)
+  if (status checked = bencode::check(datagram, lim.bencode); !checked)
+    return std::move(checked).error();
+  if (datagram[0] != 'd')
     return error{krpc_errc::bad_value, "the datagram is not a dictionary"};
-  fields top{*d, ""};
+  size_t pos = 0;
+  fields top{read_raw(datagram, pos), ""};
   message m;
   if (error err = decode_top(top, lim, m))
     return err;
-  const bytes* y = nullptr;
+  const byte_span* y = nullptr;
   if (error err = top.string("y", 1, 1, true, y))
     return err;
   error err;

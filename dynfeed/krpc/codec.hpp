@@ -34,7 +34,12 @@ struct limits {
 /// One datagram to a message. Refused: datagrams over limits::datagram_size_max
 /// (krpc_errc::limit_exceeded), bencode that decode() refuses, a top level that is not a
 /// dictionary, missing or malformed keys (krpc_errc::missing_key, krpc_errc::bad_value).
+/// Reads the datagram in place, building no bencode tree.
 expected<message> decode(byte_span datagram, const limits& lim = {});
+
+/// The same result as decode() (the message, or the same error), through a bencode tree: the
+/// reference that decode() is tested against.
+expected<message> decode_tree(byte_span datagram, const limits& lim = {});
 
 /// A message to its datagram. Keys are written only when they carry something: `ro` when
 /// read_only, `ip` and `v` when set, `implied_port` when true, `salt` when not empty, `nodes`
@@ -43,7 +48,8 @@ expected<message> decode(byte_span datagram, const limits& lim = {});
 bytes encode(const message& m);
 
 /// The same bytes as encode(), always built through a bencode tree: the reference that
-/// encode()'s direct writer of responses is tested against.
+/// encode()'s direct writer (every message but puts, errors and responses with `v`) is tested
+/// against.
 bytes encode_tree(const message& m);
 
 /// Compact forms: 26-byte node infos (ID, IPv4, port) and 6-byte peers (IPv4, port), network

@@ -194,11 +194,93 @@ bytes encode_plain_response(const message& m, const response& r) {
   return out;
 }
 
+// ---- queries other than put, written straight to bytes --------------------------------------
+
+/// Writes `a`'s keys after `id`, in sorted order, and names the method.
+struct arguments_bytes {
+  bytes& out;
+
+  std::string_view operator()(const ping&) { return "ping"; }
+  std::string_view operator()(const find_node& q) {
+    put_key(out, "target");
+    put_string(out, q.target.span());
+    return "find_node";
+  }
+  std::string_view operator()(const get_peers& q) {
+    put_key(out, "info_hash");
+    put_string(out, q.info_hash.span());
+    return "get_peers";
+  }
+  std::string_view operator()(const announce_peer& q) {
+    if (q.implied_port) {
+      put_key(out, "implied_port");
+      put_integer(out, 1);
+    }
+    put_key(out, "info_hash");
+    put_string(out, q.info_hash.span());
+    put_key(out, "port");
+    put_integer(out, q.port);
+    put_key(out, "token");
+    put_string(out, q.token);
+    return "announce_peer";
+  }
+  std::string_view operator()(const get& q) {
+    if (q.seq) {
+      put_key(out, "seq");
+      put_integer(out, *q.seq);
+    }
+    put_key(out, "target");
+    put_string(out, q.target.span());
+    return "get";
+  }
+  std::string_view operator()(const put&) {
+    DYNFEED_ASSERT(false); // puts go through the tree (their `v` is a bencoded value)
+    return "put";
+  }
+  std::string_view operator()(const unknown_query& q) { return q.method; }
+};
+
+/// A query other than put, in the order bencode sorts keys: a, ip, q, ro, t, v, y.
+bytes encode_plain_query(const message& m, const query& q) {
+  bytes out;
+  out.reserve(160);
+  out.push_back('d');
+  put_key(out, "a");
+  out.push_back('d');
+  put_key(out, "id");
+  put_string(out, m.sender.span());
+  std::string_view method = std::visit(arguments_bytes{out}, q);
+  out.push_back('e');
+  if (m.ip) {
+    put_key(out, "ip");
+    put_length(out, compact_peer_size);
+    put_compact(out, *m.ip);
+  }
+  put_key(out, "q");
+  put_key(out, method);
+  if (m.read_only) {
+    put_key(out, "ro");
+    put_integer(out, 1);
+  }
+  put_key(out, "t");
+  put_string(out, m.transaction);
+  if (m.version) {
+    put_key(out, "v");
+    put_string(out, *m.version);
+  }
+  put_key(out, "y");
+  put_key(out, "q");
+  out.push_back('e');
+  return out;
+}
+
 } // namespace
 
 bytes encode(const message& m) {
   if (auto* r = std::get_if<response>(&m.content); r && !r->v)
     return encode_plain_response(m, *r);
+  if (auto* q = std::get_if<query>(&m.content); q && !std::holds_alternative<put>(*q))
+    return encode_plain_query(m, *q);
   return encode_tree(m);
 }
 
