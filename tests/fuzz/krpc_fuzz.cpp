@@ -1,6 +1,8 @@
 // KRPC datagrams: any bytes decode to a message or fail with a krpc error; a message that
 // decodes encodes to a datagram that decodes to the same message, and encoding is stable (the
 // second encoding equals the first). A BEP 44 put whose signature verifies must be one we made.
+// decode() and the reference decode_tree() agree on every input (message, or code and text of
+// the error), and encode() gives encode_tree()'s bytes.
 // Seeds: one datagram of each query, a full response and an error, encoded by krpc::encode.
 
 #include "dynfeed/feed/bep44.hpp"
@@ -75,11 +77,19 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto decoded = decode(byte_span{data, size});
+  auto reference = decode_tree(byte_span{data, size});
+  fuzz::check(decoded.has_value() == reference.has_value(),
+              "the direct and the tree decoders disagree on accepting");
   if (!decoded) {
     fuzz::check(decoded.error().category() == "krpc", "a refusal outside the krpc category");
+    fuzz::check(decoded.error().code() == reference.error().code()
+                  && decoded.error().context() == reference.error().context(),
+                "the direct and the tree decoders refuse with different errors");
     return 0;
   }
+  fuzz::check(*decoded == *reference, "the direct and the tree decoders give different messages");
   bytes wire = encode(*decoded);
+  fuzz::check(wire == encode_tree(*decoded), "the direct and the tree encoders differ");
   auto again = decode(wire);
   fuzz::check(again && *again == *decoded, "a decoded datagram does not round-trip");
   fuzz::check(encode(*again) == wire, "encoding is not stable");
