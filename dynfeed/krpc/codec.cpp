@@ -2,6 +2,7 @@
 
 #include "dynfeed/krpc/errc.hpp"
 
+#include <algorithm>
 #include <array>
 #include <iterator>
 #include <limits>
@@ -79,9 +80,13 @@ constexpr std::array<std::string_view, 22> known_keys{
   "values", "y"};
 
 size_t key_index(byte_span key) noexcept {
-  for (size_t i = 0; i < known_keys.size(); ++i)
-    if (byte_span{known_keys[i]} == key)
+  // Size and first byte first: most keys differ there, and a memcmp call costs more.
+  for (size_t i = 0; i < known_keys.size(); ++i) {
+    std::string_view k = known_keys[i];
+    if (k.size() == key.size() && !key.empty() && static_cast<uint8_t>(k[0]) == key[0]
+        && std::equal(k.begin() + 1, k.end(), key.begin() + 1))
       return i;
+  }
   return known_keys.size();
 }
 
@@ -350,19 +355,19 @@ error decode_values(const fields& r, const limits& lim, response& out) {
     return {};
   if (v->kind != 'l')
     return r.bad("values", "not a list");
+  // One walk: the count is checked before the items, as decode_tree does.
   size_t count = 0;
-  for_each_item(*v, [&](const raw_value&) { return ++count, true; });
+  bool all_peers = true;
+  for_each_item(*v, [&](const raw_value& item) {
+    ++count;
+    all_peers = all_peers && item.kind == 's' && item.text.size() == compact_peer_size;
+    if (all_peers && count <= lim.values_max)
+      out.values.push_back(load_compact_peer(item.text.data()));
+    return true;
+  });
   if (count > lim.values_max)
     return r.bad("values", std::to_string(count) + " peers, over values_max "
                              + std::to_string(lim.values_max));
-  bool all_peers = true;
-  out.values.reserve(count);
-  for_each_item(*v, [&](const raw_value& item) {
-    all_peers = item.kind == 's' && item.text.size() == compact_peer_size;
-    if (all_peers)
-      out.values.push_back(load_compact_peer(item.text.data()));
-    return all_peers;
-  });
   if (!all_peers)
     return r.bad("values", "an item that is not a 6-byte compact peer");
   return {};

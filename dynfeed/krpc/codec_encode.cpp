@@ -106,16 +106,29 @@ dictionary response_values(const message& m, const response& r) {
 // a bencode tree for them cost an allocation per peer. The bytes are the tree's, key for key in
 // the same sorted order (tests/krpc compare both).
 
+/// Decimal digits, as std::to_string writes them, without building a string.
+void put_decimal(bytes& out, uint64_t magnitude) {
+  uint8_t digits[20];
+  size_t count = 0;
+  do {
+    digits[count++] = static_cast<uint8_t>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (count != 0)
+    out.push_back(digits[--count]);
+}
+
 void put_integer(bytes& out, int64_t i) {
   out.push_back('i');
-  std::string text = std::to_string(i);
-  out.insert(out.end(), text.begin(), text.end());
+  if (i < 0)
+    out.push_back('-');
+  // The magnitude of int64's minimum does not fit in int64, so negate in uint64.
+  put_decimal(out, i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i));
   out.push_back('e');
 }
 
 void put_length(bytes& out, size_t size) {
-  std::string text = std::to_string(size);
-  out.insert(out.end(), text.begin(), text.end());
+  put_decimal(out, size);
   out.push_back(':');
 }
 
