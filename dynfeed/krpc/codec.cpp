@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <limits>
 #include <string>
 
@@ -75,9 +74,8 @@ void for_each_item(const raw_value& l, F&& f) {
 
 /// Every key the codec reads, at any level; others are skipped.
 constexpr std::array<std::string_view, 22> known_keys{
-  "a",  "cas", "e",     "id",   "implied_port", "info_hash", "ip",     "k",     "nodes", "port",
-  "q",  "r",   "ro",    "salt", "seq",          "sig",       "t",      "target", "token", "v",
-  "values", "y"};
+  "a", "cas", "e", "id", "implied_port", "info_hash", "ip", "k", "nodes", "port", "q", "r", "ro",
+  "salt", "seq", "sig", "t", "target", "token", "v", "values", "y"};
 
 size_t key_index(byte_span key) noexcept {
   // Size and first byte first: most keys differ there, and a memcmp call costs more.
