@@ -142,6 +142,12 @@ void tracker_server::on_lookup(context& ctx, const endpoint& from, uint64_t tran
         reply.peers[slot] = peer;
       }
     }
+    // In random order too: with fewer records than the reply holds, the sample is every record
+    // in address order, and an asker keeping the first few (a swarm keeps peers_known_max)
+    // would dial the same nodes as every other asker, whose inbound slots fill while the rest
+    // stay unknown (campaign seed 244: a reader redialed the 8 lowest, all full, for 190 s).
+    for (size_t i = reply.peers.size(); i > 1; --i)
+      std::swap(reply.peers[i - 1], reply.peers[ctx.random().below(i)]);
   }
   send(from, {transaction, std::move(reply)});
   ++op.responses_sent;

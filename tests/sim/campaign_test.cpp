@@ -165,6 +165,18 @@ BOOST_AUTO_TEST_CASE(relay_alone_with_a_one_block_feed_seed_108) {
   BOOST_TEST(!v.has_value(), (v ? v->what : ""));
 }
 
+// Found by the campaign (seed 244, its scenario kept as it was): the tracker answered with its
+// records in address order when it held fewer than a reply returns, and a swarm keeps the first
+// peers_known_max (8) of them, so every reader dialed the same 8 nodes. Their inbound slots (4
+// each) filled, and reader 21 redialed only those, refused as full, for 190 s: it never got a
+// block. The tracker now answers in random order.
+BOOST_AUTO_TEST_CASE(tracker_replies_in_random_order_seed_244) {
+  auto s = load_scenario(DYNFEED_TEST_DATA_DIR "/campaign-seed-244.json");
+  BOOST_TEST_REQUIRE(s.has_value());
+  auto v = run(*s);
+  BOOST_TEST(!v.has_value(), (v ? v->what : ""));
+}
+
 // The same without any fault, from a feed of 0, 1 and 2 blocks, with relay alone and with both
 // channels: every reader ends with every block.
 BOOST_AUTO_TEST_CASE(relay_readers_of_a_young_feed_download) {
