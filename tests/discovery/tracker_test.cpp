@@ -100,6 +100,36 @@ BOOST_AUTO_TEST_CASE(a_lookup_returns_a_sample_of_a_large_topic) {
   BOOST_TEST(seen.size() > 10u); // not always the same five
 }
 
+// A topic smaller than a reply comes back whole, in random order: askers keep only the first
+// few addresses (a swarm's discovered_max), and in address order every asker kept the same
+// ones and filled their inbound slots (campaign seed 244).
+BOOST_AUTO_TEST_CASE(a_small_topic_comes_back_whole_in_random_order) {
+  tracker_server_config config;
+  config.records_per_source_max = 100;
+  config.burst = 100;
+  tracker_world w{4, config};
+  component_id a = w.add_probe(ipv4(10, 0, 0, 2));
+  component_id b = w.add_probe(ipv4(10, 0, 0, 3));
+  bytes token = w.lookup(a, topic).token;
+  for (uint16_t port = 7000; port < 7020; ++port)
+    BOOST_REQUIRE(w.announce(a, topic, port, token) == 0);
+  std::set<std::string> first_fours;
+  std::set<std::string> firsts;
+  for (int i = 0; i < 10; ++i) {
+    auto peers = w.lookup(b, topic).peers;
+    BOOST_REQUIRE(peers.size() == 20u);
+    BOOST_TEST(std::set<endpoint>(peers.begin(), peers.end()).size() == 20u); // all, once
+    std::vector<std::string> head = texts({peers.begin(), peers.begin() + 4});
+    std::string joined;
+    for (const std::string& h : head)
+      joined += h + " ";
+    first_fours.insert(joined);
+    firsts.insert(peers.front().to_string());
+  }
+  BOOST_TEST(first_fours.size() > 5u); // not the same four first each time
+  BOOST_TEST(firsts.size() > 3u);
+}
+
 BOOST_AUTO_TEST_CASE(records_expire_unless_announced_again) {
   tracker_server_config config;
   config.record_ttl = 60s;
