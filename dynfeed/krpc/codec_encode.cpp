@@ -139,6 +139,32 @@ void put_string(bytes& out, byte_span s) {
 
 void put_key(bytes& out, std::string_view key) { put_string(out, byte_span{key}); }
 
+// The keys every message may carry around its body, in bencode's sorted order: "ip" sorts
+// before "a", "q" and "r"; "ro", "t", "v" and "y" after them.
+void put_sender_ip(bytes& out, const message& m) {
+  if (m.ip) {
+    put_key(out, "ip");
+    put_length(out, compact_peer_size);
+    put_compact(out, *m.ip);
+  }
+}
+
+void put_envelope_end(bytes& out, const message& m, std::string_view kind) {
+  if (m.read_only) {
+    put_key(out, "ro");
+    put_integer(out, 1);
+  }
+  put_key(out, "t");
+  put_string(out, m.transaction);
+  if (m.version) {
+    put_key(out, "v");
+    put_string(out, *m.version);
+  }
+  put_key(out, "y");
+  put_key(out, kind);
+  out.push_back('e');
+}
+
 void put_response_values(bytes& out, const message& m, const response& r) {
   out.push_back('d');
   put_key(out, "id");
@@ -184,26 +210,10 @@ bytes encode_plain_response(const message& m, const response& r) {
   bytes out;
   out.reserve(64 + r.nodes.size() * (compact_node_size + 1) + r.values.size() * (compact_peer_size + 2));
   out.push_back('d');
-  if (m.ip) {
-    put_key(out, "ip");
-    put_length(out, compact_peer_size);
-    put_compact(out, *m.ip);
-  }
+  put_sender_ip(out, m);
   put_key(out, "r");
   put_response_values(out, m, r);
-  if (m.read_only) {
-    put_key(out, "ro");
-    put_integer(out, 1);
-  }
-  put_key(out, "t");
-  put_string(out, m.transaction);
-  if (m.version) {
-    put_key(out, "v");
-    put_string(out, *m.version);
-  }
-  put_key(out, "y");
-  put_key(out, "r");
-  out.push_back('e');
+  put_envelope_end(out, m, "r");
   return out;
 }
 
@@ -264,26 +274,10 @@ bytes encode_plain_query(const message& m, const query& q) {
   put_string(out, m.sender.span());
   std::string_view method = std::visit(arguments_bytes{out}, q);
   out.push_back('e');
-  if (m.ip) {
-    put_key(out, "ip");
-    put_length(out, compact_peer_size);
-    put_compact(out, *m.ip);
-  }
+  put_sender_ip(out, m);
   put_key(out, "q");
   put_key(out, method);
-  if (m.read_only) {
-    put_key(out, "ro");
-    put_integer(out, 1);
-  }
-  put_key(out, "t");
-  put_string(out, m.transaction);
-  if (m.version) {
-    put_key(out, "v");
-    put_string(out, *m.version);
-  }
-  put_key(out, "y");
-  put_key(out, "q");
-  out.push_back('e');
+  put_envelope_end(out, m, "q");
   return out;
 }
 
