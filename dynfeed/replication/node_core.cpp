@@ -241,15 +241,12 @@ void node_core::linger(context& ctx, const hash256& topic, component_id owner) {
   ctx.send(discovery_, msg::encode(msg::local_message{msg::find_peers{topic, true}}));
   uint64_t tag = next_linger_tag_++;
   lingering_.push_back({topic, owner, tag, ctx.start_timer(config_.id_linger, tag)});
-  size_t owned = 0;
-  for (const lingering_topic& l : lingering_)
-    owned += l.owner == owner ? 1 : 0;
-  for (size_t i = 0; owned > config_.id_lingering_max && i < lingering_.size(); ++i)
-    if (lingering_[i].owner == owner) {
-      end_linger(ctx, i);
-      --owned;
-      break;
-    }
+  auto owned_by = [owner](const lingering_topic& l) { return l.owner == owner; };
+  auto owned = std::count_if(lingering_.begin(), lingering_.end(), owned_by);
+  if (static_cast<size_t>(owned) > config_.id_lingering_max) // one added, so one over at most
+    end_linger(ctx, static_cast<size_t>(
+                      std::find_if(lingering_.begin(), lingering_.end(), owned_by)
+                      - lingering_.begin()));
 }
 
 void node_core::end_linger(context& ctx, size_t index) {
