@@ -139,6 +139,9 @@ public:
   size_t rate_sources() const noexcept { return rate_.size(); }
   /// Topics that local components asked to find.
   size_t topics_wanted() const noexcept { return wanted_.size(); }
+  /// Items local components keep stored (put_item) and watch (watch_item), until stop_item.
+  size_t items_kept() const noexcept { return puts_.size(); }
+  size_t items_watched() const noexcept { return watches_.size(); }
 
   /// A write token as this node computes it for `ip` and `target` now (tests and tools).
   bytes token_for(uint32_t ip, const node_id& target) const;
