@@ -20,6 +20,7 @@ swarm_census take_census(const std::vector<swarm_member>& members, uint64_t late
   }
   swarm_census out;
   out.swarm_ids = static_cast<uint32_t>(swarms.size());
+  out.members = static_cast<uint32_t>(members.size());
   for (const auto& [id, s] : swarms)
     out.largest_swarm = std::max(out.largest_swarm, s.size);
   // A reader at its swarm's longest length meets nobody there who holds more.
@@ -27,6 +28,17 @@ swarm_census take_census(const std::vector<swarm_member>& members, uint64_t late
     if (m.reader && m.length < latest && m.length >= swarms[m.swarm].length_max)
       ++out.stranded;
   return out;
+}
+
+double largest_share(uint32_t largest_swarm, uint32_t members) {
+  return members > 0 ? static_cast<double>(largest_swarm) / members : 1.0;
+}
+
+std::optional<size_t> median_index_with_never(size_t reached, size_t never) {
+  size_t rank = (reached + never + 1) / 2; // ceil(all / 2), 1-based
+  if (rank == 0 || rank > reached)
+    return std::nullopt;
+  return rank - 1;
 }
 
 uint64_t settled_length(const std::vector<length_at>& appends, double now_s, double grace_s,

@@ -4,7 +4,9 @@
 /// checked on a hand-built trace (tests/sim/metrics_test.cpp). docs/fragmentation.md defines
 /// them for readers of the study.
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace dynfeed::sim {
@@ -21,6 +23,7 @@ struct swarm_member {
 struct swarm_census {
   uint32_t swarm_ids = 0;     ///< distinct swarms
   uint32_t largest_swarm = 0; ///< members of the largest
+  uint32_t members = 0;       ///< nodes in any swarm
   /// Readers behind `latest` in a swarm where no member holds more than they do: nobody they
   /// can meet there has what they lack, so they wait for another way to learn the new ID.
   uint32_t stranded = 0;
@@ -29,6 +32,16 @@ struct swarm_census {
 /// Counts swarms, the largest, and the stranded readers among `members`, given the newest
 /// length that counts as existing, `latest` (settled_length).
 swarm_census take_census(const std::vector<swarm_member>& members, uint64_t latest);
+
+/// The share of the nodes in swarms that are in the largest one (1 when nobody is in one).
+/// Readers in no swarm (joining, or waiting to learn a first ID) are split from nobody: the
+/// reach times and the ID lag count their wait.
+double largest_share(uint32_t largest_swarm, uint32_t members);
+
+/// The median by nearest rank of `reached` sorted values and `never` values above all of them
+/// (appends that never reached a share count as later than any that did): its index among the
+/// reached values, or nullopt when the median is one of the never ones.
+std::optional<size_t> median_index_with_never(size_t reached, size_t never);
 
 /// A new length counts as existing for stranded readers once the writer has held it this long:
 /// longer than an append takes to reach 99 % of readers in every built-in scenario (at most

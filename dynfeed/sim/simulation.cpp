@@ -76,15 +76,17 @@ struct reach_summary {
   size_t never = 0;
 };
 
-/// Over the samples: the most swarm IDs at once, and the smallest share of nodes (the writer
-/// and the running readers) in the largest swarm.
+double largest_share(const sample& s) {
+  return sim::largest_share(s.largest_swarm, s.in_swarms);
+}
+
+/// Over the samples: the most swarm IDs at once, and the smallest share in the largest swarm.
 std::pair<uint32_t, double> worst_fragmentation(const std::vector<sample>& samples) {
   uint32_t max_ids = 0;
   double min_share = 1;
   for (const sample& s : samples) {
     max_ids = std::max(max_ids, s.swarm_ids);
-    if (s.running_readers > 0)
-      min_share = std::min(min_share, static_cast<double>(s.largest_swarm) / (s.running_readers + 1));
+    min_share = std::min(min_share, largest_share(s));
   }
   return {max_ids, min_share};
 }
@@ -101,7 +103,11 @@ reach_summary summarize_reach(const std::vector<append_record>& appends, double 
       ++out.never;
   }
   std::sort(reached.begin(), reached.end());
-  out.median = percentile(reached, 0.5);
+  // The median over every append, one never reached counting as later than any, so none when
+  // the middle falls among those (over the reached ones alone, a share most appends miss would
+  // show the few quick ones, and 99 % could come before 90 %).
+  if (auto i = median_index_with_never(reached.size(), out.never))
+    out.median = reached[*i];
   if (!reached.empty() && out.never == 0)
     out.worst = reached.back();
   return out;
@@ -544,6 +550,7 @@ void simulation::schedule_session_end(sim_node& node) {
 
 void simulation::end_session(sim_node& node) {
   absorb(node);
+  uncount_stopped(node);
   ++departures_;
   world_->crash(node); // the host goes away: its links break, the far ends notice
   const population_model& pop = scenario_.population;
@@ -673,11 +680,19 @@ void simulation::schedule_crash(sim_node& node) {
 
 void simulation::crash_reader(sim_node& node) {
   absorb(node);
+  uncount_stopped(node);
   ++state_of(node).crashes;
   ++crashes_;
   world_->crash(node);
   sim_node* n = &node;
   drv_.at(drv_.now() + scenario_.restart_after, [this, n] { start_reader(*n); });
+}
+
+void simulation::uncount_stopped(const sim_node& node) {
+  // Every append from its first unreached one on was made while it ran (a start sets
+  // next_append to the appends made so far), so each counted it.
+  for (size_t i = state_of(node).next_append; i < appends_.size(); ++i)
+    --appends_[i].eligible;
 }
 
 void simulation::do_append() {
@@ -839,6 +854,7 @@ void simulation::take_sample() {
     members, settled_length(made, seconds(s.at), stranded_grace_s, scenario_.initial_blocks));
   s.swarm_ids = census.swarm_ids;
   s.largest_swarm = census.largest_swarm;
+  s.in_swarms = census.members;
   s.stranded = census.stranded;
   totals t = sum();
   s.discovery_datagrams = t.discovery.datagrams_sent;
@@ -979,7 +995,7 @@ std::string simulation::summary_table() const {
     const sample& last = samples_.back();
     std::snprintf(line, sizeof line, "at the end %u IDs, largest %.1f%%; at worst %u IDs, largest %.1f%%",
                   last.swarm_ids,
-                  100.0 * last.largest_swarm / std::max<uint32_t>(1, last.running_readers + 1),
+                  100.0 * largest_share(last),
                   max_ids, 100.0 * min_share);
     row("swarms", line);
   }
@@ -1072,8 +1088,7 @@ std::string simulation::summary_json() const {
   json swarms = {{"maxIds", max_ids}, {"minLargestShare", min_share}};
   if (!samples_.empty()) {
     swarms["finalIds"] = samples_.back().swarm_ids;
-    swarms["finalLargestShare"] =
-      static_cast<double>(samples_.back().largest_swarm) / (samples_.back().running_readers + 1);
+    swarms["finalLargestShare"] = largest_share(samples_.back());
   }
   j["swarms"] = swarms;
   j["stranded"] = stranded_json(stranded());
@@ -1137,15 +1152,16 @@ std::string simulation::summary_json() const {
 std::string simulation::timeseries_csv() const {
   std::ostringstream out;
   out << "t_s,running_readers,at_latest,swarm_ids,largest_swarm,discovery_datagrams,"
-         "signalling,bytes,events,mean_peers,stranded\n";
+         "signalling,bytes,events,mean_peers,stranded,in_swarms\n";
   char line[256];
   for (const sample& s : samples_) {
-    std::snprintf(line, sizeof line, "%.3f,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.3f,%u\n", seconds(s.at),
+    std::snprintf(line, sizeof line, "%.3f,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.3f,%u,%u\n", seconds(s.at),
                   s.running_readers, s.at_latest, s.swarm_ids, s.largest_swarm,
                   static_cast<unsigned long long>(s.discovery_datagrams),
                   static_cast<unsigned long long>(s.signalling),
                   static_cast<unsigned long long>(s.bytes),
-                  static_cast<unsigned long long>(s.events), s.mean_peers, s.stranded);
+                  static_cast<unsigned long long>(s.events), s.mean_peers, s.stranded,
+                  s.in_swarms);
     out << line;
   }
   return out.str();

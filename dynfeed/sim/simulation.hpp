@@ -44,7 +44,9 @@ struct invariant_violation {
 struct append_record {
   clock_time at{0};
   uint64_t length = 0;
-  uint32_t eligible = 0;           ///< readers running and joined before it
+  /// Readers running at the append, less those that stopped (left or crashed) before they held
+  /// it: with churn, a reader gone for good would otherwise keep every share out of reach.
+  uint32_t eligible = 0;
   std::vector<clock_time> delays;  ///< of eligible readers that reached it
   /// How long each reader that had joined before it took to learn it: its ID (rotating modes)
   /// or its length (stable), counting readers that were offline at the append and learned it
@@ -61,6 +63,7 @@ struct sample {
   uint32_t at_latest = 0;        ///< running readers holding the writer's length
   uint32_t swarm_ids = 0;        ///< distinct swarms the running nodes of the feed are in
   uint32_t largest_swarm = 0;    ///< nodes in the largest of them
+  uint32_t in_swarms = 0;        ///< nodes in any of them (readers joining or waiting are not)
   uint64_t discovery_datagrams = 0; ///< sent so far, all nodes
   uint64_t signalling = 0;       ///< announcements pushed so far (value pushes, sync messages)
   uint64_t bytes = 0;            ///< delivered so far, links and datagrams
@@ -167,6 +170,9 @@ private:
   void schedule_workload();
   void start_reader(sim_node& node);
   void crash_reader(sim_node& node);
+  /// A reader stops (leaves or crashes): the appends it was counted for and has not reached no
+  /// longer count it.
+  void uncount_stopped(const sim_node& node);
   void schedule_crash(sim_node& node);
   void do_append();
   // The equivocating writer (scenario::equivocate_at).

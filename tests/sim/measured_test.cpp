@@ -366,6 +366,15 @@ BOOST_AUTO_TEST_CASE(readers_that_come_and_go_behind_nat_with_their_own_links_co
   BOOST_TEST(longest.count() > clock_time{20s}.count());
   BOOST_TEST(!r.summary["learnLag"]["p99MedianSeconds"].is_null());
   BOOST_TEST(r.summary["learnLag"]["of"] == "id");
+  // Reach counts the readers running at an append less those that left or crashed before
+  // holding it: a run that converged reached every one of those, though some left first.
+  size_t appends_with_readers = 0;
+  for (const append_record& a : r.appends) {
+    BOOST_TEST(a.delays.size() == a.eligible);
+    appends_with_readers += a.eligible > 0;
+  }
+  BOOST_TEST(appends_with_readers == r.appends.size());
+  BOOST_TEST(r.summary["reachLatest"]["p99"]["appendsNeverReached"] == 0);
 
   // Without hole punching NATed readers still converge through the public ones.
   scenario closed = measured_small();

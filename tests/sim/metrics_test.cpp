@@ -92,4 +92,30 @@ BOOST_AUTO_TEST_CASE(residue_is_zero_when_everyone_converged_or_nobody_runs) {
   BOOST_TEST(summarize_residue({}).max_share == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(the_largest_share_counts_the_nodes_in_swarms_only) {
+  // The writer and four readers in swarms 0 (three) and 1 (two); readers waiting for their
+  // first ID are in none and not in the census at all.
+  std::vector<swarm_member> m = {{0, 6, false}, {0, 6, true}, {0, 6, true}, {1, 5, true}, {1, 4, true}};
+  swarm_census c = take_census(m, 6);
+  BOOST_TEST(c.members == 5u);
+  BOOST_TEST(largest_share(c.largest_swarm, c.members) == 0.6);
+  // The writer alone while readers join: one swarm, nobody split from it.
+  swarm_census alone = take_census({{0, 4, false}}, 4);
+  BOOST_TEST(largest_share(alone.largest_swarm, alone.members) == 1.0);
+  BOOST_TEST(largest_share(0, 0) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_median_over_appends_counts_those_never_reached_as_latest) {
+  // Nearest rank, ceil(n / 2): five appends, all reached: the third.
+  BOOST_TEST(median_index_with_never(5, 0).value_or(99) == 2u);
+  BOOST_TEST(median_index_with_never(4, 0).value_or(99) == 1u);
+  // Three reached, two never: the third of five is still a reached one.
+  BOOST_TEST(median_index_with_never(3, 2).value_or(99) == 2u);
+  // Two reached, three never: the middle append is one that never got there.
+  BOOST_TEST(!median_index_with_never(2, 3).has_value());
+  BOOST_TEST(median_index_with_never(2, 2).value_or(99) == 1u);
+  BOOST_TEST(!median_index_with_never(0, 0).has_value());
+  BOOST_TEST(!median_index_with_never(0, 1).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
