@@ -191,16 +191,15 @@ std::optional<std::string> tracker_server::store(clock_time now, const hash256& 
   const clock_time expires = now + config_.record_ttl;
   auto it = topics_.find(topic);
   if (it != topics_.end()) {
-    purge(it->second, now);
+    purge(topic, it->second, now);
     if (auto r = it->second.records.find(peer); r != it->second.records.end()) {
-      r->second.expires = expires; // a refresh takes no room
+      refresh(topic, r, expires); // a refresh takes no room
       return std::nullopt;
     }
   }
-  if (auto s = source_records_.find(peer.ip);
-      s != source_records_.end() && s->second >= config_.records_per_source_max)
-    return "the source holds its quota of " + std::to_string(config_.records_per_source_max)
-           + " records";
+  auto own = source_records_.find(peer.ip);
+  bool at_quota = own != source_records_.end() && own->second.size() >= config_.records_per_source_max;
+  // Every refusal comes before anything changes.
   if (it == topics_.end() && topics_.size() >= config_.topics_max)
     return "the tracker holds its maximum of " + std::to_string(config_.topics_max) + " topics";
   if (it != topics_.end() && it->second.records.size() >= config_.peers_per_topic_max) {
@@ -208,13 +207,18 @@ std::optional<std::string> tracker_server::store(clock_time now, const hash256& 
     if (!v)
       return "the topic holds its maximum of " + std::to_string(config_.peers_per_topic_max)
              + " peers, and no source there holds two more than this one";
-    erase(it->second, it->second.records.find(*v));
-  } else if (record_count_ >= config_.records_max) {
+    erase(topic, it->second, it->second.records.find(*v));
+  } else if (!at_quota && record_count_ >= config_.records_max) {
     return "the tracker holds its maximum of " + std::to_string(config_.records_max) + " records";
   }
+  // At its quota (still, if the record displaced above was not its own), the source's record
+  // that expires first makes room: one source only ever churns through its own records.
+  if (own = source_records_.find(peer.ip);
+      own != source_records_.end() && own->second.size() >= config_.records_per_source_max)
+    erase_oldest_of(peer.ip);
   if (it == topics_.end())
     it = topics_.emplace(topic, topic_state{}).first;
-  insert(it->second, peer, expires);
+  insert(topic, it->second, peer, expires);
   return std::nullopt;
 }
 
@@ -248,35 +252,53 @@ std::optional<endpoint> tracker_server::victim(const topic_state& t, uint32_t ne
   return out;
 }
 
-void tracker_server::insert(topic_state& t, const endpoint& peer, clock_time expires) {
+void tracker_server::insert(const hash256& topic, topic_state& t, const endpoint& peer,
+                            clock_time expires) {
   DYNFEED_ASSERT(t.records.emplace(peer, record{expires}).second);
   ++t.sources[peer.ip];
-  ++source_records_[peer.ip];
+  source_records_[peer.ip].emplace(expires, topic, peer.port);
   stats_.records_held = ++record_count_;
 }
 
-void tracker_server::erase(topic_state& t, std::map<endpoint, record>::iterator it) {
-  uint32_t ip = it->first.ip;
+void tracker_server::erase(const hash256& topic, topic_state& t,
+                           std::map<endpoint, record>::iterator it) {
+  const endpoint peer = it->first;
+  auto own = source_records_.find(peer.ip);
+  own->second.erase(source_record{it->second.expires, topic, peer.port});
+  if (own->second.empty())
+    source_records_.erase(own);
   t.records.erase(it);
-  if (--t.sources.at(ip) == 0)
-    t.sources.erase(ip);
-  if (--source_records_.at(ip) == 0)
-    source_records_.erase(ip);
+  if (--t.sources.at(peer.ip) == 0)
+    t.sources.erase(peer.ip);
   stats_.records_held = --record_count_;
 }
 
-void tracker_server::purge(topic_state& t, clock_time now) {
+void tracker_server::refresh(const hash256& topic, std::map<endpoint, record>::iterator it,
+                             clock_time expires) {
+  std::set<source_record>& own = source_records_.at(it->first.ip);
+  own.erase(source_record{it->second.expires, topic, it->first.port});
+  own.emplace(expires, topic, it->first.port);
+  it->second.expires = expires;
+}
+
+void tracker_server::erase_oldest_of(uint32_t ip) {
+  const auto [expires, topic, port] = *source_records_.at(ip).begin();
+  topic_state& t = topics_.at(topic);
+  erase(topic, t, t.records.find(endpoint{ip, port}));
+}
+
+void tracker_server::purge(const hash256& topic, topic_state& t, clock_time now) {
   for (auto it = t.records.begin(); it != t.records.end();) {
     auto next = std::next(it);
     if (it->second.expires <= now)
-      erase(t, it);
+      erase(topic, t, it);
     it = next;
   }
 }
 
 void tracker_server::sweep(clock_time now) {
   for (auto it = topics_.begin(); it != topics_.end();) {
-    purge(it->second, now);
+    purge(it->first, it->second, now);
     it = it->second.records.empty() ? topics_.erase(it) : std::next(it);
   }
 }

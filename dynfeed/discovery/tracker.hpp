@@ -18,6 +18,8 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -48,7 +50,10 @@ struct tracker_server_config {
   /// Storage limits: see docs/discovery.md for the eviction policy they come with.
   size_t topics_max = 65536;
   size_t peers_per_topic_max = 200;
-  size_t records_per_source_max = 64; ///< records of one source IP, over all topics
+  /// Records of one source IP, over all topics; at it, a new one replaces the source's own
+  /// record that would expire first (a node that moves between topics, as a rotating feed's
+  /// nodes do at every append, keeps its newest ones).
+  size_t records_per_source_max = 64;
   size_t records_max = 262144;
   /// Topics counted one by one in stats().by_topic; further topics are not (a flood of random
   /// topics must not grow the counters without bound).
@@ -95,9 +100,12 @@ private:
   /// Stores or refreshes the record; why not, when it does not fit.
   std::optional<std::string> store(clock_time now, const hash256& topic, const endpoint& peer);
   std::optional<endpoint> victim(const topic_state& t, uint32_t newcomer) const;
-  void insert(topic_state& t, const endpoint& peer, clock_time expires);
-  void erase(topic_state& t, std::map<endpoint, record>::iterator it);
-  void purge(topic_state& t, clock_time now);
+  void insert(const hash256& topic, topic_state& t, const endpoint& peer, clock_time expires);
+  void erase(const hash256& topic, topic_state& t, std::map<endpoint, record>::iterator it);
+  void refresh(const hash256& topic, std::map<endpoint, record>::iterator it, clock_time expires);
+  /// Removes the record of source `ip` that expires first (its topic stays until the sweep).
+  void erase_oldest_of(uint32_t ip);
+  void purge(const hash256& topic, topic_state& t, clock_time now);
   void sweep(clock_time now);
   void rotate(context& ctx);
   bytes token_for(uint32_t ip, const hash256& secret) const;
@@ -111,7 +119,9 @@ private:
   tracker_server_config config_;
   clock_time rate_interval_;
   std::map<hash256, topic_state> topics_;
-  std::unordered_map<uint32_t, uint32_t> source_records_; ///< source IP -> records, all topics
+  /// A source's records over all topics, by expiry then topic and port.
+  using source_record = std::tuple<clock_time, hash256, uint16_t>;
+  std::unordered_map<uint32_t, std::set<source_record>> source_records_; ///< by source IP
   size_t record_count_ = 0;
   std::unordered_map<uint32_t, bucket> buckets_;
   std::list<uint32_t> recent_sources_; ///< most recently seen first

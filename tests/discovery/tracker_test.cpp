@@ -276,21 +276,35 @@ BOOST_AUTO_TEST_CASE(rate_buckets_are_bounded) {
   BOOST_TEST(w.server_stats().refused.rate_limited == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(a_source_holds_at_most_its_quota) {
+BOOST_AUTO_TEST_CASE(a_source_at_its_quota_replaces_its_own_oldest_record) {
   tracker_server_config config;
   config.records_per_source_max = 3;
   tracker_world w{10, config};
   component_id a = w.add_probe(ipv4(10, 0, 0, 2));
   component_id b = w.add_probe(ipv4(10, 0, 0, 3));
-  for (uint8_t t = 1; t <= 3; ++t)
+  auto later = [&] { w.rt.run_until(w.rt.now() + 1s); };
+  for (uint8_t t = 1; t <= 3; ++t) {
     BOOST_TEST(w.join(a, topic_number(t), 7000) == 0);
-  BOOST_TEST(w.join(a, topic_number(4), 7000) == storage_full);
-  BOOST_TEST(w.join(a, topic_number(1), 7001) == storage_full);
-  BOOST_TEST(w.join(a, topic_number(1), 7000) == 0); // a refresh takes no room
-  BOOST_TEST(w.join(b, topic_number(4), 7000) == 0); // others are not affected
-  BOOST_TEST(w.server_stats().refused.storage_full == 2u);
+    later();
+  }
+  // A fourth topic (a rotating feed's next ID, say) takes the place of the oldest record.
+  BOOST_TEST(w.join(a, topic_number(4), 7000) == 0);
+  BOOST_TEST(w.srv().peers_of(topic_number(1), w.rt.now()).empty());
+  BOOST_TEST(texts(w.srv().peers_of(topic_number(4), w.rt.now())) == strings{"10.0.0.2:7000"});
+  BOOST_TEST(w.server_stats().records_held == 3u);
+  later();
+  // A refresh takes no room and makes its record the newest: topic 3's is now the oldest.
+  BOOST_TEST(w.join(a, topic_number(2), 7000) == 0);
+  later();
+  BOOST_TEST(w.join(a, topic_number(1), 7001) == 0);
+  BOOST_TEST(w.srv().peers_of(topic_number(3), w.rt.now()).empty());
+  BOOST_TEST(texts(w.srv().peers_of(topic_number(2), w.rt.now())) == strings{"10.0.0.2:7000"});
+  BOOST_TEST(w.server_stats().records_held == 3u);
+  // Others are not affected, and nothing was refused.
+  BOOST_TEST(w.join(b, topic_number(4), 7000) == 0);
+  BOOST_TEST(texts(w.lookup(b, topic_number(4), 7000).peers) == strings{"10.0.0.2:7000"});
   BOOST_TEST(w.server_stats().records_held == 4u);
-  BOOST_TEST(w.lookup(b, topic_number(4), 7000).peers.empty());
+  BOOST_TEST(w.server_stats().refused.storage_full == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_flooding_source_cannot_evict_honest_records) {
