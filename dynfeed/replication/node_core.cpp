@@ -120,7 +120,7 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
 
 void node_core::send_up(context& ctx, component_id requester, component_id peer,
                         const peer_record& p) {
-  msg::peer_up up{peer, hash256::from(p.remote.span()), p.address, p.outbound};
+  msg::peer_up up{peer, hash256::from(p.remote.span()), p.address.str(), p.outbound};
   ctx.send(requester, msg::encode(msg::local_message{up}));
 }
 
@@ -190,15 +190,16 @@ void node_core::peer_ended(context& ctx, component_id peer) {
     --inbound_;
   for (component_id requester : p.requesters)
     ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{
-                          peer, p.address, static_cast<uint16_t>(msg::disconnect_reason::normal)}}));
+                          peer, p.address.str(), static_cast<uint16_t>(msg::disconnect_reason::normal)}}));
 }
 
 component_id node_core::outbound_peer(const std::string& address) const {
   // A node has tens of peers, and dials are rare next to frames: a scan beats an index. The
   // newest connection to the address wins.
   component_id found = no_component;
+  address_key key(address);
   for (auto [peer, p] : peers_)
-    if (p.outbound && p.address == address)
+    if (p.outbound && p.address == key)
       found = peer;
   return found;
 }

@@ -14,6 +14,7 @@
 /// - Value feeds (value_feeds): one publisher per feed, signed and persisted with the node's
 ///   value keys, the node's own ones announced once discovery runs.
 
+#include "dynfeed/base/address_key.hpp"
 #include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/feed/dynamic.hpp"
 #include "dynfeed/feed/signed_value.hpp"
@@ -134,7 +135,7 @@ private:
   void end_linger(context& ctx, size_t index);
 
   struct peer_record {
-    std::string address;
+    address_key address;
     node_key remote;
     bool outbound = false;
     std::vector<component_id> requesters; ///< swarms to tell when it ends (a handful)

@@ -77,7 +77,7 @@ void swarm::rotate(context& ctx) {
     if (a.dialing || a.peer != no_component)
       ++active;
     else if (a.retry_at <= ctx.now())
-      candidates.push_back(address);
+      candidates.push_back(address.str());
   }
   if (active < config_.outbound_wanted || candidates.empty())
     return;
@@ -88,7 +88,7 @@ void swarm::rotate(context& ctx) {
 void swarm::trim(context& ctx) {
   size_t connected = 0;
   address_state* oldest = nullptr;
-  const std::string* oldest_address = nullptr;
+  const address_key* oldest_address = nullptr;
   for (auto [address, a] : addresses_) {
     if (!a.discovered || a.peer == no_component)
       continue;
@@ -106,7 +106,7 @@ void swarm::trim(context& ctx) {
   a.failures = 0;
   a.backoff = clock_time{0};
   a.retry_at = ctx.now() + config_.rotate_interval; // others first
-  ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{*oldest_address}}));
+  ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{oldest_address->str()}}));
 }
 
 void swarm::fill(context& ctx) {
@@ -122,7 +122,7 @@ void swarm::fill(context& ctx) {
     if (a.dialing || a.peer != no_component)
       ++active;
     else if (a.retry_at <= now)
-      candidates.push_back(address);
+      candidates.push_back(address.str());
     else
       next_retry = std::min(next_retry, a.retry_at);
   }

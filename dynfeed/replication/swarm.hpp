@@ -9,6 +9,7 @@
 /// addresses do not all dial the first), and replaces those that fail. A connection that ends
 /// soon after it came up (a full node refusing it, a peer that flaps) counts as a failure.
 
+#include "dynfeed/base/address_key.hpp"
 #include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/messages/messages.hpp"
 #include "dynfeed/component/component.hpp"
@@ -91,7 +92,7 @@ private:
   size_t discovered_count() const;
 
   swarm_config config_;
-  flat_map<std::string, address_state> addresses_;
+  flat_map<address_key, address_state> addresses_; ///< in the order of the texts
   std::vector<component_id> peers_; ///< connected, oldest first
   std::map<uint64_t, std::string> retry_timers_; ///< static addresses' redials
   uint64_t next_timer_tag_ = 1;
