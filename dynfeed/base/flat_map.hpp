@@ -88,6 +88,13 @@ public:
     return true;
   }
 
+  /// Makes room for `count` entries at least, no more: for a batch of inserts whose count is
+  /// known, where growing by half would leave spare room.
+  void reserve(size_t count) {
+    if (count > keys_.capacity() || count > values_.capacity())
+      resize_capacity(std::max(count, keys_.size()));
+  }
+
   /// Entries the table holds room for (tests check the growth policy).
   size_t capacity() const noexcept { return keys_.capacity(); }
 

@@ -4,6 +4,9 @@
 #include "dynfeed/feed/capability.hpp"
 #include "dynfeed/messages/codec.hpp"
 
+#include <mutex>
+#include <set>
+
 namespace dynfeed {
 
 using msg::disconnect_reason;
@@ -12,16 +15,26 @@ namespace {
 
 constexpr uint64_t hello_timer_tag = 1;
 
+/// One copy of each distinct user agent for all the peers (of every node) of the program.
+const std::string& intern(const std::string& text) {
+  static std::mutex lock;
+  static std::set<std::string> texts;
+  std::lock_guard<std::mutex> guard(lock);
+  return *texts.insert(text).first;
+}
+
 } // namespace
 
-peer::peer(const peer_config& config, connection& conn) : config_(config), conn_(conn) {}
+peer::peer(const peer_config& config, connection& conn)
+  : node_(config.node), hello_timeout_(config.hello_timeout), user_agent_(&intern(config.user_agent)),
+    channels_max_(config.channels_max), frame_size_max_(config.frame_size_max), conn_(conn) {}
 
 void peer::on_start(context& ctx) {
   msg::hello h;
-  h.frame_size_max = config_.frame_size_max;
-  h.user_agent = config_.user_agent;
+  h.frame_size_max = frame_size_max_;
+  h.user_agent = *user_agent_;
   conn_.transmit(msg::encode(msg::wire_message{h}));
-  hello_timer_ = ctx.start_timer(config_.hello_timeout, hello_timer_tag);
+  hello_timer_ = ctx.start_timer(hello_timeout_, hello_timer_tag);
 }
 
 void peer::on_timer(context& ctx, uint64_t tag) {
@@ -101,7 +114,7 @@ void peer::on_open(context& ctx, const msg::open_channel& m) {
     fail(ctx, disconnect_reason::unexpected_message);
     return;
   }
-  if (!find(m.discovery_key) && channels_.size() >= config_.channels_max) {
+  if (!find(m.discovery_key) && channels_.size() >= channels_max_) {
     fail(ctx, disconnect_reason::too_many_channels);
     return;
   }
@@ -116,7 +129,7 @@ void peer::on_open(context& ctx, const msg::open_channel& m) {
     try_pair(ctx, c);
   } else if (!c.asked_node) {
     c.asked_node = true;
-    ctx.send(config_.node, msg::encode(msg::local_message{msg::find_feed{m.discovery_key}}));
+    ctx.send(node_, msg::encode(msg::local_message{msg::find_feed{m.discovery_key}}));
   }
 }
 

@@ -11,6 +11,7 @@
 #include "dynfeed/replication/config.hpp"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace dynfeed {
@@ -52,7 +53,13 @@ private:
   void drop_channel(context& ctx, const hash256& discovery_key, msg::disconnect_reason why);
   void fail(context& ctx, msg::disconnect_reason why);
 
-  peer_config config_;
+  /// What the peer keeps of its config: a simulation holds millions of peers, and the user
+  /// agent, the same for all the peers of a node, is kept once per distinct text.
+  component_id node_;
+  clock_time hello_timeout_;
+  const std::string* user_agent_; ///< interned: lives as long as the program
+  uint32_t channels_max_;
+  uint32_t frame_size_max_;
   connection& conn_;
   channel* find(const hash256& discovery_key);
   channel* find_remote(uint32_t remote_channel);

@@ -33,6 +33,9 @@ size_t swarm::discovered_count() const {
 
 void swarm::on_found(context& ctx, const std::vector<std::string>& addresses) {
   size_t discovered = discovered_count();
+  // Room for the new ones at most, not half again: a reader's swarms fill up to discovered_max.
+  if (discovered < config_.discovered_max)
+    addresses_.reserve(addresses_.size() + std::min(addresses.size(), config_.discovered_max - discovered));
   for (const std::string& address : addresses) {
     if (discovered >= config_.discovered_max)
       break;

@@ -177,6 +177,26 @@ BOOST_AUTO_TEST_CASE(flat_map_capacity_follows_its_size) {
   BOOST_TEST(small.capacity() == room);
 }
 
+BOOST_AUTO_TEST_CASE(flat_map_reserve_makes_exact_room) {
+  flat_map<uint64_t, std::string> flat;
+  flat.reserve(32);
+  BOOST_TEST(flat.capacity() == 32u);
+  for (uint64_t k = 0; k < 32; ++k)
+    flat.try_emplace(31 - k, std::to_string(k));
+  BOOST_TEST(flat.capacity() == 32u); // no growth by half on the way
+  flat.reserve(10); // never below what it holds
+  BOOST_TEST(flat.capacity() == 32u);
+  uint64_t k = 0;
+  for (auto [key, value] : flat) {
+    BOOST_TEST(key == k);
+    BOOST_TEST(value == std::to_string(31 - k));
+    ++k;
+  }
+  flat.reserve(33);
+  BOOST_TEST(flat.capacity() == 33u);
+  BOOST_TEST(flat.size() == 32u);
+}
+
 BOOST_AUTO_TEST_CASE(utf8_validity) {
   auto valid = [](std::initializer_list<uint8_t> b) { return valid_utf8(bytes(b)); };
   BOOST_TEST(valid({}));
