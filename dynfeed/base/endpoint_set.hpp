@@ -46,6 +46,12 @@ public:
     return true;
   }
 
+  /// Empties the set and frees its table: for a set not needed until much later.
+  void release() noexcept {
+    std::vector<uint64_t>().swap(slots_);
+    size_ = 0;
+  }
+
   /// Empties the set, keeping its table for the next round.
   void clear() noexcept {
     if (size_ == 0)

@@ -767,6 +767,8 @@ void dht::run_topic(context& ctx, const hash256& topic) {
       return;
     wanted_topic& wt = it->second;
     wt.running = false;
+    // Only a round reads it, and rounds are minutes apart: its table (up to 16 KB) goes.
+    wt.reported.release();
     wt.failed = static_cast<bool>(err);
     clock_time delay = config_.lookup_interval;
     if (err) {

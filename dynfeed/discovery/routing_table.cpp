@@ -57,8 +57,23 @@ node_id id_in_bucket(const node_id& base, size_t prefix_bits, const node_id& ran
 }
 
 routing_table::routing_table(const node_id& self, routing_config config)
-  : self_(self), config_(config), buckets_(dht_id_bits) {
+  : self_(self), config_(config) {
   DYNFEED_REQUIRE(config_.k > 0 && config_.nodes_per_ip_max > 0);
+}
+
+const routing_bucket& routing_table::bucket(size_t index) const {
+  static const routing_bucket none;
+  DYNFEED_REQUIRE(index < dht_id_bits);
+  return index < buckets_.size() ? buckets_[index] : none;
+}
+
+routing_bucket& routing_table::bucket_at(size_t index) {
+  DYNFEED_ASSERT(index < dht_id_bits);
+  if (index >= buckets_.size()) {
+    buckets_.reserve(index + 1); // exactly: this happens a few dozen times per table at most
+    buckets_.resize(index + 1);
+  }
+  return buckets_[index];
 }
 
 routing_entry* routing_table::find_in(routing_bucket& b, const node_id& id) {
@@ -142,7 +157,7 @@ routing_table::insert_result routing_table::heard_from(const krpc::node_info& no
   if (config_.enforce_bep42 && !krpc::bep42::is_exempt(node.address.ip)
       && !krpc::bep42::is_valid(node.id, node.address.ip))
     return {outcome::refused, std::nullopt}; // BEP 42: an ID its address does not allow
-  routing_bucket& b = buckets_[bucket_of(node.id)];
+  routing_bucket& b = bucket_at(bucket_of(node.id));
   routing_entry fresh{node, now, 0};
   if (routing_entry* e = find_in(b, node.id)) {
     // Another address claiming a known ID is ignored: the node we know keeps its place until
@@ -211,8 +226,8 @@ bool routing_table::failed(const node_id& id) {
 
 void routing_table::touch(const node_id& target, clock_time now) {
   size_t index = bucket_of(target);
-  if (index < buckets_.size())
-    buckets_[index].last_active = now;
+  if (index < dht_id_bits)
+    bucket_at(index).last_active = now;
 }
 
 std::vector<krpc::node_info> routing_table::take_questionable(clock_time now, size_t count) {

@@ -90,8 +90,8 @@ public:
   const routing_config& config() const noexcept { return config_; }
   /// The bucket index of `id`: the leading bits it shares with our ID (160 for our own ID).
   size_t bucket_of(const node_id& id) const noexcept { return common_prefix_bits(self_, id); }
-  const routing_bucket& bucket(size_t index) const { return buckets_.at(index); }
-  size_t bucket_count() const noexcept { return buckets_.size(); }
+  const routing_bucket& bucket(size_t index) const;
+  size_t bucket_count() const noexcept { return dht_id_bits; }
   const routing_entry* find(const node_id& id) const;
   size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
@@ -99,6 +99,8 @@ public:
   std::vector<krpc::node_info> all() const;
 
 private:
+  /// Bucket `index`, made (with those before it) on first use.
+  routing_bucket& bucket_at(size_t index);
   routing_entry* find_in(routing_bucket& b, const node_id& id);
   void insert(routing_bucket& b, const routing_entry& e);
   void erase(routing_bucket& b, size_t position);
@@ -109,6 +111,8 @@ private:
 
   node_id self_;
   routing_config config_;
+  /// Up to the deepest bucket used so far; the ones past it are empty. A node uses a dozen or
+  /// two of the 160 (80 bytes each), and a simulation holds a table per node.
   std::vector<routing_bucket> buckets_;
   std::unordered_map<uint32_t, size_t> per_ip_; ///< nodes in the table by IPv4 address
   size_t size_ = 0;

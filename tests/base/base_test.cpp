@@ -83,11 +83,12 @@ BOOST_AUTO_TEST_CASE(helper_thread_covers_every_index_once) {
 
 BOOST_AUTO_TEST_CASE(endpoint_set_behaves_as_a_set) {
   // Random inserts and lookups among a few hundred addresses (so that many repeat, and the
-  // table grows several times), checked against std::set; then a clear and a second round.
+  // table grows several times), checked against std::set; then a clear and a second round,
+  // a release (the table freed) and a third.
   rng random(11);
   endpoint_set flat;
   std::set<endpoint> reference;
-  for (int round = 0; round < 2; ++round) {
+  for (int round = 0; round < 3; ++round) {
     for (int step = 0; step < 5000; ++step) {
       // Port 0 and ip 0 included: the set takes any address.
       endpoint e{static_cast<uint32_t>(random.below(20)) << 24 | static_cast<uint32_t>(random.below(3)),
@@ -99,7 +100,10 @@ BOOST_AUTO_TEST_CASE(endpoint_set_behaves_as_a_set) {
       BOOST_REQUIRE_EQUAL(flat.size(), reference.size());
     }
     BOOST_TEST(flat.size() > 300u);
-    flat.clear();
+    if (round == 1)
+      flat.release();
+    else
+      flat.clear();
     reference.clear();
     BOOST_TEST(flat.empty());
     BOOST_TEST(!flat.contains(endpoint{0, 0}));

@@ -83,6 +83,9 @@ BOOST_AUTO_TEST_CASE(placement_by_shared_prefix) {
     total += table.bucket(b).nodes.size();
   }
   BOOST_TEST(total == table.size());
+  // Every bucket is there to read, the deep ones (made on first use) empty.
+  BOOST_TEST(table.bucket_count() == dht_id_bits);
+  BOOST_TEST(table.bucket(dht_id_bits - 1).nodes.empty());
   // Half of 2000 random IDs fall in bucket 0, a quarter in bucket 1, ...: the first few buckets
   // are full and the deep ones hold what there is.
   BOOST_TEST(table.bucket(0).nodes.size() == routing_config{}.k);
