@@ -19,7 +19,8 @@ bool key_less(byte_span a, byte_span b) noexcept {
 /// Recursive descent; the depth is bounded by limits::depth_max, so the stack is too.
 class decoder {
 public:
-  decoder(byte_span data, const limits& lim) : data_(data), lim_(lim) {}
+  decoder(byte_span data, const limits& lim, entry_observer* observer = nullptr)
+    : data_(data), lim_(lim), observer_(observer) {}
 
   expected<value> run() {
     value out;
@@ -59,6 +60,7 @@ private:
       error err = parse_integer(i);
       if (out)
         *out = value{i};
+      last_integer_ = i;
       return err;
     }
     if (is_digit(c)) {
@@ -66,6 +68,7 @@ private:
       error err = parse_string(s);
       if (out)
         *out = value{s};
+      last_text_ = s;
       return err;
     }
     if (c != 'l' && c != 'd')
@@ -146,7 +149,33 @@ private:
     return {};
   }
 
+  /// Which level of the observer's this dictionary is (1 the top, 2 a top-level entry's
+  /// value), or 0 when the observer does not hear of it.
+  int observed_level(size_t depth) const noexcept {
+    if (!observer_)
+      return 0;
+    if (depth == 1)
+      return 1;
+    return depth == 2 && pos_ - 1 == outer_at_ ? 2 : 0;
+  }
+
+  void tell(int level, byte_span key, size_t value_at) {
+    scanned v;
+    v.whole = data_.subspan(value_at, pos_ - value_at);
+    uint8_t c = data_[value_at];
+    v.kind = is_digit(c) ? 's' : c;
+    if (c == 'i')
+      v.number = last_integer_;
+    else if (v.kind == 's')
+      v.text = last_text_;
+    if (level == 1)
+      observer_->top_entry(key, v);
+    else
+      observer_->inner_entry(outer_key_, key, v);
+  }
+
   error parse_dictionary(value* out, size_t depth) {
+    int level = observed_level(depth);
     dictionary entries;
     size_t count = 0;
     byte_span previous;
@@ -172,8 +201,15 @@ private:
       ++count;
       if (out)
         entries.push_back(entry{key.to_bytes(), value{}});
+      size_t value_at = pos_;
+      if (level == 1) {
+        outer_key_ = key;
+        outer_at_ = value_at;
+      }
       if (error err = object(out ? &entries.back().val : nullptr, depth))
         return err;
+      if (level != 0)
+        tell(level, key, value_at);
     }
     ++pos_;
     if (out)
@@ -185,6 +221,12 @@ private:
   const limits& lim_;
   size_t pos_ = 0;
   size_t items_ = 0;
+  // What the observer needs, kept as the values are read.
+  entry_observer* observer_ = nullptr;
+  integer last_integer_ = 0;
+  byte_span last_text_;
+  byte_span outer_key_;                                ///< the top-level entry being read
+  size_t outer_at_ = std::numeric_limits<size_t>::max(); ///< where its value starts
 };
 
 void append(bytes& out, std::string_view text) { out.insert(out.end(), text.begin(), text.end()); }
@@ -217,6 +259,10 @@ void insert(dictionary& d, std::string_view key, value v) {
 expected<value> decode(byte_span data, const limits& lim) { return decoder{data, lim}.run(); }
 
 status check(byte_span data, const limits& lim) { return decoder{data, lim}.check(); }
+
+status check(byte_span data, const limits& lim, entry_observer& observer) {
+  return decoder{data, lim, &observer}.check();
+}
 
 void encode_to(bytes& out, const value& v) {
   if (const integer* i = v.as_integer()) {

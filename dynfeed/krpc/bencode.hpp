@@ -81,6 +81,32 @@ expected<value> decode(byte_span data, const limits& lim = {});
 /// Checks `data` as decode() does, and keeps nothing.
 status check(byte_span data, const limits& lim = {});
 
+/// A value that check() read: its kind and where it lies, a string's bytes, an integer.
+struct scanned {
+  uint8_t kind = 0; ///< 'i', 's', 'l' or 'd'; 0: none
+  byte_span whole;  ///< its encoding (canonical once check() succeeded)
+  byte_span text;   ///< a string's bytes
+  integer number = 0;
+};
+
+/// Told by check() of the entries of the two outer levels of dictionaries as it reads them, so
+/// a caller reads the keys it knows without walking the bytes again. What it was told means
+/// something only if check() then succeeds.
+class entry_observer {
+public:
+  /// An entry of the top-level dictionary.
+  virtual void top_entry(byte_span key, const scanned& value) = 0;
+  /// An entry of a dictionary that is the value of the top-level entry `outer` (told before
+  /// that entry itself).
+  virtual void inner_entry(byte_span outer, byte_span key, const scanned& value) = 0;
+
+protected:
+  ~entry_observer() = default;
+};
+
+/// check(), telling `observer` of the entries it reads: one pass over the bytes.
+status check(byte_span data, const limits& lim, entry_observer& observer);
+
 /// The canonical encoding. A dictionary whose keys are not strictly increasing is a caller bug.
 bytes encode(const value& v);
 void encode_to(bytes& out, const value& v);

@@ -14,18 +14,14 @@ namespace {
 constexpr int64_t int64_min = std::numeric_limits<int64_t>::min();
 constexpr int64_t int64_max = std::numeric_limits<int64_t>::max();
 
-// The datagram is read in place: bencode::check() first (it builds nothing, and refuses what
-// bencode::decode() refuses, with the same errors), then the known keys are read straight from
-// the checked bytes. Decoding through a tree (decode_tree, the reference) cost an allocation
+// The datagram is read in place: bencode::check() validates it building nothing (it refuses
+// what bencode::decode() refuses, with the same errors) and tells an observer where the entries
+// of the top-level dictionary and of `a` and `r` are, so the known keys are read from there
+// without another walk. Decoding through a tree (decode_tree, the reference) cost an allocation
 // per value; tests/krpc check both give the same message or the same error.
 
 /// A value inside bencode that bencode::check() accepted.
-struct raw_value {
-  uint8_t kind = 0;  ///< 'i', 's', 'l' or 'd'; 0: absent
-  byte_span whole;   ///< its encoding (canonical, so what bencode::encode would give)
-  byte_span text;    ///< a string's bytes
-  int64_t integer = 0;
-};
+using raw_value = bencode::scanned;
 
 bool is_digit(uint8_t c) noexcept { return c >= '0' && c <= '9'; }
 
@@ -42,7 +38,7 @@ raw_value read_raw(byte_span d, size_t& pos) noexcept {
       magnitude = magnitude * 10 + (d[pos] - '0');
     ++pos;
     v.kind = 'i';
-    v.integer = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+    v.number = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
   } else if (is_digit(c)) {
     size_t size = 0;
     for (; d[pos] != ':'; ++pos)
@@ -73,51 +69,94 @@ void for_each_item(const raw_value& l, F&& f) {
 }
 
 /// Every key the codec reads, at any level; others are skipped.
-constexpr std::array<std::string_view, 22> known_keys{
+enum class known : uint8_t {
+  a, cas, e, id, implied_port, info_hash, ip, k, nodes, port, q, r, ro, salt, seq, sig, t,
+  target, token, v, values, y, none
+};
+constexpr size_t known_count = static_cast<size_t>(known::none);
+constexpr std::array<std::string_view, known_count> known_names{
   "a", "cas", "e", "id", "implied_port", "info_hash", "ip", "k", "nodes", "port", "q", "r", "ro",
   "salt", "seq", "sig", "t", "target", "token", "v", "values", "y"};
 
-size_t key_index(byte_span key) noexcept {
-  // Size and first byte first: most keys differ there, and a memcmp call costs more.
-  for (size_t i = 0; i < known_keys.size(); ++i) {
-    std::string_view k = known_keys[i];
-    if (k.size() == key.size() && !key.empty() && static_cast<uint8_t>(k[0]) == key[0]
-        && std::equal(k.begin() + 1, k.end(), key.begin() + 1))
-      return i;
-  }
-  return known_keys.size();
+bool equals(byte_span key, std::string_view name) noexcept {
+  return std::equal(name.begin(), name.end(), key.begin());
 }
 
-/// Reads the known keys of one dictionary (the top level, `a` or `r`); errors name the key as
-/// "a.port", "r.nodes", "t".
+/// The key `key` is, or known::none; a switch on its size and first byte leaves at most one
+/// name to compare.
+known known_of(byte_span key) noexcept {
+  if (key.empty())
+    return known::none;
+  known k = known::none;
+  switch (key.size()) {
+    case 1:
+      switch (key[0]) {
+        case 'a': return known::a;
+        case 'e': return known::e;
+        case 'k': return known::k;
+        case 'q': return known::q;
+        case 'r': return known::r;
+        case 't': return known::t;
+        case 'v': return known::v;
+        case 'y': return known::y;
+        default: return known::none;
+      }
+    case 2:
+      k = key[0] == 'i' ? (key[1] == 'd' ? known::id : known::ip) : known::ro;
+      break;
+    case 3:
+      k = key[0] == 'c' ? known::cas : key[1] == 'e' ? known::seq : known::sig;
+      break;
+    case 4:
+      k = key[0] == 'p' ? known::port : known::salt;
+      break;
+    case 5:
+      k = key[0] == 'n' ? known::nodes : known::token;
+      break;
+    case 6:
+      k = key[0] == 't' ? known::target : known::values;
+      break;
+    case 9:
+      k = known::info_hash;
+      break;
+    case 12:
+      k = known::implied_port;
+      break;
+    default:
+      return known::none;
+  }
+  return equals(key, known_names[static_cast<size_t>(k)]) ? k : known::none;
+}
+
+/// The known keys of one dictionary (the top level, `a` or `r`), as check() told of them;
+/// errors name the key as "a.port", "r.nodes", "t".
 class fields {
 public:
-  fields(const raw_value& d, std::string_view prefix) : prefix_(prefix) {
-    size_t pos = 1;
-    while (d.whole[pos] != 'e') {
-      raw_value key = read_raw(d.whole, pos);
-      raw_value val = read_raw(d.whole, pos);
-      size_t i = key_index(key.text);
-      if (i < known_keys.size())
-        slots_[i] = val;
-    }
+  explicit fields(std::string_view prefix) : prefix_(prefix) { present_.fill(false); }
+
+  void set(byte_span key, const raw_value& v) {
+    known k = known_of(key);
+    if (k == known::none)
+      return;
+    present_[static_cast<size_t>(k)] = true;
+    slots_[static_cast<size_t>(k)] = v;
   }
 
-  const raw_value* find(std::string_view key) const {
-    const raw_value& v = slots_[key_index(byte_span{key})];
-    return v.kind != 0 ? &v : nullptr;
+  const raw_value* find(known key) const {
+    auto i = static_cast<size_t>(key);
+    return present_[i] ? &slots_[i] : nullptr;
   }
 
-  error missing(std::string_view key) const {
+  error missing(known key) const {
     return error{krpc_errc::missing_key, name(key) + " is missing"};
   }
-  error bad(std::string_view key, const std::string& reason) const {
+  error bad(known key, const std::string& reason) const {
     return error{krpc_errc::bad_value, name(key) + ": " + reason};
   }
 
   /// A string of `size_min` to `size_max` bytes; `out` stays null when the key is absent
   /// (an error if `required`).
-  error string(std::string_view key, size_t size_min, size_t size_max, bool required,
+  error string(known key, size_t size_min, size_t size_max, bool required,
                const byte_span*& out) const {
     out = nullptr;
     const raw_value* v = find(key);
@@ -136,7 +175,7 @@ public:
   }
 
   template <class Fixed>
-  error fixed(std::string_view key, bool required, Fixed& out, bool* present = nullptr) const {
+  error fixed(known key, bool required, Fixed& out, bool* present = nullptr) const {
     const byte_span* s = nullptr;
     if (error err = string(key, Fixed::size(), Fixed::size(), required, s))
       return err;
@@ -148,7 +187,7 @@ public:
   }
 
   /// An integer in [min, max]; `out` stays null when the key is absent.
-  error integer(std::string_view key, int64_t min, int64_t max, bool required,
+  error integer(known key, int64_t min, int64_t max, bool required,
                 const int64_t*& out) const {
     out = nullptr;
     const raw_value* v = find(key);
@@ -156,14 +195,14 @@ public:
       return required ? missing(key) : error{};
     if (v->kind != 'i')
       return bad(key, "not an integer");
-    out = &v->integer;
+    out = &v->number;
     if (*out < min || *out > max)
       return bad(key, std::to_string(*out) + " is not in [" + std::to_string(min) + ", "
                         + std::to_string(max) + "]");
     return {};
   }
 
-  error optional_integer(std::string_view key, std::optional<int64_t>& out) const {
+  error optional_integer(known key, std::optional<int64_t>& out) const {
     const int64_t* i = nullptr;
     if (error err = integer(key, int64_min, int64_max, false, i))
       return err;
@@ -172,7 +211,7 @@ public:
     return {};
   }
 
-  error flag(std::string_view key, bool& out) const {
+  error flag(known key, bool& out) const {
     const int64_t* i = nullptr;
     if (error err = integer(key, 0, 1, false, i))
       return err;
@@ -181,7 +220,7 @@ public:
   }
 
   /// Any bencoded value, as its wire bytes.
-  error raw(std::string_view key, bool required, std::optional<bytes>& out) const {
+  error raw(known key, bool required, std::optional<bytes>& out) const {
     const raw_value* v = find(key);
     if (!v)
       return required ? missing(key) : error{};
@@ -189,18 +228,39 @@ public:
     return {};
   }
 
-  const raw_value* sub_dictionary(std::string_view key) const {
+  const raw_value* sub_dictionary(known key) const {
     const raw_value* v = find(key);
     return v && v->kind == 'd' ? v : nullptr;
   }
 
 private:
-  std::string name(std::string_view key) const {
-    return prefix_.empty() ? std::string{key} : std::string{prefix_} + "." + std::string{key};
+  std::string name(known key) const {
+    std::string_view k = known_names[static_cast<size_t>(key)];
+    return prefix_.empty() ? std::string{k} : std::string{prefix_} + "." + std::string{k};
   }
 
-  std::array<raw_value, known_keys.size()> slots_;
+  // Only the flags are cleared per datagram: a slot is read only when its flag is set.
+  std::array<bool, known_count> present_;
+  std::array<raw_value, known_count> slots_;
   std::string_view prefix_;
+};
+
+/// Where check() puts what it tells: the top level's known keys, `a`'s and `r`'s.
+class datagram_fields final : public bencode::entry_observer {
+public:
+  fields top{""};
+  fields a{"a"};
+  fields r{"r"};
+
+  void top_entry(byte_span key, const raw_value& v) override { top.set(key, v); }
+  void inner_entry(byte_span outer, byte_span key, const raw_value& v) override {
+    if (outer.size() != 1)
+      return;
+    if (outer[0] == 'a')
+      a.set(key, v);
+    else if (outer[0] == 'r')
+      r.set(key, v);
+  }
 };
 
 uint32_t load_u32be(const uint8_t* in) noexcept {
@@ -209,31 +269,31 @@ uint32_t load_u32be(const uint8_t* in) noexcept {
 
 error decode_top(const fields& f, const limits& lim, message& m) {
   const byte_span* s = nullptr;
-  if (error err = f.string("t", 0, lim.transaction_size_max, true, s))
+  if (error err = f.string(known::t, 0, lim.transaction_size_max, true, s))
     return err;
   m.transaction = s->to_bytes();
-  if (error err = f.string("v", 0, lim.version_size_max, false, s))
+  if (error err = f.string(known::v, 0, lim.version_size_max, false, s))
     return err;
   if (s)
     m.version = s->to_bytes();
-  if (error err = f.string("ip", compact_peer_size, compact_peer_size, false, s))
+  if (error err = f.string(known::ip, compact_peer_size, compact_peer_size, false, s))
     return err;
   if (s)
     m.ip = load_compact_peer(s->data());
-  return f.flag("ro", m.read_only);
+  return f.flag(known::ro, m.read_only);
 }
 
 error decode_announce(const fields& a, const limits& lim, query& out) {
   announce_peer q;
   const int64_t* port = nullptr;
   const byte_span* token = nullptr;
-  if (error err = a.fixed("info_hash", true, q.info_hash))
+  if (error err = a.fixed(known::info_hash, true, q.info_hash))
     return err;
-  if (error err = a.integer("port", 0, 65535, true, port))
+  if (error err = a.integer(known::port, 0, 65535, true, port))
     return err;
-  if (error err = a.flag("implied_port", q.implied_port))
+  if (error err = a.flag(known::implied_port, q.implied_port))
     return err;
-  if (error err = a.string("token", 0, lim.token_size_max, true, token))
+  if (error err = a.string(known::token, 0, lim.token_size_max, true, token))
     return err;
   q.port = static_cast<uint16_t>(*port);
   q.token = token->to_bytes();
@@ -245,13 +305,13 @@ error decode_put(const fields& a, const limits& lim, query& out) {
   put q;
   const byte_span* token = nullptr;
   std::optional<bytes> v;
-  if (error err = a.string("token", 0, lim.token_size_max, true, token))
+  if (error err = a.string(known::token, 0, lim.token_size_max, true, token))
     return err;
-  if (error err = a.raw("v", true, v))
+  if (error err = a.raw(known::v, true, v))
     return err;
   q.token = token->to_bytes();
-  if (!a.find("k")) {
-    for (const char* key : {"sig", "seq", "salt", "cas"})
+  if (!a.find(known::k)) {
+    for (known key : {known::sig, known::seq, known::salt, known::cas})
       if (a.find(key))
         return a.bad(key, "present in a put without k (an immutable put has v only)");
     q.item = immutable_put{std::move(*v)};
@@ -261,15 +321,15 @@ error decode_put(const fields& a, const limits& lim, query& out) {
   mutable_put item;
   const int64_t* seq = nullptr;
   const byte_span* salt = nullptr;
-  if (error err = a.fixed("k", true, item.k))
+  if (error err = a.fixed(known::k, true, item.k))
     return err;
-  if (error err = a.fixed("sig", true, item.sig))
+  if (error err = a.fixed(known::sig, true, item.sig))
     return err;
-  if (error err = a.integer("seq", int64_min, int64_max, true, seq))
+  if (error err = a.integer(known::seq, int64_min, int64_max, true, seq))
     return err;
-  if (error err = a.string("salt", 0, lim.bencode.string_size_max, false, salt))
+  if (error err = a.string(known::salt, 0, lim.bencode.string_size_max, false, salt))
     return err;
-  if (error err = a.optional_integer("cas", item.cas))
+  if (error err = a.optional_integer(known::cas, item.cas))
     return err;
   item.seq = *seq;
   if (salt)
@@ -286,21 +346,21 @@ error decode_arguments(std::string_view method, const fields& a, const limits& l
     out = ping{};
   } else if (method == "find_node") {
     find_node q;
-    if (error err = a.fixed("target", true, q.target))
+    if (error err = a.fixed(known::target, true, q.target))
       return err;
     out = q;
   } else if (method == "get_peers") {
     get_peers q;
-    if (error err = a.fixed("info_hash", true, q.info_hash))
+    if (error err = a.fixed(known::info_hash, true, q.info_hash))
       return err;
     out = q;
   } else if (method == "announce_peer") {
     return decode_announce(a, lim, out);
   } else if (method == "get") {
     get q;
-    if (error err = a.fixed("target", true, q.target))
+    if (error err = a.fixed(known::target, true, q.target))
       return err;
-    if (error err = a.optional_integer("seq", q.seq))
+    if (error err = a.optional_integer(known::seq, q.seq))
       return err;
     out = q;
   } else if (method == "put") {
@@ -311,15 +371,16 @@ error decode_arguments(std::string_view method, const fields& a, const limits& l
   return {};
 }
 
-error decode_query(const fields& top, const limits& lim, message& m) {
+error decode_query(const datagram_fields& d, const limits& lim, message& m) {
+  const fields& top = d.top;
   const byte_span* method = nullptr;
-  if (error err = top.string("q", 0, lim.method_size_max, true, method))
+  if (error err = top.string(known::q, 0, lim.method_size_max, true, method))
     return err;
-  const raw_value* args = top.sub_dictionary("a");
+  const raw_value* args = top.sub_dictionary(known::a);
   if (!args)
-    return top.find("a") ? top.bad("a", "not a dictionary") : top.missing("a");
-  fields a{*args, "a"};
-  if (error err = a.fixed("id", true, m.sender))
+    return top.find(known::a) ? top.bad(known::a, "not a dictionary") : top.missing(known::a);
+  const fields& a = d.a;
+  if (error err = a.fixed(known::id, true, m.sender))
     return err;
   query q;
   if (error err = decode_arguments(std::string_view{reinterpret_cast<const char*>(method->data()),
@@ -332,12 +393,12 @@ error decode_query(const fields& top, const limits& lim, message& m) {
 
 error decode_nodes(const fields& r, const limits& lim, response& out) {
   const byte_span* s = nullptr;
-  if (error err = r.string("nodes", 0, lim.nodes_max * compact_node_size, false, s))
+  if (error err = r.string(known::nodes, 0, lim.nodes_max * compact_node_size, false, s))
     return err;
   if (!s)
     return {};
   if (s->size() % compact_node_size != 0)
-    return r.bad("nodes", std::to_string(s->size()) + " bytes, not a multiple of 26");
+    return r.bad(known::nodes, std::to_string(s->size()) + " bytes, not a multiple of 26");
   for (size_t at = 0; at < s->size(); at += compact_node_size) {
     node_info n;
     n.id = node_id::from(byte_span{s->data() + at, node_id::size()});
@@ -348,11 +409,11 @@ error decode_nodes(const fields& r, const limits& lim, response& out) {
 }
 
 error decode_values(const fields& r, const limits& lim, response& out) {
-  const raw_value* v = r.find("values");
+  const raw_value* v = r.find(known::values);
   if (!v)
     return {};
   if (v->kind != 'l')
-    return r.bad("values", "not a list");
+    return r.bad(known::values, "not a list");
   // One walk: the count is checked before the items, as decode_tree does.
   size_t count = 0;
   bool all_peers = true;
@@ -364,37 +425,38 @@ error decode_values(const fields& r, const limits& lim, response& out) {
     return true;
   });
   if (count > lim.values_max)
-    return r.bad("values", std::to_string(count) + " peers, over values_max "
+    return r.bad(known::values, std::to_string(count) + " peers, over values_max "
                              + std::to_string(lim.values_max));
   if (!all_peers)
-    return r.bad("values", "an item that is not a 6-byte compact peer");
+    return r.bad(known::values, "an item that is not a 6-byte compact peer");
   return {};
 }
 
-error decode_response(const fields& top, const limits& lim, message& m) {
-  const raw_value* values = top.sub_dictionary("r");
+error decode_response(const datagram_fields& d, const limits& lim, message& m) {
+  const fields& top = d.top;
+  const raw_value* values = top.sub_dictionary(known::r);
   if (!values)
-    return top.find("r") ? top.bad("r", "not a dictionary") : top.missing("r");
-  fields r{*values, "r"};
+    return top.find(known::r) ? top.bad(known::r, "not a dictionary") : top.missing(known::r);
+  const fields& r = d.r;
   response out;
   const byte_span* token = nullptr;
   bool has_k = false;
   bool has_sig = false;
-  if (error err = r.fixed("id", true, m.sender))
+  if (error err = r.fixed(known::id, true, m.sender))
     return err;
   if (error err = decode_nodes(r, lim, out))
     return err;
   if (error err = decode_values(r, lim, out))
     return err;
-  if (error err = r.string("token", 0, lim.token_size_max, false, token))
+  if (error err = r.string(known::token, 0, lim.token_size_max, false, token))
     return err;
-  if (error err = r.raw("v", false, out.v))
+  if (error err = r.raw(known::v, false, out.v))
     return err;
-  if (error err = r.fixed("k", false, out.k.emplace(), &has_k))
+  if (error err = r.fixed(known::k, false, out.k.emplace(), &has_k))
     return err;
-  if (error err = r.optional_integer("seq", out.seq))
+  if (error err = r.optional_integer(known::seq, out.seq))
     return err;
-  if (error err = r.fixed("sig", false, out.sig.emplace(), &has_sig))
+  if (error err = r.fixed(known::sig, false, out.sig.emplace(), &has_sig))
     return err;
   if (token)
     out.token = token->to_bytes();
@@ -407,9 +469,9 @@ error decode_response(const fields& top, const limits& lim, message& m) {
 }
 
 error decode_error(const fields& top, const limits& lim, message& m) {
-  const raw_value* e = top.find("e");
+  const raw_value* e = top.find(known::e);
   if (!e)
-    return top.missing("e");
+    return top.missing(known::e);
   std::array<raw_value, 2> items;
   size_t count = 0;
   if (e->kind == 'l')
@@ -419,12 +481,12 @@ error decode_error(const fields& top, const limits& lim, message& m) {
       return ++count <= items.size();
     });
   if (count != 2 || items[0].kind != 'i' || items[1].kind != 's')
-    return top.bad("e", "not a list of an integer and a string");
+    return top.bad(known::e, "not a list of an integer and a string");
   byte_span text = items[1].text;
   if (text.size() > lim.error_message_size_max)
-    return top.bad("e", "a message of " + std::to_string(text.size())
+    return top.bad(known::e, "a message of " + std::to_string(text.size())
                           + " bytes, over error_message_size_max");
-  m.content = error_reply{items[0].integer, std::string(text.begin(), text.end())};
+  m.content = error_reply{items[0].number, std::string(text.begin(), text.end())};
   return {};
 }
 
@@ -446,31 +508,31 @@ expected<message> decode(byte_span datagram, const limits& lim) {
     return error{krpc_errc::limit_exceeded,
                  "a datagram of " + std::to_string(datagram.size())
                    + " bytes, over datagram_size_max " + std::to_string(lim.datagram_size_max)};
-  if (status checked = bencode::check(datagram, lim.bencode); !checked)
+  datagram_fields d;
+  if (status checked = bencode::check(datagram, lim.bencode, d); !checked)
     return std::move(checked).error();
   if (datagram[0] != 'd')
     return error{krpc_errc::bad_value, "the datagram is not a dictionary"};
-  size_t pos = 0;
-  fields top{read_raw(datagram, pos), ""};
+  const fields& top = d.top;
   message m;
   if (error err = decode_top(top, lim, m))
     return err;
   const byte_span* y = nullptr;
-  if (error err = top.string("y", 1, 1, true, y))
+  if (error err = top.string(known::y, 1, 1, true, y))
     return err;
   error err;
   switch ((*y)[0]) {
     case 'q':
-      err = decode_query(top, lim, m);
+      err = decode_query(d, lim, m);
       break;
     case 'r':
-      err = decode_response(top, lim, m);
+      err = decode_response(d, lim, m);
       break;
     case 'e':
       err = decode_error(top, lim, m);
       break;
     default:
-      err = top.bad("y", "not q, r or e");
+      err = top.bad(known::y, "not q, r or e");
   }
   if (err)
     return err;
