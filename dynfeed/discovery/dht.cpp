@@ -385,7 +385,7 @@ krpc::body dht::answer(context& ctx, const endpoint& from, krpc::query& q) {
         return krpc::response{};
       } else if constexpr (std::is_same_v<T, krpc::find_node>) {
         krpc::response r;
-        r.nodes = table_->closest(query.target, config_.k);
+        table_->closest(query.target, config_.k, r.nodes);
         return r;
       } else if constexpr (std::is_same_v<T, krpc::get_peers>) {
         return answer_get_peers(ctx, from, query);
@@ -465,7 +465,7 @@ krpc::body dht::answer_get_peers(context& ctx, const endpoint& from, const krpc:
   krpc::response out;
   out.token = make_token(secret_, from.ip, q.info_hash);
   out.values = store_.peers(q.info_hash, config_.peers_per_response_max, ctx.now(), &ctx.random());
-  out.nodes = table_->closest(q.info_hash, config_.k);
+  table_->closest(q.info_hash, config_.k, out.nodes);
   return out;
 }
 
@@ -493,7 +493,7 @@ krpc::body dht::answer_announce(context& ctx, const endpoint& from,
 krpc::body dht::answer_get(context& ctx, const endpoint& from, const krpc::get& q) {
   krpc::response out;
   out.token = make_token(secret_, from.ip, q.target);
-  out.nodes = table_->closest(q.target, config_.k);
+  table_->closest(q.target, config_.k, out.nodes);
   std::optional<dht_item> held = store_.item(q.target, ctx.now());
   if (!held)
     return out;

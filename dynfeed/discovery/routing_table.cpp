@@ -252,22 +252,39 @@ std::vector<krpc::node_info> routing_table::take_questionable(clock_time now, si
 }
 
 std::vector<krpc::node_info> routing_table::closest(const node_id& target, size_t count) const {
+  std::vector<krpc::node_info> out;
+  closest(target, count, out);
+  return out;
+}
+
+void routing_table::closest(const node_id& target, size_t count,
+                            std::vector<krpc::node_info>& out) const {
   // With b the bucket of the target: nodes of bucket b are closest (they share more than b
   // bits with it), then those of every deeper bucket (exactly b bits), then bucket b - 1,
-  // b - 2, ..., 0 in turn. Each group is sorted on its own.
-  std::vector<krpc::node_info> out;
-  std::vector<krpc::node_info> group;
+  // b - 2, ..., 0 in turn. Each group is sorted on its own, in place at the end of `out`; IDs
+  // are distinct, so the order is total and the group that reaches `count` needs only its
+  // closest nodes sorted.
+  out.clear();
+  out.reserve(std::min(count, size_));
+  size_t group_start = 0;
   auto flush = [&] {
-    std::sort(group.begin(), group.end(), [&](const krpc::node_info& x, const krpc::node_info& y) {
+    auto closer = [&](const krpc::node_info& x, const krpc::node_info& y) {
       return closer_to(target, x.id, y.id);
-    });
-    out.insert(out.end(), group.begin(), group.end());
-    group.clear();
+    };
+    auto first = out.begin() + static_cast<std::ptrdiff_t>(group_start);
+    if (out.size() > count) {
+      std::partial_sort(first, out.begin() + static_cast<std::ptrdiff_t>(count), out.end(),
+                        closer);
+      out.resize(count);
+    } else {
+      std::sort(first, out.end(), closer);
+    }
+    group_start = out.size();
     return out.size() >= count;
   };
   auto add = [&](size_t index) {
     for (const routing_entry& e : buckets_[index].nodes)
-      group.push_back(e.node);
+      out.push_back(e.node);
   };
   size_t b = bucket_of(target);
   bool done = false;
@@ -282,9 +299,6 @@ std::vector<krpc::node_info> routing_table::closest(const node_id& target, size_
     add(i);
     done = flush();
   }
-  if (out.size() > count)
-    out.resize(count);
-  return out;
 }
 
 std::vector<krpc::node_info> routing_table::all() const {

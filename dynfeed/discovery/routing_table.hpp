@@ -85,6 +85,8 @@ public:
 
   /// The `count` nodes closest to `target`, closest first.
   std::vector<krpc::node_info> closest(const node_id& target, size_t count) const;
+  /// The same into `out` (its former content is dropped; its room is kept).
+  void closest(const node_id& target, size_t count, std::vector<krpc::node_info>& out) const;
 
   const node_id& self() const noexcept { return self_; }
   const routing_config& config() const noexcept { return config_; }
