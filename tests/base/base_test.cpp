@@ -81,6 +81,26 @@ BOOST_AUTO_TEST_CASE(helper_thread_covers_every_index_once) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(endpoint_text_is_dotted_decimal_and_parses_back) {
+  auto composed = [](const endpoint& e) {
+    return std::to_string(e.ip >> 24) + '.' + std::to_string((e.ip >> 16) & 0xff) + '.'
+           + std::to_string((e.ip >> 8) & 0xff) + '.' + std::to_string(e.ip & 0xff) + ':'
+           + std::to_string(e.port);
+  };
+  BOOST_TEST(endpoint{}.to_string() == "0.0.0.0:0");
+  BOOST_TEST((endpoint{0xffffffffu, 65535}.to_string()) == "255.255.255.255:65535");
+  BOOST_TEST((endpoint{0x0a000001u, 80}.to_string()) == "10.0.0.1:80");
+  BOOST_TEST(ipv4_to_string(0x7f000001u) == "127.0.0.1");
+  rng random{7};
+  for (int i = 0; i < 10000; ++i) {
+    endpoint e{static_cast<uint32_t>(random.next()),
+               static_cast<uint16_t>(random.below(i % 2 == 0 ? 65536 : 100))};
+    std::string text = e.to_string();
+    BOOST_TEST_REQUIRE(text == composed(e));
+    BOOST_TEST_REQUIRE((endpoint::parse(text).value() == e));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(endpoint_set_behaves_as_a_set) {
   // Random inserts and lookups among a few hundred addresses (so that many repeat, and the
   // table grows several times), checked against std::set; then a clear and a second round,
