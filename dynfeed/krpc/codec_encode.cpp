@@ -1,5 +1,7 @@
 #include "dynfeed/krpc/codec.hpp"
 
+#include <cstring>
+
 namespace dynfeed::krpc {
 
 namespace {
@@ -104,52 +106,84 @@ dictionary response_values(const message& m, const response& r) {
 // ---- responses without an item, written straight to bytes -----------------------------------
 // Most datagrams of a DHT are such responses (get_peers answers carry up to 32 peers); building
 // a bencode tree for them cost an allocation per peer. The bytes are the tree's, key for key in
-// the same sorted order (tests/krpc compare both).
+// the same sorted order (tests/krpc compare both). The same code runs twice per datagram: with a
+// counter to size it, then with a writer into exactly that room, so no write checks a capacity.
+
+struct counter {
+  size_t size = 0;
+  void byte(uint8_t) noexcept { ++size; }
+  void span(byte_span s) noexcept { size += s.size(); }
+  void compact(const endpoint&) noexcept { size += compact_peer_size; }
+};
+
+struct writer {
+  uint8_t* at;
+  void byte(uint8_t c) noexcept { *at++ = c; }
+  void span(byte_span s) noexcept {
+    if (!s.empty())
+      std::memcpy(at, s.data(), s.size());
+    at += s.size();
+  }
+  void compact(const endpoint& e) noexcept {
+    for (int shift = 24; shift >= 0; shift -= 8)
+      *at++ = static_cast<uint8_t>(e.ip >> shift);
+    *at++ = static_cast<uint8_t>(e.port >> 8);
+    *at++ = static_cast<uint8_t>(e.port);
+  }
+};
 
 /// Decimal digits, as std::to_string writes them, without building a string.
-void put_decimal(bytes& out, uint64_t magnitude) {
+template <class Sink>
+void put_decimal(Sink& out, uint64_t magnitude) {
   uint8_t digits[20];
-  size_t count = 0;
+  uint8_t* first = digits + sizeof digits;
   do {
-    digits[count++] = static_cast<uint8_t>('0' + magnitude % 10);
+    *--first = static_cast<uint8_t>('0' + magnitude % 10);
     magnitude /= 10;
   } while (magnitude != 0);
-  while (count != 0)
-    out.push_back(digits[--count]);
+  out.span(byte_span{first, static_cast<size_t>(digits + sizeof digits - first)});
 }
 
-void put_integer(bytes& out, int64_t i) {
-  out.push_back('i');
+template <class Sink>
+void put_integer(Sink& out, int64_t i) {
+  out.byte('i');
   if (i < 0)
-    out.push_back('-');
+    out.byte('-');
   // The magnitude of int64's minimum does not fit in int64, so negate in uint64.
   put_decimal(out, i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i));
-  out.push_back('e');
+  out.byte('e');
 }
 
-void put_length(bytes& out, size_t size) {
+template <class Sink>
+void put_length(Sink& out, size_t size) {
   put_decimal(out, size);
-  out.push_back(':');
+  out.byte(':');
 }
 
-void put_string(bytes& out, byte_span s) {
+template <class Sink>
+void put_string(Sink& out, byte_span s) {
   put_length(out, s.size());
-  out.insert(out.end(), s.begin(), s.end());
+  out.span(s);
 }
 
-void put_key(bytes& out, std::string_view key) { put_string(out, byte_span{key}); }
+template <class Sink>
+void put_key(Sink& out, std::string_view key) {
+  put_string(out, byte_span{key});
+}
 
 // The keys every message may carry around its body, in bencode's sorted order: "ip" sorts
 // before "a", "q" and "r"; "ro", "t", "v" and "y" after them.
-void put_sender_ip(bytes& out, const message& m) {
+template <class Sink>
+void put_sender_ip(Sink& out, const message& m) {
   if (m.ip) {
     put_key(out, "ip");
     put_length(out, compact_peer_size);
-    put_compact(out, *m.ip);
+    out.compact(*m.ip);
   }
 }
 
-void put_envelope_end(bytes& out, const message& m, std::string_view kind) {
+template <class Sink>
+void put_envelope_end(Sink& out, const message& m, std::string_view kind) {
   if (m.read_only) {
     put_key(out, "ro");
     put_integer(out, 1);
@@ -162,11 +196,12 @@ void put_envelope_end(bytes& out, const message& m, std::string_view kind) {
   }
   put_key(out, "y");
   put_key(out, kind);
-  out.push_back('e');
+  out.byte('e');
 }
 
-void put_response_values(bytes& out, const message& m, const response& r) {
-  out.push_back('d');
+template <class Sink>
+void put_response_values(Sink& out, const message& m, const response& r) {
+  out.byte('d');
   put_key(out, "id");
   put_string(out, m.sender.span());
   if (r.k) {
@@ -177,8 +212,8 @@ void put_response_values(bytes& out, const message& m, const response& r) {
     put_key(out, "nodes");
     put_length(out, r.nodes.size() * compact_node_size);
     for (const node_info& n : r.nodes) {
-      out.insert(out.end(), n.id.bytes.begin(), n.id.bytes.end());
-      put_compact(out, n.address);
+      out.span(n.id.span());
+      out.compact(n.address);
     }
   }
   if (r.seq) {
@@ -195,33 +230,32 @@ void put_response_values(bytes& out, const message& m, const response& r) {
   }
   if (!r.values.empty()) {
     put_key(out, "values");
-    out.push_back('l');
+    out.byte('l');
     for (const endpoint& e : r.values) {
       put_length(out, compact_peer_size);
-      put_compact(out, e);
+      out.compact(e);
     }
-    out.push_back('e');
+    out.byte('e');
   }
-  out.push_back('e');
+  out.byte('e');
 }
 
 /// A response without `v`, in the order bencode sorts keys: ip, r, ro, t, v, y.
-bytes encode_plain_response(const message& m, const response& r) {
-  bytes out;
-  out.reserve(64 + r.nodes.size() * (compact_node_size + 1) + r.values.size() * (compact_peer_size + 2));
-  out.push_back('d');
+template <class Sink>
+void put_plain_response(Sink& out, const message& m, const response& r) {
+  out.byte('d');
   put_sender_ip(out, m);
   put_key(out, "r");
   put_response_values(out, m, r);
   put_envelope_end(out, m, "r");
-  return out;
 }
 
 // ---- queries other than put, written straight to bytes --------------------------------------
 
 /// Writes `a`'s keys after `id`, in sorted order, and names the method.
+template <class Sink>
 struct arguments_bytes {
-  bytes& out;
+  Sink& out;
 
   std::string_view operator()(const ping&) { return "ping"; }
   std::string_view operator()(const find_node& q) {
@@ -264,20 +298,30 @@ struct arguments_bytes {
 };
 
 /// A query other than put, in the order bencode sorts keys: a, ip, q, ro, t, v, y.
-bytes encode_plain_query(const message& m, const query& q) {
-  bytes out;
-  out.reserve(160);
-  out.push_back('d');
+template <class Sink>
+void put_plain_query(Sink& out, const message& m, const query& q) {
+  out.byte('d');
   put_key(out, "a");
-  out.push_back('d');
+  out.byte('d');
   put_key(out, "id");
   put_string(out, m.sender.span());
-  std::string_view method = std::visit(arguments_bytes{out}, q);
-  out.push_back('e');
+  std::string_view method = std::visit(arguments_bytes<Sink>{out}, q);
+  out.byte('e');
   put_sender_ip(out, m);
   put_key(out, "q");
   put_key(out, method);
   put_envelope_end(out, m, "q");
+}
+
+/// Sizes the datagram with `put` and a counter, then writes it with `put` and a writer.
+template <class Put>
+bytes sized_and_written(Put&& put) {
+  counter size;
+  put(size);
+  bytes out(size.size);
+  writer w{out.data()};
+  put(w);
+  DYNFEED_ASSERT(w.at == out.data() + out.size());
   return out;
 }
 
@@ -285,9 +329,9 @@ bytes encode_plain_query(const message& m, const query& q) {
 
 bytes encode(const message& m) {
   if (auto* r = std::get_if<response>(&m.content); r && !r->v)
-    return encode_plain_response(m, *r);
+    return sized_and_written([&](auto& out) { put_plain_response(out, m, *r); });
   if (auto* q = std::get_if<query>(&m.content); q && !std::holds_alternative<put>(*q))
-    return encode_plain_query(m, *q);
+    return sized_and_written([&](auto& out) { put_plain_query(out, m, *q); });
   return encode_tree(m);
 }
 
