@@ -103,6 +103,7 @@ void routing_table::insert(routing_bucket& b, const routing_entry& e) {
   b.nodes.push_back(e);
   ++per_ip_[e.node.address.ip];
   ++size_;
+  deepest_ = std::max(deepest_, static_cast<size_t>(&b - buckets_.data()));
 }
 
 void routing_table::erase(routing_bucket& b, size_t position) {
@@ -115,6 +116,8 @@ void routing_table::erase(routing_bucket& b, size_t position) {
     per_ip_.erase(it);
   b.nodes.erase(b.nodes.begin() + static_cast<std::ptrdiff_t>(position));
   --size_;
+  while (deepest_ > 0 && buckets_[deepest_].nodes.empty())
+    --deepest_;
 }
 
 void routing_table::add_replacement(routing_bucket& b, const routing_entry& e) {
@@ -291,7 +294,7 @@ void routing_table::closest(const node_id& target, size_t count,
   if (b < buckets_.size()) {
     add(b);
     done = flush();
-    for (size_t i = b + 1; !done && i < buckets_.size(); ++i)
+    for (size_t i = b + 1; !done && i <= deepest_; ++i)
       add(i);
     done = done || flush();
   }

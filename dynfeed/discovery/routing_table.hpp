@@ -118,6 +118,9 @@ private:
   std::vector<routing_bucket> buckets_;
   std::unordered_map<uint32_t, size_t> per_ip_; ///< nodes in the table by IPv4 address
   size_t size_ = 0;
+  /// The deepest bucket that holds a node (0 when none): closest() looks no deeper, as the
+  /// buckets past it (most of the 160) are empty.
+  size_t deepest_ = 0;
 };
 
 } // namespace dynfeed

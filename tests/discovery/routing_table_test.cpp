@@ -258,6 +258,36 @@ BOOST_AUTO_TEST_CASE(closest_equals_brute_force_sort) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(closest_stays_exact_as_deep_buckets_empty) {
+  rng r{12};
+  node_id self = random_hash(r);
+  routing_table table{self};
+  uint32_t ip = 1;
+  std::vector<krpc::node_info> deep;
+  for (size_t bucket = 0; bucket < 30; ++bucket)
+    for (int i = 0; i < 3; ++i) {
+      deep.push_back(node_in(self, bucket, r, ip));
+      table.heard_from(deep.back(), 0s);
+    }
+  std::vector<krpc::node_info> got{node_in(self, 1, r, ip)}; // stale content is dropped
+  // Drop the deepest nodes first, then the others, checking after each node that leaves.
+  for (auto it = deep.rbegin(); it != deep.rend(); ++it) {
+    while (table.find(it->id))
+      table.failed(it->id);
+    std::vector<krpc::node_info> all = table.all();
+    for (const node_id& target : {self, random_hash(r), id_in_bucket(self, 25, random_hash(r))}) {
+      std::sort(all.begin(), all.end(), [&](const auto& a, const auto& b) {
+        return closer_to(target, a.id, b.id);
+      });
+      table.closest(target, 8, got);
+      BOOST_TEST_REQUIRE(got.size() == std::min<size_t>(8, all.size()));
+      for (size_t i = 0; i < got.size(); ++i)
+        BOOST_TEST_REQUIRE(got[i].id == all[i].id);
+    }
+  }
+  BOOST_TEST(table.empty());
+}
+
 BOOST_AUTO_TEST_CASE(touch_marks_the_bucket_of_a_target) {
   rng r{9};
   node_id self = random_hash(r);
