@@ -813,6 +813,7 @@ void dht::report(context& ctx, const hash256& topic, const std::vector<endpoint>
     return;
   endpoint own = own_record();
   std::vector<std::string> addresses;
+  addresses.reserve(peers.size());
   for (const endpoint& p : peers)
     if (p != own)
       addresses.push_back(p.to_string());

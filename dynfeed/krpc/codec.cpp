@@ -399,6 +399,7 @@ error decode_nodes(const fields& r, const limits& lim, response& out) {
     return {};
   if (s->size() % compact_node_size != 0)
     return r.bad(known::nodes, std::to_string(s->size()) + " bytes, not a multiple of 26");
+  out.nodes.reserve(s->size() / compact_node_size);
   for (size_t at = 0; at < s->size(); at += compact_node_size) {
     node_info n;
     n.id = node_id::from(byte_span{s->data() + at, node_id::size()});
@@ -414,7 +415,9 @@ error decode_values(const fields& r, const limits& lim, response& out) {
     return {};
   if (v->kind != 'l')
     return r.bad(known::values, "not a list");
-  // One walk: the count is checked before the items, as decode_tree does.
+  // One walk: the count is checked before the items, as decode_tree does. A compact peer
+  // takes 8 bytes ("6:" and its 6), so this is room enough for a valid list.
+  out.values.reserve(std::min(lim.values_max, v->whole.size() / (compact_peer_size + 2)));
   size_t count = 0;
   bool all_peers = true;
   for_each_item(*v, [&](const raw_value& item) {
