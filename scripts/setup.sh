@@ -12,6 +12,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache
   libcaf-dev libsodium-dev libcapnp-dev capnproto librocksdb-dev libboost-test-dev
   libcli11-dev nlohmann-json3-dev gnuplot-nox libssl-dev
+  libjemalloc-dev  # the dynfeed program's malloc (DYNFEED_ALLOCATOR, docs/speed.md)
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
   # tests/interop/run.sh: the reference DHT nodes (npm itself, if node came without it, is
   # installed by that script)
