@@ -37,7 +37,12 @@ public:
       current_.push_back(entry);
       std::push_heap(current_.begin(), current_.end(), later_);
     } else if (b - current_bucket_ < bucket_count) {
-      wheel_[b & mask].push_back(entry);
+      std::vector<T>& bucket = wheel_[b & mask];
+      if (bucket.capacity() == 0 && !spares_.empty()) {
+        bucket.swap(spares_.back());
+        spares_.pop_back();
+      }
+      bucket.push_back(entry);
       ++wheel_size_;
     } else {
       far_.push(entry);
@@ -60,6 +65,8 @@ public:
 
 private:
   static constexpr uint64_t mask = bucket_count - 1;
+  static constexpr size_t spare_count_max = 16;
+  static constexpr size_t spare_capacity_max = 4096; ///< entries
 
   static uint64_t bucket_of(const T& entry) noexcept {
     return static_cast<uint64_t>(entry.at.count()) >> bucket_shift;
@@ -82,7 +89,15 @@ private:
         continue;
       wheel_size_ -= bucket.size();
       current_.swap(bucket);
-      std::vector<T>().swap(bucket); // passed buckets keep no memory
+      // Passed buckets keep no memory; the emptied heap's room goes to the next bucket to
+      // start filling, which would otherwise grow from nothing, a reallocation at every doubling.
+      if (bucket.capacity() > 0 && bucket.capacity() <= spare_capacity_max
+          && spares_.size() < spare_count_max) {
+        bucket.clear();
+        spares_.emplace_back().swap(bucket);
+      } else {
+        std::vector<T>().swap(bucket);
+      }
       std::make_heap(current_.begin(), current_.end(), later_);
     }
   }
@@ -92,6 +107,7 @@ private:
   uint64_t current_bucket_ = 0;
   std::vector<T> current_; ///< a heap: the current bucket, and anything pushed for the past
   std::priority_queue<T, std::vector<T>, Later> far_;
+  std::vector<std::vector<T>> spares_; ///< empty, with room: for buckets that start filling
   size_t wheel_size_ = 0; ///< entries in wheel_
   size_t size_ = 0;
 };

@@ -141,7 +141,7 @@ void runtime::crash(host_id host) {
     return;
   h.alive = false;
   for (uint16_t port : h.ports)
-    sockets_.erase(endpoint{net_.host(host).ip, port}.packed());
+    sockets_.erase(endpoint{net_.host(host).ip, port});
   h.ports.clear();
   std::vector<component_id> gone = std::move(h.components);
   h.components.clear();
@@ -197,7 +197,7 @@ void runtime::remove(component_id id) {
     h.components.erase(std::remove(h.components.begin(), h.components.end(), id), h.components.end());
     if (s.socket) {
       endpoint local = s.socket->local();
-      sockets_.erase(local.packed());
+      sockets_.erase(local);
       h.ports.erase(std::remove(h.ports.begin(), h.ports.end(), local.port), h.ports.end());
     }
   }
@@ -226,8 +226,16 @@ void runtime::stop(component_id id) {
 }
 
 void runtime::at(clock_time t, std::function<void()> action) {
-  uint64_t id = next_action_++;
-  actions_.emplace(id, std::move(action));
+  uint32_t id;
+  if (!free_actions_.empty()) {
+    id = free_actions_.back();
+    free_actions_.pop_back();
+    actions_[id] = std::move(action);
+  } else {
+    DYNFEED_REQUIRE(actions_.size() < nil);
+    id = static_cast<uint32_t>(actions_.size());
+    actions_.push_back(std::move(action));
+  }
   schedule(t, no_component, mail{kind::action, no_component, id, {}});
 }
 
@@ -275,11 +283,11 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
 
 component_id runtime::open_datagram(host_id host, uint16_t port, const socket_factory& make) {
   endpoint local{net_.host(host).ip, port};
-  DYNFEED_REQUIRE(!sockets_.count(local.packed()));
+  DYNFEED_REQUIRE(!sockets_.contains(local));
   auto socket = std::make_unique<sim_socket>(*this, host, local);
   component_id id = spawn(make(*socket), host);
   slot_of(id)->socket = std::move(socket);
-  sockets_[local.packed()] = id;
+  sockets_.insert(local, id, host);
   hosts_[host].ports.push_back(port);
   return id;
 }
@@ -344,12 +352,13 @@ void runtime::break_link(link_end& end, msg::disconnect_reason why, clock_time d
 }
 
 void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram) {
-  auto it = sockets_.find(to.packed());
-  if (it == sockets_.end()) {
+  const socket_table::entry* bound = sockets_.find(to);
+  if (!bound) {
     ++stats_.datagrams_lost;
     return;
   }
-  host_id dest = slot_of(it->second)->host;
+  host_id dest = bound->host;
+  component_id socket = bound->component;
   if (!net_.nat_admits(host, from, dest, to, now_)) {
     ++stats_.datagrams_filtered;
     return;
@@ -358,7 +367,7 @@ void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& 
   if (fate.count == 0)
     ++stats_.datagrams_lost;
   for (uint8_t i = 0; i < fate.count; ++i)
-    schedule(fate.at[i], it->second,
+    schedule(fate.at[i], socket,
              mail{kind::datagram, no_component, from.packed(), i + 1 < fate.count ? datagram : std::move(datagram)});
 }
 
@@ -578,10 +587,10 @@ bool runtime::step() {
     kind what = parcels_[t.aux].m.what;
     if (what == kind::action) {
       mix(static_cast<uint64_t>(kind::action));
-      uint64_t id = take_parcel(static_cast<uint32_t>(t.aux)).tag;
-      auto it = actions_.find(id);
-      std::function<void()> action = std::move(it->second);
-      actions_.erase(it);
+      auto id = static_cast<uint32_t>(take_parcel(static_cast<uint32_t>(t.aux)).tag);
+      std::function<void()> action = std::move(actions_[id]);
+      actions_[id] = nullptr;
+      free_actions_.push_back(id);
       action();
     } else {
       size_t size = parcels_[t.aux].m.frame.size();

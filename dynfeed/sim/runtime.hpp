@@ -24,13 +24,13 @@
 #include "dynfeed/sim/driver.hpp"
 #include "dynfeed/sim/event_queue.hpp"
 #include "dynfeed/sim/network.hpp"
+#include "dynfeed/sim/socket_table.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace dynfeed::sim {
@@ -223,9 +223,10 @@ private:
   size_t live_ = 0;
   std::deque<component_id> ready_;
   std::vector<host_state> hosts_;
-  std::unordered_map<uint64_t, component_id> sockets_; ///< packed endpoint -> component
-  std::unordered_map<uint64_t, std::function<void()>> actions_;
-  uint64_t next_action_ = 1;
+  socket_table sockets_;
+  /// Actions waiting for their time, by index (a mail's tag); freed indices are reused.
+  std::vector<std::function<void()>> actions_;
+  std::vector<uint32_t> free_actions_;
   std::function<void(component_id, host_id)> removed_hook_;
   std::unique_ptr<executor> exec_;
 };
