@@ -142,8 +142,11 @@ struct dht_config {
   /// gets a new round at once, if the last one began at least this long ago.
   clock_time refresh_min = std::chrono::seconds{5};
   // ---- items for local components (put_item, watch_item: the dht ID channel) ----------------
-  /// A kept item is put again this often: well within the 2 h BEP 44 nodes keep it.
-  clock_time item_republish = std::chrono::hours{1};
+  /// A kept item is put again this often: as often as peer records are announced, since the
+  /// nodes closest to its target change as fast (nodes that join closer never get it, and a
+  /// get stops at the k closest). Hourly, readers of a churning network found no item, or a
+  /// stale one, for up to an hour (docs/protocol.md, the dht ID channel).
+  clock_time item_republish = std::chrono::minutes{10};
   /// A put that reached nobody (no nodes yet, none acknowledged) is tried again after this.
   clock_time item_retry = std::chrono::seconds{10};
   /// A watch_item without an interval polls this often, +- up to item_poll_jitter.
