@@ -54,6 +54,9 @@
 
 namespace dynfeed {
 
+/// A signed mutable item as the item messages carry it (put_item, item_found).
+msg::dht_item_fields item_fields(const bep44::mutable_item& item);
+
 /// The outcome of a lookup (find_node, get_peers, get).
 struct dht_lookup_result {
   error err;   ///< no_nodes, busy; otherwise none (even if nobody answered)

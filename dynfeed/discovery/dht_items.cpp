@@ -14,9 +14,7 @@
 
 namespace dynfeed {
 
-namespace {
-
-msg::dht_item_fields fields_of(const bep44::mutable_item& item) {
+msg::dht_item_fields item_fields(const bep44::mutable_item& item) {
   msg::dht_item_fields f;
   f.k = item.k;
   f.salt = item.salt;
@@ -25,8 +23,6 @@ msg::dht_item_fields fields_of(const bep44::mutable_item& item) {
   f.sig.assign(item.sig.data(), item.sig.data() + signature::size());
   return f;
 }
-
-} // namespace
 
 void dht::on_item_message(context& ctx, component_id from, msg::local_message& local) {
   if (auto* put = std::get_if<msg::put_item>(&local)) {
@@ -196,7 +192,7 @@ void dht::polled(context& ctx, const node_id& target, uint64_t serial, const dht
   // get_value kept only a valid item of this key and salt; report it if it is news.
   if (item && (!w.seq || item->seq > *w.seq)) {
     w.seq = item->seq;
-    bytes frame = msg::encode(msg::local_message{msg::item_found{fields_of(*item)}});
+    bytes frame = msg::encode(msg::local_message{msg::item_found{item_fields(*item)}});
     for (component_id watcher : w.watchers)
       ctx.send(watcher, frame);
   }

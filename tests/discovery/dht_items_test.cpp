@@ -28,45 +28,6 @@ bep44::mutable_item news(int64_t seq, std::string_view value) {
   return signed_item(key_number(1), seq, value, "news");
 }
 
-msg::dht_item_fields fields(const bep44::mutable_item& item) {
-  msg::dht_item_fields f;
-  f.k = item.k;
-  f.salt = item.salt;
-  f.seq = item.seq;
-  f.v = item.v;
-  f.sig.assign(item.sig.data(), item.sig.data() + signature::size());
-  return f;
-}
-
-/// A local component of node `node`'s host that talks to its DHT node as the feed service
-/// does, and records the item_found frames it gets.
-class item_user final : public component {
-public:
-  void on_message(context&, component_id, byte_span frame) override {
-    auto m = msg::decode(frame);
-    if (!m)
-      return;
-    if (auto* local = std::get_if<msg::local_message>(&*m))
-      if (auto* found = std::get_if<msg::item_found>(local))
-        seqs.push_back(found->item.seq);
-  }
-  std::vector<int64_t> seqs;
-};
-
-struct user_of {
-  dht_network& net;
-  size_t node;
-  component_id id;
-
-  user_of(dht_network& n, size_t index)
-    : net(n), node(index), id(n.rt.spawn(std::make_unique<item_user>(), n.hosts.at(index))) {}
-
-  void tell(const msg::local_message& m) {
-    net.rt.with(id, [&](component&, context& ctx) { ctx.send(net.nodes[node], msg::encode(m)); });
-  }
-  const std::vector<int64_t>& found() { return static_cast<item_user&>(*net.rt.find(id)).seqs; }
-};
-
 msg::watch_item watch(int64_t seq_held) {
   msg::dht_item_fields f;
   f.k = key_number(1).pk;
@@ -89,25 +50,25 @@ BOOST_AUTO_TEST_SUITE(dht_items_for_local_components)
 BOOST_AUTO_TEST_CASE(a_watcher_hears_each_newer_item_until_it_stops) {
   dht_network net{81};
   net.grow(40, dht_config{});
-  user_of writer{net, 3};
-  user_of reader{net, 30};
-  writer.tell(msg::put_item{fields(news(1, "first"))});
+  local_stand_in writer{net, 3};
+  local_stand_in reader{net, 30};
+  writer.tell(msg::put_item{item_fields(news(1, "first"))});
   reader.tell(watch(0));
-  BOOST_TEST(net.run_until([&] { return !reader.found().empty(); }, 30s));
-  BOOST_TEST(reader.found() == std::vector<int64_t>{1});
+  BOOST_TEST(net.run_until([&] { return !reader.heard().item_seqs.empty(); }, 30s));
+  BOOST_TEST(reader.heard().item_seqs == std::vector<int64_t>{1});
   BOOST_TEST(net.node(30).items_watched() == 1u);
 
   // A newer item reaches the watcher at its next poll; the same one is never reported twice.
-  writer.tell(msg::put_item{fields(news(2, "second"))});
+  writer.tell(msg::put_item{item_fields(news(2, "second"))});
   net.rt.run_until(net.rt.now() + 40s);
-  BOOST_TEST(reader.found() == (std::vector<int64_t>{1, 2}));
+  BOOST_TEST(reader.heard().item_seqs == (std::vector<int64_t>{1, 2}));
 
   reader.tell(stop());
   net.rt.run_until(net.rt.now() + 10ms);
   BOOST_TEST(net.node(30).items_watched() == 0u);
-  writer.tell(msg::put_item{fields(news(3, "third"))});
+  writer.tell(msg::put_item{item_fields(news(3, "third"))});
   net.rt.run_until(net.rt.now() + 60s);
-  BOOST_TEST(reader.found() == (std::vector<int64_t>{1, 2}));
+  BOOST_TEST(reader.heard().item_seqs == (std::vector<int64_t>{1, 2}));
   // The item was there to be found: a plain get sees it.
   auto got = net.get_value(20, key_number(1).pk, news_salt);
   BOOST_TEST_REQUIRE(got.item.has_value());
@@ -123,13 +84,13 @@ BOOST_AUTO_TEST_CASE(a_kept_item_outlives_the_expiry_until_its_owner_stops_it) {
   for (bool stopped : {false, true}) {
     dht_network net{82};
     net.grow(30, config);
-    user_of writer{net, 4};
-    writer.tell(msg::put_item{fields(news(1, "kept"))});
+    local_stand_in writer{net, 4};
+    writer.tell(msg::put_item{item_fields(news(1, "kept"))});
     net.rt.run_until(net.rt.now() + 30s);
     BOOST_TEST(net.node(4).items_kept() == 1u);
     if (stopped) {
       // Only the owner can stop it; another component's stop changes nothing.
-      user_of other{net, 4};
+      local_stand_in other{net, 4};
       other.tell(stop());
       net.rt.run_until(net.rt.now() + 10ms);
       BOOST_TEST(net.node(4).items_kept() == 1u);
@@ -152,8 +113,8 @@ BOOST_AUTO_TEST_CASE(a_kept_item_is_stored_again_within_the_announce_interval_af
   dht_network net{84};
   net.grow(40, config);
   size_t owner = 3;
-  user_of writer{net, owner};
-  writer.tell(msg::put_item{fields(news(1, "kept"))});
+  local_stand_in writer{net, owner};
+  writer.tell(msg::put_item{item_fields(news(1, "kept"))});
   net.rt.run_until(net.rt.now() + 30s);
   node_id target = krpc::mutable_target(key_number(1).pk, news_salt);
   std::vector<size_t> holders;

@@ -82,21 +82,6 @@ bep44::mutable_item news(int64_t seq, std::string_view value) {
 
 const bytes news_salt = text("news");
 
-/// A component on node `index`'s host that asks its DHT node for topics, as a swarm does.
-struct swarm_stand_in {
-  dht_network& net;
-  size_t node;
-  component_id id;
-
-  swarm_stand_in(dht_network& n, size_t index)
-    : net(n), node(index), id(n.rt.spawn(std::make_unique<peers_recorder>(), n.hosts.at(index))) {}
-
-  void ask(const msg::local_message& m) {
-    net.rt.with(id, [&](component&, context& ctx) { ctx.send(net.nodes[node], msg::encode(m)); });
-  }
-  peers_recorder& heard() { return static_cast<peers_recorder&>(*net.rt.find(id)); }
-};
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(dht_in_a_network)
@@ -278,12 +263,12 @@ BOOST_AUTO_TEST_CASE(a_reader_before_the_writer_finds_it_soon) {
   dht_network net{52};
   net.grow(30, config);
   hash256 topic = hash_of("topic: an early reader");
-  swarm_stand_in reader{net, 3};
-  swarm_stand_in writer{net, 4};
-  reader.ask(msg::find_peers{topic, false});
+  local_stand_in reader{net, 3};
+  local_stand_in writer{net, 4};
+  reader.tell(msg::find_peers{topic, false});
   net.rt.run_until(net.rt.now() + 3s);
   BOOST_TEST(reader.heard().addresses.empty());
-  writer.ask(msg::find_peers{topic, true});
+  writer.tell(msg::find_peers{topic, true});
   std::string at_writer = endpoint{net.address(4).ip, 7000}.to_string();
   // The reader's rounds found nobody: the next come after 1, 2, 4, 8 s..., not 2 min.
   BOOST_TEST(net.run_until([&] { return reader.heard().saw(at_writer); }, 10s));
@@ -294,8 +279,8 @@ BOOST_AUTO_TEST_CASE(announcing_starts_once_the_port_is_known) {
   dht_network net{53};
   net.grow(30, dht_config{}); // announce_port 0: not listening yet
   hash256 topic = hash_of("topic: a late port");
-  swarm_stand_in writer{net, 5};
-  writer.ask(msg::find_peers{topic, true});
+  local_stand_in writer{net, 5};
+  writer.tell(msg::find_peers{topic, true});
   net.rt.run_until(net.rt.now() + 30s);
   BOOST_TEST(net.node(5).stats()[discovery_op::get_peers].queries_sent > 0u);
   BOOST_TEST(net.node(5).stats()[discovery_op::announce].queries_sent == 0u);
@@ -326,10 +311,10 @@ BOOST_AUTO_TEST_CASE(topics_asked_before_joining_run_once_somebody_answers) {
   net.rt.run_until(net.rt.now() + 1s);
   late.bootstrap = {net.address(0)};
   size_t fresh = net.add_node(late);
-  swarm_stand_in reader{net, fresh};
+  local_stand_in reader{net, fresh};
   // Asked before the bootstrap node answered (nothing arrived yet): nobody to ask.
   BOOST_TEST(net.node(fresh).stats().datagrams_received == 0u);
-  reader.ask(msg::find_peers{topic, false});
+  reader.tell(msg::find_peers{topic, false});
   std::string at_7 = endpoint{net.address(7).ip, 7000}.to_string();
   // It runs again as soon as the bootstrap node answers: not after bootstrap_retry (10 s), and
   // not after the join, which waits for the silent node's two timeouts (4 s).

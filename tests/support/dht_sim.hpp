@@ -139,25 +139,30 @@ private:
   node_id id_;
 };
 
-/// Records the peers_found frames a discovery component sends it.
+/// Records the peers_found and item_found frames a discovery component sends it.
 class peers_recorder final : public component {
 public:
   void on_message(context&, component_id, byte_span frame) override {
     auto m = msg::decode(frame);
     if (!m)
       return;
-    if (auto* local = std::get_if<msg::local_message>(&*m))
-      if (auto* found = std::get_if<msg::peers_found>(local)) {
-        ++reports;
-        for (const std::string& a : found->addresses)
-          addresses.push_back(a);
-      }
+    auto* local = std::get_if<msg::local_message>(&*m);
+    if (!local)
+      return;
+    if (auto* found = std::get_if<msg::peers_found>(local)) {
+      ++reports;
+      for (const std::string& a : found->addresses)
+        addresses.push_back(a);
+    } else if (auto* item = std::get_if<msg::item_found>(local)) {
+      item_seqs.push_back(item->item.seq);
+    }
   }
   bool saw(const std::string& address) const {
     return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
   }
   std::vector<std::string> addresses;
   uint64_t reports = 0;
+  std::vector<int64_t> item_seqs; ///< of each item_found, in order
 };
 
 /// DHT nodes (and probes), one per simulated host.
@@ -271,6 +276,22 @@ struct dht_network {
     ids.resize(std::min(count, ids.size()));
     return ids;
   }
+};
+
+/// A component on node `index`'s host that talks to its DHT node as a local component does (a
+/// swarm asking for topics, a feed service for items), recording what it hears back.
+struct local_stand_in {
+  dht_network& net;
+  size_t node;
+  component_id id;
+
+  local_stand_in(dht_network& n, size_t index)
+    : net(n), node(index), id(n.rt.spawn(std::make_unique<peers_recorder>(), n.hosts.at(index))) {}
+
+  void tell(const msg::local_message& m) {
+    net.rt.with(id, [&](component&, context& ctx) { ctx.send(net.nodes[node], msg::encode(m)); });
+  }
+  peers_recorder& heard() { return static_cast<peers_recorder&>(*net.rt.find(id)); }
 };
 
 } // namespace dynfeed::test
