@@ -132,10 +132,10 @@ private:
   std::vector<Value> values_;
 };
 
-/// A vector used as a small set (a handful of ids): adds `value` unless it is there; false if
-/// it was.
-template <class T>
-bool add_unique(std::vector<T>& set, const T& value) {
+/// A vector (or small_vector) used as a small set (a handful of ids): adds `value` unless it
+/// is there; false if it was.
+template <class Set>
+bool add_unique(Set& set, const typename Set::value_type& value) {
   if (std::find(set.begin(), set.end(), value) != set.end())
     return false;
   set.push_back(value);
@@ -144,8 +144,8 @@ bool add_unique(std::vector<T>& set, const T& value) {
 
 /// Removes `value` from a vector used as a small set, keeping the order of the rest; false if
 /// it was not there.
-template <class T>
-bool remove_value(std::vector<T>& set, const T& value) {
+template <class Set>
+bool remove_value(Set& set, const typename Set::value_type& value) {
   auto it = std::find(set.begin(), set.end(), value);
   if (it == set.end())
     return false;

@@ -16,6 +16,7 @@
 
 #include "dynfeed/base/address_key.hpp"
 #include "dynfeed/base/flat_map.hpp"
+#include "dynfeed/base/small_vector.hpp"
 #include "dynfeed/feed/dynamic.hpp"
 #include "dynfeed/feed/signed_value.hpp"
 #include "dynfeed/messages/messages.hpp"
@@ -138,7 +139,8 @@ private:
     address_key address;
     node_key remote;
     bool outbound = false;
-    std::vector<component_id> requesters; ///< swarms to tell when it ends (a handful)
+    /// Swarms to tell when it ends: mostly one, kept in place (no heap block per connection).
+    small_vector<component_id, 1> requesters;
   };
 
   void on_dial(context& ctx, component_id requester, const std::string& address);

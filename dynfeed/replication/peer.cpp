@@ -119,47 +119,52 @@ void peer::on_open(context& ctx, const msg::open_channel& m) {
     return;
   }
   channel& c = find_or_add(m.discovery_key);
-  if (c.remote) {
+  if (c.has_remote) {
     fail(ctx, disconnect_reason::unexpected_message); // opened twice
     return;
   }
   c.remote = m.channel;
-  c.remote_capability = m.capability;
+  c.has_remote = true;
   if (c.feed != no_component) {
-    try_pair(ctx, c);
-  } else if (!c.asked_node) {
-    c.asked_node = true;
-    ctx.send(node_, msg::encode(msg::local_message{msg::find_feed{m.discovery_key}}));
+    pair(ctx, c, public_key::from(c.pending.span()), m.capability);
+  } else {
+    c.pending = m.capability;
+    if (!c.asked_node) {
+      c.asked_node = true;
+      ctx.send(node_, msg::encode(msg::local_message{msg::find_feed{m.discovery_key}}));
+    }
   }
 }
 
 void peer::on_attach(context& ctx, component_id feed, const msg::attach& m) {
   channel& c = find_or_add(m.discovery_key);
   c.feed = feed;
-  c.key = m.key;
   if (!c.local) {
     c.local = next_local_++;
     msg::open_channel open;
-    open.channel = *c.local;
+    open.channel = c.local;
     open.discovery_key = m.discovery_key;
     open.capability = replication_capability(conn_.initiator(), m.key, conn_.handshake_hash());
     conn_.transmit(msg::encode(msg::wire_message{open}));
   }
-  try_pair(ctx, c);
+  if (c.up)
+    return;
+  if (c.has_remote)
+    pair(ctx, c, m.key, c.pending); // `pending` holds the remote's capability
+  else
+    c.pending = hash256::from(m.key.span());
 }
 
-void peer::try_pair(context& ctx, channel& c) {
-  if (c.up || !c.local || !c.remote || c.feed == no_component)
-    return;
+void peer::pair(context& ctx, channel& c, const public_key& key, const hash256& remote_capability) {
   // The remote proves knowledge of the key in its own role.
-  hash256 expected = replication_capability(!conn_.initiator(), c.key, conn_.handshake_hash());
-  if (expected != c.remote_capability) {
+  hash256 expected = replication_capability(!conn_.initiator(), key, conn_.handshake_hash());
+  if (expected != remote_capability) {
     fail(ctx, disconnect_reason::bad_capability);
     return;
   }
   c.up = true;
   msg::channel_up up;
-  up.channel = *c.local;
+  up.channel = c.local;
   up.remote_node = hash256::from(conn_.remote().span());
   up.initiator = conn_.initiator();
   ctx.send(c.feed, msg::encode(msg::local_message{up}));
@@ -202,7 +207,7 @@ void peer::on_message(context& ctx, component_id from, byte_span frame) {
   } else if (auto* d = std::get_if<msg::detach>(&local)) {
     channel* c = find(d->discovery_key);
     if (c && c->local) {
-      msg::close_channel close{*c->local};
+      msg::close_channel close{c->local};
       conn_.transmit(msg::encode(msg::wire_message{close}));
     }
     drop_channel(ctx, d->discovery_key, disconnect_reason::normal);
@@ -242,7 +247,7 @@ peer::channel* peer::find(const hash256& discovery_key) {
 
 peer::channel* peer::find_remote(uint32_t remote_channel) {
   for (channel& c : channels_)
-    if (c.remote == remote_channel)
+    if (c.has_remote && c.remote == remote_channel)
       return &c;
   return nullptr;
 }

@@ -5,6 +5,7 @@
 /// routes frames between the remote and the feed services, which do the replicating. Anything
 /// the remote does out of protocol ends the connection with a reason.
 
+#include "dynfeed/base/small_vector.hpp"
 #include "dynfeed/component/connection.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/messages/messages.hpp"
@@ -29,17 +30,22 @@ public:
 
   size_t channel_count() const noexcept { return channels_.size(); }
   /// Why the connection ended, once it has.
-  std::optional<msg::disconnect_reason> close_reason() const noexcept { return close_reason_; }
+  std::optional<msg::disconnect_reason> close_reason() const noexcept {
+    return closed_ ? std::optional<msg::disconnect_reason>(close_reason_) : std::nullopt;
+  }
   bool hello_received() const noexcept { return hello_received_; }
 
 private:
+  /// A channel keeps either the feed's key or the remote's capability, never both: once a
+  /// feed attached and the remote opened, the pair is checked at once (and the connection ends
+  /// if it fails), so a channel holds the one that came first until the other comes.
   struct channel {
     hash256 discovery_key;
+    hash256 pending; ///< the key once a feed attached, else the remote's capability once it opened
     component_id feed = no_component;
-    public_key key;
-    std::optional<uint32_t> local;  ///< our number, once we sent open
-    std::optional<uint32_t> remote; ///< the remote's number, once it sent open
-    hash256 remote_capability;
+    uint32_t local = 0;  ///< our number, once we sent open (ours start at 1)
+    uint32_t remote = 0; ///< the remote's number, once it sent open (has_remote)
+    bool has_remote = false;
     bool up = false;
     bool asked_node = false;
   };
@@ -48,8 +54,9 @@ private:
   void on_open(context& ctx, const msg::open_channel& m);
   void on_attach(context& ctx, component_id feed, const msg::attach& m);
   void forward(context& ctx, uint32_t remote_channel, byte_span frame);
-  /// Pairs a channel once both sides opened it and the remote's capability checks out.
-  void try_pair(context& ctx, channel& c);
+  /// Pairs a channel both sides opened, once the remote's capability checks out against the
+  /// feed's key.
+  void pair(context& ctx, channel& c, const public_key& key, const hash256& remote_capability);
   void drop_channel(context& ctx, const hash256& discovery_key, msg::disconnect_reason why);
   void fail(context& ctx, msg::disconnect_reason why);
 
@@ -66,12 +73,13 @@ private:
   channel& find_or_add(const hash256& discovery_key);
   void erase(const channel& c);
 
-  /// A connection carries a feed or two: a vector beats any map.
-  std::vector<channel> channels_;
+  /// A connection carries a feed or two: a vector beats any map, and the first channel lives in
+  /// the peer itself (160 bytes in all, where a channel of its own took another heap block).
+  small_vector<channel, 1> channels_;
   uint32_t next_local_ = 1;
   bool hello_received_ = false;
   bool closed_ = false;
-  std::optional<msg::disconnect_reason> close_reason_;
+  msg::disconnect_reason close_reason_ = msg::disconnect_reason::normal; ///< once closed_
   timer_id hello_timer_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "dynfeed/sim/runtime.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/base/small_vector.hpp"
 #include "dynfeed/crypto/crypto.hpp"
 
 #include <algorithm>
@@ -17,8 +18,9 @@ public:
   }
   bytes take_frame(byte_span frame) override {
     // The mail being handled gives up its buffer when `frame` is all of it.
-    if (current_ && current_->frame.data() == frame.data() && current_->frame.size() == frame.size())
-      return std::move(current_->frame);
+    mail* current = rt_.current_ == this ? rt_.current_mail_ : nullptr;
+    if (current && current->frame.data() == frame.data() && current->frame.size() == frame.size())
+      return std::move(current->frame);
     return frame.to_bytes();
   }
   clock_time now() const override { return rt_.now_; }
@@ -40,30 +42,33 @@ public:
     return *random_;
   }
 
-  void set_current(mail* m) noexcept { current_ = m; }
   bool wants(timer_id id) noexcept { return active(id) != active_.end(); }
   /// The tag of timer `id` if it is still wanted.
   std::optional<uint64_t> take_timer(timer_id id) {
     auto it = active(id);
     if (it == active_.end())
       return std::nullopt;
-    uint64_t tag = it->second;
+    uint64_t tag = it->tag;
     active_.erase(it);
     return tag;
   }
 
 private:
+  struct wanted_timer {
+    timer_id id;
+    uint64_t tag;
+  };
   /// Timer `id` among the wanted ones (a component has a handful at most).
-  std::vector<std::pair<timer_id, uint64_t>>::iterator active(timer_id id) {
-    return std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.first == id; });
+  wanted_timer* active(timer_id id) {
+    return std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.id == id; });
   }
 
   runtime& rt_;
   component_id id_;
   std::unique_ptr<rng> random_;
-  mail* current_ = nullptr; ///< while a handler runs
   timer_id next_timer_ = 1;
-  std::vector<std::pair<timer_id, uint64_t>> active_;
+  /// A peer has one timer at most (its hello's): kept in place, no heap block per peer.
+  small_vector<wanted_timer, 1> active_;
 };
 
 struct runtime::slot {
@@ -435,9 +440,11 @@ void runtime::handle(slot& s, mail& m) {
   if (m.what == kind::frame || m.what == kind::remote || m.what == kind::datagram)
     ++stats_.frames;
   context& ctx = s.ctx;
-  s.ctx.set_current(&m);
+  current_ = &s.ctx;
+  current_mail_ = &m;
   handle_mail(s, ctx, m);
-  s.ctx.set_current(nullptr);
+  current_ = nullptr;
+  current_mail_ = nullptr;
 }
 
 void runtime::handle_mail(slot& s, context& ctx, mail& m) {

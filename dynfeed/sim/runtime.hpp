@@ -229,6 +229,10 @@ private:
   std::vector<uint32_t> free_actions_;
   std::function<void(component_id, host_id)> removed_hook_;
   std::unique_ptr<executor> exec_;
+  /// The context and mail of the handler running (the plain driver's), for take_frame: one
+  /// pair for the runtime rather than a pointer in every component's slot.
+  slot_context* current_ = nullptr;
+  mail* current_mail_ = nullptr;
 };
 
 /// Runs a runtime's components somewhere else than its own ready list. The runtime tells it of
