@@ -71,13 +71,38 @@ private:
   small_vector<wanted_timer, 1> active_;
 };
 
+/// The two ends of a link and what they share.
+struct link_pair {
+  link_end ends[2];
+  node_key keys[2]; ///< of the side that opened the link (0), and of the other
+  hash256 handshake_hash;
+  runtime* rt = nullptr;
+  clock_time latency{0}; ///< hostless links only
+};
+
+link_end& link_end::other() const noexcept { return pair_->ends[1 - side_]; }
+const node_key& link_end::remote() const { return pair_->keys[1 - side_]; }
+byte_span link_end::handshake_hash() const { return pair_->handshake_hash.span(); }
+
+void runtime::release(link_end* end) noexcept {
+  end->released_ = true;
+  if (end->other().released_)
+    delete end->pair_;
+}
+
 struct runtime::slot {
   slot(runtime& rt, component_id id, std::unique_ptr<component> c, host_id h)
     : comp(std::move(c)), ctx(rt, id), host(h) {}
+  slot(const slot&) = delete;
+  slot& operator=(const slot&) = delete;
+  ~slot() {
+    comp.reset(); // before the connection it holds a reference to
+    if (link)
+      release(link);
+  }
 
   std::unique_ptr<component> comp;
-  std::unique_ptr<link_end> link;           ///< a peer's connection, owned here
-  std::unique_ptr<datagram_socket> socket;  ///< a datagram component's socket
+  link_end* link = nullptr; ///< a peer's connection: its end of a link_pair
   slot_context ctx;
   host_id host = no_host;
   uint32_t head = nil; ///< the mailbox: a list of parcels, oldest first
@@ -154,12 +179,12 @@ void runtime::crash(host_id host) {
     slot* gone_slot = slot_of(id);
     if (!gone_slot)
       continue;
-    if (link_end* end = gone_slot->link.get(); end && !end->closed_) {
+    if (link_end* end = gone_slot->link; end && !end->closed_) {
       // The far end hears nothing more; it notices the break after a one-way latency.
       end->closed_ = true;
       ++stats_.links_broken;
       mail m{kind::disconnect, id, static_cast<uint64_t>(msg::disconnect_reason::transport_error), {}};
-      schedule(now_ + net_.latency(end->host_, end->other_host_), end->other_, std::move(m));
+      schedule(now_ + net_.latency(end->host_, end->other().host_), end->other().self_, std::move(m));
     }
     remove(id);
   }
@@ -200,11 +225,16 @@ void runtime::remove(component_id id) {
   if (s.host != no_host) {
     host_state& h = hosts_[s.host];
     h.components.erase(std::remove(h.components.begin(), h.components.end(), id), h.components.end());
-    if (s.socket) {
-      endpoint local = s.socket->local();
-      sockets_.erase(local);
-      h.ports.erase(std::remove(h.ports.begin(), h.ports.end(), local.port), h.ports.end());
-    }
+  }
+  // Kept until the slot is gone (the component holds a reference to it).
+  std::unique_ptr<datagram_socket> socket;
+  if (auto* owned = socket_owners_.find(id)) {
+    socket = std::move(*owned);
+    socket_owners_.erase(id);
+    endpoint local = socket->local();
+    sockets_.erase(local);
+    std::vector<uint16_t>& ports = hosts_[s.host].ports;
+    ports.erase(std::remove(ports.begin(), ports.end(), local.port), ports.end());
   }
   // The far end of a link whose peer just went away hears of it (a closed connection).
   if (s.link && !s.link->closed_)
@@ -249,8 +279,7 @@ std::pair<component_id, component_id> runtime::connect(
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
   auto ids = connect(no_host, no_host, a, b, make_a, make_b);
-  slot_of(ids.first)->link->latency_ = latency;
-  slot_of(ids.second)->link->latency_ = latency;
+  slot_of(ids.first)->link->pair_->latency = latency;
   return ids;
 }
 
@@ -258,31 +287,25 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
                                                        const node_key& node_b,
                                                        const peer_factory& make_a,
                                                        const peer_factory& make_b) {
-  auto end_a = std::make_unique<link_end>();
-  auto end_b = std::make_unique<link_end>();
+  auto pair = std::make_unique<link_pair>();
   // Both ends share a handshake hash bound to the two identities, as Noise would give them.
-  hash256 h = crypto::blake2b_256({node_a.span(), node_b.span()});
-  for (auto* e : {end_a.get(), end_b.get()}) {
-    e->rt_ = this;
-    e->handshake_hash_ = h;
-  }
-  end_a->remote_ = node_b;
-  end_a->initiator_ = true;
-  end_a->host_ = a;
-  end_a->other_host_ = b;
-  end_b->remote_ = node_a;
-  end_b->host_ = b;
-  end_b->other_host_ = a;
-  link_end& ra = *end_a;
-  link_end& rb = *end_b;
+  pair->handshake_hash = crypto::blake2b_256({node_a.span(), node_b.span()});
+  pair->keys[0] = node_a;
+  pair->keys[1] = node_b;
+  pair->rt = this;
+  link_end& ra = pair->ends[0];
+  link_end& rb = pair->ends[1];
+  ra.pair_ = rb.pair_ = pair.get();
+  ra.host_ = a;
+  rb.host_ = b;
+  rb.side_ = 1;
   component_id ida = spawn(make_a(ra), a);
   component_id idb = spawn(make_b(rb), b);
   ra.self_ = ida;
-  ra.other_ = idb;
   rb.self_ = idb;
-  rb.other_ = ida;
-  slot_of(ida)->link = std::move(end_a);
-  slot_of(idb)->link = std::move(end_b);
+  slot_of(ida)->link = &ra;
+  slot_of(idb)->link = &rb;
+  pair.release(); // owned by its two ends now
   return {ida, idb};
 }
 
@@ -291,7 +314,7 @@ component_id runtime::open_datagram(host_id host, uint16_t port, const socket_fa
   DYNFEED_REQUIRE(!sockets_.contains(local));
   auto socket = std::make_unique<sim_socket>(*this, host, local);
   component_id id = spawn(make(*socket), host);
-  slot_of(id)->socket = std::move(socket);
+  socket_owners_.try_emplace(id, std::move(socket));
   sockets_.insert(local, id, host);
   hosts_[host].ports.push_back(port);
   return id;
@@ -317,31 +340,33 @@ void runtime::post_frame(component_id to, bytes frame) {
 void link_end::transmit(bytes frame) {
   if (closed_)
     return;
-  runtime& rt = *rt_;
+  runtime& rt = *pair_->rt;
+  host_id other_host = other().host_;
   clock_time at;
   if (host_ == no_host) {
-    at = std::max(rt.now_ + latency_, last_arrival_);
+    at = std::max(rt.now_ + pair_->latency, last_arrival_);
   } else {
-    auto when = rt.net_.stream(host_, other_host_, frame.size(), rt.now_, last_arrival_, rt.net_random_);
+    auto when = rt.net_.stream(host_, other_host, frame.size(), rt.now_, last_arrival_, rt.net_random_);
     if (!when) {
       // A partition: the stream stalls and breaks on both sides.
-      rt.break_link(*this, msg::disconnect_reason::transport_error, rt.net_.latency(host_, other_host_));
+      rt.break_link(*this, msg::disconnect_reason::transport_error, rt.net_.latency(host_, other_host));
       return;
     }
     at = *when;
   }
   last_arrival_ = at;
-  rt.schedule(at, other_, runtime::mail{runtime::kind::remote, self_, 0, std::move(frame)});
+  rt.schedule(at, other().self_, runtime::mail{runtime::kind::remote, self_, 0, std::move(frame)});
 }
 
 void link_end::close(msg::disconnect_reason why) {
   if (closed_)
     return;
   closed_ = true;
-  runtime& rt = *rt_;
+  runtime& rt = *pair_->rt;
   // The remote learns of it after the frames already in flight.
-  clock_time at = host_ == no_host ? rt.now_ + latency_ : rt.now_ + rt.net_.latency(host_, other_host_);
-  rt.schedule(std::max(at, last_arrival_), other_,
+  clock_time at = host_ == no_host ? rt.now_ + pair_->latency
+                                   : rt.now_ + rt.net_.latency(host_, other().host_);
+  rt.schedule(std::max(at, last_arrival_), other().self_,
               runtime::mail{runtime::kind::disconnect, self_, static_cast<uint64_t>(why), {}});
 }
 
@@ -351,9 +376,10 @@ void runtime::break_link(link_end& end, msg::disconnect_reason why, clock_time d
   end.closed_ = true;
   ++stats_.links_broken;
   // Both ends find out: the far one after the delay, this one at once (its send failed).
-  schedule(std::max(now_ + delay, end.last_arrival_), end.other_,
+  component_id other = end.other().self_;
+  schedule(std::max(now_ + delay, end.last_arrival_), other,
            mail{kind::disconnect, end.self_, static_cast<uint64_t>(why), {}});
-  schedule(now_, end.self_, mail{kind::disconnect, end.other_, static_cast<uint64_t>(why), {}});
+  schedule(now_, end.self_, mail{kind::disconnect, other, static_cast<uint64_t>(why), {}});
 }
 
 void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram) {

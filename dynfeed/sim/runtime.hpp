@@ -18,6 +18,7 @@
 /// break) and start again. Every network delivery and timer is folded into a trace digest: the
 /// same seed and inputs give the same digest.
 
+#include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/component/connection.hpp"
 #include "dynfeed/component/datagram.hpp"
@@ -42,28 +43,31 @@ class executor;
 /// latency between them.
 inline constexpr host_id no_host = ~host_id{0};
 
-/// One end of a simulated connection between two peer components.
+struct link_pair;
+
+/// One end of a simulated connection between two peer components. Both ends of a link live in
+/// one block with what they share (the two identities, the handshake hash, the runtime): 40
+/// bytes an end and 112 shared, where each end kept its own copies (128 bytes). The block goes
+/// when both ends are released (their components removed, or the runtime destroyed).
 class link_end final : public connection {
 public:
   void transmit(bytes frame) override;
   void close(msg::disconnect_reason why) override;
-  const node_key& remote() const override { return remote_; }
+  const node_key& remote() const override;
   /// 32 bytes, bound to both identities (Noise's would be 64: any length keys a capability).
-  byte_span handshake_hash() const override { return handshake_hash_.span(); }
-  bool initiator() const override { return initiator_; }
+  byte_span handshake_hash() const override;
+  bool initiator() const override { return side_ == 0; }
 
 private:
   friend class runtime;
-  runtime* rt_ = nullptr;
+  friend struct link_pair;
+  link_end& other() const noexcept;
+  link_pair* pair_ = nullptr;
   component_id self_ = no_component;
-  component_id other_ = no_component;
   host_id host_ = no_host;
-  host_id other_host_ = no_host;
-  node_key remote_;
-  hash256 handshake_hash_;
-  bool initiator_ = false;
+  uint8_t side_ = 0; ///< 0 on the side that opened the link
   bool closed_ = false;
-  clock_time latency_{0};      ///< hostless links only
+  bool released_ = false;      ///< its component is gone: the pair goes with the other end
   clock_time last_arrival_{0}; ///< frames of a stream arrive in order
 };
 
@@ -204,6 +208,8 @@ private:
   bool settle(component_id id, slot& s);
   void remove(component_id id);
   void break_link(link_end& end, msg::disconnect_reason why, clock_time delay);
+  /// The component of `end` is gone: frees the link's block once both ends are.
+  static void release(link_end* end) noexcept;
   void send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram);
   void mix(uint64_t v) noexcept;
 
@@ -229,6 +235,9 @@ private:
   std::vector<uint32_t> free_actions_;
   std::function<void(component_id, host_id)> removed_hook_;
   std::unique_ptr<executor> exec_;
+  /// Datagram components' sockets, by component: a node has one or two, so the slots of all
+  /// the other components (peers by the million) keep no pointer for one.
+  flat_map<component_id, std::unique_ptr<datagram_socket>> socket_owners_;
   /// The context and mail of the handler running (the plain driver's), for take_frame: one
   /// pair for the runtime rather than a pointer in every component's slot.
   slot_context* current_ = nullptr;
