@@ -7,6 +7,7 @@
 /// not verify are disconnected.
 
 #include "dynfeed/base/flat_map.hpp"
+#include "dynfeed/base/small_vector.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/core/feed.hpp"
 #include "dynfeed/feed/dynamic.hpp"
@@ -132,7 +133,7 @@ private:
           return &o;
       return nullptr;
     }
-    std::vector<uint64_t> cancelled; ///< late answers to these are not unsolicited
+    small_vector<uint64_t, 1> cancelled; ///< late answers to these are not unsolicited
     bool checking = false;    ///< a check is in flight
     bool checked = false;     ///< a conflict check was made already: next time, punish
     bool compared = false;    ///< its tree was compared with ours (compare_trees)
