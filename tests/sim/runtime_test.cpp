@@ -3,6 +3,7 @@
 
 #include "dynfeed/sim/runtime.hpp"
 
+#include "dynfeed/crypto/crypto.hpp"
 #include "dynfeed/sim/caf_driver.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -296,3 +297,52 @@ BOOST_AUTO_TEST_CASE(components_start_stop_and_end_alike_on_both_drivers) {
   BOOST_TEST(caf->stats().messages == plain.stats().messages);
   BOOST_TEST(caf->stats().timers == plain.stats().timers);
 }
+
+namespace {
+
+/// Records what its end of the link says of the link, whenever asked.
+class link_reader final : public connected_component {
+public:
+  explicit link_reader(connection& c) : conn_(c) {}
+  void on_remote(context&, byte_span) override {}
+  void on_disconnect(context&, msg::disconnect_reason) override { gone_ = true; }
+  void on_message(context&, component_id, byte_span) override {}
+  bool alive() const override { return !gone_; }
+  const connection& conn() const { return conn_; }
+
+private:
+  connection& conn_;
+  bool gone_ = false;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_ends_of_a_link_know_each_other_and_share_one_handshake_hash) {
+  two_hosts w(1);
+  link_reader* ra = nullptr;
+  link_reader* rb = nullptr;
+  auto [ia, ib] = w.rt.connect(
+    w.a, w.b, id_of(1), id_of(2),
+    [&](connection& c) { return std::unique_ptr<connected_component>(ra = new link_reader(c)); },
+    [&](connection& c) { return std::unique_ptr<connected_component>(rb = new link_reader(c)); });
+  auto [ic, id] = w.link(0); // a second link between the same hosts: a hash of its own ends
+  (void)ic;
+  (void)id;
+  BOOST_TEST((ra->conn().remote() == id_of(2)));
+  BOOST_TEST((rb->conn().remote() == id_of(1)));
+  BOOST_TEST(ra->conn().initiator());
+  BOOST_TEST(!rb->conn().initiator());
+  hash256 expected = crypto::blake2b_256({id_of(1).span(), id_of(2).span()});
+  BOOST_TEST((hash256::from(ra->conn().handshake_hash()) == expected));
+  BOOST_TEST((hash256::from(rb->conn().handshake_hash()) == expected));
+  // One end goes; the other still reads the link until it hears of it and goes too.
+  w.rt.stop(ia);
+  w.rt.run_until(1us); // the stop is handled at once; the close reaches b a latency later
+  BOOST_TEST(w.rt.find(ia) == nullptr);
+  BOOST_TEST_REQUIRE(w.rt.find(ib) != nullptr);
+  BOOST_TEST((rb->conn().remote() == id_of(1)));
+  BOOST_TEST((hash256::from(rb->conn().handshake_hash()) == expected));
+  w.rt.run_until(1s);
+  BOOST_TEST(w.rt.find(ib) == nullptr);
+}
+
