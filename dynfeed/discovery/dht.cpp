@@ -161,8 +161,7 @@ void dht::on_timer(context& ctx, uint64_t tag) {
       clock_time now = ctx.now();
       store_.expire(now);
       stats_.records_held = store_.records();
-      for (auto it = rate_.begin(); it != rate_.end();)
-        it = it->second <= now ? rate_.erase(it) : std::next(it); // idle: its bucket is full
+      rate_.erase_if([now](uint32_t, clock_time full_at) { return full_at <= now; }); // idle: full
       arm(ctx, timer_kind::expire, config_.expire_interval);
       return;
     }
@@ -312,20 +311,19 @@ bool dht::rate_allows(const endpoint& from, clock_time now) {
   // A token bucket kept as the time at which it is full again (GCRA): each query adds one
   // interval, and a query that would push that time more than a burst ahead is dropped.
   clock_time interval = std::chrono::nanoseconds{std::chrono::seconds{1}} / config_.queries_per_s;
-  auto it = rate_.find(from.ip);
-  if (it == rate_.end()) {
+  clock_time* held = rate_.find(from.ip);
+  if (!held) {
     if (rate_.size() >= config_.rate_sources_max) {
-      for (auto r = rate_.begin(); r != rate_.end();)
-        r = r->second <= now ? rate_.erase(r) : std::next(r);
+      rate_.erase_if([now](uint32_t, clock_time full_at) { return full_at <= now; });
       if (rate_.size() >= config_.rate_sources_max)
         return false;
     }
-    it = rate_.emplace(from.ip, now).first;
+    held = rate_.try_emplace(from.ip, now).first;
   }
-  clock_time full_at = std::max(it->second, now) + interval;
+  clock_time full_at = std::max(*held, now) + interval;
   if (full_at - now > interval * config_.query_burst)
     return false;
-  it->second = full_at;
+  *held = full_at;
   return true;
 }
 

@@ -35,6 +35,7 @@
 
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/endpoint_set.hpp"
+#include "dynfeed/base/u32_map.hpp"
 #include "dynfeed/component/datagram.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/discovery/dht_store.hpp"
@@ -346,7 +347,7 @@ private:
   std::map<uint64_t, std::function<void(bool)>> pings_;
   uint64_t next_serial_ = 1;
 
-  std::unordered_map<uint32_t, clock_time> rate_; ///< source IPv4 -> its bucket's refill time
+  u32_map<clock_time> rate_; ///< source IPv4 -> its bucket's refill time
   std::map<hash256, wanted_topic> wanted_;
   std::map<uint64_t, hash256> wanted_serials_;    ///< timer serial -> topic
   bool joining_ = false;

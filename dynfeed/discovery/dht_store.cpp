@@ -29,37 +29,65 @@ dht_store::dht_store(dht_store_limits limits) : limits_(limits) {
 }
 
 size_t dht_store::held_by(uint32_t source) const {
-  auto it = owners_.find(source);
-  return it == owners_.end() ? 0 : it->second.size();
+  const owned* o = owners_.find(source);
+  return o ? o->count : 0;
 }
 
 void dht_store::touch_key(uint32_t owner, const record_key& key) {
-  std::vector<record_key>& keys = owners_[owner];
-  auto it = std::find_if(keys.begin(), keys.end(), [&](const record_key& k) { return k == key; });
-  if (it != keys.end())
-    keys.erase(it);
-  keys.push_back(key); // most recently stored last
+  auto [o, added] = owners_.try_emplace(owner);
+  if (added) {
+    o->set_oldest(key);
+    o->count = 1;
+    return;
+  }
+  if (o->count == 1 && o->oldest() == key)
+    return; // its only record: still the most recent
+  std::vector<record_key>& more = more_owned_[owner];
+  if (o->oldest() == key) {
+    o->set_oldest(more.front());
+    more.erase(more.begin());
+  } else if (auto it = std::find(more.begin(), more.end(), key); it != more.end()) {
+    more.erase(it);
+  } else {
+    ++o->count;
+  }
+  more.push_back(key); // most recently stored last
 }
 
 void dht_store::drop_key(uint32_t owner, const record_key& key) {
-  auto owner_it = owners_.find(owner);
-  DYNFEED_ASSERT(owner_it != owners_.end());
-  std::vector<record_key>& keys = owner_it->second;
-  auto it = std::find_if(keys.begin(), keys.end(), [&](const record_key& k) { return k == key; });
-  DYNFEED_ASSERT(it != keys.end());
-  keys.erase(it);
-  if (keys.empty())
-    owners_.erase(owner_it);
+  owned* o = owners_.find(owner);
+  DYNFEED_ASSERT(o);
+  if (o->count == 1) {
+    DYNFEED_ASSERT(o->oldest() == key);
+    owners_.erase(owner);
+    return;
+  }
+  auto m = more_owned_.find(owner);
+  DYNFEED_ASSERT(m != more_owned_.end() && !m->second.empty());
+  std::vector<record_key>& more = m->second;
+  if (o->oldest() == key) {
+    o->set_oldest(more.front());
+    more.erase(more.begin());
+  } else {
+    auto it = std::find(more.begin(), more.end(), key);
+    DYNFEED_ASSERT(it != more.end());
+    more.erase(it);
+  }
+  --o->count;
+  if (more.empty())
+    more_owned_.erase(m);
 }
 
 /// Removes a record and its key.
 void dht_store::remove(uint32_t owner, const record_key& key) {
+  // The key goes first: it points into the map entry.
+  drop_key(owner, key);
   if (key.is_value) {
-    auto it = values_.find(key.target);
+    auto it = values_.find(*key.target);
     DYNFEED_ASSERT(it != values_.end() && it->second.owner == owner);
     values_.erase(it);
   } else {
-    auto it = topics_.find(key.target);
+    auto it = topics_.find(*key.target);
     DYNFEED_ASSERT(it != topics_.end());
     std::vector<peer_record>& peers = it->second;
     endpoint address{owner, key.port};
@@ -70,13 +98,24 @@ void dht_store::remove(uint32_t owner, const record_key& key) {
     if (peers.empty())
       topics_.erase(it);
   }
-  drop_key(owner, key);
+}
+
+dht_store::record_key dht_store::oldest_in_topic(uint32_t owner, const node_id& topic) const {
+  auto in_topic = [&](const record_key& k) { return !k.is_value && *k.target == topic; };
+  const owned* o = owners_.find(owner);
+  DYNFEED_ASSERT(o);
+  if (in_topic(o->oldest()))
+    return o->oldest();
+  const std::vector<record_key>& more = more_owned_.at(owner);
+  auto own = std::find_if(more.begin(), more.end(), in_topic);
+  DYNFEED_ASSERT(own != more.end());
+  return *own;
 }
 
 void dht_store::remove_oldest_of(uint32_t owner) {
-  auto it = owners_.find(owner);
-  DYNFEED_ASSERT(it != owners_.end() && !it->second.empty());
-  record_key oldest = it->second.front();
+  const owned* o = owners_.find(owner);
+  DYNFEED_ASSERT(o && o->count > 0);
+  record_key oldest = o->oldest();
   remove(owner, oldest);
 }
 
@@ -86,7 +125,7 @@ void dht_store::expire_topic(std::map<node_id, std::vector<peer_record>>::iterat
   for (size_t i = peers.size(); i-- > 0;) {
     if (peers[i].expires > now)
       continue;
-    drop_key(peers[i].address.ip, record_key{false, it->first, peers[i].address.port});
+    drop_key(peers[i].address.ip, record_key{&it->first, peers[i].address.port, false});
     peers.erase(peers.begin() + static_cast<std::ptrdiff_t>(i));
     --peer_count_;
   }
@@ -96,7 +135,6 @@ void dht_store::expire_topic(std::map<node_id, std::vector<peer_record>>::iterat
 
 expected<dht_store::outcome> dht_store::add_peer(const node_id& topic, const endpoint& peer,
                                                  clock_time now) {
-  record_key key{false, topic, peer.port};
   uint32_t owner = peer.ip;
   auto t = topics_.find(topic);
   if (t != topics_.end()) {
@@ -105,7 +143,7 @@ expected<dht_store::outcome> dht_store::add_peer(const node_id& topic, const end
     if (same != peers.end()) {
       peers.erase(same);
       peers.push_back(peer_record{peer, now + limits_.record_ttl});
-      touch_key(owner, key);
+      touch_key(owner, record_key{&t->first, peer.port, false});
       return outcome::refreshed;
     }
     expire_topic(t, now); // the dead make room first
@@ -125,19 +163,17 @@ expected<dht_store::outcome> dht_store::add_peer(const node_id& topic, const end
   outcome result = outcome::stored;
   if (topic_full) {
     // Its own oldest record in this topic makes room.
-    const auto& keys = owners_.at(owner);
-    auto own = std::find_if(keys.begin(), keys.end(), [&](const record_key& k) { return !k.is_value && k.target == topic; });
-    DYNFEED_ASSERT(own != keys.end());
-    record_key replaced = *own; // a copy: remove() changes `keys`
-    remove(owner, replaced);
+    remove(owner, oldest_in_topic(owner, topic));
     result = outcome::replaced;
   } else if (held_by(owner) >= limits_.records_per_source_max) {
     remove_oldest_of(owner);
     result = outcome::replaced;
   }
-  topics_[topic].push_back(peer_record{peer, now + limits_.record_ttl});
+  // Made again if removing a record above emptied it.
+  auto stored = topics_.try_emplace(topic).first;
+  stored->second.push_back(peer_record{peer, now + limits_.record_ttl});
   ++peer_count_;
-  touch_key(owner, key);
+  touch_key(owner, record_key{&stored->first, peer.port, false});
   return result;
 }
 
@@ -166,7 +202,7 @@ std::vector<endpoint> dht_store::peers(const node_id& topic, size_t count, clock
 status dht_store::room_for(const node_id& target, clock_time now) {
   auto held = values_.find(target);
   if (held != values_.end() && held->second.expires <= now) {
-    remove(held->second.owner, record_key{true, target, 0});
+    remove(held->second.owner, record_key{&held->first, 0, true});
     held = values_.end();
   }
   if (held == values_.end() && values_.size() >= limits_.values_max) {
@@ -184,8 +220,8 @@ dht_store::outcome dht_store::add_item(const node_id& target, dht_item item, uin
     remove_oldest_of(source);
     result = outcome::replaced;
   }
-  values_[target] = value_record{std::move(item), source, now + limits_.value_ttl};
-  touch_key(source, record_key{true, target, 0});
+  auto stored = values_.insert_or_assign(target, value_record{std::move(item), source, now + limits_.value_ttl}).first;
+  touch_key(source, record_key{&stored->first, 0, true});
   return result;
 }
 
@@ -213,7 +249,7 @@ expected<dht_store::outcome> dht_store::put_mutable(const bep44::mutable_item& i
                                   limits_.values, options);
   if (d.err.is(value_errc::replayed) && held != values_.end()) {
     held->second.expires = now + limits_.value_ttl; // BEP 44: an identical put refreshes
-    touch_key(held->second.owner, record_key{true, target, 0});
+    touch_key(held->second.owner, record_key{&held->first, 0, true});
     return outcome::refreshed;
   }
   if (d.err)
@@ -223,7 +259,7 @@ expected<dht_store::outcome> dht_store::put_mutable(const bep44::mutable_item& i
     // make it count against its own quota, or evict it through it.
     held->second.item = item;
     held->second.expires = now + limits_.value_ttl;
-    touch_key(held->second.owner, record_key{true, target, 0});
+    touch_key(held->second.owner, record_key{&held->first, 0, true});
     return outcome::stored;
   }
   return add_item(target, item, source, now);
@@ -237,7 +273,7 @@ expected<dht_store::outcome> dht_store::put_immutable(const bytes& v, uint32_t s
   auto held = values_.find(target);
   if (held != values_.end()) {
     held->second.expires = now + limits_.value_ttl; // the same bytes: a refresh
-    touch_key(held->second.owner, record_key{true, target, 0});
+    touch_key(held->second.owner, record_key{&held->first, 0, true});
     return outcome::refreshed;
   }
   return add_item(target, immutable_item{v}, source, now);
@@ -259,7 +295,7 @@ void dht_store::expire(clock_time now) {
   for (auto v = values_.begin(); v != values_.end();) {
     auto next = std::next(v);
     if (v->second.expires <= now)
-      remove(v->second.owner, record_key{true, v->first, 0});
+      remove(v->second.owner, record_key{&v->first, 0, true});
     v = next;
   }
 }

@@ -22,6 +22,7 @@
 
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/error.hpp"
+#include "dynfeed/base/u32_map.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/discovery/errc.hpp"
@@ -103,14 +104,16 @@ private:
     uint32_t owner = 0;
     clock_time expires{0};
   };
-  /// One record in its owner's list, oldest (least recently stored or refreshed) first.
+  /// One record in its owner's list, oldest (least recently stored or refreshed) first. It
+  /// names its topic or item by the key in topics_ or values_ (map nodes stay put, and a
+  /// record's key leaves its owner's list before its map entry goes): 16 bytes, not 24.
   struct record_key {
-    bool is_value = false;
-    node_id target;
+    const node_id* target = nullptr;
     uint16_t port = 0; ///< peer records: the announced port (the owner is the IP)
+    bool is_value = false;
 
     friend bool operator==(const record_key& a, const record_key& b) noexcept {
-      return a.is_value == b.is_value && a.target == b.target && a.port == b.port;
+      return a.target == b.target && a.port == b.port && a.is_value == b.is_value;
     }
   };
 
@@ -118,6 +121,8 @@ private:
   void drop_key(uint32_t owner, const record_key& key);
   void remove(uint32_t owner, const record_key& key);
   void remove_oldest_of(uint32_t owner);
+  /// The oldest record `owner` holds in `topic` (it holds one).
+  record_key oldest_in_topic(uint32_t owner, const node_id& topic) const;
   void expire_topic(std::map<node_id, std::vector<peer_record>>::iterator it, clock_time now);
   /// Drops `target`'s item if it expired; then, for a new target, makes sure there is room.
   status room_for(const node_id& target, clock_time now);
@@ -128,7 +133,25 @@ private:
   /// Topic -> its peers, most recently announced last.
   std::map<node_id, std::vector<peer_record>> topics_;
   std::map<node_id, value_record> values_;
-  std::unordered_map<uint32_t, std::vector<record_key>> owners_;
+  /// A source's records, oldest first: the oldest here, the others in more_owned_. Most
+  /// sources hold one record on a node, and this keeps it in the table's own slot (24 bytes)
+  /// instead of a hash node and a vector of its own.
+  struct owned {
+    const node_id* oldest_target = nullptr;
+    uint16_t oldest_port = 0;
+    bool oldest_is_value = false;
+    uint32_t count = 0; ///< records held, the oldest included
+
+    record_key oldest() const noexcept { return {oldest_target, oldest_port, oldest_is_value}; }
+    void set_oldest(const record_key& key) noexcept {
+      oldest_target = key.target;
+      oldest_port = key.port;
+      oldest_is_value = key.is_value;
+    }
+  };
+  u32_map<owned> owners_; ///< source IPv4 -> its records
+  /// The records after the oldest, for sources that hold more than one, oldest first.
+  std::unordered_map<uint32_t, std::vector<record_key>> more_owned_;
   size_t peer_count_ = 0;
 };
 

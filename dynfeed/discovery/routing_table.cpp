@@ -94,8 +94,8 @@ const routing_entry* routing_table::find(const node_id& id) const {
 }
 
 bool routing_table::ip_has_room(uint32_t ip) const {
-  auto it = per_ip_.find(ip);
-  return it == per_ip_.end() || it->second < config_.nodes_per_ip_max;
+  const uint32_t* held = per_ip_.find(ip);
+  return !held || *held < config_.nodes_per_ip_max;
 }
 
 void routing_table::insert(routing_bucket& b, const routing_entry& e) {
@@ -110,10 +110,10 @@ void routing_table::erase(routing_bucket& b, size_t position) {
   const routing_entry& e = b.nodes.at(position);
   if (b.pinging && *b.pinging == e.node.id)
     b.pinging.reset();
-  auto it = per_ip_.find(e.node.address.ip);
-  DYNFEED_ASSERT(it != per_ip_.end() && it->second > 0);
-  if (--it->second == 0)
-    per_ip_.erase(it);
+  uint32_t* held = per_ip_.find(e.node.address.ip);
+  DYNFEED_ASSERT(held && *held > 0);
+  if (--*held == 0)
+    per_ip_.erase(e.node.address.ip);
   b.nodes.erase(b.nodes.begin() + static_cast<std::ptrdiff_t>(position));
   --size_;
   while (deepest_ > 0 && buckets_[deepest_].nodes.empty())
@@ -161,7 +161,9 @@ routing_table::insert_result routing_table::heard_from(const krpc::node_info& no
       && !krpc::bep42::is_valid(node.id, node.address.ip))
     return {outcome::refused, std::nullopt}; // BEP 42: an ID its address does not allow
   routing_bucket& b = bucket_at(bucket_of(node.id));
-  routing_entry fresh{node, now, 0};
+  routing_entry fresh;
+  fresh.node = node;
+  fresh.last_seen = now;
   if (routing_entry* e = find_in(b, node.id)) {
     // Another address claiming a known ID is ignored: the node we know keeps its place until
     // it fails to answer.

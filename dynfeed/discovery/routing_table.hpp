@@ -15,6 +15,7 @@
 /// caller sends the pings it is asked for and reports answers and timeouts.
 
 #include "dynfeed/base/endpoint.hpp"
+#include "dynfeed/base/u32_map.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/krpc/messages.hpp"
 #include "dynfeed/component/component.hpp"
@@ -22,7 +23,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace dynfeed {
@@ -41,8 +41,9 @@ node_id id_in_bucket(const node_id& base, size_t prefix_bits, const node_id& ran
 
 struct routing_entry {
   krpc::node_info node;
-  clock_time last_seen{0};
   uint32_t failures = 0; ///< queries in a row that got no answer
+  // After the 4-byte failures: 40 bytes where the other order padded to 48.
+  clock_time last_seen{0};
 };
 
 struct routing_bucket {
@@ -116,7 +117,7 @@ private:
   /// Up to the deepest bucket used so far; the ones past it are empty. A node uses a dozen or
   /// two of the 160 (80 bytes each), and a simulation holds a table per node.
   std::vector<routing_bucket> buckets_;
-  std::unordered_map<uint32_t, size_t> per_ip_; ///< nodes in the table by IPv4 address
+  u32_map<uint32_t> per_ip_; ///< nodes in the table by IPv4 address
   size_t size_ = 0;
   /// The deepest bucket that holds a node (0 when none): closest() looks no deeper, as the
   /// buckets past it (most of the 160) are empty.

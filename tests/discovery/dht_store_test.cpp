@@ -145,6 +145,29 @@ BOOST_AUTO_TEST_CASE(a_source_over_its_quota_replaces_its_own_oldest) {
   BOOST_TEST(holds(s, topic_number(0), honest, 10s));
 }
 
+// A source's oldest record is kept apart from its others (most sources hold one): refreshing
+// the oldest, or one in the middle, must reorder them as the replacements then follow.
+BOOST_AUTO_TEST_CASE(a_refresh_makes_a_record_its_sources_newest) {
+  dht_store s{small_limits()}; // 4 records per source
+  endpoint source{0x0b000001, 7000};
+  for (uint32_t i = 1; i <= 4; ++i)
+    BOOST_TEST_REQUIRE((*s.add_peer(topic_number(i), source, std::chrono::seconds{i}) == dht_store::outcome::stored));
+  // Oldest first: 1 2 3 4; then 2 3 4 1; then 2 4 1 3.
+  BOOST_TEST((*s.add_peer(topic_number(1), source, 10s) == dht_store::outcome::refreshed));
+  BOOST_TEST((*s.add_peer(topic_number(3), source, 11s) == dht_store::outcome::refreshed));
+  BOOST_TEST(s.held_by(source.ip) == 4u);
+  for (uint32_t gone : {2u, 4u, 1u}) {
+    BOOST_TEST((*s.add_peer(topic_number(10 + gone), source, 12s) == dht_store::outcome::replaced));
+    BOOST_TEST(!holds(s, topic_number(gone), source, 12s));
+    BOOST_TEST(s.held_by(source.ip) == 4u);
+  }
+  BOOST_TEST(holds(s, topic_number(3), source, 12s));
+  // Expiry takes them all, and the source is forgotten.
+  s.expire(2h);
+  BOOST_TEST(s.held_by(source.ip) == 0u);
+  BOOST_TEST(s.records() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_flood_from_one_source_cannot_evict_honest_records) {
   dht_store s{small_limits()};
   // Honest records: 6 sources in 6 topics, and 8 sources filling one topic.
