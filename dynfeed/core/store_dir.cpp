@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string_view>
+
 namespace dynfeed::store_dir {
 
 namespace {
@@ -87,6 +89,30 @@ expected<std::optional<secret_key>> read_secret_key_file(const std::string& path
   return std::optional<secret_key>{sk};
 }
 
+/// True when `db` is a database whose creation was cut short: RocksDB writes CURRENT last when
+/// it makes one, and no write-ahead log, table or options file can exist before it. Such a
+/// directory never held a byte of ours. A database that lost its CURRENT later still has its
+/// logs or tables, and is left to RocksDB's error.
+bool creation_cut_short(const std::string& db) {
+  DIR* d = ::opendir(db.c_str());
+  if (!d)
+    return false;
+  bool cut = true;
+  while (dirent* entry = ::readdir(d)) {
+    std::string_view name = entry->d_name;
+    auto ends_with = [&](std::string_view tail) {
+      return name.size() >= tail.size() && name.substr(name.size() - tail.size()) == tail;
+    };
+    if (name == "CURRENT" || name.rfind("OPTIONS-", 0) == 0 || ends_with(".log") ||
+        ends_with(".sst")) {
+      cut = false;
+      break;
+    }
+  }
+  ::closedir(d);
+  return cut;
+}
+
 } // namespace
 
 expected<std::optional<secret_key>> read_secret_key(const std::string& dir) {
@@ -132,6 +158,13 @@ expected<opened> open(const std::string& dir, rocks_options options, const char*
   if (!sk)
     return std::move(sk).error();
   options.create_if_missing = false;
+  if (creation_cut_short(db_path(dir))) {
+    // Killed while RocksDB made the database: it holds nothing. A reading command says so; a
+    // writing one finishes the creation, which leaves what a kill just after it would have.
+    if (options.read_only)
+      return error{store_errc::not_found, dir + " holds no feed: its creation was cut short"};
+    options.create_if_missing = true;
+  }
   auto store = rocks_store::open(db_path(dir), options);
   if (!store)
     return std::move(store).error();

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 using namespace dynfeed;
 namespace fs = std::filesystem;
@@ -25,6 +26,22 @@ std::vector<bytes> blocks_for_dir() {
     out.emplace_back(s.begin(), s.end());
   }
   return out;
+}
+
+/// The names of the files in `dir`, sorted.
+std::set<std::string> names_in(const std::string& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir))
+    names.insert(entry.path().filename().string());
+  return names;
+}
+
+/// Leaves in `db` what RocksDB has written before CURRENT when it makes a database: removes
+/// CURRENT and every file that can only come after it.
+void cut_before_current(const std::string& db) {
+  for (const std::string& name : names_in(db))
+    if (name == "CURRENT" || name.rfind("OPTIONS-", 0) == 0 || fs::path(name).extension() == ".log")
+      fs::remove(db + "/" + name);
 }
 
 } // namespace
@@ -81,6 +98,46 @@ BOOST_AUTO_TEST_CASE(a_reader_resumes_in_a_store_whose_creation_was_cut_short) {
   // A writer's store is never turned into a reader's.
   REQUIRE_OK(feed_dir::create(tmp / "w", kp));
   BOOST_TEST(!feed_dir::open_reader(tmp / "w", crypto::generate_keypair().pk));
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_resumes_where_making_the_database_itself_was_cut_short) {
+  test::temp_dir tmp;
+  keypair kp = crypto::generate_keypair();
+  REQUIRE_OK(store_dir::create(tmp / "cut", nullptr, {}));
+  cut_before_current(tmp / "cut/db");
+  BOOST_REQUIRE(!fs::exists(tmp / "cut/db/CURRENT"));
+  // A reading command says the directory holds nothing, and writes nothing.
+  rocks_options reading;
+  reading.read_only = true;
+  std::set<std::string> before = names_in(tmp / "cut/db");
+  auto read = feed_dir::open(tmp / "cut", reading);
+  BOOST_REQUIRE(!read);
+  BOOST_TEST(read.error().is(store_errc::not_found));
+  BOOST_TEST(read.error().context().find("cut short") != std::string::npos);
+  BOOST_TEST(names_in(tmp / "cut/db") == before);
+  // A clone resumes in it.
+  {
+    auto r = feed_dir::open_reader(tmp / "cut", kp.pk);
+    REQUIRE_OK(r);
+    BOOST_TEST((*r)->feed().key() == kp.pk);
+    BOOST_TEST((*r)->feed().length() == 0u);
+  }
+  REQUIRE_OK(feed_dir::open(tmp / "cut", reading));
+
+  // A database that held blocks and lost its CURRENT afterwards is not taken for one: it stays
+  // an error, and none of its files is touched.
+  {
+    auto w = feed_dir::create(tmp / "held", kp);
+    REQUIRE_OK(w);
+    std::string text = "a block that must not be lost";
+    bytes block(text.begin(), text.end());
+    REQUIRE_OK((*w)->feed().append({byte_span{block.data(), block.size()}}));
+  }
+  fs::remove(tmp / "held/db/CURRENT");
+  std::set<std::string> held = names_in(tmp / "held/db");
+  BOOST_TEST(!feed_dir::open(tmp / "held"));
+  BOOST_TEST(!feed_dir::open_reader(tmp / "held", kp.pk));
+  BOOST_TEST(names_in(tmp / "held/db") == held);
 }
 
 BOOST_AUTO_TEST_CASE(create_refuses_occupied_places_and_leaves_them_alone) {
