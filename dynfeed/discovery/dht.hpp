@@ -35,7 +35,7 @@
 
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/endpoint_set.hpp"
-#include "dynfeed/base/u32_map.hpp"
+#include "dynfeed/base/int_map.hpp"
 #include "dynfeed/component/datagram.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/discovery/dht_store.hpp"

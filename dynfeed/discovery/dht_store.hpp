@@ -22,7 +22,7 @@
 
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/error.hpp"
-#include "dynfeed/base/u32_map.hpp"
+#include "dynfeed/base/int_map.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/discovery/errc.hpp"

@@ -15,7 +15,7 @@
 /// caller sends the pings it is asked for and reports answers and timeouts.
 
 #include "dynfeed/base/endpoint.hpp"
-#include "dynfeed/base/u32_map.hpp"
+#include "dynfeed/base/int_map.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/krpc/messages.hpp"
 #include "dynfeed/component/component.hpp"

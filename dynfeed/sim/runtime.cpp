@@ -171,7 +171,7 @@ void runtime::crash(host_id host) {
     return;
   h.alive = false;
   for (uint16_t port : h.ports)
-    sockets_.erase(endpoint{net_.host(host).ip, port});
+    sockets_.erase(endpoint{net_.host(host).ip, port}.packed());
   h.ports.clear();
   std::vector<component_id> gone = std::move(h.components);
   h.components.clear();
@@ -232,7 +232,7 @@ void runtime::remove(component_id id) {
     socket = std::move(*owned);
     socket_owners_.erase(id);
     endpoint local = socket->local();
-    sockets_.erase(local);
+    sockets_.erase(local.packed());
     std::vector<uint16_t>& ports = hosts_[s.host].ports;
     ports.erase(std::remove(ports.begin(), ports.end(), local.port), ports.end());
   }
@@ -311,11 +311,11 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
 
 component_id runtime::open_datagram(host_id host, uint16_t port, const socket_factory& make) {
   endpoint local{net_.host(host).ip, port};
-  DYNFEED_REQUIRE(!sockets_.contains(local));
+  DYNFEED_REQUIRE(!sockets_.contains(local.packed()));
   auto socket = std::make_unique<sim_socket>(*this, host, local);
   component_id id = spawn(make(*socket), host);
   socket_owners_.try_emplace(id, std::move(socket));
-  sockets_.insert(local, id, host);
+  sockets_.try_emplace(local.packed(), bound_socket{id, host});
   hosts_[host].ports.push_back(port);
   return id;
 }
@@ -383,7 +383,7 @@ void runtime::break_link(link_end& end, msg::disconnect_reason why, clock_time d
 }
 
 void runtime::send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram) {
-  const socket_table::entry* bound = sockets_.find(to);
+  const bound_socket* bound = sockets_.find(to.packed());
   if (!bound) {
     ++stats_.datagrams_lost;
     return;

@@ -19,13 +19,13 @@
 /// same seed and inputs give the same digest.
 
 #include "dynfeed/base/flat_map.hpp"
+#include "dynfeed/base/int_map.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/component/connection.hpp"
 #include "dynfeed/component/datagram.hpp"
 #include "dynfeed/sim/driver.hpp"
 #include "dynfeed/sim/event_queue.hpp"
 #include "dynfeed/sim/network.hpp"
-#include "dynfeed/sim/socket_table.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -229,7 +229,13 @@ private:
   size_t live_ = 0;
   std::deque<component_id> ready_;
   std::vector<host_state> hosts_;
-  socket_table sockets_;
+  /// A bound datagram socket: its component and host.
+  struct bound_socket {
+    component_id component = no_component;
+    uint32_t host = 0;
+  };
+  /// Bound sockets by packed endpoint: every datagram looks its destination up here.
+  int_map<uint64_t, bound_socket> sockets_;
   /// Actions waiting for their time, by index (a mail's tag); freed indices are reused.
   std::vector<std::function<void()>> actions_;
   std::vector<uint32_t> free_actions_;

@@ -1,10 +1,13 @@
 #include <boost/test/unit_test.hpp>
 
+#include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/random.hpp"
-#include "dynfeed/base/u32_map.hpp"
+#include "dynfeed/base/int_map.hpp"
 
 #include <map>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 using namespace dynfeed;
@@ -95,4 +98,49 @@ BOOST_AUTO_TEST_CASE(u32_map_gives_room_back_as_it_empties) {
   for (uint32_t key = 0; key < 100; ++key)
     BOOST_TEST(map.erase(key * 2654435761u));
   BOOST_TEST(map.capacity() == 0u);
+}
+
+// The simulator's runtime keys its bound sockets by packed endpoint: 48-bit keys that crowd into
+// a few addresses and ports, bound and unbound over and over.
+BOOST_AUTO_TEST_CASE(int_map_over_packed_endpoints_binds_and_unbinds_as_a_map_does) {
+  int_map<uint64_t, std::pair<uint64_t, uint32_t>> empty;
+  BOOST_TEST(!empty.find(endpoint{0x0a000001, 6881}.packed()));
+  BOOST_TEST(!empty.erase(endpoint{0x0a000001, 6881}.packed()));
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    rng random(seed);
+    int_map<uint64_t, std::pair<uint64_t, uint32_t>> map;
+    std::unordered_map<uint64_t, std::pair<uint64_t, uint32_t>> reference;
+    // Few addresses and ports, so that the same endpoint comes back after it was unbound and
+    // the table stays crowded while it grows and shrinks.
+    auto pick = [&] {
+      return endpoint{0x0a000000u + static_cast<uint32_t>(random.below(300)),
+                      static_cast<uint16_t>(6881 + random.below(3))}
+        .packed();
+    };
+    for (int step = 0; step < 20000; ++step) {
+      uint64_t key = pick();
+      bool bound = reference.count(key) > 0;
+      if (!bound && random.below(3) != 0) {
+        std::pair<uint64_t, uint32_t> value{1 + random.below(1u << 30),
+                                            static_cast<uint32_t>(random.below(1000))};
+        BOOST_REQUIRE(map.try_emplace(key, value).second);
+        reference[key] = value;
+      } else if (bound && random.below(2) == 0) {
+        BOOST_REQUIRE(map.erase(key));
+        reference.erase(key);
+      }
+      uint64_t probe = pick();
+      const auto* found = map.find(probe);
+      auto it = reference.find(probe);
+      BOOST_REQUIRE_EQUAL(found != nullptr, it != reference.end());
+      if (found)
+        BOOST_REQUIRE(*found == it->second);
+      BOOST_REQUIRE_EQUAL(map.size(), reference.size());
+    }
+    for (const auto& [key, value] : reference) {
+      const auto* found = map.find(key);
+      BOOST_REQUIRE(found != nullptr);
+      BOOST_TEST((*found == value));
+    }
+  }
 }

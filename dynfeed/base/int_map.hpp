@@ -1,46 +1,50 @@
 #pragma once
 
-/// A map from 32-bit keys (IPv4 addresses, KRPC transactions) to values, for lookups only: no
-/// order, so nothing may depend on the order of its entries. One flat table with linear
-/// probing, at most three quarters full; erasing shifts the entries that follow back (no
-/// tombstones), and a table left an eighth full gives its room back. The DHT keeps several
-/// such maps per node (its rate table, the routing table's count per address, the store's
-/// records per source): as `std::unordered_map`s each entry was a heap node of 32 bytes or
-/// more, and the bucket array kept the size of the largest crowd it ever held.
+/// A map from unsigned integer keys (IPv4 addresses, KRPC transactions, packed endpoints) to
+/// values, for lookups only: no order, so nothing may depend on the order of its entries. One
+/// flat table with linear probing, at most three quarters full; erasing shifts the entries that
+/// follow back (no tombstones), and a table left an eighth full gives its room back. The DHT
+/// keeps several such maps per node (its rate table, the routing table's count per address, the
+/// store's records per source), and the simulator's runtime its bound sockets: as
+/// `std::unordered_map`s each entry was a heap node of 32 bytes or more, a lookup a division and
+/// a dependent cache miss, and the bucket array kept the size of the largest crowd it ever held.
 ///
 /// A pointer or reference to a value is valid until the next insertion or erasure.
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace dynfeed {
 
-template <class T>
-class u32_map {
+template <class Key, class T>
+class int_map {
+  static_assert(std::is_unsigned_v<Key> && sizeof(Key) <= 8, "keys are unsigned integers");
+
 public:
   size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   /// Slots in the table (a power of two, or 0): what it costs, for tests and tools.
   size_t capacity() const noexcept { return slots_.size(); }
 
-  T* find(uint32_t key) noexcept {
+  T* find(Key key) noexcept {
     size_t i = position(key);
     return i == npos ? nullptr : &slots_[i].value;
   }
-  const T* find(uint32_t key) const noexcept {
+  const T* find(Key key) const noexcept {
     size_t i = position(key);
     return i == npos ? nullptr : &slots_[i].value;
   }
-  bool contains(uint32_t key) const noexcept { return position(key) != npos; }
+  bool contains(Key key) const noexcept { return position(key) != npos; }
 
   /// The value of `key`, made with T{} if it was absent.
-  T& operator[](uint32_t key) { return *try_emplace(key).first; }
+  T& operator[](Key key) { return *try_emplace(key).first; }
 
   /// Adds `key` with T(args...) if it is absent; its value, and whether it was added.
   template <class... Args>
-  std::pair<T*, bool> try_emplace(uint32_t key, Args&&... args) {
+  std::pair<T*, bool> try_emplace(Key key, Args&&... args) {
     if (size_t i = position(key); i != npos)
       return {&slots_[i].value, false};
     if ((size_ + 1) * 4 > slots_.size() * 3)
@@ -56,7 +60,7 @@ public:
   }
 
   /// Removes `key`; true if it was there.
-  bool erase(uint32_t key) {
+  bool erase(Key key) {
     size_t i = position(key);
     if (i == npos)
       return false;
@@ -87,7 +91,7 @@ public:
 
 private:
   struct slot {
-    uint32_t key = 0;
+    Key key = 0;
     bool used = false;
     T value{};
   };
@@ -96,12 +100,12 @@ private:
 
   size_t mask() const noexcept { return slots_.size() - 1; }
   size_t next(size_t i) const noexcept { return (i + 1) & mask(); }
-  size_t home(uint32_t key) const noexcept {
+  size_t home(Key key) const noexcept {
     // Fibonacci hashing: the high bits of the product mix every bit of the key.
-    return static_cast<size_t>((uint64_t{key} * 0x9e3779b97f4a7c15ull) >> 32) & mask();
+    return static_cast<size_t>((static_cast<uint64_t>(key) * 0x9e3779b97f4a7c15ull) >> 32) & mask();
   }
 
-  size_t position(uint32_t key) const noexcept {
+  size_t position(Key key) const noexcept {
     if (size_ == 0)
       return npos;
     for (size_t i = home(key);; i = next(i)) {
@@ -160,5 +164,8 @@ private:
   std::vector<slot> slots_; ///< a power of two long, or empty
   size_t size_ = 0;
 };
+
+template <class T>
+using u32_map = int_map<uint32_t, T>;
 
 } // namespace dynfeed
