@@ -51,7 +51,8 @@ tracker_server::tracker_server(datagram_socket& socket, tracker_server_config co
   DYNFEED_REQUIRE(config_.token_size >= 8 && config_.token_size <= hash256::size()
                   && config_.token_size <= config_.limits.token_size_max);
   DYNFEED_REQUIRE(config_.lookup_peers_max <= config_.limits.peers_max);
-  DYNFEED_REQUIRE(config_.peers_per_topic_max >= 1 && config_.rate_sources_max >= 1);
+  DYNFEED_REQUIRE(config_.rate_sources_max >= 1);
+  DYNFEED_REQUIRE(config_.records_max <= UINT32_MAX); // a record's slot is 32 bits
   // The largest reply must fit in one datagram.
   tracker::lookup_reply largest{std::vector<endpoint>(config_.lookup_peers_max),
                                 bytes(config_.token_size), 0};
@@ -127,28 +128,8 @@ void tracker_server::on_lookup(context& ctx, const endpoint& from, uint64_t tran
   tracker::lookup_reply reply;
   reply.token = token_for(from.ip, secret_);
   reply.observed_ip = from.ip;
-  if (auto it = topics_.find(m.topic); it != topics_.end()) {
-    // A uniform sample of the live records other than the asker's own (reservoir sampling).
-    const endpoint own{from.ip, m.port};
-    const clock_time now = ctx.now();
-    uint64_t seen = 0;
-    for (const auto& [peer, r] : it->second.records) {
-      if (r.expires <= now || (m.port != 0 && peer == own))
-        continue;
-      ++seen;
-      if (reply.peers.size() < config_.lookup_peers_max) {
-        reply.peers.push_back(peer);
-      } else if (uint64_t slot = ctx.random().below(seen); slot < reply.peers.size()) {
-        reply.peers[slot] = peer;
-      }
-    }
-    // In random order too: with fewer records than the reply holds, the sample is every record
-    // in address order, and an asker keeping the first few (a swarm keeps peers_known_max)
-    // would dial the same nodes as every other asker, whose inbound slots fill while the rest
-    // stay unknown (campaign seed 244: a reader redialed the 8 lowest, all full, for 190 s).
-    for (size_t i = reply.peers.size(); i > 1; --i)
-      std::swap(reply.peers[i - 1], reply.peers[ctx.random().below(i)]);
-  }
+  if (auto it = topics_.find(m.topic); it != topics_.end())
+    reply.peers = sample(ctx, it->second, endpoint{from.ip, m.port});
   send(from, {transaction, std::move(reply)});
   ++op.responses_sent;
   count_topic(m.topic);
@@ -186,35 +167,63 @@ void tracker_server::on_announce(context& ctx, const endpoint& from, uint64_t tr
   count_topic(m.topic);
 }
 
+std::vector<endpoint> tracker_server::sample(context& ctx, topic_state& t, const endpoint& own) {
+  const clock_time now = ctx.now();
+  const size_t wanted_max = config_.lookup_peers_max;
+  // Records never have port 0, so an asker that announced nothing (port 0) excludes nothing.
+  auto wanted = [&](const record_map::value_type& r) {
+    return r.second.expires > now && r.first != own;
+  };
+  std::vector<endpoint> out;
+  if (t.records.size() <= wanted_max) {
+    // The whole topic fits in the reply: every wanted record, shuffled. In address order an
+    // asker keeping the first few (a swarm keeps peers_known_max) would dial the same nodes as
+    // every other asker, whose inbound slots fill while the rest stay unknown (campaign seed
+    // 244: a reader redialed the 8 lowest, all full, for 190 s).
+    for (const auto& r : t.records)
+      if (wanted(r))
+        out.push_back(r.first);
+    for (size_t i = out.size(); i > 1; --i)
+      std::swap(out[i - 1], out[ctx.random().below(i)]);
+    return out;
+  }
+  // Fisher-Yates over the slots, stopped once the sample is full: step i draws uniformly among
+  // the slots not drawn yet, so the wanted records drawn are a uniform sample of the wanted
+  // ones, in random order, in O(sample + records skipped). Expired records (until the sweep)
+  // and the asker's own are drawn and skipped. The slots are left shuffled, which nothing
+  // depends on.
+  const size_t n = t.slots.size();
+  for (size_t i = 0; i < n && out.size() < wanted_max; ++i) {
+    const size_t j = i + ctx.random().below(n - i);
+    std::swap(t.slots[i], t.slots[j]);
+    t.slots[i]->second.slot = static_cast<uint32_t>(i);
+    t.slots[j]->second.slot = static_cast<uint32_t>(j);
+    if (wanted(*t.slots[i]))
+      out.push_back(t.slots[i]->first);
+  }
+  return out;
+}
+
 std::optional<std::string> tracker_server::store(clock_time now, const hash256& topic,
                                                  const endpoint& peer) {
   const clock_time expires = now + config_.record_ttl;
   auto it = topics_.find(topic);
-  if (it != topics_.end()) {
-    purge(topic, it->second, now);
+  if (it != topics_.end())
     if (auto r = it->second.records.find(peer); r != it->second.records.end()) {
       refresh(topic, r, expires); // a refresh takes no room
       return std::nullopt;
     }
-  }
   auto own = source_records_.find(peer.ip);
   bool at_quota = own != source_records_.end() && own->second.size() >= config_.records_per_source_max;
-  // Every refusal comes before anything changes.
+  // Every refusal comes before anything changes. A topic has no limit of its own: what one
+  // source can put in it is bounded by its quota, and all sources together by records_max.
   if (it == topics_.end() && topics_.size() >= config_.topics_max)
     return "the tracker holds its maximum of " + std::to_string(config_.topics_max) + " topics";
-  if (it != topics_.end() && it->second.records.size() >= config_.peers_per_topic_max) {
-    auto v = victim(it->second, peer.ip);
-    if (!v)
-      return "the topic holds its maximum of " + std::to_string(config_.peers_per_topic_max)
-             + " peers, and no source there holds two more than this one";
-    erase(topic, it->second, it->second.records.find(*v));
-  } else if (!at_quota && record_count_ >= config_.records_max) {
+  if (!at_quota && record_count_ >= config_.records_max)
     return "the tracker holds its maximum of " + std::to_string(config_.records_max) + " records";
-  }
-  // At its quota (still, if the record displaced above was not its own), the source's record
-  // that expires first makes room: one source only ever churns through its own records.
-  if (own = source_records_.find(peer.ip);
-      own != source_records_.end() && own->second.size() >= config_.records_per_source_max)
+  // At its quota, the source's record that expires first makes room: one source only ever
+  // churns through its own records.
+  if (at_quota)
     erase_oldest_of(peer.ip);
   if (it == topics_.end())
     it = topics_.emplace(topic, topic_state{}).first;
@@ -222,59 +231,35 @@ std::optional<std::string> tracker_server::store(clock_time now, const hash256& 
   return std::nullopt;
 }
 
-/// Fair shares within a full topic: a newcomer may displace a record only of the source that
-/// holds the most records there, and only if that source would still hold at least as many as
-/// the newcomer afterwards. A source with one record here is never displaced, and a flood from
-/// one source only ever displaces its own records or those of bigger holders.
-std::optional<endpoint> tracker_server::victim(const topic_state& t, uint32_t newcomer) const {
-  uint32_t own = 0;
-  if (auto s = t.sources.find(newcomer); s != t.sources.end())
-    own = s->second;
-  uint32_t top_ip = 0;
-  uint32_t top = 0;
-  for (const auto& [ip, count] : t.sources)
-    if (count > top) {
-      top = count;
-      top_ip = ip;
-    }
-  if (top < own + 2)
-    return std::nullopt;
-  // The biggest holder's record that would expire first (records are ordered by IP, then port).
-  std::optional<endpoint> out;
-  clock_time soonest{0};
-  for (auto r = t.records.lower_bound(endpoint{top_ip, 0});
-       r != t.records.end() && r->first.ip == top_ip; ++r)
-    if (!out || r->second.expires < soonest) {
-      out = r->first;
-      soonest = r->second.expires;
-    }
-  DYNFEED_ASSERT(out.has_value());
-  return out;
-}
-
 void tracker_server::insert(const hash256& topic, topic_state& t, const endpoint& peer,
                             clock_time expires) {
-  DYNFEED_ASSERT(t.records.emplace(peer, record{expires}).second);
-  ++t.sources[peer.ip];
+  auto [it, added] = t.records.emplace(peer, record{expires, static_cast<uint32_t>(t.slots.size())});
+  DYNFEED_ASSERT(added);
+  t.slots.push_back(it);
   source_records_[peer.ip].emplace(expires, topic, peer.port);
   stats_.records_held = ++record_count_;
 }
 
-void tracker_server::erase(const hash256& topic, topic_state& t,
-                           std::map<endpoint, record>::iterator it) {
+void tracker_server::erase(const hash256& topic, topic_state& t, record_map::iterator it) {
   const endpoint peer = it->first;
   auto own = source_records_.find(peer.ip);
   own->second.erase(source_record{it->second.expires, topic, peer.port});
   if (own->second.empty())
     source_records_.erase(own);
+  // The last slot takes the erased record's place.
+  const uint32_t slot = it->second.slot;
+  t.slots[slot] = t.slots.back();
+  t.slots[slot]->second.slot = slot;
+  t.slots.pop_back();
+  // A topic left with a quarter of its room gives the rest back: a topic a flood once filled
+  // must not keep that memory while it lives on with a few records.
+  if (t.slots.size() * 4 < t.slots.capacity())
+    t.slots.shrink_to_fit();
   t.records.erase(it);
-  if (--t.sources.at(peer.ip) == 0)
-    t.sources.erase(peer.ip);
   stats_.records_held = --record_count_;
 }
 
-void tracker_server::refresh(const hash256& topic, std::map<endpoint, record>::iterator it,
-                             clock_time expires) {
+void tracker_server::refresh(const hash256& topic, record_map::iterator it, clock_time expires) {
   std::set<source_record>& own = source_records_.at(it->first.ip);
   own.erase(source_record{it->second.expires, topic, it->first.port});
   own.emplace(expires, topic, it->first.port);

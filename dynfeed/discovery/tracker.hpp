@@ -47,13 +47,15 @@ struct tracker_server_config {
   /// Source IPs whose buckets are remembered; beyond, the least recently seen one is forgotten
   /// (an idle bucket is full anyway).
   size_t rate_sources_max = 65536;
-  /// Storage limits: see docs/discovery.md for the eviction policy they come with.
+  /// Storage limits, all server-wide: a topic keeps every live record, as BitTorrent trackers
+  /// keep every peer of a torrent (docs/discovery.md says why there is no per-topic limit).
   size_t topics_max = 65536;
-  size_t peers_per_topic_max = 200;
   /// Records of one source IP, over all topics; at it, a new one replaces the source's own
   /// record that would expire first (a node that moves between topics, as a rotating feed's
-  /// nodes do at every append, keeps its newest ones).
+  /// nodes do at every append, keeps its newest ones). The bound on what one source can put
+  /// in any topic.
   size_t records_per_source_max = 64;
+  /// Records in all; beyond, new records are refused. About 200 bytes each (docs/discovery.md).
   size_t records_max = 262144;
   /// Topics counted one by one in stats().by_topic; further topics are not (a flood of random
   /// topics must not grow the counters without bound).
@@ -82,10 +84,14 @@ public:
 private:
   struct record {
     clock_time expires{0};
+    uint32_t slot = 0; ///< its index in topic_state::slots
   };
+  using record_map = std::map<endpoint, record>;
   struct topic_state {
-    std::map<endpoint, record> records;    ///< by source IP : announced port
-    std::map<uint32_t, uint32_t> sources; ///< source IP -> its records here
+    record_map records; ///< by source IP : announced port
+    /// Every record once, in no particular order: a lookup draws its sample from here by
+    /// index, in time proportional to the sample and not to the topic.
+    std::vector<record_map::iterator> slots;
   };
   struct bucket {
     clock_time next_free{0}; ///< GCRA's theoretical arrival time
@@ -99,10 +105,12 @@ private:
                    const msg::tracker::announce& m);
   /// Stores or refreshes the record; why not, when it does not fit.
   std::optional<std::string> store(clock_time now, const hash256& topic, const endpoint& peer);
-  std::optional<endpoint> victim(const topic_state& t, uint32_t newcomer) const;
+  /// A uniform sample of at most lookup_peers_max live records of `t` other than `own` (when
+  /// own.port != 0), in random order.
+  std::vector<endpoint> sample(context& ctx, topic_state& t, const endpoint& own);
   void insert(const hash256& topic, topic_state& t, const endpoint& peer, clock_time expires);
-  void erase(const hash256& topic, topic_state& t, std::map<endpoint, record>::iterator it);
-  void refresh(const hash256& topic, std::map<endpoint, record>::iterator it, clock_time expires);
+  void erase(const hash256& topic, topic_state& t, record_map::iterator it);
+  void refresh(const hash256& topic, record_map::iterator it, clock_time expires);
   /// Removes the record of source `ip` that expires first (its topic stays until the sweep).
   void erase_oldest_of(uint32_t ip);
   void purge(const hash256& topic, topic_state& t, clock_time now);

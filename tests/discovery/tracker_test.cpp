@@ -307,42 +307,158 @@ BOOST_AUTO_TEST_CASE(a_source_at_its_quota_replaces_its_own_oldest_record) {
   BOOST_TEST(w.server_stats().refused.storage_full == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(a_flooding_source_cannot_evict_honest_records) {
+// No per-topic limit: what one source can put in a topic is its quota, after which it churns
+// through its own records; honest records stay and honest newcomers still get in.
+BOOST_AUTO_TEST_CASE(a_flooding_source_holds_its_quota_and_no_more) {
   tracker_server_config config;
-  config.peers_per_topic_max = 4;
-  config.records_per_source_max = 100;
+  config.records_per_source_max = 8;
   config.burst = 100;
   tracker_world w{11, config};
   component_id honest = w.add_probe(ipv4(10, 0, 0, 2));
   component_id flood = w.add_probe(ipv4(10, 0, 0, 9));
   BOOST_TEST(w.join(honest, topic, 7000) == 0);
-  // The flood fills the topic, then is refused: it may only displace bigger holders than itself.
   bytes token = w.lookup(flood, topic).token;
-  int stored = 0;
-  for (uint16_t port = 8000; port < 8020; ++port)
-    stored += w.announce(flood, topic, port, token) == 0 ? 1 : 0;
-  BOOST_TEST(stored == 3);
-  BOOST_TEST(w.server_stats().refused.storage_full == 17u);
+  for (uint16_t port = 8000; port < 8040; ++port)
+    BOOST_TEST(w.announce(flood, topic, port, token) == 0);
   auto held = texts(w.srv().peers_of(topic, w.rt.now()));
-  BOOST_TEST(held.size() == 4u);
+  BOOST_TEST(held.size() == 9u);
   BOOST_TEST(std::count(held.begin(), held.end(), "10.0.0.2:7000") == 1);
+  BOOST_TEST(std::count(held.begin(), held.end(), "10.0.0.9:8039") == 1); // its newest stay
+  BOOST_TEST(std::count(held.begin(), held.end(), "10.0.0.9:8000") == 0);
+  // Honest newcomers get in beside it.
+  for (uint32_t i = 3; i < 8; ++i)
+    BOOST_TEST(w.join(w.add_probe(ipv4(10, 0, 0, i)), topic, 7000) == 0);
+  BOOST_TEST(w.srv().peers_of(topic, w.rt.now()).size() == 14u);
+  BOOST_TEST(w.server_stats().records_held == 14u);
+  BOOST_TEST(w.server_stats().refused.storage_full == 0u);
+}
 
-  // Honest newcomers displace the flood's records until it holds no more than anyone.
-  component_id h2 = w.add_probe(ipv4(10, 0, 0, 3));
-  component_id h3 = w.add_probe(ipv4(10, 0, 0, 4));
-  component_id h4 = w.add_probe(ipv4(10, 0, 0, 5));
-  BOOST_TEST(w.join(h2, topic, 7000) == 0);
-  BOOST_TEST(w.join(h3, topic, 7000) == 0);
-  BOOST_TEST(w.join(h4, topic, 7000) == storage_full); // everyone holds one now
-  held = texts(w.srv().peers_of(topic, w.rt.now()));
-  BOOST_TEST(held.size() == 4u);
-  for (const char* h : {"10.0.0.2:7000", "10.0.0.3:7000", "10.0.0.4:7000"})
-    BOOST_TEST(std::count(held.begin(), held.end(), h) == 1);
-  // The flood still cannot take anyone's place, even announcing again.
-  for (uint16_t port = 9000; port < 9010; ++port)
-    BOOST_TEST(w.announce(flood, topic, port, token) == storage_full);
-  BOOST_TEST(texts(w.srv().peers_of(topic, w.rt.now())) == held);
-  BOOST_TEST(w.server_stats().records_held == 4u);
+// The old limit was 200 records a topic, after which newcomers were refused and every asker was
+// handed the same 200 addresses (docs/fragmentation.md, run 25). Now a topic takes them all and
+// a lookup may hand out any of them.
+BOOST_AUTO_TEST_CASE(a_topic_takes_far_more_records_than_the_old_cap) {
+  tracker_server_config config;
+  config.burst = 100;
+  config.record_ttl = 24h;
+  tracker_world w{15, config};
+  constexpr uint32_t sources = 25;
+  constexpr uint16_t ports = 40;
+  for (uint32_t i = 0; i < sources; ++i) {
+    component_id p = w.add_probe(ipv4(10, 1, 0, 1 + i));
+    bytes token = w.lookup(p, topic).token;
+    for (uint16_t port = 7000; port < 7000 + ports; ++port)
+      BOOST_REQUIRE(w.announce(p, topic, port, token) == 0);
+  }
+  BOOST_TEST(w.srv().peers_of(topic, w.rt.now()).size() == sources * ports);
+  BOOST_TEST(w.server_stats().records_held == sources * ports);
+  BOOST_TEST(w.server_stats().refused.storage_full == 0u);
+  component_id asker = w.add_probe(ipv4(10, 0, 0, 3));
+  std::set<endpoint> seen;
+  for (int i = 0; i < 100; ++i) {
+    auto peers = w.lookup(asker, topic).peers;
+    BOOST_REQUIRE(peers.size() == w.srv().config().lookup_peers_max);
+    seen.insert(peers.begin(), peers.end());
+  }
+  // 5,000 draws of 1,000 records: all but about 1,000 * e^-5 (7) are seen.
+  BOOST_TEST(seen.size() > 950u);
+}
+
+namespace {
+
+/// Pearson's statistic of `counts` against the same expectation for each.
+double chi_square(const std::map<endpoint, uint64_t>& counts, double expected) {
+  double sum = 0;
+  for (const auto& [peer, count] : counts) {
+    double d = static_cast<double>(count) - expected;
+    sum += d * d / expected;
+  }
+  return sum;
+}
+
+} // namespace
+
+// 200 records of 10 sources, one of them the asker's, 2,000 lookups of 10 peers (drawn, since
+// the topic is bigger than a reply): each other record should come back about 2,000 * 10 / 199
+// times, and come first about 2,000 / 199 times. For 198 degrees of freedom, chi-square falls
+// outside [130, 280] with a probability of about 10^-4 for a uniform draw; a draw favouring a
+// part of the records (the old reservoir's address order, a fixed rotation) lands far outside.
+BOOST_AUTO_TEST_CASE(a_lookup_draws_a_uniform_sample_in_random_order) {
+  tracker_server_config config;
+  config.lookup_peers_max = 10;
+  config.burst = 100;
+  config.record_ttl = 24h;
+  tracker_world w{16, config};
+  std::map<endpoint, uint64_t> counts;
+  std::map<endpoint, uint64_t> firsts;
+  for (uint32_t i = 0; i < 10; ++i) {
+    component_id p = w.add_probe(ipv4(10, 1, 0, 1 + i));
+    bytes token = w.lookup(p, topic).token;
+    for (uint16_t port = 7000; port < 7020; ++port) {
+      BOOST_REQUIRE(w.announce(p, topic, port, token) == 0);
+      counts[endpoint{ipv4(10, 1, 0, 1 + i), port}] = 0;
+      firsts[endpoint{ipv4(10, 1, 0, 1 + i), port}] = 0;
+    }
+  }
+  // The asker is the first source's second probe, asking as its record 10.1.0.1:7000.
+  component_id asker = w.add_probe(ipv4(10, 1, 0, 1), 5001);
+  const endpoint own{ipv4(10, 1, 0, 1), 7000};
+  counts.erase(own);
+  firsts.erase(own);
+  constexpr int lookups = 2000;
+  for (int i = 0; i < lookups; ++i) {
+    auto peers = w.lookup(asker, topic, own.port).peers;
+    BOOST_REQUIRE(peers.size() == 10u);
+    BOOST_REQUIRE(std::set<endpoint>(peers.begin(), peers.end()).size() == 10u);
+    for (const endpoint& e : peers) {
+      BOOST_REQUIRE(e != own);
+      ++counts.at(e);
+    }
+    ++firsts.at(peers.front());
+  }
+  double spread = chi_square(counts, lookups * 10.0 / 199);
+  double order = chi_square(firsts, lookups / 199.0);
+  BOOST_TEST_MESSAGE("chi-square: shares " << spread << ", first places " << order);
+  BOOST_TEST(spread > 130);
+  BOOST_TEST(spread < 280);
+  BOOST_TEST(order > 130);
+  BOOST_TEST(order < 280);
+}
+
+// Records that expired are not swept for up to sweep_interval: a draw that meets them skips
+// them and goes on, so a reply still holds lookup_peers_max live records when there are that
+// many, here every one of them among 150 expired.
+BOOST_AUTO_TEST_CASE(a_lookup_skips_expired_records_and_still_fills_its_reply) {
+  tracker_server_config config;
+  config.lookup_peers_max = 10;
+  config.burst = 100;
+  config.record_ttl = 500s;
+  config.sweep_interval = 24h;
+  tracker_world w{17, config};
+  for (uint32_t i = 0; i < 5; ++i) {
+    component_id p = w.add_probe(ipv4(10, 1, 0, 1 + i));
+    bytes token = w.lookup(p, topic).token;
+    for (uint16_t port = 7000; port < 7030; ++port)
+      BOOST_REQUIRE(w.announce(p, topic, port, token) == 0);
+  }
+  w.rt.run_until(w.rt.now() + 400s); // the first 150 expire 100 s from now, at the latest
+  component_id asker = w.add_probe(ipv4(10, 2, 0, 1));
+  bytes token = w.lookup(asker, topic).token;
+  std::set<endpoint> live;
+  for (uint16_t port = 7000; port < 7011; ++port) {
+    BOOST_REQUIRE(w.announce(asker, topic, port, token) == 0);
+    if (port != 7000)
+      live.insert(endpoint{ipv4(10, 2, 0, 1), port});
+  }
+  w.rt.run_until(w.rt.now() + 100s);
+  BOOST_TEST(w.server_stats().records_held == 161u); // not swept yet
+  for (int i = 0; i < 50; ++i) {
+    auto peers = w.lookup(asker, topic, 7000).peers;
+    BOOST_TEST(std::set<endpoint>(peers.begin(), peers.end()) == live); // all ten, once each
+  }
+  // Without its own port, the asker's own record is one of the eleven live ones.
+  auto peers = w.lookup(asker, topic).peers;
+  BOOST_TEST(peers.size() == 10u);
+  BOOST_TEST(std::set<endpoint>(peers.begin(), peers.end()).size() == 10u);
 }
 
 // A flood from 64 sources (lookups of many topics, announces with forged tokens, junk), each far
@@ -385,6 +501,20 @@ BOOST_AUTO_TEST_CASE(honest_peers_are_answered_through_a_flood) {
   BOOST_TEST(refused.rate_limited > 10'000u);
 }
 
+namespace {
+
+/// The refusal's message, from an announce with a fresh token (the test fails on success).
+std::string refusal(tracker_world& w, component_id from, const hash256& t, uint16_t port) {
+  bytes token = w.lookup(from, t).token;
+  auto reply = w.ask(from, {w.next_transaction++, tracker::announce{t, port, token}});
+  auto* e = std::get_if<tracker::error_reply>(&reply.what);
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->code == storage_full);
+  return e->message;
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_CASE(topics_and_records_are_bounded) {
   tracker_server_config config;
   config.topics_max = 2;
@@ -394,14 +524,56 @@ BOOST_AUTO_TEST_CASE(topics_and_records_are_bounded) {
   component_id flood = w.add_probe(ipv4(10, 0, 0, 9));
   BOOST_TEST(w.join(honest, topic_number(1), 7000) == 0);
   BOOST_TEST(w.join(flood, topic_number(2), 7000) == 0);
-  BOOST_TEST(w.join(flood, topic_number(3), 7000) == storage_full); // a third topic
+  BOOST_TEST(refusal(w, flood, topic_number(3), 7000) // a third topic
+             == "the tracker holds its maximum of 2 topics");
   BOOST_TEST(w.join(flood, topic_number(2), 7001) == 0);
-  BOOST_TEST(w.join(flood, topic_number(2), 7002) == storage_full); // a fourth record
+  BOOST_TEST(refusal(w, flood, topic_number(2), 7002) // a fourth record
+             == "the tracker holds its maximum of 3 records");
   BOOST_TEST(w.join(honest, topic_number(1), 7000) == 0);           // a refresh
   BOOST_TEST(w.srv().topic_count() == 2u);
   BOOST_TEST(w.server_stats().records_held == 3u);
   BOOST_TEST(w.server_stats().refused.storage_full == 2u);
   BOOST_TEST(texts(w.srv().peers_of(topic_number(1), w.rt.now())) == strings{"10.0.0.2:7000"});
+  BOOST_TEST(texts(w.srv().peers_of(topic_number(2), w.rt.now()))
+             == (strings{"10.0.0.9:7000", "10.0.0.9:7001"}));
+}
+
+// Many sources announcing into one topic, each up to its quota: the topic has no limit of its
+// own, so the server-wide one stops them, and every refusal changes nothing.
+BOOST_AUTO_TEST_CASE(a_flood_from_many_sources_stops_at_records_max) {
+  tracker_server_config config;
+  config.records_max = 100;
+  config.records_per_source_max = 4;
+  tracker_world w{18, config};
+  component_id honest = w.add_probe(ipv4(10, 0, 0, 2));
+  BOOST_TEST(w.join(honest, topic_number(2), 7000) == 0);
+  int stored = 0;
+  int refused = 0;
+  component_id first_flooder = no_component;
+  for (uint32_t i = 0; i < 40; ++i) {
+    component_id p = w.add_probe(ipv4(10, 9, 0, 1 + i));
+    if (i == 0)
+      first_flooder = p;
+    bytes token = w.lookup(p, topic).token;
+    for (uint16_t port = 8000; port < 8004; ++port)
+      (w.announce(p, topic, port, token) == 0 ? stored : refused) += 1;
+  }
+  BOOST_TEST(stored == 99);
+  BOOST_TEST(refused == 61);
+  BOOST_TEST(w.server_stats().records_held == 100u);
+  BOOST_TEST(w.server_stats().refused.storage_full == 61u);
+  auto held = w.srv().peers_of(topic, w.rt.now());
+  auto other = w.srv().peers_of(topic_number(2), w.rt.now());
+  component_id late = w.add_probe(ipv4(10, 0, 0, 3));
+  BOOST_TEST(refusal(w, late, topic, 7000) == "the tracker holds its maximum of 100 records");
+  BOOST_TEST(refusal(w, late, topic_number(2), 7000) == "the tracker holds its maximum of 100 records");
+  BOOST_TEST(w.srv().peers_of(topic, w.rt.now()) == held);
+  BOOST_TEST(w.srv().peers_of(topic_number(2), w.rt.now()) == other);
+  BOOST_TEST(w.server_stats().records_held == 100u);
+  // A refresh takes no room, and neither does a source at its quota churning its own records.
+  BOOST_TEST(w.join(honest, topic_number(2), 7000) == 0);
+  BOOST_TEST(w.join(first_flooder, topic, 8004) == 0);
+  BOOST_TEST(w.server_stats().records_held == 100u);
 }
 
 BOOST_AUTO_TEST_CASE(hostile_datagrams_are_counted_and_change_nothing) {
