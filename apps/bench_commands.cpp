@@ -1,4 +1,4 @@
-/// dynfeed bench feed|channel|codec|sim|dht-lookup: benchmarks that print one JSON object.
+/// dynfeed bench feed|channel|codec|sim|dht-lookup|tracker: benchmarks that print one JSON object.
 
 #include "apps/cli.hpp"
 
@@ -8,6 +8,7 @@
 #include "bench/feed_bench.hpp"
 #include "bench/replicate_bench.hpp"
 #include "bench/sim_bench.hpp"
+#include "bench/tracker_bench.hpp"
 
 #include <iostream>
 
@@ -44,6 +45,28 @@ void add_dht_lookup_bench(CLI::App& bench, command& run) {
       } catch (const std::runtime_error& e) {
         return report(e.what(), exit_usage);
       }
+      return exit_ok;
+    };
+  });
+}
+
+/// dynfeed bench tracker: a tracker server filled by many sources, its memory and lookups.
+void add_tracker_bench(CLI::App& bench, command& run) {
+  auto opts = std::make_shared<bench::tracker_bench_options>();
+  auto* t = bench.add_subcommand(
+    "tracker", "a tracker server filled by announces from many sources: memory per record, lookups/s");
+  t->add_option("--sources", opts->sources, "source IPs announcing")
+    ->check(CLI::Range(1u, 1000000u))->capture_default_str();
+  t->add_option("--records-per-source", opts->records_per_source, "announces per source (quota: 64)")
+    ->check(CLI::Range(1u, 64u))->capture_default_str();
+  t->add_option("--topics", opts->topics, "topics the records are spread over")
+    ->check(CLI::Range(1u, 65536u))->capture_default_str();
+  t->add_option("--lookups", opts->lookups, "lookups of the first topic to time")
+    ->check(CLI::Range(0u, 10000000u))->capture_default_str();
+  t->add_option("--seed", opts->seed, "the seed")->capture_default_str();
+  t->callback([&run, opts] {
+    run = [opts] {
+      std::cout << bench::run_tracker_bench(*opts).dump() << '\n';
       return exit_ok;
     };
   });
@@ -143,6 +166,7 @@ void add_bench_commands(CLI::App& app, command& run) {
     };
   });
   add_dht_lookup_bench(*bench, run);
+  add_tracker_bench(*bench, run);
 }
 
 } // namespace dynfeed::cli
