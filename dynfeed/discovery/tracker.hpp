@@ -55,7 +55,8 @@ struct tracker_server_config {
   /// nodes do at every append, keeps its newest ones). The bound on what one source can put
   /// in any topic.
   size_t records_per_source_max = 64;
-  /// Records in all; beyond, new records are refused. About 200 bytes each (docs/discovery.md).
+  /// Records in all; beyond, new records are refused. 150 to 200 bytes of memory each, measured
+  /// by `dynfeed bench tracker` (docs/discovery.md).
   size_t records_max = 262144;
   /// Topics counted one by one in stats().by_topic; further topics are not (a flood of random
   /// topics must not grow the counters without bound).
