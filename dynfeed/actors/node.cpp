@@ -2,6 +2,7 @@
 
 #include "dynfeed/actors/datagram_host.hpp"
 #include "dynfeed/actors/hosted.hpp"
+#include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/core/feed_dir.hpp"
 #include "dynfeed/core/value_dir.hpp"
@@ -128,6 +129,7 @@ caf::actor start_peer(node_shared& node, std::unique_ptr<actor_connection> conn,
                       const std::string& address) {
   peer_config pc = node.config.peer;
   pc.node = node.ctx().self();
+  pc.listen_port = node.listen_port; // where a full node may refer others to us (0: nowhere)
   node_key remote = conn->remote();
   bool outbound = conn->initiator();
   caf::actor handle;
@@ -395,6 +397,10 @@ caf::message_handler node_api(std::shared_ptr<node_shared> node) {
       if (!bound)
         return std::move(bound.error());
       node->listen_port = *bound;
+      // A referral back to ourselves is dropped (the node we dial knows us by key, too).
+      for (const char* host : {"127.0.0.1", at.host.c_str()})
+        if (auto self = endpoint::parse(std::string{host} + ":" + std::to_string(*bound)))
+          node->core().add_self_address(self->to_string());
       if (node->discovery)
         node->self->send(node->discovery, atoms::announce_port::value, *bound);
       return peer_address::tcp(at.host, *bound);

@@ -1,9 +1,12 @@
 #include "dynfeed/messages/codec.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/messages/capnp_sizes.hpp"
+#include "dynfeed/messages/limits.hpp"
 #include "dynfeed/messages/wire.capnp.h"
 
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
@@ -62,11 +65,31 @@ size_t body_words(const proof& p) {
   return words;
 }
 
+/// A list of texts: one pointer per text (no tag in a list of pointers), each text with its NUL.
+size_t texts_words(const std::vector<std::string>& texts) {
+  DYNFEED_REQUIRE(texts.size() <= capnp_count_max);
+  size_t words = texts.size();
+  for (const std::string& t : texts)
+    words += blob_words(t.size() + 1); // in a list, even an empty text holds its NUL
+  return words;
+}
+
+// Hello's listenPort took the free bits 16-31 of its data word: hellos kept their size.
+static_assert(wire::Hello::_capnpPrivate::dataWordSize == 1);
+/// A bye without referrals is written as before the field existed: its data word and the
+/// reason's pointer, and no pointer for referrals (see put(bye)).
+constexpr uint16_t bye_short_data_words = 1;
+constexpr uint16_t bye_short_pointers = 1;
+static_assert(wire::Bye::_capnpPrivate::dataWordSize == bye_short_data_words
+              && wire::Bye::_capnpPrivate::pointerCount == bye_short_pointers + 1);
+
 size_t message_words(const hello& m) {
   return struct_words<wire::Hello> + text_words(m.user_agent);
 }
 size_t message_words(const bye& m) {
-  return struct_words<wire::Bye> + text_words(m.reason);
+  if (m.referrals.empty())
+    return bye_short_data_words + bye_short_pointers + text_words(m.reason);
+  return struct_words<wire::Bye> + text_words(m.reason) + texts_words(m.referrals);
 }
 size_t message_words(const open_channel&) {
   return struct_words<wire::OpenChannel> + 2 * blob_words(hash256::size());
@@ -124,13 +147,21 @@ size_t message_words(const channel_down&) {
   return struct_words<wire::ChannelDown>;
 }
 size_t message_words(const punish& m) {
-  return struct_words<wire::Punish> + text_words(m.detail);
+  return struct_words<wire::Punish> + text_words(m.detail)
+         + (m.referrals.empty() ? 0 : texts_words(m.referrals));
 }
 size_t message_words(const peer_up& m) {
   return struct_words<wire::PeerUp> + blob_words(hash256::size()) + text_words(m.address);
 }
 size_t message_words(const peer_down& m) {
-  return struct_words<wire::PeerDown> + text_words(m.address);
+  return struct_words<wire::PeerDown> + text_words(m.address)
+         + (m.referrals.empty() ? 0 : texts_words(m.referrals));
+}
+size_t message_words(const referred& m) {
+  return texts_words(m.addresses); // a List(Text) member of Frame
+}
+size_t message_words(const referral_taken&) {
+  return 0;
 }
 
 size_t signatures_words(const std::vector<value_signature>& sigs) {
@@ -179,11 +210,7 @@ size_t message_words(const find_peers&) {
 }
 size_t message_words(const peers_found& m) {
   DYNFEED_REQUIRE(m.addresses.size() <= capnp_count_max);
-  size_t words = struct_words<wire::PeersFound> + blob_words(hash256::size());
-  words += m.addresses.size(); // one pointer per text, no tag in a list of pointers
-  for (const std::string& a : m.addresses)
-    words += blob_words(a.size() + 1); // in a list, even an empty text holds its NUL
-  return words;
+  return struct_words<wire::PeersFound> + blob_words(hash256::size()) + texts_words(m.addresses);
 }
 size_t message_words(const stop_finding&) {
   return struct_words<wire::StopFinding> + blob_words(hash256::size());
@@ -291,14 +318,42 @@ void put(const hello& m, wire::Frame::Builder frame) {
   auto out = frame.initHello();
   out.setVersion(m.version);
   out.setFrameSizeMax(m.frame_size_max);
+  out.setListenPort(m.listen_port);
   if (!m.user_agent.empty())
     out.setUserAgent(text(m.user_agent));
 }
+/// Fills a List(Text) whose builder `init(n)` makes, unless `texts` is empty (a null pointer).
+template <class Init>
+void put_texts(const std::vector<std::string>& texts, Init&& init) {
+  if (texts.empty())
+    return;
+  auto list = init(static_cast<unsigned>(texts.size()));
+  for (unsigned i = 0; i < texts.size(); ++i)
+    list.set(i, text(texts[i]));
+}
+
+/// Frame's bye member built with the layout it had before referrals (see bye_short_pointers):
+/// Cap'n Proto readers take a struct shorter than their schema, its missing fields as zero.
+wire::Bye::Builder init_short_bye(wire::Frame::Builder frame) {
+  capnp::AnyStruct::Builder any = capnp::toAny(frame);
+  // The discriminant of Frame's union is its only data: the first 16 bits.
+  auto which = static_cast<uint16_t>(wire::Frame::BYE);
+  kj::ArrayPtr<kj::byte> data = any.getDataSection();
+  data[0] = static_cast<kj::byte>(which & 0xff);
+  data[1] = static_cast<kj::byte>(which >> 8);
+  DYNFEED_ASSERT(frame.which() == wire::Frame::BYE);
+  return any.getPointerSection()[0]
+    .initAsAnyStruct(bye_short_data_words, bye_short_pointers)
+    .as<wire::Bye>();
+}
+
 void put(const bye& m, wire::Frame::Builder frame) {
-  auto out = frame.initBye();
+  // Never set the referrals of a short bye: its struct has no room for them.
+  auto out = m.referrals.empty() ? init_short_bye(frame) : frame.initBye();
   out.setCode(m.code);
   if (!m.reason.empty())
     out.setReason(text(m.reason));
+  put_texts(m.referrals, [&](unsigned n) { return out.initReferrals(n); });
 }
 void put(const open_channel& m, wire::Frame::Builder frame) {
   auto out = frame.initOpenChannel();
@@ -357,7 +412,9 @@ void put(const equivocation& m, wire::Frame::Builder frame) {
   put_nodes(m.proof.paths[1], [&](unsigned n) { return out.initPathB(n); });
 }
 void put(const find_feed& m, wire::Frame::Builder frame) {
-  frame.initFindFeed().setDiscoveryKey(blob(m.discovery_key));
+  auto out = frame.initFindFeed();
+  out.setDiscoveryKey(blob(m.discovery_key));
+  out.setListenPort(m.listen_port);
 }
 void put(const feed_unknown& m, wire::Frame::Builder frame) {
   frame.initFeedUnknown().setDiscoveryKey(blob(m.discovery_key));
@@ -387,6 +444,7 @@ void put(const punish& m, wire::Frame::Builder frame) {
   out.setReason(m.reason);
   if (!m.detail.empty())
     out.setDetail(text(m.detail));
+  put_texts(m.referrals, [&](unsigned n) { return out.initReferrals(n); });
 }
 void put(const peer_up& m, wire::Frame::Builder frame) {
   auto out = frame.initPeerUp();
@@ -402,6 +460,15 @@ void put(const peer_down& m, wire::Frame::Builder frame) {
   if (!m.address.empty())
     out.setAddress(text(m.address));
   out.setReason(m.reason);
+  put_texts(m.referrals, [&](unsigned n) { return out.initReferrals(n); });
+}
+void put(const referred& m, wire::Frame::Builder frame) {
+  auto list = frame.initReferred(static_cast<unsigned>(m.addresses.size()));
+  for (unsigned i = 0; i < m.addresses.size(); ++i)
+    list.set(i, text(m.addresses[i]));
+}
+void put(const referral_taken&, wire::Frame::Builder frame) {
+  frame.setReferralTaken();
 }
 /// A signed value's seq, value and signatures, into a ValuePush or an OfferValue.
 template <class Builder>
@@ -504,11 +571,7 @@ void put(const find_peers& m, wire::Frame::Builder frame) {
 void put(const peers_found& m, wire::Frame::Builder frame) {
   auto out = frame.initPeersFound();
   out.setTopic(blob(m.topic));
-  if (!m.addresses.empty()) {
-    auto list = out.initAddresses(static_cast<unsigned>(m.addresses.size()));
-    for (unsigned i = 0; i < m.addresses.size(); ++i)
-      list.set(i, text(m.addresses[i]));
-  }
+  put_texts(m.addresses, [&](unsigned n) { return out.initAddresses(n); });
 }
 void put(const stop_finding& m, wire::Frame::Builder frame) {
   frame.initStopFinding().setTopic(blob(m.topic));
@@ -621,14 +684,38 @@ status get_body(wire::Proof::Reader in, const codec_limits& limits, proof& out) 
   return {};
 }
 
+/// Referrals from a peer: at most referrals_max, each a canonical "a.b.c.d:port" that can be
+/// dialled (neither the address nor the port zero), checked cheapest first.
+status get_referrals(const char* what, capnp::List<capnp::Text>::Reader in,
+                     std::vector<std::string>& out) {
+  if (auto st = check_limit(what, in.size(), referrals_max); !st)
+    return st;
+  out.resize(in.size());
+  for (unsigned i = 0; i < in.size(); ++i) {
+    auto t = in[i];
+    std::string where = std::string{what} + " " + str(i);
+    if (auto st = check_limit(where.c_str(), t.size(), referral_size_max); !st)
+      return st;
+    std::string_view address(t.begin(), t.size());
+    auto parsed = endpoint::parse(address);
+    if (!parsed || parsed->ip == 0 || parsed->port == 0 || parsed->to_string() != address)
+      return error{msg_errc::malformed, where + ": not a dialable a.b.c.d:port"};
+    out[i].assign(address);
+  }
+  return {};
+}
+
 status get_message(wire::Hello::Reader in, const codec_limits& limits, hello& out) {
   out.version = in.getVersion();
   out.frame_size_max = in.getFrameSizeMax();
+  out.listen_port = in.getListenPort();
   return get_text("user agent", in.getUserAgent(), limits, out.user_agent);
 }
 status get_message(wire::Bye::Reader in, const codec_limits& limits, bye& out) {
   out.code = in.getCode();
-  return get_text("bye reason", in.getReason(), limits, out.reason);
+  if (auto st = get_text("bye reason", in.getReason(), limits, out.reason); !st)
+    return st;
+  return get_referrals("bye referral", in.getReferrals(), out.referrals);
 }
 status get_message(wire::OpenChannel::Reader in, const codec_limits&, open_channel& out) {
   out.channel = in.getChannel();
@@ -668,6 +755,7 @@ status get_message(wire::Cancel::Reader in, const codec_limits&, cancel& out) {
 }
 
 status get_message(wire::FindFeed::Reader in, const codec_limits&, find_feed& out) {
+  out.listen_port = in.getListenPort();
   return get_fixed("discovery key", in.getDiscoveryKey(), out.discovery_key);
 }
 status get_message(wire::FeedUnknown::Reader in, const codec_limits&, feed_unknown& out) {
@@ -696,7 +784,9 @@ status get_message(wire::ChannelDown::Reader in, const codec_limits&, channel_do
 }
 status get_message(wire::Punish::Reader in, const codec_limits& limits, punish& out) {
   out.reason = in.getReason();
-  return get_text("punish detail", in.getDetail(), limits, out.detail);
+  if (auto st = get_text("punish detail", in.getDetail(), limits, out.detail); !st)
+    return st;
+  return get_referrals("punish referral", in.getReferrals(), out.referrals);
 }
 status get_message(wire::PeerUp::Reader in, const codec_limits& limits, peer_up& out) {
   out.peer = in.getPeer();
@@ -708,7 +798,9 @@ status get_message(wire::PeerUp::Reader in, const codec_limits& limits, peer_up&
 status get_message(wire::PeerDown::Reader in, const codec_limits& limits, peer_down& out) {
   out.peer = in.getPeer();
   out.reason = in.getReason();
-  return get_text("address", in.getAddress(), limits, out.address);
+  if (auto st = get_text("address", in.getAddress(), limits, out.address); !st)
+    return st;
+  return get_referrals("peer down referral", in.getReferrals(), out.referrals);
 }
 
 status get_value_bytes(const char* what, capnp::Data::Reader in, const codec_limits& limits,
@@ -972,6 +1064,16 @@ expected<message> get_frame(wire::Frame::Reader frame, const codec_limits& limit
       return make<item_found>(frame.getItemFound(), limits);
     case wire::Frame::USE_DHT:
       return make<use_dht>(frame.getUseDht(), limits);
+    case wire::Frame::REFERRED: {
+      message out{std::in_place_type<local_message>, std::in_place_type<referred>};
+      if (auto st = get_referrals("referred", frame.getReferred(),
+                                  std::get<referred>(std::get<local_message>(out)).addresses);
+          !st)
+        return std::move(st).error();
+      return out;
+    }
+    case wire::Frame::REFERRAL_TAKEN:
+      return message{std::in_place_type<local_message>, referral_taken{}};
     case wire::Frame::HANG_UP: {
       message out{std::in_place_type<local_message>, std::in_place_type<hang_up>};
       if (auto st = get_text("address", frame.getHangUp(), limits,
@@ -1017,6 +1119,8 @@ bool is_local_kind(wire::Frame::Which which) {
     case wire::Frame::STOP_ITEM:
     case wire::Frame::ITEM_FOUND:
     case wire::Frame::USE_DHT:
+    case wire::Frame::REFERRED:
+    case wire::Frame::REFERRAL_TAKEN:
       return true;
     default:
       return false;

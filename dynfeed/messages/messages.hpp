@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace dynfeed::msg {
 
@@ -56,12 +57,18 @@ struct hello {
   uint16_t version = protocol_version;
   uint32_t frame_size_max = 0; ///< the largest frame the sender accepts
   std::string user_agent;      ///< for logs only
+  /// The port the sender accepts connections on, at the address its connection comes from
+  /// (an inbound connection's own port is ephemeral); 0: it accepts none.
+  uint16_t listen_port = 0;
 };
 
 /// Why a side ends the connection; the last frame it sends.
 struct bye {
   uint16_t code = 0; ///< a disconnect_reason
   std::string reason;
+  /// With too_many_peers: addresses ("a.b.c.d:port") of the sender's peers that the dialler
+  /// may try instead, at most referrals_max (messages/limits.hpp), each a canonical address.
+  std::vector<std::string> referrals;
 };
 
 /// Opens a channel for the feed whose discovery key is given. The capability proves the sender
@@ -150,6 +157,7 @@ using wire_message = std::variant<hello, bye, open_channel, close_channel, sync,
 /// peer -> node: the remote opened a channel for this discovery key; who serves it?
 struct find_feed {
   hash256 discovery_key;
+  uint16_t listen_port = 0; ///< the remote's hello: where it accepts connections (0: nowhere)
 };
 
 /// node -> peer: nobody here serves that discovery key.
@@ -190,6 +198,7 @@ struct channel_down {
 struct punish {
   uint16_t reason = 0; ///< a disconnect_reason
   std::string detail;
+  std::vector<std::string> referrals; ///< for the bye (node -> peer, too_many_peers)
 };
 
 /// driver -> swarm: a connection the swarm asked for is up (or an inbound one arrived).
@@ -205,7 +214,20 @@ struct peer_down {
   uint64_t peer = 0; ///< 0 when the connection never came up
   std::string address;
   uint16_t reason = 0;
+  /// The node at `address` refused the dial for being full and named these peers of its own
+  /// instead (checked by the node: canonical, not this node's, not `address`).
+  std::vector<std::string> referrals;
 };
+
+/// peer -> node: the remote refused the connection this node dialled (too_many_peers) and
+/// referred it to `addresses`. The peer ends once the node answers referral_taken, so that the
+/// node hands the addresses on with the peer_down of that connection, in every host.
+struct referred {
+  std::vector<std::string> addresses;
+};
+
+/// node -> peer: the referral is noted; the peer may end.
+struct referral_taken {};
 
 /// feed service (a rotating writer) -> publisher: sign and publish this value, with `seq`
 /// when `seq_given`, else one past the held value (a nonzero `seq` counts as given too).
@@ -344,6 +366,7 @@ using local_message = std::variant<find_feed, feed_unknown, offer_peer, attach, 
                                    subscribe_values, value_update, set_mode, rotate_swarm,
                                    find_peers, peers_found, stop_finding, dial, hang_up,
                                    offer_value, subscribe_signed, signed_update, put_item,
-                                   watch_item, poll_item, stop_item, item_found, use_dht>;
+                                   watch_item, poll_item, stop_item, item_found, use_dht,
+                                   referred, referral_taken>;
 
 } // namespace dynfeed::msg

@@ -102,7 +102,11 @@ struct Frame {
     itemFound @41 :DhtItem;   # DHT -> watcher: a newer valid item of (k, salt)
     useDht @42 :UseDht;       # node -> feed service: carry ID announcements through the DHT
 
-    # Next free ordinal: @43.
+    # ---- local: referrals (a full node's bye names other peers to try) ---------------------
+    referred @43 :List(Text);  # peer -> node: the remote refused my dial, referring me here
+    referralTaken @44 :Void;   # node -> peer: noted; the peer may end now
+
+    # Next free ordinal: @45.
   }
 }
 
@@ -166,11 +170,19 @@ struct Hello {
   version @0 :UInt16;
   frameSizeMax @1 :UInt32;
   userAgent @2 :Text;
+  listenPort @3 :UInt16;
+  # The port the sender accepts connections on, at the address the connection comes from; 0:
+  # it accepts none (behind NAT, or not listening). Bits 16-31 of the data word, which
+  # version and frameSizeMax left free: the frame's size did not change.
 }
 
 struct Bye {
   code @0 :UInt16;
   reason @1 :Text;
+  referrals @2 :List(Text);
+  # With code too_many_peers: at most 8 addresses ("a.b.c.d:port") of the sender's peers for
+  # the dialler to try instead. A bye without referrals is written without this pointer, the
+  # size it had before the field existed.
 }
 
 struct OpenChannel {
@@ -237,6 +249,7 @@ struct Equivocation {
 
 struct FindFeed {
   discoveryKey @0 :Data;  # 32 bytes
+  listenPort @1 :UInt16;  # the remote's hello: where it accepts connections (0: nowhere)
 }
 
 struct FeedUnknown {
@@ -269,6 +282,7 @@ struct ChannelDown {
 struct Punish {
   reason @0 :UInt16;
   detail @1 :Text;
+  referrals @2 :List(Text);  # for the bye (too_many_peers)
 }
 
 struct PeerUp {
@@ -282,6 +296,7 @@ struct PeerDown {
   peer @0 :UInt64;
   address @1 :Text;
   reason @2 :UInt16;
+  referrals @3 :List(Text);  # where the refusing node referred us (its bye)
 }
 
 # ---- signed values (feed/signed_value.hpp) -------------------------------------------------

@@ -14,6 +14,9 @@ struct peer_config {
   component_id node = no_component; ///< answers find_feed
   uint32_t channels_max = 256;      ///< channels the remote may open on this connection
   uint32_t frame_size_max = 0;      ///< announced in hello
+  /// Announced in hello: the port this node accepts connections on (0: none, e.g. behind NAT).
+  /// A full node refers diallers to its inbound peers at that port (node_core_config::referrals).
+  uint16_t listen_port = 0;
   clock_time hello_timeout = std::chrono::seconds{10};
   std::string user_agent = "dynfeed";
 };

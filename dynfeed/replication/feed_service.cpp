@@ -687,7 +687,7 @@ void feed_service::punish(context& ctx, component_id peer, disconnect_reason why
   ++stats_.rejected_proofs;
   if (observer_)
     observer_->on_rejected(peer, err);
-  msg::punish p{static_cast<uint16_t>(why), err.to_string()};
+  msg::punish p{static_cast<uint16_t>(why), err.to_string(), {}};
   ctx.send(peer, msg::encode(msg::local_message{p}));
   on_channel_down(ctx, peer);
 }

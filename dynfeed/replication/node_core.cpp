@@ -1,14 +1,18 @@
 #include "dynfeed/replication/node_core.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/messages/codec.hpp"
+#include "dynfeed/messages/limits.hpp"
 
 #include <algorithm>
 
 namespace dynfeed {
 
 node_core::node_core(node_core_config config, node_host* host)
-  : config_(std::move(config)), host_(host) {}
+  : config_(std::move(config)), host_(host) {
+  DYNFEED_REQUIRE(config_.referrals <= referrals_max);
+}
 
 // ---- directory ---------------------------------------------------------------------------------
 
@@ -74,7 +78,7 @@ void node_core::leave_swarm(context& ctx, const hash256& topic, component_id own
   for (auto [peer, p] : peers_)
     if (remove_value(p.requesters, swarm) && p.requesters.empty() && p.outbound)
       ctx.send(peer, msg::encode(msg::local_message{msg::punish{
-                       static_cast<uint16_t>(msg::disconnect_reason::normal), "swarm left"}}));
+                       static_cast<uint16_t>(msg::disconnect_reason::normal), "swarm left", {}}}));
   if (host_)
     host_->stop(ctx, swarm);
 }
@@ -147,7 +151,8 @@ void node_core::on_dial(context& ctx, component_id requester, const std::string&
 void node_core::connected(context& ctx, const std::string& address, component_id peer,
                           const node_key& remote, bool outbound) {
   if (!outbound && inbound_ >= config_.inbound_max) {
-    msg::punish full{static_cast<uint16_t>(msg::disconnect_reason::too_many_peers), "node full"};
+    msg::punish full{static_cast<uint16_t>(msg::disconnect_reason::too_many_peers), "node full",
+                     referrals_for(ctx, remote)};
     ctx.send(peer, msg::encode(msg::local_message{full}));
     return;
   }
@@ -170,6 +175,51 @@ void node_core::connected(context& ctx, const std::string& address, component_id
   }
 }
 
+std::vector<std::string> node_core::referrals_for(context& ctx, const node_key& remote) const {
+  std::vector<std::string> dialable;
+  if (config_.referrals == 0)
+    return dialable;
+  for (auto [peer, p] : peers_) {
+    if (p.remote == remote)
+      continue; // the dialler itself, connected to us the other way
+    if (p.outbound) {
+      dialable.push_back(p.address.str());
+    } else if (p.listen_port != 0) {
+      // An inbound connection comes from an ephemeral port: its host, at the port it listens on.
+      if (auto from = endpoint::parse(p.address.str()); from && from->ip != 0)
+        dialable.push_back(endpoint{from->ip, p.listen_port}.to_string());
+    }
+  }
+  std::sort(dialable.begin(), dialable.end());
+  dialable.erase(std::unique(dialable.begin(), dialable.end()), dialable.end());
+  // A partial shuffle: the draws happen only here, on a refusal with more peers than it names.
+  size_t count = std::min(config_.referrals, dialable.size());
+  if (dialable.size() > count)
+    for (size_t i = 0; i < count; ++i)
+      std::swap(dialable[i], dialable[i + ctx.random().below(dialable.size() - i)]);
+  dialable.resize(count);
+  return dialable;
+}
+
+void node_core::on_referred(context& ctx, component_id peer, std::vector<std::string> addresses) {
+  // The peer waits for this answer before it ends, whatever the node makes of the referral.
+  ctx.send(peer, msg::encode(msg::local_message{msg::referral_taken{}}));
+  const peer_record* p = peers_.find(peer);
+  if (!p || !p->outbound)
+    return; // only a refusal of our own dial refers us anywhere
+  std::string refused = p->address.str();
+  auto unwanted = [&](const std::string& a) {
+    return a == refused
+           || std::find(config_.self_addresses.begin(), config_.self_addresses.end(), a)
+                != config_.self_addresses.end();
+  };
+  addresses.erase(std::remove_if(addresses.begin(), addresses.end(), unwanted), addresses.end());
+  if (addresses.size() > referrals_max) // the codec bounds them; a local sender may not have
+    addresses.resize(referrals_max);
+  if (!addresses.empty())
+    referrals_[peer] = std::move(addresses);
+}
+
 void node_core::dial_failed(context& ctx, const std::string& address, uint16_t reason) {
   auto it = dialing_.find(address);
   if (it == dialing_.end())
@@ -177,7 +227,7 @@ void node_core::dial_failed(context& ctx, const std::string& address, uint16_t r
   std::set<component_id> waiting = std::move(it->second);
   dialing_.erase(it);
   for (component_id requester : waiting)
-    ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{no_component, address, reason}}));
+    ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{no_component, address, reason, {}}}));
 }
 
 void node_core::peer_ended(context& ctx, component_id peer) {
@@ -188,9 +238,15 @@ void node_core::peer_ended(context& ctx, component_id peer) {
   peers_.erase(peer);
   if (!p.outbound)
     --inbound_;
+  std::vector<std::string> referrals;
+  if (auto* r = referrals_.find(peer)) {
+    referrals = std::move(*r);
+    referrals_.erase(peer);
+  }
   for (component_id requester : p.requesters)
     ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{
-                          peer, p.address.str(), static_cast<uint16_t>(msg::disconnect_reason::normal)}}));
+                          peer, p.address.str(), static_cast<uint16_t>(msg::disconnect_reason::normal),
+                          referrals}}));
 }
 
 component_id node_core::outbound_peer(const std::string& address) const {
@@ -213,6 +269,8 @@ void node_core::on_message(context& ctx, component_id from, byte_span frame) {
   if (!local)
     return;
   if (auto* find = std::get_if<msg::find_feed>(local)) {
+    if (peer_record* p = peers_.find(from); p && !p->outbound && find->listen_port != 0)
+      p->listen_port = find->listen_port;
     component_id server = server_of(find->discovery_key);
     if (server == no_component)
       ctx.send(from, msg::encode(msg::local_message{msg::feed_unknown{find->discovery_key}}));
@@ -228,6 +286,8 @@ void node_core::on_message(context& ctx, component_id from, byte_span frame) {
     on_dial(ctx, from, d->address);
   } else if (auto* h = std::get_if<msg::hang_up>(local)) {
     on_hang_up(ctx, from, h->address);
+  } else if (auto* r = std::get_if<msg::referred>(local)) {
+    on_referred(ctx, from, std::move(r->addresses));
   }
 }
 
@@ -279,7 +339,7 @@ void node_core::on_hang_up(context& ctx, component_id requester, const std::stri
   peer_record& p = *peers_.find(peer);
   if (remove_value(p.requesters, requester) && p.requesters.empty())
     ctx.send(peer, msg::encode(msg::local_message{msg::punish{
-                            static_cast<uint16_t>(msg::disconnect_reason::normal), "peer replaced"}}));
+                            static_cast<uint16_t>(msg::disconnect_reason::normal), "peer replaced", {}}}));
 }
 
 } // namespace dynfeed

@@ -56,6 +56,13 @@ struct node_core_config {
   /// Inbound connections taken at most; more are closed with too_many_peers, so that a
   /// popular node (a writer everyone dials) serves a bounded set and the rest spread out.
   size_t inbound_max = 64;
+  /// A refusal for being full refers the dialler to at most this many of the node's peers
+  /// (Gnutella's "503 Full" with X-Try-Ultrapeers): their dialable addresses (the ones it
+  /// dialled, and where inbound peers said they listen), drawn at random, never the dialler's.
+  /// At most referrals_max (messages/limits.hpp); 0: refuse without referring.
+  size_t referrals = 8;
+  /// Where this node is reached: a referral to one of these is dropped (never dial oneself).
+  std::vector<std::string> self_addresses;
   /// The dht ID channel: how often a reader's DHT polls for a new ID, and the jitter (each
   /// wait is the interval +- up to it). docs/protocol.md says where the defaults come from.
   clock_time id_poll_interval = std::chrono::seconds{60};
@@ -118,6 +125,10 @@ public:
   void peer_ended(context& ctx, component_id peer);
   size_t peer_count() const noexcept { return peers_.size(); }
   size_t inbound_count() const noexcept { return inbound_; }
+  /// This node is reached at `address` too (node_core_config::self_addresses).
+  void add_self_address(std::string address) {
+    add_unique(config_.self_addresses, std::move(address));
+  }
 
   void on_message(context& ctx, component_id from, byte_span frame) override;
   void on_timer(context& ctx, uint64_t tag) override;
@@ -139,6 +150,9 @@ private:
     address_key address;
     node_key remote;
     bool outbound = false;
+    /// Inbound: the port its hello said it listens on, learned with its first find_feed
+    /// (0: unknown or none); with the address's host, where a refusal may refer others.
+    uint16_t listen_port = 0;
     /// Swarms to tell when it ends: mostly one, kept in place (no heap block per connection).
     small_vector<component_id, 1> requesters;
   };
@@ -147,6 +161,10 @@ private:
   void on_hang_up(context& ctx, component_id requester, const std::string& address);
   void send_up(context& ctx, component_id requester, component_id peer, const peer_record& p);
   void send_use_dht(context& ctx, component_id feed);
+  /// Up to config_.referrals dialable addresses of our peers, at random, none of them `remote`.
+  std::vector<std::string> referrals_for(context& ctx, const node_key& remote) const;
+  /// A peer of ours was refused and referred elsewhere: kept for that peer's peer_down.
+  void on_referred(context& ctx, component_id peer, std::vector<std::string> addresses);
 
   node_core_config config_;
   node_host* host_;
@@ -164,6 +182,8 @@ private:
 
   flat_map<component_id, peer_record> peers_;
   std::map<std::string, std::set<component_id>> dialing_;     ///< address -> swarms waiting
+  /// Referrals that came with a refusal, until the refused peer ends (a refusal or two at once).
+  flat_map<component_id, std::vector<std::string>> referrals_;
   size_t inbound_ = 0;
 };
 

@@ -15,24 +15,30 @@ namespace {
 
 constexpr uint64_t hello_timer_tag = 1;
 
-/// One copy of each distinct user agent for all the peers (of every node) of the program.
-const std::string& intern(const std::string& text) {
-  static std::mutex lock;
-  static std::set<std::string> texts;
-  std::lock_guard<std::mutex> guard(lock);
-  return *texts.insert(text).first;
-}
-
 } // namespace
 
+static_assert(static_cast<uint16_t>(disconnect_reason::setup_backlog) <= 0xff,
+              "peer::close_reason_ holds a reason in one byte");
+
+/// One copy of each distinct hello for all the peers (of every node) of the program.
+const peer::hello_settings& peer::intern(hello_settings settings) {
+  static std::mutex lock;
+  static std::set<hello_settings> kept;
+  std::lock_guard<std::mutex> guard(lock);
+  return *kept.insert(std::move(settings)).first;
+}
+
 peer::peer(const peer_config& config, connection& conn)
-  : node_(config.node), hello_timeout_(config.hello_timeout), user_agent_(&intern(config.user_agent)),
-    channels_max_(config.channels_max), frame_size_max_(config.frame_size_max), conn_(conn) {}
+  : node_(config.node), hello_timeout_(config.hello_timeout),
+    hello_(&intern({config.user_agent, config.listen_port})), channels_max_(config.channels_max),
+    frame_size_max_(config.frame_size_max), conn_(conn), hello_received_(false), closed_(false),
+    awaiting_node_(false) {}
 
 void peer::on_start(context& ctx) {
   msg::hello h;
   h.frame_size_max = frame_size_max_;
-  h.user_agent = *user_agent_;
+  h.user_agent = hello_->user_agent;
+  h.listen_port = hello_->listen_port;
   conn_.transmit(msg::encode(msg::wire_message{h}));
   hello_timer_ = ctx.start_timer(hello_timeout_, hello_timer_tag);
 }
@@ -42,7 +48,7 @@ void peer::on_timer(context& ctx, uint64_t tag) {
     fail(ctx, disconnect_reason::timeout);
 }
 
-void peer::fail(context& ctx, disconnect_reason why) {
+void peer::fail(context& ctx, disconnect_reason why, std::vector<std::string> referrals) {
   if (closed_)
     return;
   ctx.log("disconnecting " + to_hex(conn_.remote().span()).substr(0, 16) + ": "
@@ -50,6 +56,7 @@ void peer::fail(context& ctx, disconnect_reason why) {
   msg::bye b;
   b.code = static_cast<uint16_t>(why);
   b.reason = msg::to_string(why);
+  b.referrals = std::move(referrals);
   conn_.transmit(msg::encode(msg::wire_message{b}));
   conn_.close(why);
   on_disconnect(ctx, why);
@@ -89,6 +96,7 @@ void peer::on_wire(context& ctx, msg::wire_message&& m) {
       return;
     }
     hello_received_ = true;
+    remote_listen_port_ = h->listen_port;
     ctx.cancel_timer(hello_timer_);
     return;
   }
@@ -101,12 +109,23 @@ void peer::on_wire(context& ctx, msg::wire_message&& m) {
       return;
     }
     drop_channel(ctx, c->discovery_key, disconnect_reason::normal);
-  } else if (std::holds_alternative<msg::bye>(m)) {
-    conn_.close(disconnect_reason::normal);
-    on_disconnect(ctx, disconnect_reason::normal);
+  } else if (auto* b = std::get_if<msg::bye>(&m)) {
+    on_bye(ctx, *b);
   } else {
     fail(ctx, disconnect_reason::unexpected_message); // a second hello
   }
+}
+
+void peer::on_bye(context& ctx, msg::bye& b) {
+  conn_.close(disconnect_reason::normal);
+  on_disconnect(ctx, disconnect_reason::normal);
+  // A referral counts only as the answer to a dial of ours that the remote refused for being
+  // full: anything else from an unverified remote is no reason to dial anyone.
+  if (b.referrals.empty() || !conn_.initiator()
+      || b.code != static_cast<uint16_t>(disconnect_reason::too_many_peers))
+    return;
+  awaiting_node_ = true;
+  ctx.send(node_, msg::encode(msg::local_message{msg::referred{std::move(b.referrals)}}));
 }
 
 void peer::on_open(context& ctx, const msg::open_channel& m) {
@@ -131,7 +150,8 @@ void peer::on_open(context& ctx, const msg::open_channel& m) {
     c.pending = m.capability;
     if (!c.asked_node) {
       c.asked_node = true;
-      ctx.send(node_, msg::encode(msg::local_message{msg::find_feed{m.discovery_key}}));
+      ctx.send(node_, msg::encode(msg::local_message{
+                        msg::find_feed{m.discovery_key, remote_listen_port_}}));
     }
   }
 }
@@ -189,8 +209,15 @@ void peer::drop_channel(context& ctx, const hash256& discovery_key, disconnect_r
 }
 
 void peer::on_message(context& ctx, component_id from, byte_span frame) {
-  if (closed_)
+  if (closed_) {
+    if (awaiting_node_ && from == node_) {
+      auto decoded = msg::decode(frame);
+      auto* local = decoded ? std::get_if<msg::local_message>(&*decoded) : nullptr;
+      if (local && std::holds_alternative<msg::referral_taken>(*local))
+        awaiting_node_ = false; // the host ends the peer now, and tells the node
+    }
     return;
+  }
   // Frames from our own components are well-formed; most are wire frames a feed service built
   // for the remote, which go out as they are without being decoded.
   auto local_kind = msg::is_local(frame);
@@ -220,7 +247,7 @@ void peer::on_message(context& ctx, component_id from, byte_span frame) {
     if (p->reason != static_cast<uint16_t>(disconnect_reason::normal))
       ctx.log("closing the connection to " + to_hex(conn_.remote().span()).substr(0, 16) + ": "
               + p->detail);
-    fail(ctx, static_cast<disconnect_reason>(p->reason));
+    fail(ctx, static_cast<disconnect_reason>(p->reason), std::move(p->referrals));
   }
 }
 
@@ -228,7 +255,7 @@ void peer::on_disconnect(context& ctx, disconnect_reason why) {
   if (closed_)
     return;
   closed_ = true;
-  close_reason_ = why;
+  close_reason_ = static_cast<uint8_t>(why);
   if (why != disconnect_reason::normal)
     ctx.log("connection to " + to_hex(conn_.remote().span()).substr(0, 16) + " ended: "
             + msg::to_string(why));

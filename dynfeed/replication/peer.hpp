@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace dynfeed {
@@ -26,14 +27,18 @@ public:
   void on_remote(context& ctx, byte_span frame) override;
   void on_disconnect(context& ctx, msg::disconnect_reason why) override;
   void on_timer(context& ctx, uint64_t tag) override;
-  bool alive() const override { return !closed_; }
+  bool alive() const override { return !closed_ || awaiting_node_; }
 
   size_t channel_count() const noexcept { return channels_.size(); }
   /// Why the connection ended, once it has.
   std::optional<msg::disconnect_reason> close_reason() const noexcept {
-    return closed_ ? std::optional<msg::disconnect_reason>(close_reason_) : std::nullopt;
+    return closed_ ? std::optional<msg::disconnect_reason>(
+                       static_cast<msg::disconnect_reason>(close_reason_))
+                   : std::nullopt;
   }
   bool hello_received() const noexcept { return hello_received_; }
+  /// The port the remote's hello said it accepts connections on (0: none, or no hello yet).
+  uint16_t remote_listen_port() const noexcept { return remote_listen_port_; }
 
 private:
   /// A channel keeps either the feed's key or the remote's capability, never both: once a
@@ -58,13 +63,22 @@ private:
   /// feed's key.
   void pair(context& ctx, channel& c, const public_key& key, const hash256& remote_capability);
   void drop_channel(context& ctx, const hash256& discovery_key, msg::disconnect_reason why);
-  void fail(context& ctx, msg::disconnect_reason why);
+  void fail(context& ctx, msg::disconnect_reason why, std::vector<std::string> referrals = {});
+  void on_bye(context& ctx, msg::bye& b);
 
-  /// What the peer keeps of its config: a simulation holds millions of peers, and the user
-  /// agent, the same for all the peers of a node, is kept once per distinct text.
+  /// What the peer keeps of its config: a simulation holds millions of peers, and what its
+  /// hello says, the same for all the peers of a node, is kept once per distinct hello.
+  struct hello_settings {
+    std::string user_agent;
+    uint16_t listen_port = 0;
+    bool operator<(const hello_settings& o) const {
+      return std::tie(user_agent, listen_port) < std::tie(o.user_agent, o.listen_port);
+    }
+  };
+  static const hello_settings& intern(hello_settings settings);
   component_id node_;
   clock_time hello_timeout_;
-  const std::string* user_agent_; ///< interned: lives as long as the program
+  const hello_settings* hello_; ///< interned: lives as long as the program
   uint32_t channels_max_;
   uint32_t frame_size_max_;
   connection& conn_;
@@ -77,9 +91,14 @@ private:
   /// the peer itself (160 bytes in all, where a channel of its own took another heap block).
   small_vector<channel, 1> channels_;
   uint32_t next_local_ = 1;
-  bool hello_received_ = false;
-  bool closed_ = false;
-  msg::disconnect_reason close_reason_ = msg::disconnect_reason::normal; ///< once closed_
+  uint16_t remote_listen_port_ = 0; ///< from the remote's hello
+  bool hello_received_ : 1;
+  bool closed_ : 1;
+  /// Closed after a refusal that referred us elsewhere: lives on until the node took the
+  /// referral (referral_taken), so that the node learns it before it learns the peer ended.
+  bool awaiting_node_ : 1;
+  /// Once closed_; one byte (every reason fits) keeps the peer's size.
+  uint8_t close_reason_ = 0;
   timer_id hello_timer_ = 0;
 };
 

@@ -188,7 +188,7 @@ void publisher::answer_refusal(context& ctx, component_id peer, const error& err
   } else if (is_forgery(err)) {
     if (observer_)
       observer_->on_rejected(peer, err);
-    msg::punish p{static_cast<uint16_t>(disconnect_reason::invalid_proof), err.to_string()};
+    msg::punish p{static_cast<uint16_t>(disconnect_reason::invalid_proof), err.to_string(), {}};
     ctx.send(peer, msg::encode(msg::local_message{p}));
     peers_.erase(peer);
   } else if (observer_) {
@@ -201,7 +201,7 @@ void publisher::on_message(context& ctx, component_id from, byte_span frame) {
   if (!decoded) {
     // A remote's frame forwarded by its peer, and it does not decode.
     msg::punish p{static_cast<uint16_t>(disconnect_reason::malformed_frame),
-                  decoded.error().to_string()};
+                  decoded.error().to_string(), {}};
     ctx.send(from, msg::encode(msg::local_message{p}));
     return;
   }

@@ -107,6 +107,7 @@ void swarm::trim(context& ctx) {
   remove_value(peers_, a.peer);
   a.peer = no_component;
   a.failures = 0;
+  a.referred = false; // it connected: the hang-up is ours, not its failure
   a.backoff = clock_time{0};
   a.retry_at = ctx.now() + config_.rotate_interval; // others first
   ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{oldest_address->str()}}));
@@ -117,6 +118,7 @@ void swarm::fill(context& ctx) {
     return;
   size_t active = 0;
   std::vector<std::string> candidates;
+  std::vector<std::string> referred; ///< dialled first: a full node's pick of who has room
   clock_time now = ctx.now();
   clock_time next_retry = clock_time::max();
   for (auto [address, a] : addresses_) {
@@ -125,15 +127,16 @@ void swarm::fill(context& ctx) {
     if (a.dialing || a.peer != no_component)
       ++active;
     else if (a.retry_at <= now)
-      candidates.push_back(address.str());
+      (a.referred ? referred : candidates).push_back(address.str());
     else
       next_retry = std::min(next_retry, a.retry_at);
   }
-  while (active < config_.outbound_wanted && !candidates.empty()) {
-    size_t pick = ctx.random().below(candidates.size());
-    std::swap(candidates[pick], candidates.back());
-    dial(ctx, candidates.back());
-    candidates.pop_back();
+  while (active < config_.outbound_wanted && !(candidates.empty() && referred.empty())) {
+    std::vector<std::string>& from = referred.empty() ? candidates : referred;
+    size_t pick = ctx.random().below(from.size());
+    std::swap(from[pick], from.back());
+    dial(ctx, from.back());
+    from.pop_back();
     ++active;
   }
   if (active == 0 && peers_.empty())
@@ -188,8 +191,13 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
 void swarm::on_down(context& ctx, const msg::peer_down& down) {
   remove_value(peers_, down.peer);
   address_state* found = addresses_.find(down.address);
-  if (!found)
+  if (!found) {
+    if (!down.referrals.empty()) {
+      add_referred(down.address, down.referrals);
+      fill(ctx);
+    }
     return;
+  }
   address_state& a = *found;
   bool lasted = a.peer != no_component && ctx.now() - a.up_at >= config_.stable_after;
   a.dialing = false;
@@ -197,21 +205,60 @@ void swarm::on_down(context& ctx, const msg::peer_down& down) {
   if (lasted) {
     a.failures = 0;
     a.backoff = clock_time{0};
+    a.referred = false;
   }
   // Exponential backoff with jitter, so that many readers do not redial in lockstep.
   a.backoff = std::clamp(a.backoff * 2, config_.reconnect_delay_min, config_.reconnect_delay_max);
   auto jitter = clock_time{ctx.random().below(static_cast<uint64_t>(a.backoff.count()) / 4 + 1)};
   if (a.discovered) {
-    if (!lasted && ++a.failures >= discovered_failures_max)
+    if (!lasted && (++a.failures >= discovered_failures_max || a.referred))
       addresses_.erase(down.address);
     else
       a.retry_at = ctx.now() + a.backoff + jitter;
+    add_referred(down.address, down.referrals);
     fill(ctx);
     return;
   }
   uint64_t tag = next_timer_tag_++;
   retry_timers_[tag] = down.address;
   ctx.start_timer(a.backoff + jitter, tag);
+  if (!down.referrals.empty()) {
+    add_referred(down.address, down.referrals);
+    fill(ctx);
+  }
+}
+
+void swarm::add_referred(const std::string& refused, const std::vector<std::string>& referrals) {
+  size_t discovered = referrals.empty() ? 0 : discovered_count();
+  for (const std::string& address : referrals) {
+    if (addresses_.contains(address))
+      continue;
+    if (discovered >= config_.discovered_max) {
+      if (!drop_failed(refused))
+        break;
+      --discovered;
+    }
+    address_state& a = addresses_[address];
+    a.discovered = true;
+    a.referred = true;
+    ++discovered;
+  }
+}
+
+bool swarm::drop_failed(const std::string& first) {
+  auto failed = [](const address_state& a) {
+    return a.discovered && !a.referred && a.failures > 0 && !a.dialing && a.peer == no_component;
+  };
+  // The refusing node first: it is full, and it named who to try instead.
+  if (const address_state* a = addresses_.find(first); a && failed(*a))
+    return addresses_.erase(first);
+  std::string dropped;
+  for (auto [address, a] : addresses_)
+    if (failed(a)) {
+      dropped = address.str();
+      break;
+    }
+  return !dropped.empty() && addresses_.erase(dropped);
 }
 
 void swarm::on_timer(context& ctx, uint64_t tag) {

@@ -8,6 +8,12 @@
 /// of them connected or dialing, chosen at random (so that a thousand readers told the same
 /// addresses do not all dial the first), and replaces those that fail. A connection that ends
 /// soon after it came up (a full node refusing it, a peer that flaps) counts as a failure.
+///
+/// A full node's refusal may refer the swarm to other peers (peer_down's referrals): they join
+/// the discovered addresses within discovered_max, making room by dropping addresses that
+/// failed, the refusing one first, and the next dials go to them before any other candidate. A
+/// referral is an unverified hint: a referred address is forgotten at its first failure, so one
+/// refusal causes referrals_max (8) dials at most.
 
 #include "dynfeed/base/address_key.hpp"
 #include "dynfeed/base/flat_map.hpp"
@@ -72,6 +78,7 @@ private:
     component_id peer = no_component;
     bool dialing = false;
     bool discovered = false; ///< from discovery rather than the static list
+    bool referred = false;   ///< from a referral, never connected for long: one failure drops it
     uint32_t failures = 0;   ///< dials in a row that failed
     clock_time backoff{0};
     clock_time up_at{0};     ///< when the connection came up
@@ -81,6 +88,10 @@ private:
   void dial(context& ctx, const std::string& address);
   void on_found(context& ctx, const std::vector<std::string>& addresses);
   void on_down(context& ctx, const msg::peer_down& down);
+  /// Adds a refusal's referrals as discovered addresses, dropping failed ones to make room.
+  void add_referred(const std::string& refused, const std::vector<std::string>& referrals);
+  /// Drops one discovered address that failed and is idle, `first` if it is one; false if none.
+  bool drop_failed(const std::string& first);
   /// Dials discovered candidates until `outbound_wanted` are connected or dialing.
   void fill(context& ctx);
   /// Dials one candidate beyond outbound_wanted, if it is time to rotate (see rotate_interval).

@@ -47,7 +47,9 @@ void sim_node::start() {
   }
   running_ = true;
   ++epoch_;
-  core_ = drv.spawn(std::make_unique<node_core>(config_->core, this), host_);
+  node_core_config core_config = config_->core;
+  core_config.self_addresses = {address().to_string()}; // a referral back here is dropped
+  core_ = drv.spawn(std::make_unique<node_core>(std::move(core_config), this), host_);
   feed_service_observer* observer = this;
   auto service = std::make_unique<feed_service>(*feed_, config_->feed, observer);
   // A reader restarted before it learned any tree still has only its link to go by (a node
@@ -292,10 +294,16 @@ void world::dial(sim_node& from, const std::string& address) {
 void world::connect(sim_node& from, sim_node& to, const std::string& address, bool punched) {
   DYNFEED_ASSERT(punched || !drv_.net().behind_nat(to.host_)); // nothing dials a NATed host
   ++(punched ? punched_ : dialled_);
+  // Each hello says where its node accepts connections: nowhere from behind NAT.
+  auto listen_port = [this](const sim_node& n) {
+    return drv_.net().behind_nat(n.host_) ? uint16_t{0} : peer_port;
+  };
   peer_config pa = from.config_->peer;
   pa.node = from.core_;
+  pa.listen_port = listen_port(from);
   peer_config pb = to.config_->peer;
   pb.node = to.core_;
+  pb.listen_port = listen_port(to);
   // Not a structured binding: the lambdas below capture both ids, which C++17 (and clang)
   // does not allow for bindings.
   auto ids = drv_.connect(
@@ -322,6 +330,7 @@ std::pair<component_id, component_id> world::accept(sim_node& to, host_id from,
   DYNFEED_REQUIRE(to.running_);
   peer_config pb = to.config_->peer;
   pb.node = to.core_;
+  pb.listen_port = drv_.net().behind_nat(to.host_) ? uint16_t{0} : peer_port;
   auto ids = drv_.connect(from, to.host_, from_id, to.id_, make_from,
                           [&](connection& c) { return std::make_unique<peer>(pb, c); });
   component_id ib = ids.second;

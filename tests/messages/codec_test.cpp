@@ -1,4 +1,5 @@
 #include "dynfeed/messages/codec.hpp"
+#include "dynfeed/messages/limits.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -80,7 +81,7 @@ BOOST_AUTO_TEST_CASE(wire_channel_reads_the_channel_a_decode_would_give) {
     }
   }
   // It refuses what decode_wire refuses at the root.
-  auto local = wire_channel(encode(local_message{find_feed{hash256{}}}));
+  auto local = wire_channel(encode(local_message{find_feed{hash256{}, 0}}));
   BOOST_TEST((!local && local.error().is(msg_errc::local_only)));
   bytes garbage(24, 0xff);
   BOOST_TEST(!wire_channel(garbage));
@@ -150,9 +151,9 @@ std::vector<limit_case> limit_cases() {
      [](codec_limits& l) -> uint64_t& { return l.values_max; }},
     {"value size", [](uint64_t n) -> wire_message { return test::data_frame(1, n, 0); },
      [](codec_limits& l) -> uint64_t& { return l.value_size_max; }},
-    {"user agent", [](uint64_t n) -> wire_message { return hello{1, 0, std::string(n, 'u')}; },
+    {"user agent", [](uint64_t n) -> wire_message { return hello{1, 0, std::string(n, 'u'), 0}; },
      text_max},
-    {"bye reason", [](uint64_t n) -> wire_message { return bye{1, std::string(n, 'r')}; },
+    {"bye reason", [](uint64_t n) -> wire_message { return bye{1, std::string(n, 'r'), {}}; },
      text_max},
   };
 }
@@ -278,6 +279,58 @@ BOOST_AUTO_TEST_CASE(the_id_channel_messages_round_trip_and_stay_inside_the_node
   many.value.sigs.assign(codec_limits{}.value_signatures_max + 1, v.sigs[0]);
   auto refused = decode_wire(encode(wire_message{many}));
   BOOST_TEST((!refused && refused.error().is(msg_errc::limit_exceeded)));
+}
+
+BOOST_AUTO_TEST_CASE(hello_and_bye_keep_their_sizes_unless_a_bye_refers) {
+  // 1 segment: root pointer, Frame (discriminant word, pointer), then the member. Hello: its
+  // data word (version, listenPort in bits 16-31, frameSizeMax) and the user agent's pointer.
+  BOOST_TEST(encode(wire_message{hello{1, 4 << 20, "", 0}}).size() == 8u + 5 * 8);
+  BOOST_TEST(encode(wire_message{hello{1, 4 << 20, "", 7000}}).size() == 8u + 5 * 8);
+  // A bye without referrals is the bye of builds that had none: a data word and one pointer.
+  BOOST_TEST(encode(wire_message{bye{11, "", {}}}).size() == 8u + 5 * 8);
+  BOOST_TEST(encode(wire_message{bye{0, "normal", {}}}).size() == 8u + 6 * 8);
+  auto short_bye = decode_wire(encode(wire_message{bye{11, "node full", {}}}));
+  REQUIRE_OK(short_bye);
+  BOOST_TEST(std::get<bye>(*short_bye).reason == "node full");
+  BOOST_TEST(std::get<bye>(*short_bye).referrals.empty());
+  // With referrals: one more pointer, to a list of one pointer per text.
+  bye refers{11, "", {"10.0.0.1:7000", "10.0.0.2:7000"}};
+  BOOST_TEST(encode(wire_message{refers}).size() == 8u + 6 * 8 + 2 * 8 + 2 * 16);
+  auto back = decode_wire(encode(wire_message{refers}));
+  REQUIRE_OK(back);
+  BOOST_TEST(std::get<bye>(*back).referrals == refers.referrals);
+  hello h{1, 0, "x", 7000};
+  auto hb = decode_wire(encode(wire_message{h}));
+  REQUIRE_OK(hb);
+  BOOST_TEST(std::get<hello>(*hb).listen_port == 7000u);
+}
+
+BOOST_AUTO_TEST_CASE(referrals_are_bounded_and_canonical) {
+  std::vector<std::string> full;
+  for (size_t i = 1; i <= referrals_max; ++i)
+    full.push_back("10.0.0." + std::to_string(i) + ":7000");
+  REQUIRE_OK(decode_wire(encode(wire_message{bye{11, "", full}})));
+  full.push_back("10.0.0.99:7000");
+  BOOST_TEST(fails_with(decode_wire(encode(wire_message{bye{11, "", full}})), msg_errc::limit_exceeded));
+  for (const char* bad : {"10.0.0.1", "10.0.0.1:0", "0.0.0.0:7000", "localhost:7000",
+                          "10.0.0.01:7000", " 10.0.0.1:7000", "10.0.0.1:70000", ""})
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(fails_with(decode_wire(encode(wire_message{bye{11, "", {bad}}})), msg_errc::malformed));
+      BOOST_TEST(!decode(encode(local_message{referred{{bad}}})).has_value());
+    }
+  BOOST_TEST(fails_with(decode_wire(encode(wire_message{bye{11, "", {std::string(22, '1')}}})),
+                        msg_errc::limit_exceeded));
+  // The local messages that carry them.
+  auto down = decode(encode(local_message{peer_down{3, "10.0.0.9:7000", 0, {"10.0.0.1:7000"}}}));
+  REQUIRE_OK(down);
+  BOOST_TEST(std::get<peer_down>(std::get<local_message>(*down)).referrals
+             == std::vector<std::string>{"10.0.0.1:7000"});
+  auto p = decode(encode(local_message{punish{11, "node full", {"10.0.0.1:7000"}}}));
+  REQUIRE_OK(p);
+  BOOST_TEST(std::get<punish>(std::get<local_message>(*p)).referrals.size() == 1u);
+  auto f = decode(encode(local_message{find_feed{hash256{}, 7000}}));
+  REQUIRE_OK(f);
+  BOOST_TEST(std::get<find_feed>(std::get<local_message>(*f)).listen_port == 7000u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -165,8 +165,9 @@ BOOST_AUTO_TEST_CASE(local_kinds_from_a_peer_are_refused) {
   for (const local_message& m :
        {local_message{find_feed{}}, local_message{feed_unknown{}}, local_message{offer_peer{7}},
         local_message{attach{}}, local_message{detach{}}, local_message{channel_up{3, {}}},
-        local_message{channel_down{1}}, local_message{punish{2, "x"}},
-        local_message{peer_up{1, {}, "a:1", true}}, local_message{peer_down{1, "a:1", 2}},
+        local_message{channel_down{1}}, local_message{punish{2, "x", {"10.0.0.1:7000"}}},
+        local_message{peer_up{1, {}, "a:1", true}}, local_message{peer_down{1, "a:1", 2, {}}},
+        local_message{referred{{"10.0.0.1:7000"}}}, local_message{referral_taken{}},
         local_message{publish_value{bytes{1, 2}, 7}}, local_message{subscribe_values{}},
         local_message{value_update{3, bytes{4}}}, local_message{set_mode{2, 5, 6}},
         local_message{rotate_swarm{{}, hash256::from(bytes(32, 9))}},

@@ -76,10 +76,11 @@ inline std::vector<msg::wire_message> sample_messages() {
   long_text[4] = static_cast<char>(0xff);
   std::vector<msg::wire_message> out{
     msg::hello{},
-    msg::hello{u16_max, u32_max, long_text},
-    msg::hello{1, 4 << 20, "dynfeed/0.1"},
+    msg::hello{u16_max, u32_max, long_text, u16_max},
+    msg::hello{1, 4 << 20, "dynfeed/0.1", 7000},
     msg::bye{},
-    msg::bye{u16_max, long_text},
+    msg::bye{u16_max, long_text, {}},
+    msg::bye{11, "node full", {"10.0.0.1:7000", "255.255.255.255:65535", "1.2.3.4:1"}},
     msg::open_channel{},
     msg::open_channel{u32_max, patterned<hash256>(1), patterned<hash256>(2)},
     msg::close_channel{},
@@ -178,10 +179,10 @@ inline bool same(const proof& a, const proof& b) {
 
 inline bool same(const msg::hello& a, const msg::hello& b) {
   return a.version == b.version && a.frame_size_max == b.frame_size_max
-         && a.user_agent == b.user_agent;
+         && a.user_agent == b.user_agent && a.listen_port == b.listen_port;
 }
 inline bool same(const msg::bye& a, const msg::bye& b) {
-  return a.code == b.code && a.reason == b.reason;
+  return a.code == b.code && a.reason == b.reason && a.referrals == b.referrals;
 }
 inline bool same(const msg::open_channel& a, const msg::open_channel& b) {
   return a.channel == b.channel && a.discovery_key == b.discovery_key
