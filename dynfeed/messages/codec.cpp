@@ -697,8 +697,7 @@ status get_referrals(const char* what, capnp::List<capnp::Text>::Reader in,
     if (auto st = check_limit(where.c_str(), t.size(), referral_size_max); !st)
       return st;
     std::string_view address(t.begin(), t.size());
-    auto parsed = endpoint::parse(address);
-    if (!parsed || parsed->ip == 0 || parsed->port == 0 || parsed->to_string() != address)
+    if (!is_referral_address(address))
       return error{msg_errc::malformed, where + ": not a dialable a.b.c.d:port"};
     out[i].assign(address);
   }
@@ -1191,6 +1190,13 @@ expected<T> read_frame(byte_span frame, const codec_limits& limits, Read read) {
 }
 
 } // namespace
+
+bool is_referral_address(std::string_view address) {
+  if (address.size() > referral_size_max)
+    return false;
+  auto parsed = endpoint::parse(address);
+  return parsed && parsed->ip != 0 && parsed->port != 0 && parsed->to_string() == address;
+}
 
 size_t encoded_size(const wire_message& message) {
   return word_size * (1 + segment_words(message)); // the segment table takes one word

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace dynfeed::msg {
 
@@ -64,6 +65,10 @@ struct codec_limits {
 /// The exact size of encode(message), computed without encoding it: a sender can check a peer's
 /// frame_size_max, or choose how many blocks to send, before building the frame.
 size_t encoded_size(const wire_message& message);
+
+/// True if `address` may travel as a referral (bye, peer_down): a canonical "a.b.c.d:port"
+/// (no name, no leading zero), neither the address nor the port 0.
+bool is_referral_address(std::string_view address);
 
 /// Encodes `message` as one frame.
 bytes encode(const wire_message& message);

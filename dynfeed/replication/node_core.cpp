@@ -183,7 +183,9 @@ std::vector<std::string> node_core::referrals_for(context& ctx, const node_key& 
     if (p.remote == remote)
       continue; // the dialler itself, connected to us the other way
     if (p.outbound) {
-      dialable.push_back(p.address.str());
+      // As dialled: a name or an in-process link ("mem:...") is no address for someone else.
+      if (msg::is_referral_address(p.address.str()))
+        dialable.push_back(p.address.str());
     } else if (p.listen_port != 0) {
       // An inbound connection comes from an ephemeral port: its host, at the port it listens on.
       if (auto from = endpoint::parse(p.address.str()); from && from->ip != 0)

@@ -70,7 +70,8 @@ std::set<std::string> as_set(const std::vector<std::string>& v) {
 }
 
 /// A core with two inbound places, and its peers: one it dialled (10.0.0.1:7000, key 1), one
-/// inbound that listens on 7000 (from 10.0.0.2, key 2), one inbound behind NAT (10.0.0.3, key 3).
+/// inbound that listens on 7000 (from 10.0.0.2, key 2), one inbound behind NAT (10.0.0.3, key 3),
+/// two it dialled by a name and in process (keys 4 and 5).
 struct full_node {
   sim::runtime rt{5};
   component_id core = no_component;
@@ -88,6 +89,9 @@ struct full_node {
       nc.connected(ctx, "10.0.0.1:7000", dialled, key(1), true);
       nc.connected(ctx, "10.0.0.2:51000", listening, key(2), false);
       nc.connected(ctx, "10.0.0.3:52000", natted, key(3), false);
+      // Dialled by name or in process: nothing a referral could carry.
+      nc.connected(ctx, "seed.example.org:7000", rt.spawn(std::make_unique<recorder>()), key(4), true);
+      nc.connected(ctx, "mem:other", rt.spawn(std::make_unique<recorder>()), key(5), true);
     });
     // Inbound peers tell their listen port with their first find_feed (from the remote's hello).
     for (auto [from, port] : {std::pair{listening, uint16_t{7000}}, std::pair{natted, uint16_t{0}}})
