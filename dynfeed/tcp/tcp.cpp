@@ -225,8 +225,12 @@ caf::behavior run_acceptor(caf::io::broker* self, caf::actor node, tcp_options o
                            noise_keypair identity) {
   return {
     [self, node, options, identity](const caf::io::new_connection_msg& m) {
-      self->fork(run_connection, m.handle, node, std::string{"inbound"}, options,
-                 identity, noise_role::responder);
+      // "host:port" of the remote: with the port its hello gives, where a full node of ours
+      // may refer others to it (node_core_config::referrals).
+      std::string from = self->remote_addr(m.handle);
+      from = from.empty() ? std::string{"inbound"} : from + ":" + std::to_string(self->remote_port(m.handle));
+      self->fork(run_connection, m.handle, node, std::move(from), options, identity,
+                 noise_role::responder);
     },
     // Closing the listening socket ourselves: CAF 0.17 leaves a doorman open (and its
     // middleman waiting forever at shutdown) when an acceptor that forked is merely exited.
