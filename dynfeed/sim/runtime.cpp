@@ -25,14 +25,26 @@ public:
   }
   clock_time now() const override { return rt_.now_; }
   timer_id start_timer(clock_time delay, uint64_t tag) override {
-    timer_id id = next_timer_++;
-    active_.push_back({id, tag});
-    rt_.schedule_timer(rt_.now_ + delay, id_, id);
+    // Ids are counted per component, so 32 bits last any run; the timer's record stays 16
+    // bytes with its queue handle.
+    DYNFEED_REQUIRE(next_timer_ < ~uint32_t{0});
+    auto id = static_cast<uint32_t>(next_timer_++);
+    active_.push_back({tag, id, rt_.schedule_timer(rt_.now_ + delay, id_, id)});
     return id;
   }
   void cancel_timer(timer_id id) override {
-    if (auto it = active(id); it != active_.end())
+    if (auto it = active(id); it != active_.end()) {
+      rt_.drop_timer(id_, it->id, it->queued);
       active_.erase(it);
+    }
+  }
+  /// The component is going: its timers leave the timed queue now rather than when due (a
+  /// peer that ended in a second leaves a hello timer of several; a large run holds hundreds
+  /// of thousands of those).
+  void drop_timers() {
+    for (const wanted_timer& t : active_)
+      rt_.drop_timer(id_, t.id, t.queued);
+    active_.clear();
   }
   /// Made on first use, from the same seed: most components (peers) never draw, and a
   /// simulation holds millions of them.
@@ -53,11 +65,13 @@ public:
     return tag;
   }
 
-private:
   struct wanted_timer {
-    timer_id id;
     uint64_t tag;
+    uint32_t id;
+    uint32_t queued; ///< its entry's handle in the timed queue
   };
+
+private:
   /// Timer `id` among the wanted ones (a component has a handful at most).
   wanted_timer* active(timer_id id) {
     return std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.id == id; });
@@ -244,6 +258,7 @@ void runtime::remove(component_id id) {
     take_parcel(i);
     i = next;
   }
+  s.ctx.drop_timers();
   host_id host = s.host;
   size_t chunk = id >> slot_chunk_shift;
   chunks_[chunk]->slots[id & (slot_chunk::size - 1)].reset();
@@ -431,8 +446,16 @@ void runtime::schedule(clock_time at, component_id to, mail m) {
   queue_.push(timed{at, key, to, make_parcel(std::move(m))});
 }
 
-void runtime::schedule_timer(clock_time at, component_id to, timer_id id) {
-  queue_.push(timed{at, next_seq_++, to, id});
+uint32_t runtime::schedule_timer(clock_time at, component_id to, timer_id id) {
+  return queue_.push(timed{at, next_seq_++, to, id});
+}
+
+void runtime::drop_timer(component_id to, timer_id id, uint32_t queued) {
+  // Dropping it changes nothing a run shows: a timer no longer wanted was skipped when due,
+  // without a trace, an event or a count.
+  queue_.erase(queued, [&](const timed& e) {
+    return e.cls() == order::timer && e.to == to && e.aux == id;
+  });
 }
 
 void runtime::deliver(component_id to, mail m) {

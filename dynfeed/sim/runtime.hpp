@@ -196,7 +196,11 @@ private:
   uint32_t make_parcel(mail&& m);
   mail take_parcel(uint32_t index);
   void schedule(clock_time at, component_id to, mail m);
-  void schedule_timer(clock_time at, component_id to, timer_id id);
+  /// The handle of the timer's entry in the timed queue.
+  uint32_t schedule_timer(clock_time at, component_id to, timer_id id);
+  /// Takes timer `id` of component `to` out of the timed queue if its entry (handle
+  /// `queued`) is still in its bucket.
+  void drop_timer(component_id to, timer_id id, uint32_t queued);
   void deliver(component_id to, mail m);
   /// Puts parcel `index` in `to`'s mailbox (or drops it when `to` is gone).
   void deliver_parcel(component_id to, uint32_t index);

@@ -6,7 +6,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <map>
 #include <queue>
+#include <set>
 
 using namespace dynfeed;
 using namespace dynfeed::sim;
@@ -99,6 +101,78 @@ BOOST_AUTO_TEST_CASE(an_entry_for_a_passed_bucket_comes_first) {
     queue.pop();
   }
   BOOST_TEST(order == (std::vector<uint64_t>{2, 3, 1}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(erased_entries_never_come_out_and_the_rest_keep_their_order) {
+  // Against an ordered set: pushes, pops and erases at random, with handles of entries that
+  // are still waiting, already out, or whose node holds another entry by now.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    rng random(seed);
+    calendar queue;
+    auto before = [](const entry& a, const entry& b) { return later{}(b, a); };
+    std::set<entry, decltype(before)> reference(before);
+    std::map<uint64_t, std::pair<calendar::handle, entry>> pushed; // by seq
+    clock_time now{0};
+    uint64_t seq = 0;
+    size_t erased = 0;
+    for (int op = 0; op < 30'000; ++op) {
+      uint64_t pick = random.below(10);
+      if (pick < 5 || reference.empty()) {
+        entry e{now + delay(random), seq++};
+        calendar::handle h = queue.push(e);
+        // Within the minute and past the current bucket, an entry always gets a handle.
+        if (e.at - now > 2ms && e.at - now < 60s)
+          BOOST_REQUIRE(h != calendar::no_handle);
+        reference.insert(e);
+        pushed[e.seq] = {h, e};
+      } else if (pick < 8) {
+        entry want = *reference.begin();
+        entry got = queue.top();
+        BOOST_REQUIRE_EQUAL(got.seq, want.seq);
+        BOOST_REQUIRE_EQUAL(got.at.count(), want.at.count());
+        queue.pop();
+        reference.erase(reference.begin());
+        now = got.at;
+      } else {
+        // Any entry ever pushed: erase removes it only if it is still waiting in the queue.
+        auto it = pushed.lower_bound(random.below(seq));
+        auto [h, e] = it->second;
+        bool waiting = reference.count(e) > 0;
+        bool removed = queue.erase(h, [&](const entry& x) { return x.seq == e.seq; });
+        BOOST_REQUIRE(!removed || waiting);
+        if (removed) {
+          reference.erase(e);
+          ++erased;
+        }
+        BOOST_REQUIRE(!queue.erase(h, [&](const entry& x) { return x.seq == e.seq; }) || !removed);
+      }
+      BOOST_REQUIRE_EQUAL(queue.size(), reference.size());
+    }
+    while (!reference.empty()) {
+      BOOST_REQUIRE_EQUAL(queue.top().seq, reference.begin()->seq);
+      queue.pop();
+      reference.erase(reference.begin());
+    }
+    BOOST_TEST(queue.empty());
+    BOOST_TEST(erased > 100u); // the erasing path was taken, not only refused
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_pool_holds_the_most_entries_waiting_at_once) {
+  // A thousand entries at a time, each over its own bucket, a hundred times over: the nodes
+  // freed by each bucket are reused, and sparse buckets take no room of their own.
+  calendar queue;
+  uint64_t seq = 0;
+  clock_time now{0};
+  for (int round = 0; round < 100; ++round) {
+    for (int i = 0; i < 1000; ++i)
+      queue.push(entry{now + 1ms * (2 + i * 50), seq++});
+    while (!queue.empty()) {
+      now = queue.top().at;
+      queue.pop();
+    }
+  }
+  BOOST_TEST(queue.node_capacity() <= 1000u + 4096u); // a chunk of slack at most
 }
 
 BOOST_AUTO_TEST_SUITE_END()
