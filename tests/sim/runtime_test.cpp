@@ -346,3 +346,57 @@ BOOST_AUTO_TEST_CASE(the_ends_of_a_link_know_each_other_and_share_one_handshake_
   BOOST_TEST(w.rt.find(ib) == nullptr);
 }
 
+
+namespace {
+
+/// Starts a timer at 5 s and one at 6 s, and cancels the first at once; logs what fires.
+class sleeper final : public component {
+public:
+  explicit sleeper(event_log& log) : log_(log) {}
+  void on_start(context& ctx) override {
+    timer_id first = ctx.start_timer(5s, 1);
+    ctx.start_timer(6s, 2);
+    ctx.cancel_timer(first);
+  }
+  void on_timer(context& ctx, uint64_t tag) override {
+    log_.push_back("timer " + std::to_string(tag) + " at " + at(ctx));
+  }
+  void on_message(context&, component_id, byte_span) override {}
+
+private:
+  event_log& log_;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(timers_no_longer_wanted_leave_the_timed_queue_at_once) {
+  // A cancelled timer, and the timers of a removed component, take no room until they would
+  // have been due: the queue is empty as soon as nothing wanted is left, on both drivers.
+  std::vector<std::unique_ptr<runtime>> drivers;
+  drivers.push_back(std::make_unique<runtime>(1));
+  drivers.push_back(make_caf_runtime(1));
+  for (auto& rt : drivers) {
+    event_log kept;
+    rt->spawn(std::make_unique<sleeper>(kept));
+    rt->run_until(1s);
+    BOOST_TEST(rt->step()); // the 6 s timer, the only entry left
+    BOOST_TEST(rt->now().count() == clock_time{6s}.count());
+    BOOST_TEST(kept == event_log{"timer 2 at 6000000"}, boost::test_tools::per_element());
+    BOOST_TEST(!rt->step());
+
+    // run_until looks at the next entry, which brings the calendar to its bucket, and an entry
+    // in the bucket being run stays until due: an action at 7.5 s keeps the calendar there.
+    event_log stopped;
+    component_id id = rt->spawn(std::make_unique<sleeper>(stopped));
+    bool acted = false;
+    rt->at(7500ms, [&] { acted = true; });
+    rt->run_until(7s);
+    rt->stop(id);
+    rt->run_until(8s);
+    BOOST_TEST(rt->find(id) == nullptr);
+    BOOST_TEST(acted);
+    BOOST_TEST(!rt->step());
+    BOOST_TEST(rt->now().count() == clock_time{8s}.count());
+    BOOST_TEST(stopped.empty());
+  }
+}
