@@ -39,8 +39,8 @@ public:
     }
   }
   /// The component is going: its timers leave the timed queue now rather than when due (a
-  /// peer that ended in a second leaves a hello timer of several; a large run holds hundreds
-  /// of thousands of those).
+  /// peer that ends before its hello timer fires would leave it there for seconds; a large
+  /// run held hundreds of thousands of those).
   void drop_timers() {
     for (const wanted_timer& t : active_)
       rt_.drop_timer(id_, t.id, t.queued);
