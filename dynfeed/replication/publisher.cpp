@@ -131,7 +131,7 @@ status publisher::decide(context& ctx, const signed_value& value, const put_opti
     observer_->on_value(*state_.current);
   notify(ctx, from.value_or(no_component));
   // Push to every peer but the one it came from.
-  for (auto& [peer, channel] : peers_)
+  for (auto [peer, channel] : peers_)
     if (!from || peer != *from) {
       ++stats_.relayed;
       send_current(ctx, peer);
@@ -146,15 +146,15 @@ void publisher::validated(context& ctx, uint64_t token, status verdict) {
   waiting w = std::move(it->second);
   waiting_.erase(it);
   status st = decide(ctx, w.value, {}, w.from, &verdict);
-  if (!st && peers_.count(w.from))
+  if (!st && peers_.contains(w.from))
     answer_refusal(ctx, w.from, st.error());
 }
 
 void publisher::send_current(context& ctx, component_id peer) {
-  auto it = peers_.find(peer);
-  if (it == peers_.end() || !state_.current)
+  const uint32_t* channel = peers_.find(peer);
+  if (!channel || !state_.current)
     return;
-  msg::value_push push{it->second, *state_.current};
+  msg::value_push push{*channel, *state_.current};
   ctx.send(peer, msg::encode(msg::wire_message{push}));
   ++stats_.pushes_sent;
 }
@@ -206,7 +206,7 @@ void publisher::on_message(context& ctx, component_id from, byte_span frame) {
     return;
   }
   if (auto* wire = std::get_if<msg::wire_message>(&*decoded)) {
-    if (auto* push = std::get_if<msg::value_push>(wire); push && peers_.count(from))
+    if (auto* push = std::get_if<msg::value_push>(wire); push && peers_.contains(from))
       on_push(ctx, from, push->value);
     return;
   }

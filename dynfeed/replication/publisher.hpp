@@ -6,6 +6,7 @@
 /// behind with what it holds. A writer (holding a key of the feed) also signs new values.
 /// Subscribed components hear of every value it accepts.
 
+#include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/feed/signed_value.hpp"
 #include "dynfeed/messages/messages.hpp"
 #include "dynfeed/component/component.hpp"
@@ -106,7 +107,10 @@ private:
   publisher_config config_;
   publisher_observer* observer_;
   value_state state_;
-  std::map<component_id, uint32_t> peers_; ///< peer -> our channel on its connection
+  /// peer -> our channel on its connection. A flat table, in the same order as a map: a
+  /// reader's publisher holds one entry per connection of the value feed's swarm, and a
+  /// tree node each (48 bytes) made it most of the publisher's memory.
+  flat_map<component_id, uint32_t> peers_;
   std::set<component_id> subscribers_;
   std::set<component_id> signed_subscribers_; ///< get signed_update (subscribe_signed)
   std::map<uint64_t, waiting> waiting_; ///< by token, for the asynchronous rule
