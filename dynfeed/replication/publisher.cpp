@@ -3,6 +3,8 @@
 #include "dynfeed/base/hex.hpp"
 #include "dynfeed/messages/codec.hpp"
 
+#include <algorithm>
+
 namespace dynfeed {
 
 using msg::disconnect_reason;
@@ -18,11 +20,20 @@ bool is_forgery(const error& err) {
          || err.is(value_errc::malformed);
 }
 
+/// Adds `id` to a sorted vector used as a set, unless it is there.
+void insert_sorted(std::vector<component_id>& set, component_id id) {
+  auto it = std::lower_bound(set.begin(), set.end(), id);
+  if (it == set.end() || *it != id)
+    set.insert(it, id);
+}
+
 } // namespace
 
 publisher::publisher(value_feed_def def, std::optional<std::pair<uint32_t, secret_key>> signer,
                      value_store* store, publisher_config config, publisher_observer* observer)
-  : def_(std::move(def)), id_(def_.id()), signer_(std::move(signer)), store_(store),
+  : def_(std::move(def)), id_(def_.id()), signer_(signer ? std::make_unique<const std::pair<uint32_t, secret_key>>(std::move(*signer))
+                  : nullptr),
+    store_(store),
     config_(std::move(config)), observer_(observer) {}
 
 void publisher::on_start(context& ctx) {
@@ -234,11 +245,11 @@ void publisher::on_message(context& ctx, component_id from, byte_span frame) {
     if (!st)
       answer_refusal(ctx, o->peer, st.error());
   } else if (std::holds_alternative<msg::subscribe_signed>(local)) {
-    signed_subscribers_.insert(from);
+    insert_sorted(signed_subscribers_, from);
     if (state_.current)
       ctx.send(from, msg::encode(msg::local_message{msg::signed_update{no_component, *state_.current}}));
   } else if (std::holds_alternative<msg::subscribe_values>(local)) {
-    subscribers_.insert(from);
+    insert_sorted(subscribers_, from);
     if (state_.current) {
       msg::value_update u{state_.current->seq, state_.current->value};
       ctx.send(from, msg::encode(msg::local_message{u}));

@@ -15,7 +15,8 @@
 
 #include <map>
 #include <optional>
-#include <set>
+#include <memory>
+#include <vector>
 
 namespace dynfeed {
 
@@ -77,7 +78,7 @@ public:
   void set_config(publisher_config config) { config_ = std::move(config); }
 
   const value_feed_def& definition() const noexcept { return def_; }
-  bool writable() const noexcept { return signer_.has_value(); }
+  bool writable() const noexcept { return signer_ != nullptr; }
   const value_state& state() const noexcept { return state_; }
   const publisher_stats& stats() const noexcept { return stats_; }
   size_t peer_count() const noexcept { return peers_.size(); }
@@ -102,7 +103,9 @@ private:
 
   value_feed_def def_;
   hash256 id_;
-  std::optional<std::pair<uint32_t, secret_key>> signer_;
+  /// On the heap: a reader's publisher (one a node in rotating runs) has none, and 72 bytes in
+  /// place made every publisher take a larger block.
+  std::unique_ptr<const std::pair<uint32_t, secret_key>> signer_;
   value_store* store_;
   publisher_config config_;
   publisher_observer* observer_;
@@ -111,8 +114,10 @@ private:
   /// reader's publisher holds one entry per connection of the value feed's swarm, and a
   /// tree node each (48 bytes) made it most of the publisher's memory.
   flat_map<component_id, uint32_t> peers_;
-  std::set<component_id> subscribers_;
-  std::set<component_id> signed_subscribers_; ///< get signed_update (subscribe_signed)
+  /// Sorted vectors (the order a std::set gave, which decides who hears first): a handful of
+  /// local components at most.
+  std::vector<component_id> subscribers_;
+  std::vector<component_id> signed_subscribers_; ///< get signed_update (subscribe_signed)
   std::map<uint64_t, waiting> waiting_; ///< by token, for the asynchronous rule
   uint64_t next_token_ = 1;
   publisher_stats stats_;

@@ -119,9 +119,74 @@ void settle(sim::runtime& rt) {
   rt.run_until(rt.now() + 2s);
 }
 
+/// A local component that subscribes to a publisher (to plain values, signed ones, or both,
+/// each `times` times) and records the seqs it hears of.
+struct subscriber final : component {
+  component_id pub;
+  bool plain, with_signatures;
+  int times;
+  std::vector<uint64_t>* plain_seqs;
+  std::vector<uint64_t>* signed_seqs;
+
+  subscriber(component_id p, bool pl, bool si, int t, std::vector<uint64_t>* ps,
+             std::vector<uint64_t>* ss)
+    : pub(p), plain(pl), with_signatures(si), times(t), plain_seqs(ps), signed_seqs(ss) {}
+  void on_start(context& ctx) override {
+    for (int i = 0; i < times; ++i) {
+      if (plain)
+        ctx.send(pub, msg::encode(msg::local_message{msg::subscribe_values{}}));
+      if (with_signatures)
+        ctx.send(pub, msg::encode(msg::local_message{msg::subscribe_signed{}}));
+    }
+  }
+  void on_message(context&, component_id, byte_span frame) override {
+    auto m = msg::decode(frame);
+    BOOST_REQUIRE(m);
+    auto& local = std::get<msg::local_message>(*m);
+    if (auto* u = std::get_if<msg::value_update>(&local))
+      plain_seqs->push_back(u->seq);
+    else if (auto* s = std::get_if<msg::signed_update>(&local))
+      signed_seqs->push_back(s->value.seq);
+  }
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(proto_publisher)
+
+BOOST_AUTO_TEST_CASE(each_subscriber_hears_each_value_once_however_often_it_subscribed) {
+  sim::runtime rt(7);
+  auto w = make_value_node(rt, 1, true);
+  auto r = make_value_node(rt, 2, false);
+  BOOST_TEST(w->get(rt).writable());
+  BOOST_TEST(!r->get(rt).writable());
+  // Subscribed before any value (nothing to hear yet), some of them more than once.
+  std::vector<uint64_t> plain[3], signed_seqs[3];
+  rt.spawn(std::make_unique<subscriber>(w->pub, true, false, 3, &plain[0], &signed_seqs[0]));
+  rt.spawn(std::make_unique<subscriber>(w->pub, false, true, 2, &plain[1], &signed_seqs[1]));
+  rt.spawn(std::make_unique<subscriber>(w->pub, true, true, 1, &plain[2], &signed_seqs[2]));
+  settle(rt);
+  put(rt, *w, "one");
+  settle(rt);
+  put(rt, *w, "two");
+  settle(rt);
+  const std::vector<uint64_t> both{1, 2}, none;
+  BOOST_TEST(plain[0] == both, boost::test_tools::per_element());
+  BOOST_TEST(signed_seqs[0] == none, boost::test_tools::per_element());
+  BOOST_TEST(plain[1] == none, boost::test_tools::per_element());
+  BOOST_TEST(signed_seqs[1] == both, boost::test_tools::per_element());
+  BOOST_TEST(plain[2] == both, boost::test_tools::per_element());
+  BOOST_TEST(signed_seqs[2] == both, boost::test_tools::per_element());
+  // A late subscriber hears the value held at once, then the next ones.
+  std::vector<uint64_t> late, late_signed;
+  rt.spawn(std::make_unique<subscriber>(w->pub, true, false, 1, &late, &late_signed));
+  settle(rt);
+  put(rt, *w, "three");
+  settle(rt);
+  const std::vector<uint64_t> two_three{2, 3};
+  BOOST_TEST(late == two_three, boost::test_tools::per_element());
+  BOOST_TEST(plain[0].size() == 3u);
+}
 
 BOOST_AUTO_TEST_CASE(values_spread_along_a_chain_and_newcomers_get_the_latest_at_once) {
   sim::runtime rt{3};
