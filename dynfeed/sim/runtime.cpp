@@ -239,9 +239,6 @@ void runtime::remove(component_id id) {
   if (s.host != no_host) {
     host_state& h = hosts_[s.host];
     h.components.erase(std::remove(h.components.begin(), h.components.end(), id), h.components.end());
-    // A reader's connections come and go: give back the room of its largest crowd.
-    if (h.components.capacity() > 16 && h.components.size() < h.components.capacity() / 2)
-      h.components.shrink_to_fit();
   }
   // Kept until the slot is gone (the component holds a reference to it).
   std::unique_ptr<datagram_socket> socket;
