@@ -184,6 +184,36 @@ bytes bye_frame(disconnect_reason code, std::vector<std::string> referrals) {
   return msg::encode(msg::wire_message{b});
 }
 
+/// A swarm whose node, feed and discovery are one recorder, told `found` by discovery and
+/// wanting one outbound connection; its first dial is recorded when this returns.
+struct swarm_under_test {
+  sim::runtime rt{10};
+  component_id node = rt.spawn(std::make_unique<recorder>());
+  swarm_config sc;
+  component_id s = no_component;
+
+  swarm_under_test(size_t discovered_max, const std::vector<std::string>& found) {
+    sc.topic = hash256::from(bytes(32, 4));
+    sc.feed = node;
+    sc.node = node;
+    sc.discovery = node;
+    if (discovered_max != 0)
+      sc.discovered_max = discovered_max;
+    sc.outbound_wanted = 1;
+    s = rt.spawn(std::make_unique<swarm>(sc));
+    rt.run_until_idle();
+    tell(msg::peers_found{sc.topic, found});
+    rt.run_until_idle();
+  }
+  template <class Message>
+  void tell(Message m) {
+    rt.with(node, [&](component&, context& ctx) {
+      ctx.send(s, msg::encode(msg::local_message{std::move(m)}));
+    });
+  }
+  recorder& node_log() { return rec(rt, node); }
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(referrals)
@@ -319,22 +349,10 @@ BOOST_AUTO_TEST_CASE(bad_or_unasked_referrals_are_refused_and_change_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(a_swarm_dials_a_referred_address_next_and_each_once) {
-  sim::runtime rt{10};
-  component_id node = rt.spawn(std::make_unique<recorder>());
-  swarm_config sc;
-  sc.topic = hash256::from(bytes(32, 4));
-  sc.feed = node;
-  sc.node = node;
-  sc.discovery = node;
-  sc.discovered_max = 4;
-  sc.outbound_wanted = 1;
-  component_id s = rt.spawn(std::make_unique<swarm>(sc));
-  rt.run_until_idle();
   std::vector<std::string> found{"10.0.0.1:7000", "10.0.0.2:7000", "10.0.0.3:7000"};
-  rt.with(node, [&](component&, context& ctx) {
-    ctx.send(s, msg::encode(msg::local_message{msg::peers_found{sc.topic, found}}));
-  });
-  rt.run_until_idle();
+  swarm_under_test t(4, found);
+  auto& rt = t.rt;
+  auto node = t.node;
   auto dials = rec(rt, node).all<msg::dial>();
   BOOST_REQUIRE_EQUAL(dials.size(), 1u);
   std::string first = dials[0].address;
@@ -342,11 +360,8 @@ BOOST_AUTO_TEST_CASE(a_swarm_dials_a_referred_address_next_and_each_once) {
   // the only one that failed, makes room for the other.
   std::vector<std::string> referred{"10.0.9.1:7000", "10.0.9.2:7000"};
   rec(rt, node).fail_dials = true; // every later dial fails at once
-  rt.with(node, [&](component&, context& ctx) {
-    ctx.send(s, msg::encode(msg::local_message{msg::peer_up{77, hash256{}, first, true}}));
-    ctx.send(s, msg::encode(msg::local_message{msg::peer_down{
-                  77, first, uint16_t(disconnect_reason::normal), referred}}));
-  });
+  t.tell(msg::peer_up{77, hash256{}, first, true});
+  t.tell(msg::peer_down{77, first, uint16_t(disconnect_reason::normal), referred});
   rt.run_until(rt.now() + 100ms);
   dials = rec(rt, node).all<msg::dial>();
   BOOST_REQUIRE_GE(dials.size(), 3u);
@@ -367,29 +382,14 @@ BOOST_AUTO_TEST_CASE(a_swarm_dials_a_referred_address_next_and_each_once) {
 }
 
 BOOST_AUTO_TEST_CASE(referrals_beyond_the_room_failed_addresses_leave_are_ignored) {
-  sim::runtime rt{10};
-  component_id node = rt.spawn(std::make_unique<recorder>());
-  swarm_config sc;
-  sc.topic = hash256::from(bytes(32, 4));
-  sc.feed = node;
-  sc.node = node;
-  sc.discovery = node;
-  sc.discovered_max = 3;
-  sc.outbound_wanted = 1;
-  component_id s = rt.spawn(std::make_unique<swarm>(sc));
-  rt.run_until_idle();
   std::vector<std::string> found{"10.0.0.1:7000", "10.0.0.2:7000", "10.0.0.3:7000"};
-  rt.with(node, [&](component&, context& ctx) {
-    ctx.send(s, msg::encode(msg::local_message{msg::peers_found{sc.topic, found}}));
-  });
-  rt.run_until_idle();
+  swarm_under_test t(3, found);
+  auto& rt = t.rt;
+  auto node = t.node;
   std::string first = rec(rt, node).all<msg::dial>().at(0).address;
   rec(rt, node).fail_dials = true;
   std::vector<std::string> referred{"10.0.9.1:7000", "10.0.9.2:7000", "10.0.9.3:7000"};
-  rt.with(node, [&](component&, context& ctx) {
-    ctx.send(s, msg::encode(msg::local_message{msg::peer_down{
-                  0, first, uint16_t(disconnect_reason::normal), referred}}));
-  });
+  t.tell(msg::peer_down{0, first, uint16_t(disconnect_reason::normal), referred});
   rt.run_until(rt.now() + 300s);
   std::map<std::string, int> count;
   for (const auto& d : rec(rt, node).all<msg::dial>())
@@ -402,26 +402,12 @@ BOOST_AUTO_TEST_CASE(referrals_beyond_the_room_failed_addresses_leave_are_ignore
 
 BOOST_AUTO_TEST_CASE(a_swarm_ignores_a_peer_down_without_referrals_as_before) {
   // The same as above without referrals: the next dial is one of the discovered addresses.
-  sim::runtime rt{10};
-  component_id node = rt.spawn(std::make_unique<recorder>());
-  swarm_config sc;
-  sc.topic = hash256::from(bytes(32, 4));
-  sc.feed = node;
-  sc.node = node;
-  sc.discovery = node;
-  sc.outbound_wanted = 1;
-  component_id s = rt.spawn(std::make_unique<swarm>(sc));
-  rt.run_until_idle();
   std::vector<std::string> found{"10.0.0.1:7000", "10.0.0.2:7000"};
-  rt.with(node, [&](component&, context& ctx) {
-    ctx.send(s, msg::encode(msg::local_message{msg::peers_found{sc.topic, found}}));
-  });
-  rt.run_until_idle();
+  swarm_under_test t(0, found);
+  auto& rt = t.rt;
+  auto node = t.node;
   std::string first = rec(rt, node).all<msg::dial>().at(0).address;
-  rt.with(node, [&](component&, context& ctx) {
-    ctx.send(s, msg::encode(msg::local_message{msg::peer_down{
-                  0, first, uint16_t(disconnect_reason::transport_error), {}}}));
-  });
+  t.tell(msg::peer_down{0, first, uint16_t(disconnect_reason::transport_error), {}});
   rt.run_until_idle();
   auto dials = rec(rt, node).all<msg::dial>();
   BOOST_REQUIRE_EQUAL(dials.size(), 2u);
