@@ -73,6 +73,13 @@ expected<suite_summary> parse_suite_summary(const std::string& json_text, const 
 /// Reads one run's summary.json text.
 expected<run_result> parse_run(const std::string& json_text, const std::string& origin,
                                const suite_summary& suite);
+/// The runs whose values match every `FIELD=VALUE[,VALUE...]` condition, as `dynfeed sim sweep
+/// --where` selects them: FIELD is an axis of the suite or `seed`, and a run matches when its
+/// value of FIELD is one of the VALUEs (numbers compared by value: 1 matches 1.0). A condition
+/// naming no axis, or a value no given run has, is refused by name, so that a typo never
+/// selects nothing.
+expected<std::vector<run_result>> filter_runs(std::vector<run_result> runs, const suite_summary& suite,
+                                              const std::vector<std::string>& where);
 /// Groups runs into cells, ordered by axis values (numbers by value, text alphabetically).
 std::vector<report_cell> group_cells(const std::vector<run_result>& runs);
 
@@ -83,6 +90,8 @@ std::string results_table(const suite_summary& suite, const std::vector<report_c
 struct report_options {
   bool plots = true;
   std::string gnuplot = "gnuplot"; ///< a path, or a name looked up on PATH
+  std::vector<std::string> where;  ///< only these runs (filter_runs); all when empty
+  std::filesystem::path into;      ///< where report.md and plots/ go; DIR when empty
 };
 
 /// What write_report wrote.
@@ -93,8 +102,9 @@ struct report_files {
   size_t cells = 0;
 };
 
-/// Reads DIR, writes DIR/report.md and (with options.plots) DIR/plots/*.png. Refuses a DIR
-/// without suite.json or without a finished run, and a gnuplot that is missing or fails.
+/// Reads DIR, writes DIR/report.md and (with options.plots) DIR/plots/*.png, or the same under
+/// options.into. Refuses a DIR without suite.json or without a finished run (or none that
+/// options.where selects), and a gnuplot that is missing or fails.
 expected<report_files> write_report(const std::filesystem::path& dir, const report_options& options);
 
 } // namespace dynfeed::sim

@@ -283,11 +283,18 @@ expected<std::vector<fs::path>> draw(const fs::path& dir, const std::vector<plot
 }
 
 std::string markdown(const suite_summary& suite, const std::vector<report_cell>& cells,
-                     const std::vector<plot_plan>& plans, size_t runs, size_t failed) {
+                     const std::vector<plot_plan>& plans, size_t runs, size_t failed,
+                     const std::vector<std::string>& where) {
   std::ostringstream out;
   out << "# " << suite.name << "\n\n";
   if (!suite.description.empty())
     out << suite.description << "\n\n";
+  if (!where.empty()) {
+    out << "Only the runs of";
+    for (const std::string& condition : where)
+      out << " `--where " << condition << "`";
+    out << ": ";
+  }
   out << runs << " finished runs of the " << suite.runs_planned << " in the suite, in "
       << cells.size() << " cells; " << failed
       << " failed (an invariant broke: their figures are included and counted per cell). "
@@ -350,18 +357,30 @@ expected<report_files> write_report(const fs::path& dir, const report_options& o
   auto runs = read_runs(dir, *suite);
   if (!runs)
     return runs.error();
+  if (!options.where.empty()) {
+    runs = filter_runs(std::move(*runs), *suite, options.where);
+    if (!runs)
+      return runs.error();
+  }
+  fs::path out = options.into.empty() ? dir : options.into;
+  if (!options.into.empty()) {
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec)
+      return error{base_errc::io_error, "cannot create " + out.string() + ": " + ec.message()};
+  }
   std::vector<report_cell> cells = group_cells(*runs);
   std::vector<plot_plan> plans = options.plots ? plan_plots(*suite, cells) : std::vector<plot_plan>{};
   report_files files;
   if (!plans.empty()) {
-    auto pngs = draw(dir, plans, options);
+    auto pngs = draw(out, plans, options);
     if (!pngs)
       return pngs.error();
     files.plots = std::move(*pngs);
   }
   size_t failed = std::count_if(runs->begin(), runs->end(), [](auto& r) { return r.violated; });
-  files.markdown = dir / "report.md";
-  if (auto err = write_text(files.markdown, markdown(*suite, cells, plans, runs->size(), failed)))
+  files.markdown = out / "report.md";
+  if (auto err = write_text(files.markdown, markdown(*suite, cells, plans, runs->size(), failed, options.where)))
     return err;
   files.runs = runs->size();
   files.cells = cells.size();

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 using namespace dynfeed;
 using namespace dynfeed::sim;
@@ -182,6 +184,46 @@ BOOST_AUTO_TEST_CASE(a_partial_sweep_gives_fewer_rows_and_plots) {
   BOOST_TEST(files->cells == 2u);
   BOOST_TEST(files->plots.size() == 1u); // against readers only: one interval
   BOOST_TEST(table_rows(read(d.dir / "report.md")) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(where_selects_runs_as_sweep_does) {
+  sweep_dir d;
+  d.rotating_cells();
+  fs::path into = d.dir / "only-100";
+  report_options options;
+  options.where = {"readers=100", "seed=1,3"};
+  options.into = into;
+  auto files = write_report(d.dir, options);
+  BOOST_REQUIRE_MESSAGE(files.has_value(), (files ? std::string() : files.error().to_string()));
+  BOOST_TEST(files->runs == 4u); // 2 intervals x seeds 1 and 3
+  BOOST_TEST(files->cells == 2u);
+  BOOST_TEST(!fs::exists(d.dir / "report.md")); // written into, not over, DIR's report
+  std::string md = read(into / "report.md");
+  BOOST_TEST(md.find("Only the runs of `--where readers=100` `--where seed=1,3`: 4 finished runs") !=
+             std::string::npos, md);
+  // Cell (rotating, 10 s, 100 readers) over seeds 1 and 3: reach 50 % = 1 and 3.
+  BOOST_TEST(md.find("| rotating | 10 | 100 | 2 | 0 | 2 [2 – 2] | 0.9 [0.9 – 0.9] | 2 [1.5 – 2.5] |") !=
+             std::string::npos, md);
+  BOOST_TEST(md.find("| 1000 |") == std::string::npos, md);
+  // Numbers compare by value: the runs' 10.0 is 10, and 10.0 given matches it.
+  options.where = {"append_interval_s=10.0"};
+  auto by_value = write_report(d.dir, options);
+  BOOST_REQUIRE(by_value.has_value());
+  BOOST_TEST(by_value->runs == 8u);
+
+  for (auto [condition, says] : std::vector<std::pair<std::string, std::string>>{
+         {"loss=0.01", "FIELD one of mode, append_interval_s, readers, seed"},
+         {"readers", "give FIELD=VALUE"},
+         {"readers=", "give FIELD=VALUE"},
+         {"readers=100,10000", "no finished run has readers=10000"},
+         {"mode=stable", "no finished run has mode=stable"}}) {
+    options.where = {condition};
+    auto refused = write_report(d.dir, options);
+    BOOST_REQUIRE_MESSAGE(!refused, condition);
+    BOOST_TEST(refused.error().to_string().find(says) != std::string::npos, refused.error().to_string());
+  }
+  options.where = {"readers=100", "append_interval_s=60", "seed=1"};
+  BOOST_TEST(write_report(d.dir, options)->runs == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(refusals_are_clear) {
