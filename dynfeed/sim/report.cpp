@@ -1,4 +1,5 @@
 #include "dynfeed/sim/report.hpp"
+#include "dynfeed/sim/where.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -211,50 +212,30 @@ std::string normal_value(const std::string& text) {
 
 expected<std::vector<run_result>> filter_runs(std::vector<run_result> runs, const suite_summary& suite,
                                               const std::vector<std::string>& where) {
-  const size_t seed_axis = suite.axes.size();
-  auto value_of = [&](const run_result& r, size_t axis) {
-    return axis == seed_axis ? std::to_string(r.seed) : r.axis_values[axis];
+  std::vector<std::string> fields = suite.axes;
+  fields.push_back("seed");
+  auto value_of = [&](const run_result& r, size_t field) {
+    return field == suite.axes.size() ? std::to_string(r.seed) : r.axis_values[field];
   };
-  const std::vector<run_result> all = runs;
+  // Values are looked for over every given run, whatever the other conditions.
+  auto has = [&](size_t field, const std::string& value) {
+    return std::any_of(runs.begin(), runs.end(), [&](const run_result& r) { return value_of(r, field) == value; });
+  };
+  std::vector<where_condition> conditions;
   for (const std::string& condition : where) {
-    size_t eq = condition.find('=');
-    std::string name = condition.substr(0, eq);
-    size_t axis = static_cast<size_t>(std::find(suite.axes.begin(), suite.axes.end(), name) -
-                                      suite.axes.begin());
-    if (eq == std::string::npos || eq + 1 == condition.size() || (axis == seed_axis && name != "seed")) {
-      std::string axes;
-      for (const std::string& a : suite.axes)
-        axes += a + ", ";
-      return bad_input("--where " + condition + ": give FIELD=VALUE[,VALUE...], FIELD one of " + axes + "seed");
-    }
-    std::vector<std::string> existing; // over every given run, whatever the other conditions
-    for (const run_result& r : all)
-      existing.push_back(value_of(r, axis));
-    auto exists = [&](const std::string& v) {
-      return std::find(existing.begin(), existing.end(), v) != existing.end();
-    };
-    // A value may hold a comma itself (an id_channel list): taken whole when a run has it.
-    std::string text = condition.substr(eq + 1);
-    std::vector<std::string> accepted;
-    if (exists(text)) {
-      accepted.push_back(text);
-    } else {
-      for (size_t from = 0; from <= text.size();) {
-        size_t comma = std::min(text.find(',', from), text.size());
-        std::string value = normal_value(text.substr(from, comma - from));
-        if (!exists(value))
-          return bad_input("--where " + condition + ": no finished run has " + name + "=" + value);
-        accepted.push_back(value);
-        from = comma + 1;
-      }
-    }
-    runs.erase(std::remove_if(runs.begin(), runs.end(),
-                              [&](const run_result& r) {
-                                return std::find(accepted.begin(), accepted.end(), value_of(r, axis)) ==
-                                       accepted.end();
-                              }),
-               runs.end());
+    auto parsed = parse_where(condition, fields, has, normal_value, "finished run");
+    if (!parsed)
+      return parsed.error();
+    conditions.push_back(std::move(*parsed));
   }
+  runs.erase(std::remove_if(runs.begin(), runs.end(),
+                            [&](const run_result& r) {
+                              return !std::all_of(conditions.begin(), conditions.end(), [&](const where_condition& c) {
+                                return std::find(c.values.begin(), c.values.end(), value_of(r, c.field)) !=
+                                       c.values.end();
+                              });
+                            }),
+             runs.end());
   if (runs.empty())
     return bad_input("--where: no finished run matches every condition");
   return runs;

@@ -2,6 +2,7 @@
 
 #include "dynfeed/sim/builtin_scenarios.hpp"
 #include "dynfeed/sim/scenario.hpp"
+#include "dynfeed/sim/where.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -396,45 +397,28 @@ std::string shown_value(const suite& s, const suite_run& run, size_t axis) {
 } // namespace
 
 expected<std::vector<size_t>> select_runs(const suite& s, const std::vector<std::string>& where) {
-  // Per condition: the axis (s.axes.size() stands for the seed) and the values it accepts.
-  std::vector<std::pair<size_t, std::set<std::string>>> conditions;
+  // The axes, then the seed (index s.axes.size()).
+  std::vector<std::string> fields;
+  for (const suite_axis& a : s.axes)
+    fields.push_back(a.field);
+  fields.push_back("seed");
+  auto has = [&](size_t field, const std::string& value) {
+    return std::any_of(s.runs.begin(), s.runs.end(),
+                       [&](const suite_run& run) { return shown_value(s, run, field) == value; });
+  };
+  auto as_given = [](const std::string& value) { return value; };
+  std::vector<where_condition> conditions;
   for (const std::string& condition : where) {
-    size_t eq = condition.find('=');
-    std::string field = condition.substr(0, eq);
-    auto at = std::find_if(s.axes.begin(), s.axes.end(),
-                           [&](const suite_axis& a) { return a.field == field; });
-    size_t axis = static_cast<size_t>(at - s.axes.begin());
-    if (eq == std::string::npos || eq + 1 == condition.size() ||
-        (at == s.axes.end() && field != "seed")) {
-      std::string axes;
-      for (const suite_axis& a : s.axes)
-        axes += a.field + ", ";
-      return refused("--where " + condition, "give FIELD=VALUE[,VALUE...], FIELD one of " + axes + "seed");
-    }
-    std::set<std::string> existing;
-    for (const suite_run& run : s.runs)
-      existing.insert(shown_value(s, run, axis));
-    // A value may hold a comma itself (an id_channel list): taken whole when a run has it.
-    std::string text = condition.substr(eq + 1);
-    std::set<std::string> accepted;
-    if (existing.count(text)) {
-      accepted.insert(text);
-    } else {
-      for (size_t from = 0; from <= text.size();) {
-        size_t comma = std::min(text.find(',', from), text.size());
-        std::string value = text.substr(from, comma - from);
-        if (!existing.count(value))
-          return refused("--where " + condition, "no run has " + field + "=" + value);
-        accepted.insert(value);
-        from = comma + 1;
-      }
-    }
-    conditions.emplace_back(axis, std::move(accepted));
+    auto parsed = parse_where(condition, fields, has, as_given, "run");
+    if (!parsed)
+      return parsed.error();
+    conditions.push_back(std::move(*parsed));
   }
   std::vector<size_t> out;
   for (const suite_run& run : s.runs)
-    if (std::all_of(conditions.begin(), conditions.end(), [&](const auto& c) {
-          return c.second.count(shown_value(s, run, c.first)) > 0;
+    if (std::all_of(conditions.begin(), conditions.end(), [&](const where_condition& c) {
+          const auto& v = c.values;
+          return std::find(v.begin(), v.end(), shown_value(s, run, c.field)) != v.end();
         }))
       out.push_back(run.index);
   return out;
