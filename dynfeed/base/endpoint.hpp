@@ -35,6 +35,26 @@ struct endpoint {
   }
 };
 
+/// An endpoint in 6 bytes, where an endpoint takes 8 (its port padded): for the long lists of
+/// addresses a node keeps per topic (a DHT node's peers found for each wanted topic).
+struct packed_endpoint {
+  uint8_t bytes[6] = {};
+
+  packed_endpoint() noexcept = default;
+  explicit packed_endpoint(const endpoint& e) noexcept {
+    uint64_t v = e.packed();
+    for (int i = 0; i < 6; ++i)
+      bytes[i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+  endpoint unpack() const noexcept {
+    uint64_t v = 0;
+    for (int i = 0; i < 6; ++i)
+      v |= uint64_t{bytes[i]} << (8 * i);
+    return endpoint{static_cast<uint32_t>(v >> 16), static_cast<uint16_t>(v)};
+  }
+};
+static_assert(sizeof(packed_endpoint) == 6, "packed: no padding");
+
 /// Dotted-quad text of an IPv4 address in host byte order.
 std::string ipv4_to_string(uint32_t ip);
 

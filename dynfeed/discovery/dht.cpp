@@ -75,13 +75,21 @@ uint32_t load_u32be(const bytes& b) {
   return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
 }
 
+const dht_config& settings_of(const std::shared_ptr<const dht_config>& config) {
+  DYNFEED_REQUIRE(config != nullptr);
+  return *config;
+}
+
 } // namespace
 
 dht::dht(dht_config config, datagram_socket& socket)
-  : config_(std::move(config)), socket_(socket), store_(config_.storage) {
-  DYNFEED_REQUIRE(config_.k > 0 && config_.alpha > 0);
-  DYNFEED_REQUIRE(config_.queries_per_s > 0 && config_.query_burst > 0);
-  DYNFEED_REQUIRE(config_.query_timeout.count() > 0 && config_.token_rotation.count() > 0);
+  : dht(std::make_shared<const dht_config>(std::move(config)), socket) {}
+
+dht::dht(std::shared_ptr<const dht_config> config, datagram_socket& socket)
+  : config_(std::move(config)), socket_(socket), store_(settings_of(config_).storage) {
+  DYNFEED_REQUIRE(config_->k > 0 && config_->alpha > 0);
+  DYNFEED_REQUIRE(config_->queries_per_s > 0 && config_->query_burst > 0);
+  DYNFEED_REQUIRE(config_->query_timeout.count() > 0 && config_->token_rotation.count() > 0);
 }
 
 dht::~dht() = default;
@@ -120,28 +128,29 @@ timer_id dht::arm(context& ctx, timer_kind kind, clock_time delay, uint64_t seri
 }
 
 void dht::on_start(context& ctx) {
-  if (config_.id == node_id{}) {
+  node_id self = config_->id;
+  if (self == node_id{}) {
     // BEP 42: with the restriction on and our external address known, an ID others accept.
-    config_.id = random_id(ctx);
-    if (config_.enforce_bep42 && config_.external_ip != 0) {
+    self = random_id(ctx);
+    if (config_->enforce_bep42 && config_->external_ip != 0) {
       auto r = static_cast<uint8_t>(ctx.random().next() & 0x07);
-      config_.id = krpc::bep42::make_id(config_.external_ip, r, config_.id);
+      self = krpc::bep42::make_id(config_->external_ip, r, self);
     }
   }
   routing_config rc;
-  rc.k = config_.k;
-  rc.replacements_max = config_.replacements_max;
-  rc.failures_max = config_.failures_max;
-  rc.questionable_after = config_.questionable_after;
-  rc.nodes_per_ip_max = config_.nodes_per_ip_max;
-  rc.enforce_bep42 = config_.enforce_bep42;
-  table_.emplace(config_.id, rc);
+  rc.k = config_->k;
+  rc.replacements_max = config_->replacements_max;
+  rc.failures_max = config_->failures_max;
+  rc.questionable_after = config_->questionable_after;
+  rc.nodes_per_ip_max = config_->nodes_per_ip_max;
+  rc.enforce_bep42 = config_->enforce_bep42;
+  table_.emplace(self, rc);
   secret_ = random_secret(ctx);
   previous_secret_ = random_secret(ctx);
-  arm(ctx, timer_kind::token, config_.token_rotation);
-  arm(ctx, timer_kind::expire, config_.expire_interval);
-  arm(ctx, timer_kind::refresh, config_.refresh_check_interval);
-  if (!config_.bootstrap.empty())
+  arm(ctx, timer_kind::token, config_->token_rotation);
+  arm(ctx, timer_kind::expire, config_->expire_interval);
+  arm(ctx, timer_kind::refresh, config_->refresh_check_interval);
+  if (!config_->bootstrap.empty())
     send_bootstrap(ctx);
 }
 
@@ -155,28 +164,28 @@ void dht::on_timer(context& ctx, uint64_t tag) {
       return;
     case timer_kind::token:
       rotate_token(ctx);
-      arm(ctx, timer_kind::token, config_.token_rotation);
+      arm(ctx, timer_kind::token, config_->token_rotation);
       return;
     case timer_kind::expire: {
       clock_time now = ctx.now();
       store_.expire(now);
       stats_.records_held = store_.records();
       rate_.erase_if([now](uint32_t, clock_time full_at) { return full_at <= now; }); // idle: full
-      arm(ctx, timer_kind::expire, config_.expire_interval);
+      arm(ctx, timer_kind::expire, config_->expire_interval);
       return;
     }
     case timer_kind::refresh:
       refresh_buckets(ctx);
-      for (const krpc::node_info& n : table_->take_questionable(ctx.now(), config_.pings_per_check_max)) {
+      for (const krpc::node_info& n : table_->take_questionable(ctx.now(), config_->pings_per_check_max)) {
         pending_query p;
         p.op = discovery_op::ping;
         p.why = purpose::evict_ping;
         if (!send_query(ctx, n.address, n.id, krpc::ping{}, p))
           table_->failed(n.id);
       }
-      if (table_->empty() && !config_.bootstrap.empty() && !bootstrap_armed_)
+      if (table_->empty() && !config_->bootstrap.empty() && !bootstrap_armed_)
         send_bootstrap(ctx);
-      arm(ctx, timer_kind::refresh, config_.refresh_check_interval);
+      arm(ctx, timer_kind::refresh, config_->refresh_check_interval);
       return;
     case timer_kind::bootstrap:
       bootstrap_armed_ = false;
@@ -205,25 +214,25 @@ void dht::count_topic(discovery_op op, const node_id& info_hash) {
   auto it = stats_.by_topic.find(key);
   if (it != stats_.by_topic.end())
     ++it->second;
-  else if (stats_.by_topic.size() < config_.stats_topics_max)
+  else if (stats_.by_topic.size() < config_->stats_topics_max)
     stats_.by_topic.emplace(key, 1);
 }
 
 bool dht::send_query(context& ctx, const endpoint& to, std::optional<node_id> node,
                      krpc::query query, pending_query p) {
-  if (pending_.size() >= config_.pending_queries_max)
+  if (pending_.size() >= config_->pending_queries_max)
     return false;
   uint32_t transaction = 0;
   do {
     transaction = static_cast<uint32_t>(ctx.random().next());
-  } while (pending_.count(transaction));
+  } while (pending_.contains(transaction));
   krpc::message m;
   m.transaction = bytes{static_cast<uint8_t>(transaction >> 24), static_cast<uint8_t>(transaction >> 16),
                         static_cast<uint8_t>(transaction >> 8), static_cast<uint8_t>(transaction)};
   m.sender = id();
   m.content = std::move(query);
-  m.version = config_.version;
-  m.read_only = config_.read_only;
+  m.version = config_->version;
+  m.read_only = config_->read_only;
   bytes datagram = krpc::encode(m);
   DYNFEED_ASSERT(datagram.size() <= datagram_size_max);
   ++stats_.datagrams_sent;
@@ -233,8 +242,8 @@ bool dht::send_query(context& ctx, const endpoint& to, std::optional<node_id> no
   socket_.send_to(to, std::move(datagram));
   p.to = to;
   p.node = node;
-  pending_.emplace(transaction, std::move(p));
-  deadlines_.emplace_back(ctx.now() + config_.query_timeout, transaction);
+  pending_.try_emplace(transaction, std::move(p));
+  deadlines_.emplace_back(ctx.now() + config_->query_timeout, transaction);
   arm_deadline(ctx);
   return true;
 }
@@ -258,11 +267,11 @@ void dht::on_deadline(context& ctx) {
   while (!deadlines_.empty() && deadlines_.front().first <= now) {
     uint32_t transaction = deadlines_.front().second;
     deadlines_.pop_front();
-    auto it = pending_.find(transaction);
-    if (it == pending_.end())
+    pending_query* waiting = pending_.find(transaction);
+    if (!waiting)
       continue;
-    pending_query p = std::move(it->second);
-    pending_.erase(it);
+    pending_query p = std::move(*waiting);
+    pending_.erase(transaction);
     ++stats_[p.op].timeouts;
     on_no_answer(ctx, p, true);
   }
@@ -277,7 +286,7 @@ void dht::send_response(const endpoint& to, const bytes& transaction, krpc::body
   m.sender = id();
   m.content = std::move(body);
   m.ip = to; // BEP 42: tell the querier the address we see
-  m.version = config_.version;
+  m.version = config_->version;
   bytes datagram = krpc::encode(m);
   DYNFEED_ASSERT(datagram.size() <= datagram_size_max);
   ++stats_.datagrams_sent;
@@ -296,7 +305,7 @@ void dht::on_datagram(context& ctx, const endpoint& from, byte_span datagram) {
   stats_.bytes_received += datagram.size();
   if (!table_)
     return; // not started yet: nothing can be answered
-  auto m = krpc::decode(datagram, config_.codec);
+  auto m = krpc::decode(datagram, config_->codec);
   if (!m) {
     ++stats_.refused.malformed;
     return;
@@ -310,18 +319,18 @@ void dht::on_datagram(context& ctx, const endpoint& from, byte_span datagram) {
 bool dht::rate_allows(const endpoint& from, clock_time now) {
   // A token bucket kept as the time at which it is full again (GCRA): each query adds one
   // interval, and a query that would push that time more than a burst ahead is dropped.
-  clock_time interval = std::chrono::nanoseconds{std::chrono::seconds{1}} / config_.queries_per_s;
+  clock_time interval = std::chrono::nanoseconds{std::chrono::seconds{1}} / config_->queries_per_s;
   clock_time* held = rate_.find(from.ip);
   if (!held) {
-    if (rate_.size() >= config_.rate_sources_max) {
+    if (rate_.size() >= config_->rate_sources_max) {
       rate_.erase_if([now](uint32_t, clock_time full_at) { return full_at <= now; });
-      if (rate_.size() >= config_.rate_sources_max)
+      if (rate_.size() >= config_->rate_sources_max)
         return false;
     }
     held = rate_.try_emplace(from.ip, now).first;
   }
   clock_time full_at = std::max(*held, now) + interval;
-  if (full_at - now > interval * config_.query_burst)
+  if (full_at - now > interval * config_->query_burst)
     return false;
   *held = full_at;
   return true;
@@ -350,7 +359,7 @@ void dht::on_query(context& ctx, const endpoint& from, krpc::message& m) {
     topic = &a->info_hash;
   if (topic)
     count_topic(*op, *topic);
-  if (config_.read_only)
+  if (config_->read_only)
     return; // BEP 43: counted as received, never answered, nobody noted
   if (!rate_allows(from, ctx.now())) {
     ++stats_.refused.rate_limited;
@@ -383,7 +392,7 @@ krpc::body dht::answer(context& ctx, const endpoint& from, krpc::query& q) {
         return krpc::response{};
       } else if constexpr (std::is_same_v<T, krpc::find_node>) {
         krpc::response r;
-        table_->closest(query.target, config_.k, r.nodes);
+        table_->closest(query.target, config_->k, r.nodes);
         return r;
       } else if constexpr (std::is_same_v<T, krpc::get_peers>) {
         return answer_get_peers(ctx, from, query);
@@ -403,17 +412,16 @@ krpc::body dht::answer(context& ctx, const endpoint& from, krpc::query& q) {
 
 void dht::on_response(context& ctx, const endpoint& from, krpc::message& m) {
   bool is_error = std::holds_alternative<krpc::error_reply>(m.content);
-  auto it = m.transaction.size() == transaction_size ? pending_.find(load_u32be(m.transaction))
-                                                     : pending_.end();
+  uint32_t transaction = m.transaction.size() == transaction_size ? load_u32be(m.transaction) : 0;
+  pending_query* waiting = m.transaction.size() == transaction_size ? pending_.find(transaction) : nullptr;
   // Errors carry no sender ID; responses must come from the node we asked.
-  if (it == pending_.end() || it->second.to != from
-      || (!is_error && it->second.node && *it->second.node != m.sender)
+  if (!waiting || waiting->to != from || (!is_error && waiting->node && *waiting->node != m.sender)
       || (!is_error && m.sender == id())) {
     ++stats_.refused.unsolicited; // not ours, late, or from someone we did not ask
     return;
   }
-  pending_query p = std::move(it->second);
-  pending_.erase(it);
+  pending_query p = std::move(*waiting);
+  pending_.erase(transaction);
   if (is_error)
     ++stats_[p.op].errors_received;
   else
@@ -462,8 +470,8 @@ void dht::rotate_token(context& ctx) {
 krpc::body dht::answer_get_peers(context& ctx, const endpoint& from, const krpc::get_peers& q) {
   krpc::response out;
   out.token = make_token(secret_, from.ip, q.info_hash);
-  out.values = store_.peers(q.info_hash, config_.peers_per_response_max, ctx.now(), &ctx.random());
-  table_->closest(q.info_hash, config_.k, out.nodes);
+  out.values = store_.peers(q.info_hash, config_->peers_per_response_max, ctx.now(), &ctx.random());
+  table_->closest(q.info_hash, config_->k, out.nodes);
   return out;
 }
 
@@ -491,7 +499,7 @@ krpc::body dht::answer_announce(context& ctx, const endpoint& from,
 krpc::body dht::answer_get(context& ctx, const endpoint& from, const krpc::get& q) {
   krpc::response out;
   out.token = make_token(secret_, from.ip, q.target);
-  table_->closest(q.target, config_.k, out.nodes);
+  table_->closest(q.target, config_->k, out.nodes);
   std::optional<dht_item> held = store_.item(q.target, ctx.now());
   if (!held)
     return out;
@@ -520,7 +528,7 @@ krpc::body dht::answer_mutable_put(context& ctx, const endpoint& from, krpc::mut
   bep44::mutable_item item{q.k, std::move(q.salt), q.seq, std::move(q.v), q.sig};
   // Cheapest first, as libtorrent does: sizes (205, 207), the token (203), then the item's
   // form and signature (bep44::verify: 203, 206), then seq order and CAS (dht_store: 301, 302).
-  const value_limits& limits = config_.storage.values;
+  const value_limits& limits = config_->storage.values;
   if (item.v.size() > limits.value_size_max || item.salt.size() > limits.salt_size_max) {
     ++stats_.refused.bad_value;
     error err = item.v.size() > limits.value_size_max
@@ -552,7 +560,7 @@ krpc::body dht::answer_mutable_put(context& ctx, const endpoint& from, krpc::mut
 
 krpc::body dht::answer_immutable_put(context& ctx, const endpoint& from, krpc::immutable_put& q,
                                      const bytes& token) {
-  const value_limits& limits = config_.storage.values;
+  const value_limits& limits = config_->storage.values;
   if (q.v.size() > limits.value_size_max) {
     ++stats_.refused.bad_value;
     error err{value_errc::value_too_large, std::to_string(q.v.size()) + " bytes"};
@@ -578,14 +586,21 @@ krpc::body dht::answer_immutable_put(context& ctx, const endpoint& from, krpc::i
 // ---- maintenance --------------------------------------------------------------------------------
 
 void dht::bootstrap(context& ctx, const std::vector<endpoint>& nodes) {
+  std::vector<endpoint> added;
   for (const endpoint& e : nodes)
-    if (std::find(config_.bootstrap.begin(), config_.bootstrap.end(), e) == config_.bootstrap.end())
-      config_.bootstrap.push_back(e);
+    if (std::find(config_->bootstrap.begin(), config_->bootstrap.end(), e) == config_->bootstrap.end()
+        && std::find(added.begin(), added.end(), e) == added.end())
+      added.push_back(e);
+  if (!added.empty()) {
+    auto own = std::make_shared<dht_config>(*config_); // the settings may be shared
+    own->bootstrap.insert(own->bootstrap.end(), added.begin(), added.end());
+    config_ = std::move(own);
+  }
   send_bootstrap(ctx);
 }
 
 void dht::send_bootstrap(context& ctx) {
-  for (const endpoint& e : config_.bootstrap) {
+  for (const endpoint& e : config_->bootstrap) {
     if (e == socket_.local())
       continue;
     pending_query p;
@@ -596,7 +611,7 @@ void dht::send_bootstrap(context& ctx) {
   }
   if (!bootstrap_armed_) {
     bootstrap_armed_ = true;
-    arm(ctx, timer_kind::bootstrap, config_.bootstrap_retry);
+    arm(ctx, timer_kind::bootstrap, config_->bootstrap_retry);
   }
 }
 
@@ -605,7 +620,7 @@ void dht::joined(context& ctx, const lookup& self_lookup) {
   joined_ = true;
   // Topics whose round still had nobody to ask need not wait for their retry.
   run_topics_now(ctx, [](const wanted_topic& w) { return w.failed; });
-  if (!config_.refresh_on_join)
+  if (!config_->refresh_on_join)
     return;
   // Kademlia's join: fill every bucket farther than our closest neighbour. Bucket i holds IDs
   // sharing i bits with ours; the closest neighbour shares `deepest` bits.
@@ -616,7 +631,7 @@ void dht::joined(context& ctx, const lookup& self_lookup) {
       break;
     }
   for (size_t i = 0; i < deepest && i < table_->bucket_count(); ++i) {
-    if (table_->bucket(i).nodes.size() >= config_.k)
+    if (table_->bucket(i).nodes.size() >= config_->k)
       continue;
     node_id target = id_in_bucket(id(), i, random_id(ctx));
     if (begin_lookup(ctx, discovery_op::find_node, target, nullptr, nullptr))
@@ -636,8 +651,8 @@ void dht::refresh_buckets(context& ctx) {
   if (!any)
     return;
   size_t started = 0;
-  for (size_t i = 0; i <= deepest && started < config_.refreshes_per_check_max; ++i) {
-    if (now - table_->bucket(i).last_active < config_.bucket_refresh)
+  for (size_t i = 0; i <= deepest && started < config_->refreshes_per_check_max; ++i) {
+    if (now - table_->bucket(i).last_active < config_->bucket_refresh)
       continue;
     node_id target = id_in_bucket(id(), i, random_id(ctx));
     if (begin_lookup(ctx, discovery_op::find_node, target, nullptr, nullptr))
@@ -672,11 +687,15 @@ bool dht::announcing(const wanted_topic& w) {
 }
 
 endpoint dht::own_record() const {
-  return endpoint{socket_.local().ip, config_.announce_port};
+  return endpoint{socket_.local().ip, config_->announce_port};
 }
 
 void dht::set_announce_port(context& ctx, uint16_t port) {
-  config_.announce_port = port;
+  if (port != config_->announce_port) {
+    auto own = std::make_shared<dht_config>(*config_); // the settings may be shared
+    own->announce_port = port;
+    config_ = std::move(own);
+  }
   if (port == 0 || !table_)
     return;
   for (auto& [topic, w] : wanted_)
@@ -712,9 +731,14 @@ void dht::want(context& ctx, component_id who, const hash256& topic, bool announ
     run_topic(ctx, topic);
     return;
   }
-  if (!w.known.empty())
-    report(ctx, topic, w.known, who);
-  bool asked_again = !inserted && !w.running && ctx.now() - w.started >= config_.refresh_min;
+  if (!w.known.empty()) {
+    std::vector<endpoint> known;
+    known.reserve(w.known.size());
+    for (const packed_endpoint& p : w.known)
+      known.push_back(p.unpack());
+    report(ctx, topic, known, who);
+  }
+  bool asked_again = !inserted && !w.running && ctx.now() - w.started >= config_->refresh_min;
   if ((announce && !was_announcing && !w.running) || asked_again) {
     if (w.timer != 0)
       ctx.cancel_timer(w.timer);
@@ -745,9 +769,9 @@ void dht::run_topic(context& ctx, const hash256& topic) {
   w.started = ctx.now();
   w.reported.clear();
   uint64_t serial = w.serial;
-  bool announce_now = announcing(w) && config_.announce_port != 0 && ctx.now() >= w.next_announce;
+  bool announce_now = announcing(w) && config_->announce_port != 0 && ctx.now() >= w.next_announce;
   if (announce_now)
-    w.next_announce = ctx.now() + config_.announce_interval;
+    w.next_announce = ctx.now() + config_->announce_interval;
   auto progress = [this, topic, serial](context& c, const std::vector<endpoint>& peers) {
     auto it = wanted_.find(topic);
     if (it == wanted_.end() || it->second.serial != serial)
@@ -768,13 +792,13 @@ void dht::run_topic(context& ctx, const hash256& topic) {
     // Only a round reads it, and rounds are minutes apart: its table (up to 16 KB) goes.
     wt.reported.release();
     wt.failed = static_cast<bool>(err);
-    clock_time delay = config_.lookup_interval;
+    clock_time delay = config_->lookup_interval;
     if (err) {
-      delay = std::min(delay, config_.bootstrap_retry); // nobody to ask yet: soon again
+      delay = std::min(delay, config_->bootstrap_retry); // nobody to ask yet: soon again
       if (announce_now)
         wt.next_announce = clock_time{0};
     } else {
-      wt.known = peers;
+      wt.known = std::vector<packed_endpoint>(peers.begin(), peers.end());
       endpoint own = own_record();
       if (std::any_of(peers.begin(), peers.end(), [&](const endpoint& p) { return p != own; })) {
         wt.empty_rounds = 0;
@@ -782,19 +806,19 @@ void dht::run_topic(context& ctx, const hash256& topic) {
         // Nobody yet: perhaps the writer has not announced. Soon again, then less often.
         constexpr uint32_t doublings_max = 16;
         uint32_t doublings = std::min(wt.empty_rounds, doublings_max);
-        clock_time retry = config_.empty_lookup_retry * (int64_t{1} << doublings);
+        clock_time retry = config_->empty_lookup_retry * (int64_t{1} << doublings);
         delay = std::min(delay, retry);
         wt.empty_rounds = std::min(wt.empty_rounds + 1, doublings_max);
       }
     }
-    bool announce_due = config_.announce_port != 0 && c.now() >= wt.next_announce && announcing(wt);
+    bool announce_due = config_->announce_port != 0 && c.now() >= wt.next_announce && announcing(wt);
     if (announce_due && !err)
       delay = clock_time{0}; // an announce was asked for while this round ran
     wt.timer = arm(c, timer_kind::topic, delay, serial);
   };
   node_id info_hash = krpc::info_hash(topic);
   if (announce_now) {
-    start_announce(ctx, info_hash, config_.announce_port,
+    start_announce(ctx, info_hash, config_->announce_port,
                    [finished](context& c, const dht_store_result& r) { finished(c, r.err, r.lookup.peers); },
                    progress);
   } else {

@@ -35,6 +35,7 @@
 
 #include "dynfeed/base/endpoint.hpp"
 #include "dynfeed/base/endpoint_set.hpp"
+#include "dynfeed/base/fifo.hpp"
 #include "dynfeed/base/int_map.hpp"
 #include "dynfeed/component/datagram.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
@@ -44,7 +45,6 @@
 #include "dynfeed/krpc/messages.hpp"
 #include "dynfeed/messages/messages.hpp"
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -92,6 +92,9 @@ using dht_peers_callback = std::function<void(const std::vector<endpoint>&)>;
 class dht final : public discovery_component {
 public:
   dht(dht_config config, datagram_socket& socket);
+  /// With settings shared by many nodes (a simulation's): they are read, never changed; a
+  /// node that changes its own (bootstrap, set_announce_port) takes a copy first.
+  dht(std::shared_ptr<const dht_config> config, datagram_socket& socket);
   ~dht() override;
 
   void on_start(context& ctx) override;
@@ -135,7 +138,9 @@ public:
   const node_id& id() const;
   const routing_table& table() const;
   const dht_store& storage() const noexcept { return store_; }
-  const dht_config& config() const noexcept { return config_; }
+  /// The settings as given (and as bootstrap and set_announce_port changed them); the ID in
+  /// use is id(), drawn at start where config().id is zero.
+  const dht_config& config() const noexcept { return *config_; }
   endpoint local() const { return socket_.local(); }
   size_t lookups_running() const noexcept { return lookups_.size(); }
   size_t queries_pending() const noexcept { return pending_.size(); }
@@ -211,7 +216,9 @@ private:
     bool running = false;          ///< a lookup or announce for it is under way
     clock_time next_announce{0};
     endpoint_set reported;         ///< addresses reported during the current round
-    std::vector<endpoint> known;   ///< found by the last round, for components that join
+    /// Found by the last round, for components that join: packed (hundreds of peers in a
+    /// popular swarm), and exactly as long as the list, as it is kept for minutes.
+    std::vector<packed_endpoint> known;
     bool failed = false;           ///< the last round could not run (no nodes, busy)
     uint32_t empty_rounds = 0;     ///< rounds in a row that found nobody but this node
     clock_time started{-1};        ///< when the latest round began
@@ -329,7 +336,8 @@ private:
   std::map<node_id, item_put> puts_;
   std::map<uint64_t, node_id> item_serials_; ///< poll and re-put timer serial -> target
 
-  dht_config config_;
+  /// Shared, not copied: a simulation's nodes hold one between them (520 bytes a node).
+  std::shared_ptr<const dht_config> config_;
   datagram_socket& socket_;
   std::optional<routing_table> table_;
   dht_store store_;
@@ -338,8 +346,8 @@ private:
   hash256 secret_;
   hash256 previous_secret_;
 
-  std::unordered_map<uint32_t, pending_query> pending_;        ///< by transaction
-  std::deque<std::pair<clock_time, uint32_t>> deadlines_;      ///< in send order
+  u32_map<pending_query> pending_;                        ///< by transaction
+  fifo<std::pair<clock_time, uint32_t>> deadlines_;       ///< in send order
   timer_id deadline_timer_ = 0;
   clock_time deadline_at_{0};
   std::map<uint64_t, lookup> lookups_;

@@ -67,14 +67,14 @@ void dht::keep_item(context& ctx, component_id from, const msg::dht_item_fields&
   }
   item.sig = signature::from(f.sig);
   // What the storing nodes would refuse is refused here, with its reason, before any lookup.
-  if (status valid = bep44::verify(item, config_.storage.values); !valid) {
+  if (status valid = bep44::verify(item, config_->storage.values); !valid) {
     ctx.log("dht: put_item refused: " + valid.error().to_string());
     return;
   }
   node_id target = krpc::mutable_target(item.k, item.salt);
   auto it = puts_.find(target);
   if (it == puts_.end()) {
-    if (puts_.size() >= config_.items_local_max) {
+    if (puts_.size() >= config_->items_local_max) {
       ctx.log("dht: put_item refused: " + std::to_string(puts_.size()) + " items kept already");
       return;
     }
@@ -105,7 +105,7 @@ void dht::run_put(context& ctx, const node_id& target) {
     if (it == puts_.end() || it->second.serial != serial)
       return; // replaced or stopped meanwhile
     // Nobody stored it (no nodes yet, or none acknowledged): soon again; else before expiry.
-    clock_time delay = !err && stored > 0 ? config_.item_republish : config_.item_retry;
+    clock_time delay = !err && stored > 0 ? config_->item_republish : config_->item_retry;
     item_put& kept = it->second;
     kept.serial = next_serial_++;
     item_serials_[kept.serial] = target;
@@ -127,7 +127,7 @@ void dht::watch_item(context& ctx, component_id from, const msg::watch_item& m) 
   node_id target = krpc::mutable_target(m.item.k, m.item.salt);
   auto it = watches_.find(target);
   if (it == watches_.end()) {
-    if (watches_.size() >= config_.items_local_max) {
+    if (watches_.size() >= config_->items_local_max) {
       ctx.log("dht: watch_item refused: " + std::to_string(watches_.size()) + " watched already");
       return;
     }
@@ -138,9 +138,9 @@ void dht::watch_item(context& ctx, component_id from, const msg::watch_item& m) 
   item_watch& w = it->second;
   w.watchers.insert(from);
   w.interval = m.interval_ms > 0 ? clock_time{std::chrono::milliseconds{m.interval_ms}}
-                                 : config_.item_poll_interval;
+                                 : config_->item_poll_interval;
   w.jitter = m.interval_ms > 0 ? clock_time{std::chrono::milliseconds{m.jitter_ms}}
-                               : config_.item_poll_jitter;
+                               : config_->item_poll_jitter;
   w.jitter = std::min(w.jitter, w.interval);
   if (m.item.seq > 0 && (!w.seq || *w.seq < m.item.seq))
     w.seq = m.item.seq; // the watcher holds this already: only newer items are news
@@ -202,7 +202,7 @@ void dht::polled(context& ctx, const node_id& target, uint64_t serial, const dht
     delay += clock_time{static_cast<int64_t>(ctx.random().below(span + 1))} - w.jitter;
   }
   if (r.err)
-    delay = std::min(delay, config_.item_retry); // nobody to ask yet
+    delay = std::min(delay, config_->item_retry); // nobody to ask yet
   if (w.again)
     delay = clock_time{0};
   w.serial = next_serial_++;

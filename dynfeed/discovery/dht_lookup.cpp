@@ -242,9 +242,9 @@ void dht::on_no_answer(context& ctx, pending_query& p, bool timed_out) {
 error dht::begin_lookup(context& ctx, discovery_op op, const node_id& target,
                         std::function<void(context&, lookup&)> done, peers_progress progress,
                         const std::vector<krpc::node_info>& seeds, item_wanted wanted) {
-  if (lookups_.size() >= config_.lookups_max)
+  if (lookups_.size() >= config_->lookups_max)
     return error{dht_errc::busy, std::to_string(lookups_.size()) + " lookups running"};
-  std::vector<krpc::node_info> known = table_->closest(target, config_.k);
+  std::vector<krpc::node_info> known = table_->closest(target, config_->k);
   if (known.empty() && seeds.empty())
     return error{dht_errc::no_nodes};
   uint64_t lookup_id = next_serial_++;
@@ -270,7 +270,7 @@ error dht::begin_lookup(context& ctx, discovery_op op, const node_id& target,
     }
   } else if (op == discovery_op::get_peers) {
     std::vector<endpoint> held =
-      store_.peers(target, config_.peers_per_response_max, ctx.now(), &ctx.random());
+      store_.peers(target, config_->peers_per_response_max, ctx.now(), &ctx.random());
     add_peers(ctx, l, held);
   }
   advance(ctx, lookup_id);
@@ -292,14 +292,14 @@ bool dht::add_candidates(lookup& l, const std::vector<krpc::node_info>& nodes, u
                                [&](const candidate& c, const node_id& x) {
                                  return closer_to(l.target, c.node.id, x);
                                });
-    if (at == l.candidates.end() && l.candidates.size() >= config_.lookup_candidates_max)
+    if (at == l.candidates.end() && l.candidates.size() >= config_->lookup_candidates_max)
       continue;
     size_t live_before = static_cast<size_t>(std::count_if(
       l.candidates.begin(), at, [](const candidate& c) { return c.state != asked::failed; }));
     at = l.candidates.insert(at, candidate{n, round, asked::not_yet, 0, {}});
-    if (live_before < config_.k)
+    if (live_before < config_->k)
       improved = true;
-    if (l.candidates.size() > config_.lookup_candidates_max) {
+    if (l.candidates.size() > config_->lookup_candidates_max) {
       // Forget the farthest node not yet asked (one that was asked stays until it answers).
       for (size_t i = l.candidates.size(); i-- > 0;)
         if (l.candidates[i].state == asked::not_yet) {
@@ -331,7 +331,7 @@ void dht::take_item(lookup& l, krpc::response& r) {
   // A getter trusts nobody: the item must belong to the target and verify.
   if (!l.wanted.k) {
     bool valid = krpc::immutable_target(*r.v) == l.target
-                 && r.v->size() <= config_.storage.values.value_size_max
+                 && r.v->size() <= config_->storage.values.value_size_max
                  && bep44::check_bencode(*r.v);
     if (!valid) {
       ++stats_.refused.bad_value;
@@ -346,7 +346,7 @@ void dht::take_item(lookup& l, krpc::response& r) {
     return;
   }
   bep44::mutable_item item{*r.k, l.wanted.salt, *r.seq, std::move(*r.v), *r.sig};
-  if (!bep44::verify(item, config_.storage.values)) {
+  if (!bep44::verify(item, config_->storage.values)) {
     ++stats_.refused.bad_value;
     return;
   }
@@ -389,7 +389,7 @@ void dht::lookup_failed(lookup& l, const node_id& node, bool timed_out) {
   if (timed_out)
     ++l.timeouts;
   // Silence may be one lost datagram: ask again (advance() does) before giving up.
-  c->state = timed_out && c->attempts <= config_.lookup_retries ? asked::not_yet : asked::failed;
+  c->state = timed_out && c->attempts <= config_->lookup_retries ? asked::not_yet : asked::failed;
 }
 
 void dht::advance(context& ctx, uint64_t lookup_id) {
@@ -399,12 +399,12 @@ void dht::advance(context& ctx, uint64_t lookup_id) {
   lookup& l = it->second;
   size_t live = 0;
   for (candidate& c : l.candidates) {
-    if (live >= config_.k || l.in_flight >= config_.alpha)
+    if (live >= config_->k || l.in_flight >= config_->alpha)
       break;
     if (c.state == asked::failed)
       continue;
     ++live;
-    if (c.state != asked::not_yet || l.queries >= config_.lookup_queries_max)
+    if (c.state != asked::not_yet || l.queries >= config_->lookup_queries_max)
       continue;
     pending_query p;
     p.op = l.op;
@@ -439,7 +439,7 @@ dht_lookup_result dht::result_of(const lookup& l) const {
   dht_lookup_result r;
   r.target = l.target;
   for (const candidate& c : l.candidates) {
-    if (r.closest.size() >= config_.k)
+    if (r.closest.size() >= config_->k)
       break;
     if (c.state == asked::answered)
       r.closest.push_back(c.node);
@@ -463,7 +463,7 @@ void dht::store_at_closest(context& ctx, lookup& l, krpc::query query, store_don
   bool is_announce = std::holds_alternative<krpc::announce_peer>(query);
   size_t closest = 0;
   for (candidate& c : l.candidates) {
-    if (closest >= config_.k)
+    if (closest >= config_->k)
       break;
     if (c.state != asked::answered)
       continue;

@@ -94,14 +94,20 @@ const routing_entry* routing_table::find(const node_id& id) const {
 }
 
 bool routing_table::ip_has_room(uint32_t ip) const {
-  const uint32_t* held = per_ip_.find(ip);
-  return !held || *held < config_.nodes_per_ip_max;
+  // Counted when asked rather than kept in a map per address: it is asked only when a node
+  // would join the table (a few hundred entries to read at most), and a simulation holds a
+  // table per node, where the map took more than a kilobyte each.
+  size_t held = 0;
+  for (size_t i = 0; i <= deepest_ && i < buckets_.size(); ++i)
+    for (const routing_entry& e : buckets_[i].nodes)
+      if (e.node.address.ip == ip && ++held >= config_.nodes_per_ip_max)
+        return false;
+  return true;
 }
 
 void routing_table::insert(routing_bucket& b, const routing_entry& e) {
   DYNFEED_ASSERT(b.nodes.size() < config_.k);
   b.nodes.push_back(e);
-  ++per_ip_[e.node.address.ip];
   ++size_;
   deepest_ = std::max(deepest_, static_cast<size_t>(&b - buckets_.data()));
 }
@@ -110,10 +116,6 @@ void routing_table::erase(routing_bucket& b, size_t position) {
   const routing_entry& e = b.nodes.at(position);
   if (b.pinging && *b.pinging == e.node.id)
     b.pinging.reset();
-  uint32_t* held = per_ip_.find(e.node.address.ip);
-  DYNFEED_ASSERT(held && *held > 0);
-  if (--*held == 0)
-    per_ip_.erase(e.node.address.ip);
   b.nodes.erase(b.nodes.begin() + static_cast<std::ptrdiff_t>(position));
   --size_;
   while (deepest_ > 0 && buckets_[deepest_].nodes.empty())

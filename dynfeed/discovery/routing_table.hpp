@@ -15,7 +15,6 @@
 /// caller sends the pings it is asked for and reports answers and timeouts.
 
 #include "dynfeed/base/endpoint.hpp"
-#include "dynfeed/base/int_map.hpp"
 #include "dynfeed/discovery/dht_config.hpp"
 #include "dynfeed/krpc/messages.hpp"
 #include "dynfeed/component/component.hpp"
@@ -117,7 +116,6 @@ private:
   /// Up to the deepest bucket used so far; the ones past it are empty. A node uses a dozen or
   /// two of the 160 (80 bytes each), and a simulation holds a table per node.
   std::vector<routing_bucket> buckets_;
-  u32_map<uint32_t> per_ip_; ///< nodes in the table by IPv4 address
   size_t size_ = 0;
   /// The deepest bucket that holds a node (0 when none): closest() looks no deeper, as the
   /// buckets past it (most of the 160) are empty.

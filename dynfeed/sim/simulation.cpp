@@ -240,7 +240,9 @@ discovery_factory simulation::make_discovery() {
         return std::make_unique<ideal_discovery>(registry_, config);
       };
     case discovery_backend::dht:
-      return [this](sim_node& node, datagram_socket& socket) -> std::unique_ptr<discovery_component> {
+      // The nodes share their settings, one copy behind NAT and one not (520 bytes a node).
+      return [this, shared = std::array<std::shared_ptr<const dht_config>, 2>{}](
+                 sim_node& node, datagram_socket& socket) mutable -> std::unique_ptr<discovery_component> {
         dht_config config;
         // Behind NAT nobody's query reaches the node: it joins read-only (BEP 43).
         config.read_only = drv_.net().behind_nat(node.host());
@@ -248,7 +250,10 @@ discovery_factory simulation::make_discovery() {
         config.announce_port = peer_port;
         config.lookup_interval = scenario_.lookup_interval;
         config.announce_interval = scenario_.announce_interval;
-        return std::make_unique<dht>(config, socket);
+        std::shared_ptr<const dht_config>& same = shared[config.read_only ? 1 : 0];
+        if (!same || same->bootstrap != config.bootstrap)
+          same = std::make_shared<const dht_config>(std::move(config));
+        return std::make_unique<dht>(same, socket);
       };
     case discovery_backend::tracker:
       return [this](sim_node&, datagram_socket& socket) -> std::unique_ptr<discovery_component> {

@@ -81,6 +81,22 @@ BOOST_AUTO_TEST_CASE(helper_thread_covers_every_index_once) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(packed_endpoint_reads_back_every_endpoint) {
+  for (endpoint e : {endpoint{}, endpoint{0x7f000001u, 1}, endpoint{0xffffffffu, 65535},
+                     endpoint{0x01020304u, 0x0506}, endpoint{0x80000000u, 0x8000}}) {
+    packed_endpoint p{e};
+    BOOST_TEST((p.unpack() == e), e.to_string());
+  }
+  rng r{5};
+  std::vector<endpoint> list;
+  for (int i = 0; i < 1000; ++i)
+    list.push_back(endpoint{static_cast<uint32_t>(r.next()), static_cast<uint16_t>(r.next())});
+  std::vector<packed_endpoint> packed(list.begin(), list.end());
+  BOOST_TEST(packed.size() * sizeof(packed_endpoint) == 6 * list.size());
+  for (size_t i = 0; i < list.size(); ++i)
+    BOOST_TEST_REQUIRE((packed[i].unpack() == list[i]));
+}
+
 BOOST_AUTO_TEST_CASE(endpoint_text_is_dotted_decimal_and_parses_back) {
   auto composed = [](const endpoint& e) {
     return std::to_string(e.ip >> 24) + '.' + std::to_string((e.ip >> 16) & 0xff) + '.'

@@ -111,6 +111,29 @@ BOOST_AUTO_TEST_CASE(refuses_own_id_bad_addresses_and_a_second_node_per_ip) {
   BOOST_TEST(table.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(nodes_per_ip_max_counts_the_table_in_every_bucket) {
+  // Two nodes an address, counted across buckets; a node that leaves frees its address's place.
+  rng r{31};
+  node_id self = random_hash(r);
+  routing_config config;
+  config.nodes_per_ip_max = 2;
+  config.failures_max = 1;
+  routing_table table{self, config};
+  using outcome = routing_table::outcome;
+  krpc::node_info far{id_in_bucket(self, 0, random_hash(r)), endpoint{9, 1}};
+  krpc::node_info near{id_in_bucket(self, 5, random_hash(r)), endpoint{9, 2}};
+  krpc::node_info third{id_in_bucket(self, 3, random_hash(r)), endpoint{9, 3}};
+  BOOST_TEST((table.heard_from(far, 0s).result == outcome::added));
+  BOOST_TEST((table.heard_from(near, 0s).result == outcome::added));
+  BOOST_TEST((table.heard_from(third, 0s).result == outcome::refused));
+  BOOST_TEST((table.heard_from({third.id, endpoint{10, 3}}, 0s).result == outcome::added));
+  BOOST_TEST(table.failed(near.id)); // one failure is failures_max: it leaves
+  BOOST_TEST((table.heard_from(third, 1s).result == outcome::refused)); // its ID is known
+  krpc::node_info fourth{id_in_bucket(self, 7, random_hash(r)), endpoint{9, 4}};
+  BOOST_TEST((table.heard_from(fourth, 1s).result == outcome::added));
+  BOOST_TEST(table.size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(full_bucket_holds_k_least_recently_seen_first) {
   rng r{4};
   node_id self = random_hash(r);
