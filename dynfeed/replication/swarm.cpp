@@ -79,7 +79,7 @@ void swarm::rotate(context& ctx) {
       continue;
     if (a.dialing || a.peer != no_component)
       ++active;
-    else if (a.retry_at <= ctx.now())
+    else if (a.up_or_retry_at <= ctx.now())
       candidates.push_back(address.str());
   }
   if (active < config_.outbound_wanted || candidates.empty())
@@ -96,7 +96,7 @@ void swarm::trim(context& ctx) {
     if (!a.discovered || a.peer == no_component)
       continue;
     ++connected;
-    if (!oldest || a.up_at < oldest->up_at) {
+    if (!oldest || a.up_or_retry_at < oldest->up_or_retry_at) { // connected: up times
       oldest = &a;
       oldest_address = &address;
     }
@@ -108,8 +108,8 @@ void swarm::trim(context& ctx) {
   a.peer = no_component;
   a.failures = 0;
   a.referred = false; // it connected: the hang-up is ours, not its failure
-  a.backoff = clock_time{0};
-  a.retry_at = ctx.now() + config_.rotate_interval; // others first
+  a.backoffs = 0;
+  a.up_or_retry_at = ctx.now() + config_.rotate_interval; // others first
   ctx.send(config_.node, msg::encode(msg::local_message{msg::hang_up{oldest_address->str()}}));
 }
 
@@ -126,10 +126,10 @@ void swarm::fill(context& ctx) {
       continue;
     if (a.dialing || a.peer != no_component)
       ++active;
-    else if (a.retry_at <= now)
+    else if (a.up_or_retry_at <= now)
       (a.referred ? referred : candidates).push_back(address.str());
     else
-      next_retry = std::min(next_retry, a.retry_at);
+      next_retry = std::min(next_retry, a.up_or_retry_at);
   }
   while (active < config_.outbound_wanted && !(candidates.empty() && referred.empty())) {
     std::vector<std::string>& from = referred.empty() ? candidates : referred;
@@ -177,7 +177,7 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
     if (address_state* a = addresses_.find(up->address)) {
       a->dialing = false;
       a->peer = up->peer;
-      a->up_at = ctx.now();
+      a->up_or_retry_at = ctx.now();
     }
     refind_delay_ = clock_time{0};
     add_unique(peers_, up->peer);
@@ -199,33 +199,43 @@ void swarm::on_down(context& ctx, const msg::peer_down& down) {
     return;
   }
   address_state& a = *found;
-  bool lasted = a.peer != no_component && ctx.now() - a.up_at >= config_.stable_after;
+  bool lasted = a.peer != no_component && ctx.now() - a.up_or_retry_at >= config_.stable_after;
   a.dialing = false;
   a.peer = no_component;
   if (lasted) {
     a.failures = 0;
-    a.backoff = clock_time{0};
+    a.backoffs = 0;
     a.referred = false;
   }
   // Exponential backoff with jitter, so that many readers do not redial in lockstep.
-  a.backoff = std::clamp(a.backoff * 2, config_.reconnect_delay_min, config_.reconnect_delay_max);
-  auto jitter = clock_time{ctx.random().below(static_cast<uint64_t>(a.backoff.count()) / 4 + 1)};
+  clock_time before = backoff_after(a.backoffs);
+  clock_time backoff = std::clamp(before * 2, config_.reconnect_delay_min, config_.reconnect_delay_max);
+  if (backoff != before && a.backoffs < UINT8_MAX)
+    ++a.backoffs; // once the backoff stops changing, so does the count
+  auto jitter = clock_time{ctx.random().below(static_cast<uint64_t>(backoff.count()) / 4 + 1)};
   if (a.discovered) {
     if (!lasted && (++a.failures >= discovered_failures_max || a.referred))
       addresses_.erase(down.address);
     else
-      a.retry_at = ctx.now() + a.backoff + jitter;
+      a.up_or_retry_at = ctx.now() + backoff + jitter;
     add_referred(down.address, down.referrals);
     fill(ctx);
     return;
   }
   uint64_t tag = next_timer_tag_++;
   retry_timers_[tag] = down.address;
-  ctx.start_timer(a.backoff + jitter, tag);
+  ctx.start_timer(backoff + jitter, tag);
   if (!down.referrals.empty()) {
     add_referred(down.address, down.referrals);
     fill(ctx);
   }
+}
+
+clock_time swarm::backoff_after(uint8_t backoffs) const {
+  clock_time backoff{0};
+  for (uint8_t i = 0; i < backoffs; ++i)
+    backoff = std::clamp(backoff * 2, config_.reconnect_delay_min, config_.reconnect_delay_max);
+  return backoff;
 }
 
 void swarm::add_referred(const std::string& refused, const std::vector<std::string>& referrals) {

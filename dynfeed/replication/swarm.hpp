@@ -74,16 +74,23 @@ public:
   const hash256& topic() const noexcept { return config_.topic; }
 
 private:
+  /// 24 bytes: a reader holds discovered_max of these a swarm, a simulation millions.
   struct address_state {
     component_id peer = no_component;
+    /// Connected: when the connection came up. Otherwise (and not dialing), for a discovered
+    /// address: not dialed again before. Each is read only in its own state, and every way
+    /// out of a connection or a dial sets the retry time (or drops the address), so the two
+    /// share one field.
+    clock_time up_or_retry_at{0};
     bool dialing = false;
     bool discovered = false; ///< from discovery rather than the static list
     bool referred = false;   ///< from a referral, never connected for long: one failure drops it
-    uint32_t failures = 0;   ///< dials in a row that failed
-    clock_time backoff{0};
-    clock_time up_at{0};     ///< when the connection came up
-    clock_time retry_at{0};  ///< discovered: not dialed again before
+    uint8_t failures = 0;    ///< discovered: dials in a row that failed (dropped at 3)
+    /// Backoff doublings since the last reset: the backoff is their result (backoff_after).
+    uint8_t backoffs = 0;
   };
+  /// The backoff after `backoffs` doublings from zero, each clamped to the reconnect delays.
+  clock_time backoff_after(uint8_t backoffs) const;
 
   void dial(context& ctx, const std::string& address);
   void on_found(context& ctx, const std::vector<std::string>& addresses);
