@@ -38,6 +38,9 @@ public:
     return i == npos ? nullptr : &slots_[i].value;
   }
   bool contains(Key key) const noexcept { return position(key) != npos; }
+  /// True if adding a key now would grow the table: a caller whose entries lapse can drop
+  /// the lapsed ones first.
+  bool full() const noexcept { return (size_ + 1) * 4 > slots_.size() * 3; }
 
   /// The value of `key`, made with T{} if it was absent.
   T& operator[](Key key) { return *try_emplace(key).first; }
@@ -47,7 +50,7 @@ public:
   std::pair<T*, bool> try_emplace(Key key, Args&&... args) {
     if (size_t i = position(key); i != npos)
       return {&slots_[i].value, false};
-    if ((size_ + 1) * 4 > slots_.size() * 3)
+    if (full())
       rebuild(slots_.empty() ? capacity_min : slots_.size() * 2);
     size_t i = home(key);
     while (slots_[i].used)

@@ -322,11 +322,13 @@ bool dht::rate_allows(const endpoint& from, clock_time now) {
   clock_time interval = std::chrono::nanoseconds{std::chrono::seconds{1}} / config_->queries_per_s;
   clock_time* held = rate_.find(from.ip);
   if (!held) {
-    if (rate_.size() >= config_->rate_sources_max) {
+    // A source whose bucket is full again counts as one never seen: such entries go before
+    // the table grows (not only every expire_interval), so that it holds the sources of the
+    // last few seconds rather than of the last minute.
+    if (rate_.size() >= config_->rate_sources_max || rate_.full())
       rate_.erase_if([now](uint32_t, clock_time full_at) { return full_at <= now; });
-      if (rate_.size() >= config_->rate_sources_max)
-        return false;
-    }
+    if (rate_.size() >= config_->rate_sources_max)
+      return false;
     held = rate_.try_emplace(from.ip, now).first;
   }
   clock_time full_at = std::max(*held, now) + interval;

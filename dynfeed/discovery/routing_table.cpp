@@ -59,6 +59,7 @@ node_id id_in_bucket(const node_id& base, size_t prefix_bits, const node_id& ran
 routing_table::routing_table(const node_id& self, routing_config config)
   : self_(self), config_(config) {
   DYNFEED_REQUIRE(config_.k > 0 && config_.nodes_per_ip_max > 0);
+  DYNFEED_REQUIRE(config_.failures_max <= UINT16_MAX); // routing_entry::failures
 }
 
 const routing_bucket& routing_table::bucket(size_t index) const {
@@ -113,9 +114,7 @@ void routing_table::insert(routing_bucket& b, const routing_entry& e) {
 }
 
 void routing_table::erase(routing_bucket& b, size_t position) {
-  const routing_entry& e = b.nodes.at(position);
-  if (b.pinging && *b.pinging == e.node.id)
-    b.pinging.reset();
+  DYNFEED_ASSERT(position < b.nodes.size());
   b.nodes.erase(b.nodes.begin() + static_cast<std::ptrdiff_t>(position));
   --size_;
   while (deepest_ > 0 && buckets_[deepest_].nodes.empty())
@@ -146,12 +145,12 @@ bool routing_table::promote_replacement(routing_bucket& b) {
 }
 
 std::optional<krpc::node_info> routing_table::maybe_ping_oldest(routing_bucket& b, clock_time now) {
-  if (b.pinging || b.replacements.empty() || b.nodes.empty())
+  if (b.replacements.empty() || b.nodes.empty() || b.pinging())
     return std::nullopt;
-  const routing_entry& oldest = b.nodes.front();
+  routing_entry& oldest = b.nodes.front();
   if (now - oldest.last_seen < config_.questionable_after)
     return std::nullopt; // a full bucket of good nodes keeps them all
-  b.pinging = oldest.node.id;
+  oldest.pinged = true;
   return oldest.node;
 }
 
@@ -172,8 +171,6 @@ routing_table::insert_result routing_table::heard_from(const krpc::node_info& no
     if (e->node.address != node.address)
       return {outcome::refused, std::nullopt};
     auto position = static_cast<size_t>(e - b.nodes.data());
-    if (b.pinging && *b.pinging == node.id)
-      b.pinging.reset();
     b.nodes.erase(b.nodes.begin() + static_cast<std::ptrdiff_t>(position));
     b.nodes.push_back(fresh); // most recently seen last
     b.last_active = now;
@@ -222,8 +219,7 @@ bool routing_table::failed(const node_id& id) {
     return false;
   }
   ++e->failures;
-  if (b.pinging && *b.pinging == id)
-    b.pinging.reset();
+  e->pinged = false;
   if (b.replacements.empty() && e->failures < config_.failures_max)
     return false;
   erase(b, static_cast<size_t>(e - b.nodes.data()));
@@ -241,7 +237,7 @@ std::vector<krpc::node_info> routing_table::take_questionable(clock_time now, si
   std::vector<std::pair<clock_time, size_t>> oldest; // (last seen, bucket)
   for (size_t i = 0; i < buckets_.size(); ++i) {
     const routing_bucket& b = buckets_[i];
-    if (b.pinging || b.nodes.empty())
+    if (b.nodes.empty() || b.pinging())
       continue;
     if (now - b.nodes.front().last_seen >= config_.questionable_after)
       oldest.emplace_back(b.nodes.front().last_seen, i);
@@ -252,7 +248,7 @@ std::vector<krpc::node_info> routing_table::take_questionable(clock_time now, si
   std::vector<krpc::node_info> out;
   for (const auto& [seen, index] : oldest) {
     routing_bucket& b = buckets_[index];
-    b.pinging = b.nodes.front().node.id;
+    b.nodes.front().pinged = true;
     out.push_back(b.nodes.front().node);
   }
   return out;

@@ -40,8 +40,11 @@ node_id id_in_bucket(const node_id& base, size_t prefix_bits, const node_id& ran
 
 struct routing_entry {
   krpc::node_info node;
-  uint32_t failures = 0; ///< queries in a row that got no answer
-  // After the 4-byte failures: 40 bytes where the other order padded to 48.
+  uint16_t failures = 0; ///< queries in a row that got no answer (failures_max at most)
+  /// Pinged to decide on a replacement: one node of a bucket at most, and only while it is
+  /// in the bucket (kept here rather than as an ID in the bucket: 24 bytes a bucket less).
+  bool pinged = false;
+  // After the 4 bytes above: 40 bytes where the other order padded to 48.
   clock_time last_seen{0};
 };
 
@@ -49,7 +52,14 @@ struct routing_bucket {
   std::vector<routing_entry> nodes;         ///< least recently seen first
   std::vector<routing_entry> replacements;  ///< most recently seen last
   clock_time last_active{0};                ///< a node seen or a lookup into this bucket
-  std::optional<node_id> pinging;           ///< the node pinged to decide on a replacement
+
+  /// A node of this bucket is being pinged to decide on a replacement.
+  bool pinging() const noexcept {
+    for (const routing_entry& e : nodes)
+      if (e.pinged)
+        return true;
+    return false;
+  }
 };
 
 class routing_table {

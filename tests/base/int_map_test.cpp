@@ -144,3 +144,14 @@ BOOST_AUTO_TEST_CASE(int_map_over_packed_endpoints_binds_and_unbinds_as_a_map_do
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(u32_map_full_says_when_the_next_key_would_grow_it) {
+  u32_map<int> map;
+  BOOST_TEST(map.full()); // no table yet
+  for (uint32_t key = 0; key < 1000; ++key) {
+    bool full = map.full();
+    size_t before = map.capacity();
+    map[key * 7919u] = 1;
+    BOOST_TEST_REQUIRE((map.capacity() != before) == full);
+  }
+}
