@@ -85,23 +85,36 @@ private:
   small_vector<wanted_timer, 1> active_;
 };
 
-/// The two ends of a link and what they share.
-struct link_pair {
-  link_end ends[2];
-  node_key keys[2]; ///< of the side that opened the link (0), and of the other
-  hash256 handshake_hash;
-  runtime* rt = nullptr;
-  clock_time latency{0}; ///< hostless links only
-};
+// Both ends of a link are one block, side 0 first: each end finds the other beside it.
+link_end& link_end::other() const noexcept {
+  return *const_cast<link_end*>(side_ == 0 ? this + 1 : this - 1);
+}
+const node_key& link_end::remote() const { return rt_->keys_.at(other().key_); }
 
-link_end& link_end::other() const noexcept { return pair_->ends[1 - side_]; }
-const node_key& link_end::remote() const { return pair_->keys[1 - side_]; }
-byte_span link_end::handshake_hash() const { return pair_->handshake_hash.span(); }
+byte_span link_end::handshake_hash() const {
+  // Bound to the two identities, the opener's first, as Noise's would be.
+  const link_end& opener = side_ == 0 ? *this : other();
+  rt_->handshake_hash_ = crypto::blake2b_256(
+    {rt_->keys_.at(opener.key_).span(), rt_->keys_.at(opener.other().key_).span()});
+  return rt_->handshake_hash_.span();
+}
 
 void runtime::release(link_end* end) noexcept {
   end->released_ = true;
-  if (end->other().released_)
-    delete end->pair_;
+  if (!end->other().released_)
+    return;
+  link_end* first = end->side_ == 0 ? end : &end->other();
+  if (first->host_ == no_host)
+    fixed_latency_.erase(first->self_);
+  first[1].~link_end();
+  first[0].~link_end();
+  std::allocator<link_end>().deallocate(first, 2);
+}
+
+clock_time runtime::fixed_latency(const link_end& end) const {
+  const link_end& opener = end.side_ == 0 ? end : end.other();
+  const clock_time* latency = fixed_latency_.find(opener.self_);
+  return latency ? *latency : clock_time{0};
 }
 
 struct runtime::slot {
@@ -112,11 +125,11 @@ struct runtime::slot {
   ~slot() {
     comp.reset(); // before the connection it holds a reference to
     if (link)
-      release(link);
+      link->rt_->release(link);
   }
 
   std::unique_ptr<component> comp;
-  link_end* link = nullptr; ///< a peer's connection: its end of a link_pair
+  link_end* link = nullptr; ///< a peer's connection: its end of a link
   slot_context ctx;
   host_id host = no_host;
   uint32_t head = nil; ///< the mailbox: a list of parcels, oldest first
@@ -294,7 +307,7 @@ std::pair<component_id, component_id> runtime::connect(
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_a,
   const std::function<std::unique_ptr<connected_component>(connection&)>& make_b) {
   auto ids = connect(no_host, no_host, a, b, make_a, make_b);
-  slot_of(ids.first)->link->pair_->latency = latency;
+  fixed_latency_.try_emplace(ids.first, latency);
   return ids;
 }
 
@@ -302,25 +315,22 @@ std::pair<component_id, component_id> runtime::connect(host_id a, host_id b, con
                                                        const node_key& node_b,
                                                        const peer_factory& make_a,
                                                        const peer_factory& make_b) {
-  auto pair = std::make_unique<link_pair>();
-  // Both ends share a handshake hash bound to the two identities, as Noise would give them.
-  pair->handshake_hash = crypto::blake2b_256({node_a.span(), node_b.span()});
-  pair->keys[0] = node_a;
-  pair->keys[1] = node_b;
-  pair->rt = this;
-  link_end& ra = pair->ends[0];
-  link_end& rb = pair->ends[1];
-  ra.pair_ = rb.pair_ = pair.get();
+  // Both ends in one block, released by their slots (the block goes with the second).
+  link_end* ends = std::allocator<link_end>().allocate(2);
+  link_end& ra = *new (&ends[0]) link_end;
+  link_end& rb = *new (&ends[1]) link_end;
+  ra.rt_ = rb.rt_ = this;
+  ra.key_ = keys_.intern(node_a);
+  rb.key_ = keys_.intern(node_b);
   ra.host_ = a;
   rb.host_ = b;
   rb.side_ = 1;
   component_id ida = spawn(make_a(ra), a);
-  component_id idb = spawn(make_b(rb), b);
   ra.self_ = ida;
-  rb.self_ = idb;
   slot_of(ida)->link = &ra;
+  component_id idb = spawn(make_b(rb), b);
+  rb.self_ = idb;
   slot_of(idb)->link = &rb;
-  pair.release(); // owned by its two ends now
   return {ida, idb};
 }
 
@@ -355,11 +365,11 @@ void runtime::post_frame(component_id to, bytes frame) {
 void link_end::transmit(bytes frame) {
   if (closed_)
     return;
-  runtime& rt = *pair_->rt;
+  runtime& rt = *rt_;
   host_id other_host = other().host_;
   clock_time at;
   if (host_ == no_host) {
-    at = std::max(rt.now_ + pair_->latency, last_arrival_);
+    at = std::max(rt.now_ + rt.fixed_latency(*this), last_arrival_);
   } else {
     auto when = rt.net_.stream(host_, other_host, frame.size(), rt.now_, last_arrival_, rt.net_random_);
     if (!when) {
@@ -377,9 +387,9 @@ void link_end::close(msg::disconnect_reason why) {
   if (closed_)
     return;
   closed_ = true;
-  runtime& rt = *pair_->rt;
+  runtime& rt = *rt_;
   // The remote learns of it after the frames already in flight.
-  clock_time at = host_ == no_host ? rt.now_ + pair_->latency
+  clock_time at = host_ == no_host ? rt.now_ + rt.fixed_latency(*this)
                                    : rt.now_ + rt.net_.latency(host_, other().host_);
   rt.schedule(std::max(at, last_arrival_), other().self_,
               runtime::mail{runtime::kind::disconnect, self_, static_cast<uint64_t>(why), {}});

@@ -25,6 +25,7 @@
 #include "dynfeed/component/datagram.hpp"
 #include "dynfeed/sim/driver.hpp"
 #include "dynfeed/sim/event_queue.hpp"
+#include "dynfeed/sim/key_table.hpp"
 #include "dynfeed/sim/network.hpp"
 
 #include <cstdint>
@@ -43,32 +44,34 @@ class executor;
 /// latency between them.
 inline constexpr host_id no_host = ~host_id{0};
 
-struct link_pair;
-
-/// One end of a simulated connection between two peer components. Both ends of a link live in
-/// one block with what they share (the two identities, the handshake hash, the runtime): 40
-/// bytes an end and 112 shared, where each end kept its own copies (128 bytes). The block goes
-/// when both ends are released (their components removed, or the runtime destroyed).
+/// One end of a simulated connection between two peer components. Both ends of a link are
+/// allocated together, side by side (each finds the other next to it), and freed when both are
+/// released (their components removed, or the runtime destroyed). An end names the identity
+/// of its side by its index in the runtime's key table, and the handshake hash, the same on
+/// both ends, is computed when asked for: 48 bytes an end, where an end with its share of the
+/// two keys and the hash took 96.
 class link_end final : public connection {
 public:
   void transmit(bytes frame) override;
   void close(msg::disconnect_reason why) override;
   const node_key& remote() const override;
   /// 32 bytes, bound to both identities (Noise's would be 64: any length keys a capability).
+  /// Computed at each call into the runtime's buffer: valid until the next call on any link of
+  /// the runtime (the peer reads it at once, to check or make a capability).
   byte_span handshake_hash() const override;
   bool initiator() const override { return side_ == 0; }
 
 private:
   friend class runtime;
-  friend struct link_pair;
   link_end& other() const noexcept;
-  link_pair* pair_ = nullptr;
+  runtime* rt_ = nullptr;
   component_id self_ = no_component;
+  clock_time last_arrival_{0}; ///< frames of a stream arrive in order
   host_id host_ = no_host;
+  uint32_t key_ = 0; ///< this side's identity in the runtime's key table
   uint8_t side_ = 0; ///< 0 on the side that opened the link
   bool closed_ = false;
-  bool released_ = false;      ///< its component is gone: the pair goes with the other end
-  clock_time last_arrival_{0}; ///< frames of a stream arrive in order
+  bool released_ = false; ///< its component is gone: the pair goes with the other end
 };
 
 class runtime final : public driver {
@@ -213,7 +216,9 @@ private:
   void remove(component_id id);
   void break_link(link_end& end, msg::disconnect_reason why, clock_time delay);
   /// The component of `end` is gone: frees the link's block once both ends are.
-  static void release(link_end* end) noexcept;
+  void release(link_end* end) noexcept;
+  /// The fixed latency of a link between hostless components.
+  clock_time fixed_latency(const link_end& end) const;
   void send_datagram(host_id host, const endpoint& from, const endpoint& to, bytes datagram);
   void mix(uint64_t v) noexcept;
 
@@ -229,6 +234,13 @@ private:
   event_queue<timed, later> queue_;
   std::vector<parcel> parcels_;
   std::vector<uint32_t> free_parcels_;
+  /// The identities links name, and the handshake hash last asked for (link_end's).
+  key_table keys_;
+  hash256 handshake_hash_;
+  /// Links between hostless components (tests): their fixed latency, by the component of the
+  /// side that opened them; links between hosts take the network's.
+  flat_map<component_id, clock_time> fixed_latency_;
+  /// Declared after the tables above: slots going release their link ends into them.
   std::vector<std::unique_ptr<slot_chunk>> chunks_; ///< by component id >> slot_chunk_shift
   size_t live_ = 0;
   std::deque<component_id> ready_;

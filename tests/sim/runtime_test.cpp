@@ -8,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -344,6 +345,32 @@ BOOST_AUTO_TEST_CASE(the_ends_of_a_link_know_each_other_and_share_one_handshake_
   BOOST_TEST((hash256::from(rb->conn().handshake_hash()) == expected));
   w.rt.run_until(1s);
   BOOST_TEST(w.rt.find(ib) == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(links_between_hostless_components_keep_their_own_latency) {
+  // Each link's latency is its own, kept until both its ends are gone, even as links come and
+  // go around it; the identities of links that reuse a key read back as given.
+  runtime rt(1);
+  event_log log;
+  auto bounce = [&](const char* name, uint8_t last) {
+    return [&log, name, last](connection& c) { return std::make_unique<bouncer>(c, log, name, last); };
+  };
+  auto [s1, s2] = rt.connect(id_of(1), id_of(2), 7ms, bounce("slow a", 2), bounce("slow b", 2));
+  auto [f1, f2] = rt.connect(id_of(1), id_of(3), 1ms, bounce("fast a", 0), bounce("fast b", 0));
+  (void)s1, (void)s2, (void)f1, (void)f2;
+  rt.run_until(2ms); // the fast link's frame is in
+  rt.stop(f1);
+  rt.run_until(5ms); // and both its ends have gone
+  BOOST_TEST(rt.component_count() == 2u);
+  auto [g1, g2] = rt.connect(id_of(3), id_of(1), 3ms, bounce("late a", 0), bounce("late b", 0));
+  (void)g1, (void)g2;
+  rt.run_until(1s);
+  event_log expected{"fast b got 0 at 1000", "fast b disconnected (normal) at 3000",
+                     "late b got 0 at 8000", "slow b got 0 at 7000",
+                     "slow a got 1 at 14000", "slow b got 2 at 21000"};
+  std::sort(log.begin(), log.end());
+  std::sort(expected.begin(), expected.end());
+  BOOST_TEST(log == expected, boost::test_tools::per_element());
 }
 
 
