@@ -8,83 +8,6 @@
 
 namespace dynfeed::sim {
 
-class runtime::slot_context final : public context {
-public:
-  slot_context(runtime& rt, component_id id) : rt_(rt), id_(id) {}
-
-  component_id self() const override { return id_; }
-  void send(component_id to, bytes frame) override {
-    rt_.deliver(to, mail{kind::frame, id_, 0, std::move(frame)});
-  }
-  bytes take_frame(byte_span frame) override {
-    // The mail being handled gives up its buffer when `frame` is all of it.
-    mail* current = rt_.current_ == this ? rt_.current_mail_ : nullptr;
-    if (current && current->frame.data() == frame.data() && current->frame.size() == frame.size())
-      return std::move(current->frame);
-    return frame.to_bytes();
-  }
-  clock_time now() const override { return rt_.now_; }
-  timer_id start_timer(clock_time delay, uint64_t tag) override {
-    // Ids are counted per component, so 32 bits last any run; the timer's record stays 16
-    // bytes with its queue handle.
-    DYNFEED_REQUIRE(next_timer_ < ~uint32_t{0});
-    auto id = static_cast<uint32_t>(next_timer_++);
-    active_.push_back({tag, id, rt_.schedule_timer(rt_.now_ + delay, id_, id)});
-    return id;
-  }
-  void cancel_timer(timer_id id) override {
-    if (auto it = active(id); it != active_.end()) {
-      rt_.drop_timer(id_, it->id, it->queued);
-      active_.erase(it);
-    }
-  }
-  /// The component is going: its timers leave the timed queue now rather than when due (a
-  /// peer that ends before its hello timer fires would leave it there for seconds; a large
-  /// run held hundreds of thousands of those).
-  void drop_timers() {
-    for (const wanted_timer& t : active_)
-      rt_.drop_timer(id_, t.id, t.queued);
-    active_.clear();
-  }
-  /// Made on first use, from the same seed: most components (peers) never draw, and a
-  /// simulation holds millions of them.
-  rng& random() override {
-    if (!random_)
-      random_ = std::make_unique<rng>(rt_.seed_ ^ (id_ * 0x9e3779b97f4a7c15ULL));
-    return *random_;
-  }
-
-  bool wants(timer_id id) noexcept { return active(id) != active_.end(); }
-  /// The tag of timer `id` if it is still wanted.
-  std::optional<uint64_t> take_timer(timer_id id) {
-    auto it = active(id);
-    if (it == active_.end())
-      return std::nullopt;
-    uint64_t tag = it->tag;
-    active_.erase(it);
-    return tag;
-  }
-
-  struct wanted_timer {
-    uint64_t tag;
-    uint32_t id;
-    uint32_t queued; ///< its entry's handle in the timed queue
-  };
-
-private:
-  /// Timer `id` among the wanted ones (a component has a handful at most).
-  wanted_timer* active(timer_id id) {
-    return std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.id == id; });
-  }
-
-  runtime& rt_;
-  component_id id_;
-  std::unique_ptr<rng> random_;
-  timer_id next_timer_ = 1;
-  /// A peer has one timer at most (its hello's): kept in place, no heap block per peer.
-  small_vector<wanted_timer, 1> active_;
-};
-
 // Both ends of a link are one block, side 0 first: each end finds the other beside it.
 link_end& link_end::other() const noexcept {
   return *const_cast<link_end*>(side_ == 0 ? this + 1 : this - 1);
@@ -117,25 +40,97 @@ clock_time runtime::fixed_latency(const link_end& end) const {
   return latency ? *latency : clock_time{0};
 }
 
-struct runtime::slot {
+/// A component, its mailbox and timers, and the context it runs with: one block of 80 bytes
+/// (a jemalloc class) per component, where a simulation holds millions of peers. Its random
+/// stream lives in the runtime, made on first use: most components (peers) never draw.
+struct runtime::slot final : public context {
   slot(runtime& rt, component_id id, std::unique_ptr<component> c, host_id h)
-    : comp(std::move(c)), ctx(rt, id), host(h) {}
+    : rt_(rt), id_(id), comp(std::move(c)), host(h), next_timer_(1), queued(false), stopped(false) {}
   slot(const slot&) = delete;
   slot& operator=(const slot&) = delete;
-  ~slot() {
+  ~slot() override {
     comp.reset(); // before the connection it holds a reference to
     if (link)
-      link->rt_->release(link);
+      rt_.release(link);
   }
 
+  component_id self() const override { return id_; }
+  void send(component_id to, bytes frame) override {
+    rt_.deliver(to, mail{kind::frame, id_, 0, std::move(frame)});
+  }
+  bytes take_frame(byte_span frame) override {
+    // The mail being handled gives up its buffer when `frame` is all of it.
+    mail* current = rt_.current_ == this ? rt_.current_mail_ : nullptr;
+    if (current && current->frame.data() == frame.data() && current->frame.size() == frame.size())
+      return std::move(current->frame);
+    return frame.to_bytes();
+  }
+  clock_time now() const override { return rt_.now_; }
+  timer_id start_timer(clock_time delay, uint64_t tag) override {
+    // Ids are counted per component, so 30 bits last any run (a component starting a timer
+    // a millisecond takes twelve days of virtual time to run out); the timer's record stays
+    // 16 bytes with its queue handle.
+    DYNFEED_REQUIRE(next_timer_ < next_timer_max);
+    auto id = static_cast<uint32_t>(next_timer_++);
+    active_.push_back({tag, id, rt_.schedule_timer(rt_.now_ + delay, id_, id)});
+    return id;
+  }
+  void cancel_timer(timer_id id) override {
+    if (auto it = active(id); it != active_.end()) {
+      rt_.drop_timer(id_, it->id, it->queued);
+      active_.erase(it);
+    }
+  }
+  /// The component is going: its timers leave the timed queue now rather than when due (a
+  /// peer that ends before its hello timer fires would leave it there for seconds; a large
+  /// run held hundreds of thousands of those).
+  void drop_timers() {
+    for (const wanted_timer& t : active_)
+      rt_.drop_timer(id_, t.id, t.queued);
+    active_.clear();
+  }
+  /// Made on first use, from the same seed as ever.
+  rng& random() override {
+    auto [found, added] = rt_.randoms_.try_emplace(id_);
+    if (added)
+      *found = std::make_unique<rng>(rt_.seed_ ^ (id_ * 0x9e3779b97f4a7c15ULL));
+    return **found;
+  }
+
+  bool wants(timer_id id) noexcept { return active(id) != active_.end(); }
+  /// The tag of timer `id` if it is still wanted.
+  std::optional<uint64_t> take_timer(timer_id id) {
+    auto it = active(id);
+    if (it == active_.end())
+      return std::nullopt;
+    uint64_t tag = it->tag;
+    active_.erase(it);
+    return tag;
+  }
+
+  struct wanted_timer {
+    uint64_t tag;
+    uint32_t id;
+    uint32_t queued; ///< its entry's handle in the timed queue
+  };
+  /// Timer `id` among the wanted ones (a component has a handful at most).
+  wanted_timer* active(timer_id id) {
+    return std::find_if(active_.begin(), active_.end(), [&](const auto& t) { return t.id == id; });
+  }
+  static constexpr uint32_t next_timer_max = uint32_t{1} << 30;
+
+  runtime& rt_;
+  component_id id_;
   std::unique_ptr<component> comp;
   link_end* link = nullptr; ///< a peer's connection: its end of a link
-  slot_context ctx;
+  /// A peer has one timer at most (its hello's): kept in place, no heap block per peer.
+  small_vector<wanted_timer, 1> active_;
   host_id host = no_host;
   uint32_t head = nil; ///< the mailbox: a list of parcels, oldest first
   uint32_t tail = nil;
-  bool queued = false;
-  bool stopped = false;
+  uint32_t next_timer_ : 30;
+  uint32_t queued : 1;
+  uint32_t stopped : 1;
 };
 
 struct runtime::slot_chunk {
@@ -271,7 +266,8 @@ void runtime::remove(component_id id) {
     take_parcel(i);
     i = next;
   }
-  s.ctx.drop_timers();
+  s.drop_timers();
+  randoms_.erase(id);
   host_id host = s.host;
   size_t chunk = id >> slot_chunk_shift;
   chunks_[chunk]->slots[id & (slot_chunk::size - 1)].reset();
@@ -348,7 +344,7 @@ component_id runtime::open_datagram(host_id host, uint16_t port, const socket_fa
 void runtime::with(component_id id, const std::function<void(component&, context&)>& fn) {
   slot* s = slot_of(id);
   DYNFEED_REQUIRE(s != nullptr);
-  fn(*s->comp, s->ctx);
+  fn(*s->comp, *s);
 }
 
 component* runtime::find(component_id id) {
@@ -498,8 +494,8 @@ void runtime::handle(slot& s, mail& m) {
   ++stats_.messages;
   if (m.what == kind::frame || m.what == kind::remote || m.what == kind::datagram)
     ++stats_.frames;
-  context& ctx = s.ctx;
-  current_ = &s.ctx;
+  context& ctx = s;
+  current_ = &s;
   current_mail_ = &m;
   handle_mail(s, ctx, m);
   current_ = nullptr;
@@ -518,7 +514,7 @@ void runtime::handle_mail(slot& s, context& ctx, mail& m) {
       static_cast<connected_component&>(*s.comp).on_remote(ctx, m.frame);
       break;
     case kind::timer:
-      if (auto tag = s.ctx.take_timer(m.tag))
+      if (auto tag = s.take_timer(m.tag))
         s.comp->on_timer(ctx, *tag);
       break;
     case kind::disconnect:
@@ -577,12 +573,12 @@ void runtime::ended(component_id id) {
 context& runtime::context_of(component_id id) {
   slot* s = slot_of(id);
   DYNFEED_REQUIRE(s != nullptr);
-  return s->ctx;
+  return *s;
 }
 
 std::optional<uint64_t> runtime::take_timer(component_id id, timer_id timer) {
   slot* s = slot_of(id);
-  return s ? s->ctx.take_timer(timer) : std::nullopt;
+  return s ? s->take_timer(timer) : std::nullopt;
 }
 
 bool runtime::has_ready() const {
@@ -637,7 +633,7 @@ bool runtime::step() {
       timed t = queue_.top();
       queue_.pop();
       slot* s = slot_of(t.to);
-      if (!s || s->stopped || !s->ctx.wants(t.aux))
+      if (!s || s->stopped || !s->wants(t.aux))
         continue;
       ++events_;
       ++stats_.timers;

@@ -159,7 +159,6 @@ private:
   friend class link_end;
   friend class sim_socket;
   struct slot;
-  class slot_context;
   /// Classes at one instant: timers fire before network deliveries.
   enum class order : uint8_t { timer = 0, network = 1 };
   /// A mail on its way: in the timed queue, then in its component's mailbox. Parcels live in
@@ -240,6 +239,8 @@ private:
   /// Links between hostless components (tests): their fixed latency, by the component of the
   /// side that opened them; links between hosts take the network's.
   flat_map<component_id, clock_time> fixed_latency_;
+  /// The random streams of the components that drew one, by component (context::random).
+  int_map<component_id, std::unique_ptr<rng>> randoms_;
   /// Declared after the tables above: slots going release their link ends into them.
   std::vector<std::unique_ptr<slot_chunk>> chunks_; ///< by component id >> slot_chunk_shift
   size_t live_ = 0;
@@ -262,7 +263,7 @@ private:
   flat_map<component_id, std::unique_ptr<datagram_socket>> socket_owners_;
   /// The context and mail of the handler running (the plain driver's), for take_frame: one
   /// pair for the runtime rather than a pointer in every component's slot.
-  slot_context* current_ = nullptr;
+  slot* current_ = nullptr;
   mail* current_mail_ = nullptr;
 };
 
