@@ -20,27 +20,48 @@ constexpr uint64_t hello_timer_tag = 1;
 static_assert(static_cast<uint16_t>(disconnect_reason::setup_backlog) <= 0xff,
               "peer::close_reason_ holds a reason in one byte");
 
-/// One copy of each distinct hello for all the peers (of every node) of the program.
-const peer::hello_settings& peer::intern(hello_settings settings) {
-  static std::mutex lock;
-  static std::set<hello_settings> kept;
-  std::lock_guard<std::mutex> guard(lock);
-  return *kept.insert(std::move(settings)).first;
+namespace {
+
+std::mutex settings_lock;
+
+} // namespace
+
+/// One copy of each distinct config for all the peers (of every node) of the program, dropped
+/// with the last peer that holds it. Never destroyed itself: a peer may outlive the statics.
+std::set<peer::settings>& peer::kept_settings() {
+  static auto* kept = new std::set<settings>;
+  return *kept;
+}
+
+const peer::settings& peer::acquire(settings wanted) {
+  std::lock_guard<std::mutex> guard(settings_lock);
+  const settings& found = *kept_settings().insert(std::move(wanted)).first;
+  ++found.users;
+  return found;
+}
+
+void peer::release(const settings& held) {
+  std::lock_guard<std::mutex> guard(settings_lock);
+  if (--held.users == 0)
+    kept_settings().erase(held);
 }
 
 peer::peer(const peer_config& config, connection& conn)
-  : node_(config.node), hello_timeout_(config.hello_timeout),
-    hello_(&intern({config.user_agent, config.listen_port})), channels_max_(config.channels_max),
-    frame_size_max_(config.frame_size_max), conn_(conn), hello_received_(false), closed_(false),
-    awaiting_node_(false) {}
+  : settings_(&acquire({config.node, config.hello_timeout, config.user_agent, config.channels_max,
+                        config.frame_size_max, config.listen_port})),
+    conn_(conn), hello_received_(false), closed_(false), awaiting_node_(false) {}
+
+peer::~peer() {
+  release(*settings_);
+}
 
 void peer::on_start(context& ctx) {
   msg::hello h;
-  h.frame_size_max = frame_size_max_;
-  h.user_agent = hello_->user_agent;
-  h.listen_port = hello_->listen_port;
+  h.frame_size_max = settings_->frame_size_max;
+  h.user_agent = settings_->user_agent;
+  h.listen_port = settings_->listen_port;
   conn_.transmit(msg::encode(msg::wire_message{h}));
-  hello_timer_ = ctx.start_timer(hello_timeout_, hello_timer_tag);
+  hello_timer_ = ctx.start_timer(settings_->hello_timeout, hello_timer_tag);
 }
 
 void peer::on_timer(context& ctx, uint64_t tag) {
@@ -125,7 +146,7 @@ void peer::on_bye(context& ctx, msg::bye& b) {
       || b.code != static_cast<uint16_t>(disconnect_reason::too_many_peers))
     return;
   awaiting_node_ = true;
-  ctx.send(node_, msg::encode(msg::local_message{msg::referred{std::move(b.referrals)}}));
+  ctx.send(settings_->node, msg::encode(msg::local_message{msg::referred{std::move(b.referrals)}}));
 }
 
 void peer::on_open(context& ctx, const msg::open_channel& m) {
@@ -133,7 +154,7 @@ void peer::on_open(context& ctx, const msg::open_channel& m) {
     fail(ctx, disconnect_reason::unexpected_message);
     return;
   }
-  if (!find(m.discovery_key) && channels_.size() >= channels_max_) {
+  if (!find(m.discovery_key) && channels_.size() >= settings_->channels_max) {
     fail(ctx, disconnect_reason::too_many_channels);
     return;
   }
@@ -150,7 +171,7 @@ void peer::on_open(context& ctx, const msg::open_channel& m) {
     c.pending = m.capability;
     if (!c.asked_node) {
       c.asked_node = true;
-      ctx.send(node_, msg::encode(msg::local_message{
+      ctx.send(settings_->node, msg::encode(msg::local_message{
                         msg::find_feed{m.discovery_key, remote_listen_port_}}));
     }
   }
@@ -160,6 +181,10 @@ void peer::on_attach(context& ctx, component_id feed, const msg::attach& m) {
   channel& c = find_or_add(m.discovery_key);
   c.feed = feed;
   if (!c.local) {
+    if (next_local_ >= local_max) { // half a billion channels opened on one connection
+      fail(ctx, disconnect_reason::too_many_channels);
+      return;
+    }
     c.local = next_local_++;
     msg::open_channel open;
     open.channel = c.local;
@@ -210,7 +235,7 @@ void peer::drop_channel(context& ctx, const hash256& discovery_key, disconnect_r
 
 void peer::on_message(context& ctx, component_id from, byte_span frame) {
   if (closed_) {
-    if (awaiting_node_ && from == node_) {
+    if (awaiting_node_ && from == settings_->node) {
       auto decoded = msg::decode(frame);
       auto* local = decoded ? std::get_if<msg::local_message>(&*decoded) : nullptr;
       if (local && std::holds_alternative<msg::referral_taken>(*local))

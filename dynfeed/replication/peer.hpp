@@ -12,6 +12,7 @@
 #include "dynfeed/replication/config.hpp"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -21,6 +22,9 @@ namespace dynfeed {
 class peer final : public connected_component {
 public:
   peer(const peer_config& config, connection& conn);
+  ~peer() override;
+  peer(const peer&) = delete;
+  peer& operator=(const peer&) = delete;
 
   void on_start(context& ctx) override;
   void on_message(context& ctx, component_id from, byte_span frame) override;
@@ -44,16 +48,18 @@ private:
   /// A channel keeps either the feed's key or the remote's capability, never both: once a
   /// feed attached and the remote opened, the pair is checked at once (and the connection ends
   /// if it fails), so a channel holds the one that came first until the other comes.
+  /// 80 bytes: our number and the three flags share a word (made with channel{}: all zero).
   struct channel {
     hash256 discovery_key;
     hash256 pending; ///< the key once a feed attached, else the remote's capability once it opened
-    component_id feed = no_component;
-    uint32_t local = 0;  ///< our number, once we sent open (ours start at 1)
-    uint32_t remote = 0; ///< the remote's number, once it sent open (has_remote)
-    bool has_remote = false;
-    bool up = false;
-    bool asked_node = false;
+    component_id feed;
+    uint32_t remote; ///< the remote's number, once it sent open (has_remote)
+    uint32_t local : 29; ///< our number, once we sent open (ours start at 1, below local_max)
+    uint32_t has_remote : 1;
+    uint32_t up : 1;
+    uint32_t asked_node : 1;
   };
+  static constexpr uint32_t local_max = uint32_t{1} << 29;
 
   void on_wire(context& ctx, msg::wire_message&& m);
   void on_open(context& ctx, const msg::open_channel& m);
@@ -66,21 +72,26 @@ private:
   void fail(context& ctx, msg::disconnect_reason why, std::vector<std::string> referrals = {});
   void on_bye(context& ctx, msg::bye& b);
 
-  /// What the peer keeps of its config: a simulation holds millions of peers, and what its
-  /// hello says, the same for all the peers of a node, is kept once per distinct hello.
-  struct hello_settings {
+  /// What the peer keeps of its config, the same for all the peers of a node: kept once per
+  /// distinct config while a peer uses it (a simulation holds millions of peers).
+  struct settings {
+    component_id node = no_component;
+    clock_time hello_timeout{0};
     std::string user_agent;
+    uint32_t channels_max = 0;
+    uint32_t frame_size_max = 0;
     uint16_t listen_port = 0;
-    bool operator<(const hello_settings& o) const {
-      return std::tie(user_agent, listen_port) < std::tie(o.user_agent, o.listen_port);
+    mutable size_t users = 0; ///< peers holding it (not part of the key)
+    bool operator<(const settings& o) const {
+      return std::tie(node, hello_timeout, user_agent, channels_max, frame_size_max, listen_port)
+             < std::tie(o.node, o.hello_timeout, o.user_agent, o.channels_max, o.frame_size_max,
+                        o.listen_port);
     }
   };
-  static const hello_settings& intern(hello_settings settings);
-  component_id node_;
-  clock_time hello_timeout_;
-  const hello_settings* hello_; ///< interned: lives as long as the program
-  uint32_t channels_max_;
-  uint32_t frame_size_max_;
+  static std::set<settings>& kept_settings();
+  static const settings& acquire(settings wanted);
+  static void release(const settings& kept);
+  const settings* settings_;
   connection& conn_;
   channel* find(const hash256& discovery_key);
   channel* find_remote(uint32_t remote_channel);
@@ -88,8 +99,10 @@ private:
   void erase(const channel& c);
 
   /// A connection carries a feed or two: a vector beats any map, and the first channel lives in
-  /// the peer itself (160 bytes in all, where a channel of its own took another heap block).
+  /// the peer itself (128 bytes in all, a jemalloc class, where a channel of its own took
+  /// another heap block).
   small_vector<channel, 1> channels_;
+  timer_id hello_timer_ = 0;
   uint32_t next_local_ = 1;
   uint16_t remote_listen_port_ = 0; ///< from the remote's hello
   bool hello_received_ : 1;
@@ -99,7 +112,6 @@ private:
   bool awaiting_node_ : 1;
   /// Once closed_; one byte (every reason fits) keeps the peer's size.
   uint8_t close_reason_ = 0;
-  timer_id hello_timer_ = 0;
 };
 
 } // namespace dynfeed
