@@ -16,10 +16,22 @@ const node_key& link_end::remote() const { return rt_->keys_.at(other().key_); }
 
 byte_span link_end::handshake_hash() const {
   // Bound to the two identities, the opener's first, as Noise's would be.
+  // Hashes made are kept in a small table by their two keys: a link's ends ask four times
+  // (each makes a capability, then checks the remote's), with other links' asking between.
   const link_end& opener = side_ == 0 ? *this : other();
-  rt_->handshake_hash_ = crypto::blake2b_256(
-    {rt_->keys_.at(opener.key_).span(), rt_->keys_.at(opener.other().key_).span()});
-  return rt_->handshake_hash_.span();
+  uint32_t a = opener.key_;
+  uint32_t b = opener.other().key_;
+  auto& cache = rt_->hash_cache_;
+  if (cache.empty())
+    cache.resize(runtime::hash_cache_size);
+  uint64_t mixed = (uint64_t{a} << 32 | b) * 0x9e3779b97f4a7c15ULL;
+  runtime::hash_entry& e = cache[(mixed >> 40) & (runtime::hash_cache_size - 1)];
+  if (e.keys[0] != a || e.keys[1] != b) {
+    e.hash = crypto::blake2b_256({rt_->keys_.at(a).span(), rt_->keys_.at(b).span()});
+    e.keys[0] = a;
+    e.keys[1] = b;
+  }
+  return e.hash.span();
 }
 
 void runtime::release(link_end* end) noexcept {

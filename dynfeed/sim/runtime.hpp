@@ -56,7 +56,7 @@ public:
   void close(msg::disconnect_reason why) override;
   const node_key& remote() const override;
   /// 32 bytes, bound to both identities (Noise's would be 64: any length keys a capability).
-  /// Computed at each call into the runtime's buffer: valid until the next call on any link of
+  /// Made when asked (or found among the last made): valid until the next call on any link of
   /// the runtime (the peer reads it at once, to check or make a capability).
   byte_span handshake_hash() const override;
   bool initiator() const override { return side_ == 0; }
@@ -233,9 +233,15 @@ private:
   event_queue<timed, later> queue_;
   std::vector<parcel> parcels_;
   std::vector<uint32_t> free_parcels_;
-  /// The identities links name, and the handshake hash last asked for (link_end's).
+  /// The identities links name, and the handshake hashes last made (link_end's), in a table
+  /// of 1,024 by their two keys (40 KB; made on first use).
   key_table keys_;
-  hash256 handshake_hash_;
+  struct hash_entry {
+    uint32_t keys[2] = {nil, nil};
+    hash256 hash;
+  };
+  static constexpr size_t hash_cache_size = 1024;
+  std::vector<hash_entry> hash_cache_;
   /// Links between hostless components (tests): their fixed latency, by the component of the
   /// side that opened them; links between hosts take the network's.
   flat_map<component_id, clock_time> fixed_latency_;

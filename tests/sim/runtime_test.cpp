@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -345,6 +346,39 @@ BOOST_AUTO_TEST_CASE(the_ends_of_a_link_know_each_other_and_share_one_handshake_
   BOOST_TEST((hash256::from(rb->conn().handshake_hash()) == expected));
   w.rt.run_until(1s);
   BOOST_TEST(w.rt.find(ib) == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(every_link_has_the_handshake_hash_of_its_own_two_identities) {
+  // More links than the runtime keeps hashes for, asked in a random order: each end reads the
+  // hash bound to its link's identities, the opener's first, whatever was asked before.
+  runtime rt(1);
+  std::vector<link_reader*> ends;
+  std::vector<std::pair<node_key, node_key>> keys;
+  auto key = [](uint32_t n) {
+    node_key k;
+    std::memcpy(k.bytes.data(), &n, sizeof n);
+    return k;
+  };
+  for (uint32_t i = 0; i < 3000; ++i) {
+    node_key a = key(i % 700);
+    node_key b = key(1000 + i % 1300);
+    for (int side = 0; side < 2; ++side)
+      keys.push_back(side == 0 ? std::pair{a, b} : std::pair{b, a});
+    rt.connect(
+      a, b, 1ms,
+      [&](connection& c) { return std::unique_ptr<connected_component>(ends.emplace_back(new link_reader(c))); },
+      [&](connection& c) { return std::unique_ptr<connected_component>(ends.emplace_back(new link_reader(c))); });
+  }
+  rng random(3);
+  for (int n = 0; n < 20000; ++n) {
+    size_t i = random.below(ends.size());
+    const connection& c = ends[i]->conn();
+    BOOST_TEST_REQUIRE((c.remote() == keys[i].second));
+    const node_key& opener = c.initiator() ? keys[i].first : keys[i].second;
+    const node_key& other = c.initiator() ? keys[i].second : keys[i].first;
+    hash256 expected = crypto::blake2b_256({opener.span(), other.span()});
+    BOOST_TEST_REQUIRE((hash256::from(c.handshake_hash()) == expected));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(links_between_hostless_components_keep_their_own_latency) {
