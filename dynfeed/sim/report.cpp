@@ -221,19 +221,12 @@ expected<std::vector<run_result>> filter_runs(std::vector<run_result> runs, cons
   auto has = [&](size_t field, const std::string& value) {
     return std::any_of(runs.begin(), runs.end(), [&](const run_result& r) { return value_of(r, field) == value; });
   };
-  std::vector<where_condition> conditions;
-  for (const std::string& condition : where) {
-    auto parsed = parse_where(condition, fields, has, normal_value, "finished run");
-    if (!parsed)
-      return parsed.error();
-    conditions.push_back(std::move(*parsed));
-  }
+  auto conditions = parse_where_all(where, fields, has, normal_value, "finished run");
+  if (!conditions)
+    return conditions.error();
   runs.erase(std::remove_if(runs.begin(), runs.end(),
                             [&](const run_result& r) {
-                              return !std::all_of(conditions.begin(), conditions.end(), [&](const where_condition& c) {
-                                return std::find(c.values.begin(), c.values.end(), value_of(r, c.field)) !=
-                                       c.values.end();
-                              });
+                              return !meets_all(*conditions, [&](size_t field) { return value_of(r, field); });
                             }),
              runs.end());
   if (runs.empty())

@@ -407,19 +407,12 @@ expected<std::vector<size_t>> select_runs(const suite& s, const std::vector<std:
                        [&](const suite_run& run) { return shown_value(s, run, field) == value; });
   };
   auto as_given = [](const std::string& value) { return value; };
-  std::vector<where_condition> conditions;
-  for (const std::string& condition : where) {
-    auto parsed = parse_where(condition, fields, has, as_given, "run");
-    if (!parsed)
-      return parsed.error();
-    conditions.push_back(std::move(*parsed));
-  }
+  auto conditions = parse_where_all(where, fields, has, as_given, "run");
+  if (!conditions)
+    return conditions.error();
   std::vector<size_t> out;
   for (const suite_run& run : s.runs)
-    if (std::all_of(conditions.begin(), conditions.end(), [&](const where_condition& c) {
-          const auto& v = c.values;
-          return std::find(v.begin(), v.end(), shown_value(s, run, c.field)) != v.end();
-        }))
+    if (meets_all(*conditions, [&](size_t field) { return shown_value(s, run, field); }))
       out.push_back(run.index);
   return out;
 }

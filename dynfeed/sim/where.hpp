@@ -56,4 +56,28 @@ inline expected<where_condition> parse_where(
   return out;
 }
 
+/// Every condition of `where`, each as parse_where takes it; the first refusal, if any.
+inline expected<std::vector<where_condition>> parse_where_all(
+  const std::vector<std::string>& where, const std::vector<std::string>& fields,
+  const std::function<bool(size_t, const std::string&)>& has,
+  const std::function<std::string(const std::string&)>& normal, const std::string& runs) {
+  std::vector<where_condition> conditions;
+  for (const std::string& condition : where) {
+    auto parsed = parse_where(condition, fields, has, normal, runs);
+    if (!parsed)
+      return parsed.error();
+    conditions.push_back(std::move(*parsed));
+  }
+  return conditions;
+}
+
+/// Whether a run meets every condition; `value_of(field)` is its value of that field, as runs
+/// show them.
+template <class ValueOf>
+bool meets_all(const std::vector<where_condition>& conditions, ValueOf value_of) {
+  return std::all_of(conditions.begin(), conditions.end(), [&](const where_condition& c) {
+    return std::find(c.values.begin(), c.values.end(), value_of(c.field)) != c.values.end();
+  });
+}
+
 } // namespace dynfeed::sim
