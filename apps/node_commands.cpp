@@ -42,6 +42,7 @@ struct node_args {
   std::string mode = "stable";
   std::string id_channel = "value-swarm";
   double poll_interval_s = 60;
+  double id_overlap_s = 0;
   discovery_args discovery;
 };
 
@@ -66,6 +67,11 @@ void add_id_channel_option(CLI::App& cmd, node_args& args) {
                  "dht ID channel: seconds between a reader's polls of the DHT (+- a quarter)")
     ->check(CLI::Range(0.1, 86400.0))
     ->capture_default_str();
+  cmd.add_option("--id-overlap", args.id_overlap_s,
+                 "rotating modes: seconds a reader keeps the ID swarm it leaves, at most, until "
+                 "the new one gives it a peer (make before break; 0: leave at once)")
+    ->check(CLI::Range(0.0, 3600.0))
+    ->capture_default_str();
 }
 
 /// dht among the ID channels needs the DHT: --bootstrap (a tracker stores no items).
@@ -82,13 +88,15 @@ struct running_node {
   std::unique_ptr<caf::actor_system> sys;
   node_actor node;
 
-  explicit running_node(bool quiet_log, double poll_interval_s = 60) {
+  explicit running_node(bool quiet_log, double poll_interval_s = 60, double id_overlap_s = 0) {
     add_error_categories(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     node_config nc;
     auto poll = std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(poll_interval_s));
     nc.id_poll_interval = poll;
     nc.id_poll_jitter = poll / 4;
+    nc.id_overlap =
+      std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(id_overlap_s));
     nc.network = make_tcp_transport();
     nc.feeds.parallel_hashing = true;
     if (!quiet_log)
@@ -332,7 +340,7 @@ int seed(const node_args& a) {
       return report(discovery.error().context(), exit_usage);
   }
   stop_signals signals;
-  running_node n{a.quiet_log, a.poll_interval_s};
+  running_node n{a.quiet_log, a.poll_interval_s, a.id_overlap_s};
   if (!n.discover(*discovery))
     n.finish(exit_error);
   std::unique_ptr<control_server> control;
@@ -392,7 +400,7 @@ int fetch(const node_args& a, bool print) {
   if (auto wrong = check_id_channel(a))
     return report(*wrong, exit_usage);
   stop_signals signals;
-  running_node n{a.quiet_log, a.poll_interval_s};
+  running_node n{a.quiet_log, a.poll_interval_s, a.id_overlap_s};
   if (!n.discover(sources->discovery))
     n.finish(exit_error);
   auto feed = n.ask<feed_actor>(atoms::clone_feed::value, *key, a.dir);

@@ -73,6 +73,9 @@ struct node_config {
   /// (each wait is the interval +- up to it); docs/protocol.md gives the defaults' source.
   caf::timespan id_poll_interval = std::chrono::seconds{60};
   caf::timespan id_poll_jitter = std::chrono::seconds{15};
+  /// Make before break: how long, at most, a feed keeps the ID swarm it leaves until the new
+  /// one has a peer (node_core_config::id_overlap; zero: leave at once).
+  caf::timespan id_overlap{0};
   /// Where log lines go (why connections ended, ...); called from any actor's thread.
   std::function<void(const std::string&)> log;
 };

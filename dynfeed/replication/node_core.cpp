@@ -134,6 +134,7 @@ void node_core::on_dial(context& ctx, component_id requester, const std::string&
     peer_record& p = *peers_.find(peer);
     add_unique(p.requesters, requester);
     send_up(ctx, requester, peer, p);
+    watch_successor(ctx, requester);
     return;
   }
   auto& waiting = dialing_[address];
@@ -172,6 +173,7 @@ void node_core::connected(context& ctx, const std::string& address, component_id
   for (component_id requester : waiting) {
     add_unique(p.requesters, requester);
     send_up(ctx, requester, peer, p);
+    watch_successor(ctx, requester);
   }
 }
 
@@ -278,12 +280,8 @@ void node_core::on_message(context& ctx, component_id from, byte_span frame) {
       ctx.send(from, msg::encode(msg::local_message{msg::feed_unknown{find->discovery_key}}));
     else
       ctx.send(server, msg::encode(msg::local_message{msg::offer_peer{from}}));
-  } else if (auto* rotate = std::get_if<msg::rotate_swarm>(local)) {
-    if (rotate->leave != hash256{}) {
-      linger(ctx, rotate->leave, from); // first: discovery keeps the topic announced
-      leave_swarm(ctx, rotate->leave, from);
-    }
-    join_swarm(ctx, rotate->join, from);
+  } else if (auto* r = std::get_if<msg::rotate_swarm>(local)) {
+    rotate(ctx, r->leave, r->join, from);
   } else if (auto* d = std::get_if<msg::dial>(local)) {
     on_dial(ctx, from, d->address);
   } else if (auto* h = std::get_if<msg::hang_up>(local)) {
@@ -291,6 +289,71 @@ void node_core::on_message(context& ctx, component_id from, byte_span frame) {
   } else if (auto* r = std::get_if<msg::referred>(local)) {
     on_referred(ctx, from, std::move(r->addresses));
   }
+}
+
+// ---- moving between ID swarms ------------------------------------------------------------------
+
+void node_core::rotate(context& ctx, const hash256& leave, const hash256& join,
+                       component_id owner) {
+  auto kept = std::find_if(overlaps_.begin(), overlaps_.end(),
+                           [owner](const overlap& o) { return o.owner == owner; });
+  if (kept != overlaps_.end() && kept->kept == join) {
+    // Back to the swarm still kept (the writer truncated to it): it stays, and is no overlap.
+    ctx.cancel_timer(kept->deadline);
+    overlaps_.erase(kept);
+    kept = overlaps_.end();
+  }
+  if (leave != hash256{}) {
+    if (config_.id_overlap > clock_time{0} && swarm_has_peer(leave, owner)) {
+      // The swarm being left is the one with connections now: it is kept instead of an
+      // older one, which the feed would otherwise hold on to after two moves.
+      if (kept != overlaps_.end())
+        end_overlap(ctx, static_cast<size_t>(kept - overlaps_.begin()));
+      uint64_t tag = next_timer_tag_++;
+      overlaps_.push_back({leave, join, owner, tag, ctx.start_timer(config_.id_overlap, tag)});
+    } else {
+      // Nothing to keep of it (or no overlap wanted): an older kept swarm, if any, now waits
+      // for this new one.
+      depart(ctx, leave, owner);
+      if (kept != overlaps_.end())
+        kept->successor = join;
+    }
+  }
+  join_swarm(ctx, join, owner);
+}
+
+void node_core::depart(context& ctx, const hash256& topic, component_id owner) {
+  linger(ctx, topic, owner); // first: discovery keeps the topic announced
+  leave_swarm(ctx, topic, owner);
+}
+
+bool node_core::swarm_has_peer(const hash256& topic, component_id owner) const {
+  auto it = swarms_.find({topic, owner});
+  if (it == swarms_.end())
+    return false;
+  for (auto [peer, p] : peers_)
+    if (std::find(p.requesters.begin(), p.requesters.end(), it->second) != p.requesters.end())
+      return true;
+  return false;
+}
+
+void node_core::watch_successor(context& ctx, component_id swarm) {
+  for (const overlap& o : overlaps_) {
+    auto it = swarms_.find({o.successor, o.owner});
+    if (it == swarms_.end() || it->second != swarm)
+      continue;
+    uint64_t tag = next_timer_tag_++;
+    confirming_[tag] = o.tag;
+    ctx.start_timer(config_.id_overlap_confirm, tag);
+    return;
+  }
+}
+
+void node_core::end_overlap(context& ctx, size_t index) {
+  overlap o = overlaps_[index];
+  overlaps_.erase(overlaps_.begin() + static_cast<ptrdiff_t>(index));
+  ctx.cancel_timer(o.deadline);
+  depart(ctx, o.kept, o.owner);
 }
 
 void node_core::linger(context& ctx, const hash256& topic, component_id owner) {
@@ -302,7 +365,7 @@ void node_core::linger(context& ctx, const hash256& topic, component_id owner) {
   // what discovery finds), and its feed service still answers a channel opened with the
   // feed's key, pushing the newest ID to whoever dialed.
   ctx.send(discovery_, msg::encode(msg::local_message{msg::find_peers{topic, true}}));
-  uint64_t tag = next_linger_tag_++;
+  uint64_t tag = next_timer_tag_++;
   lingering_.push_back({topic, owner, tag, ctx.start_timer(config_.id_linger, tag)});
   auto owned_by = [owner](const lingering_topic& l) { return l.owner == owner; };
   auto owned = std::count_if(lingering_.begin(), lingering_.end(), owned_by);
@@ -328,6 +391,21 @@ void node_core::on_timer(context& ctx, uint64_t tag) {
   for (size_t i = 0; i < lingering_.size(); ++i)
     if (lingering_[i].tag == tag) {
       end_linger(ctx, i);
+      return;
+    }
+  // An overlap's deadline ends it; a confirmation ends it if the successor still has a
+  // connection (a refused one has ended by now). Either may find its overlap gone already.
+  uint64_t overlap_tag = tag;
+  bool confirmation = false;
+  if (auto it = confirming_.find(tag); it != confirming_.end()) {
+    overlap_tag = it->second;
+    confirmation = true;
+    confirming_.erase(it);
+  }
+  for (size_t i = 0; i < overlaps_.size(); ++i)
+    if (overlaps_[i].tag == overlap_tag) {
+      if (!confirmation || swarm_has_peer(overlaps_[i].successor, overlaps_[i].owner))
+        end_overlap(ctx, i);
       return;
     }
 }

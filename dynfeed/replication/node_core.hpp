@@ -73,6 +73,15 @@ struct node_core_config {
   /// the newest ID (docs/protocol.md, "relay"). Zero: leave at once.
   clock_time id_linger = std::chrono::minutes{10};
   size_t id_lingering_max = 8;
+  /// Make before break: a feed moving to a new ID swarm keeps the swarm it leaves, and its
+  /// connections, until the new swarm has a connection that stayed up id_overlap_confirm, or
+  /// for id_overlap at most. A reader that polls for IDs more often than a swarm takes to
+  /// join then never stands without peers between two swarms (docs/protocol.md, "Moving
+  /// between ID swarms"). Zero: leave at once (break before make).
+  clock_time id_overlap{0};
+  /// How long a connection of the new swarm must stay up to count: a full node's refusal
+  /// ends the connection within a round trip of its coming up.
+  clock_time id_overlap_confirm = std::chrono::seconds{2};
 };
 
 class node_core final : public component {
@@ -134,6 +143,8 @@ public:
   void on_timer(context& ctx, uint64_t tag) override;
   /// ID swarms left and still announced (relay, config.id_linger).
   size_t lingering_count() const noexcept { return lingering_.size(); }
+  /// ID swarms kept until their successor has a peer (config.id_overlap): one per feed at most.
+  size_t overlapping_count() const noexcept { return overlaps_.size(); }
 
 private:
   struct lingering_topic {
@@ -145,6 +156,24 @@ private:
   /// `owner` left the ID swarm of `topic`: stays announced there for a while (relay feeds).
   void linger(context& ctx, const hash256& topic, component_id owner);
   void end_linger(context& ctx, size_t index);
+
+  /// A feed's previous ID swarm, kept while the one it moved to (`successor`) has no peer.
+  struct overlap {
+    hash256 kept;
+    hash256 successor;
+    component_id owner = no_component;
+    uint64_t tag = 0;         ///< the deadline's timer (id_overlap after the move)
+    timer_id deadline = 0;
+  };
+  /// `owner` moves from the swarm of `leave` to the swarm of `join`.
+  void rotate(context& ctx, const hash256& leave, const hash256& join, component_id owner);
+  /// Leaves `topic`'s swarm of `owner` for good: lingers there first if the feed relays.
+  void depart(context& ctx, const hash256& topic, component_id owner);
+  /// Whether a connection is up that the swarm of (topic, owner) asked for.
+  bool swarm_has_peer(const hash256& topic, component_id owner) const;
+  /// An outbound connection came up for `swarm`: if it is a successor, confirm it later.
+  void watch_successor(context& ctx, component_id swarm);
+  void end_overlap(context& ctx, size_t index);
 
   struct peer_record {
     address_key address;
@@ -173,7 +202,10 @@ private:
   std::vector<component_id> dht_feeds_; ///< feed services joined with the dht ID channel
   std::vector<component_id> relay_feeds_; ///< feed services joined with the relay ID channel
   std::vector<lingering_topic> lingering_; ///< oldest first
-  uint64_t next_linger_tag_ = 1;
+  std::vector<overlap> overlaps_;
+  /// Timer tags of successors' connections being confirmed: the tag names the overlap's.
+  std::map<uint64_t, uint64_t> confirming_;
+  uint64_t next_timer_tag_ = 1; ///< every timer of the core: lingers, overlaps, confirmations
   std::map<hash256, component_id> servers_;
   std::map<component_id, std::vector<std::string>> addresses_;
   std::map<std::pair<hash256, component_id>, component_id> swarms_;

@@ -438,6 +438,7 @@ std::string parse_object(const json& j, scenario& s) {
   parse_id_channel(f, s);
   f.seconds("poll_interval_s", s.poll_interval);
   f.seconds("poll_jitter_s", s.poll_jitter);
+  f.seconds("id_overlap_s", s.id_overlap);
   if (auto e = f.finish(); !e.empty())
     return e;
   if (s.join_to < s.join_from)
@@ -636,6 +637,8 @@ std::string to_json(const scenario& s) {
     j["poll_jitter_s"] = secs(s.poll_jitter);
   }
   // Only when set: the record of every scenario without it stays as it was.
+  if (s.id_overlap > clock_time{0})
+    j["id_overlap_s"] = secs(s.id_overlap);
   if (s.equivocate_at)
     j["equivocating_writer"] = {{"at_s", secs(*s.equivocate_at)}};
   if (s.hostile.set())

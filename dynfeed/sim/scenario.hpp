@@ -120,6 +120,10 @@ struct scenario {
   /// +- up to poll_jitter_s ("poll_interval_s", "poll_jitter_s"; the node's defaults).
   clock_time poll_interval = std::chrono::seconds{60};
   clock_time poll_jitter = std::chrono::seconds{15};
+  /// Make before break ("id_overlap_s"): a reader moving to a new ID swarm keeps the one it
+  /// leaves until the new one has a peer, this long at most (node_core_config::id_overlap).
+  /// Zero, the node's default: it leaves at once.
+  clock_time id_overlap{0};
 
   // ---- network and faults --------------------------------------------------------------------
   network_config network;

@@ -298,6 +298,7 @@ std::shared_ptr<const sim_node_config> simulation::node_config(const std::vector
   config->id_channel = scenario_.id_channel;
   config->core.id_poll_interval = scenario_.poll_interval;
   config->core.id_poll_jitter = scenario_.poll_jitter;
+  config->core.id_overlap = scenario_.id_overlap;
   // Off in the simulator (see feed_service_config): the scenarios' digests predate it. On
   // when the writer equivocates, the one case it is for.
   config->feed.compare_trees = scenario_.equivocate_at.has_value();

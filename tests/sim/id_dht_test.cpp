@@ -216,4 +216,58 @@ BOOST_AUTO_TEST_CASE(relay_readers_that_come_back_find_the_new_id_through_linger
     }
 }
 
+BOOST_AUTO_TEST_CASE(make_before_break_keeps_readers_connected_while_ids_outpace_joins) {
+  // An ID every 2 s and polls every 10 s: each poll moves a reader to a new ID swarm, whose
+  // members it must look up in the DHT and dial. Leaving the old swarm at once, readers spend
+  // those seconds with fewer peers; keeping it until the new one gives a peer, they do not.
+  struct peers_seen {
+    double mean = 0, lowest = 1e9;
+    outcome o;
+  };
+  auto run_with = [](clock_time overlap) {
+    scenario s = small_on_the_dht(24, feed_mode::rotating, dht);
+    s.append_interval = 2s;
+    s.sample_interval = 5s;
+    s.id_overlap = overlap;
+    runtime rt(s.seed, s.network);
+    simulation sim(s, rt);
+    sim.run();
+    peers_seen seen;
+    seen.o.violation = sim.violation();
+    seen.o.summary = nlohmann::json::parse(sim.summary_json());
+    size_t n = 0;
+    for (const sample& x : sim.samples())
+      if (x.at >= s.first_append + 30s && x.at <= s.duration - s.settle) {
+        seen.mean += x.mean_peers;
+        seen.lowest = std::min(seen.lowest, x.mean_peers);
+        ++n;
+      }
+    BOOST_REQUIRE(n > 10u);
+    seen.mean /= static_cast<double>(n);
+    return seen;
+  };
+  peers_seen at_once = run_with(0s);
+  peers_seen overlapping = run_with(30s);
+  BOOST_TEST_MESSAGE("peers per reader, mean and lowest: leaving at once " << at_once.mean << ", "
+                     << at_once.lowest << "; make before break " << overlapping.mean << ", "
+                     << overlapping.lowest);
+  for (const peers_seen* seen : {&at_once, &overlapping}) {
+    BOOST_TEST(!seen->o.violation.has_value());
+    BOOST_TEST(seen->o.summary["reachLatest"]["p99"]["appendsNeverReached"].get<uint64_t>() == 0u);
+  }
+  BOOST_TEST(overlapping.mean > at_once.mean);
+  BOOST_TEST(overlapping.lowest > at_once.lowest);
+}
+
+BOOST_AUTO_TEST_CASE(id_overlap_is_a_scenario_field_recorded_only_when_set) {
+  auto s = parse_scenario(R"({"id_channel": "dht", "discovery": "dht", "id_overlap_s": 30})",
+                          "test.json");
+  BOOST_REQUIRE(s.has_value());
+  BOOST_TEST(s->id_overlap.count() == clock_time{30s}.count());
+  BOOST_TEST(to_json(*s).find(R"("id_overlap_s": 30)") != std::string::npos);
+  BOOST_TEST(to_json(scenario{}).find("id_overlap_s") == std::string::npos);
+  BOOST_TEST(refusal(R"({"id_overlap_s": -1})").find("id_overlap_s") != std::string::npos);
+  BOOST_TEST(refusal(R"({"id_overlap_s": "long"})").find("id_overlap_s") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
