@@ -43,10 +43,14 @@ BOOST_AUTO_TEST_CASE(a_follower_hears_every_id_through_the_dht_alone) {
                               "--mode", mode, "--id-channel", "dht", "--bootstrap",
                               dht.address}};
       // No --peer: the follower finds the writer's ID swarms through the DHT, and hears of
-      // each new ID only from the DHT's items (a poll every second here).
-      test::child_process follower{{DYNFEED_PATH, "follow", seed.first, tmp / "live", "--quiet",
+      // each new ID only from the DHT's items (a poll every second here). In rotating-roots
+      // mode it also keeps each ID swarm it leaves until the next gives it a peer.
+      std::vector<std::string> args{DYNFEED_PATH, "follow", seed.first, tmp / "live", "--quiet",
                                     "--mode", mode, "--id-channel", "dht", "--poll-interval",
-                                    "1", "--bootstrap", dht.address}};
+                                    "1", "--bootstrap", dht.address};
+      if (mode == "rotating-roots")
+        args.insert(args.end(), {"--id-overlap", "10"});
+      test::child_process follower{args};
       std::string line;
       for (uint64_t i = 0; i < 3; ++i) {
         BOOST_REQUIRE(follower.read_line(line));
@@ -69,7 +73,7 @@ BOOST_AUTO_TEST_CASE(a_follower_hears_every_id_through_the_dht_alone) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(dht_without_a_dht_is_refused_and_poll_intervals_are_checked) {
+BOOST_AUTO_TEST_CASE(dht_without_a_dht_is_refused_and_poll_and_overlap_times_are_checked) {
   test::temp_dir tmp;
   std::string key(64, 'a');
   for (const char* channels : {"dht", "relay,dht"}) {
@@ -92,6 +96,12 @@ BOOST_AUTO_TEST_CASE(dht_without_a_dht_is_refused_and_poll_intervals_are_checked
              "--id-channel", "dht", "--poll-interval", bad});
     BOOST_TEST(r.exit_code == 2, bad);
     BOOST_TEST(r.err.find("--poll-interval") != std::string::npos, r.err);
+  }
+  for (const char* bad : {"-1", "x", "5000"}) {
+    r = dynfeed_cmd({"follow", key, tmp / "c", "--bootstrap", "127.0.0.1:1", "--mode", "rotating",
+                     "--id-channel", "dht", "--id-overlap", bad});
+    BOOST_TEST(r.exit_code == 2, bad);
+    BOOST_TEST(r.err.find("--id-overlap") != std::string::npos, r.err);
   }
   BOOST_TEST(!std::filesystem::exists(tmp / "c"));
 }
