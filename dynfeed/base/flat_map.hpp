@@ -82,10 +82,29 @@ public:
       return false;
     keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(i));
     values_.erase(values_.begin() + static_cast<std::ptrdiff_t>(i));
-    // Tables whose peers came and went keep no capacity for the crowd they once had.
-    if (keys_.capacity() > shrink_capacity_min && keys_.size() <= keys_.capacity() / 2)
-      resize_capacity(keys_.size() + keys_.size() / 4 + 1);
+    shrink_if_half_empty();
     return true;
+  }
+
+  /// Removes every entry for which `drop(key, value)` is true, in one pass (the others keep
+  /// their order); how many it removed.
+  template <class Pred>
+  size_t erase_if(Pred drop) {
+    size_t kept = 0;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (drop(static_cast<const Key&>(keys_[i]), values_[i]))
+        continue;
+      if (kept != i) {
+        keys_[kept] = std::move(keys_[i]);
+        values_[kept] = std::move(values_[i]);
+      }
+      ++kept;
+    }
+    size_t dropped = keys_.size() - kept;
+    keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(kept), keys_.end());
+    values_.erase(values_.begin() + static_cast<std::ptrdiff_t>(kept), values_.end());
+    shrink_if_half_empty();
+    return dropped;
   }
 
   /// Makes room for `count` entries at least, no more: for a batch of inserts whose count is
@@ -111,6 +130,12 @@ public:
 private:
   /// Below this capacity a table is not shrunk: a few entries cost less than the reallocation.
   static constexpr size_t shrink_capacity_min = 8;
+
+  /// Tables whose peers came and went keep no capacity for the crowd they once had.
+  void shrink_if_half_empty() {
+    if (keys_.capacity() > shrink_capacity_min && keys_.size() <= keys_.capacity() / 2)
+      resize_capacity(keys_.size() + keys_.size() / 4 + 1);
+  }
 
   /// Moves the entries into vectors with room for exactly `capacity` entries (at least size()).
   void resize_capacity(size_t capacity) {

@@ -217,6 +217,42 @@ BOOST_AUTO_TEST_CASE(flat_map_capacity_follows_its_size) {
   BOOST_TEST(small.capacity() == room);
 }
 
+BOOST_AUTO_TEST_CASE(flat_map_erase_if_keeps_the_rest_in_order) {
+  // Random tables, random predicates, checked against std::map with std::erase_if's meaning.
+  rng random(11);
+  for (int round = 0; round < 200; ++round) {
+    flat_map<uint64_t, uint64_t> flat;
+    std::map<uint64_t, uint64_t> reference;
+    size_t count = random.below(200);
+    for (size_t i = 0; i < count; ++i) {
+      uint64_t key = random.below(1000), value = random.next();
+      flat.try_emplace(key, value);
+      reference.try_emplace(key, value);
+    }
+    uint64_t modulus = 1 + random.below(4);
+    auto drop = [modulus](uint64_t key, uint64_t value) { return (key ^ value) % modulus == 0; };
+    size_t dropped = 0;
+    for (auto it = reference.begin(); it != reference.end();) {
+      if (drop(it->first, it->second)) {
+        it = reference.erase(it);
+        ++dropped;
+      } else {
+        ++it;
+      }
+    }
+    BOOST_REQUIRE_EQUAL(flat.erase_if(drop), dropped);
+    BOOST_REQUIRE_EQUAL(flat.size(), reference.size());
+    auto it = reference.begin();
+    for (auto [key, value] : flat) {
+      BOOST_REQUIRE(key == it->first);
+      BOOST_REQUIRE(value == it->second);
+      ++it;
+    }
+    // The room follows the size, as after erase.
+    BOOST_REQUIRE_LE(flat.capacity(), std::max<size_t>(8, 2 * flat.size()));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(flat_map_reserve_makes_exact_room) {
   flat_map<uint64_t, std::string> flat;
   flat.reserve(32);
