@@ -24,7 +24,7 @@ host_id network::add_host(const host_config& host) {
     h.config.up_bytes_per_s = config_.up_bytes_per_s;
   if (h.config.down_bytes_per_s == 0)
     h.config.down_bytes_per_s = config_.down_bytes_per_s;
-  hosts_.push_back(h);
+  hosts_.push_back(std::move(h));
   return static_cast<host_id>(hosts_.size() - 1);
 }
 
@@ -59,20 +59,45 @@ dial_fate network::dial(host_id from, host_id to, rng& random) const {
   return fate;
 }
 
+namespace {
+
+/// A mapping's key in its host's table: the local port, then the remote endpoint (48 bits).
+uint64_t mapping_key(const endpoint& local, const endpoint& remote) noexcept {
+  return uint64_t{local.port} << 48 | remote.packed();
+}
+
+} // namespace
+
 bool network::nat_admits(host_id a, const endpoint& from, host_id b, const endpoint& to,
                          clock_time now) {
-  if (hosts_.at(a).nat) {
-    if (mappings_.size() >= mappings_sweep_at_) {
-      for (auto it = mappings_.begin(); it != mappings_.end();)
-        it = it->second <= now ? mappings_.erase(it) : std::next(it);
-      mappings_sweep_at_ = std::max<size_t>(4096, 2 * mappings_.size());
+  host_state& sender = hosts_.at(a);
+  if (sender.nat) {
+    DYNFEED_REQUIRE(from.ip == sender.config.ip);
+    if (!sender.udp_mappings)
+      sender.udp_mappings = std::make_unique<flat_map<uint64_t, clock_time>>();
+    auto& table = *sender.udp_mappings;
+    clock_time expires = now + reach_.udp_mapping_timeout;
+    uint64_t key = mapping_key(from, to);
+    if (clock_time* at = table.find(key)) {
+      *at = expires;
+    } else {
+      if (table.size() == table.capacity())
+        udp_mapping_count_ -= table.erase_if([now](uint64_t, clock_time at) { return at <= now; });
+      table.try_emplace(key, expires);
+      ++udp_mapping_count_;
     }
-    mappings_[mapping_key{from.packed(), to.packed()}] = now + reach_.udp_mapping_timeout;
   }
   if (!hosts_.at(b).nat)
     return true;
-  auto it = mappings_.find(mapping_key{to.packed(), from.packed()});
-  return it != mappings_.end() && it->second > now;
+  const clock_time* at = udp_mapping(b, to, from);
+  return at && *at > now;
+}
+
+const clock_time* network::udp_mapping(host_id host, const endpoint& local,
+                                       const endpoint& remote) const {
+  const host_state& h = hosts_.at(host);
+  DYNFEED_REQUIRE(local.ip == h.config.ip);
+  return h.udp_mappings ? h.udp_mappings->find(mapping_key(local, remote)) : nullptr;
 }
 
 clock_time network::duration_of(size_t size, uint64_t bytes_per_s) {

@@ -18,14 +18,15 @@
 /// time: a simplification that keeps the model one pass and deterministic.
 
 #include "dynfeed/base/endpoint.hpp"
+#include "dynfeed/base/flat_map.hpp"
 #include "dynfeed/base/random.hpp"
 #include "dynfeed/component/component.hpp"
 #include "dynfeed/sim/distribution.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace dynfeed::sim {
@@ -117,8 +118,9 @@ public:
   /// sender opens or refreshes its mapping toward `to`; a NATed receiver takes it only through
   /// a live mapping toward `from`. Draws nothing, stores nothing for hosts not behind NAT.
   bool nat_admits(host_id a, const endpoint& from, host_id b, const endpoint& to, clock_time now);
-  /// Live UDP mappings (some expired ones too, until the next sweep), for tests and reports.
-  size_t udp_mappings() const noexcept { return mappings_.size(); }
+  /// Live UDP mappings (and lapsed ones a host's table still holds: they go when it would
+  /// grow), for tests and reports.
+  size_t udp_mappings() const noexcept { return udp_mapping_count_; }
 
   /// When a datagram of `size` bytes sent now from a to b arrives (if at all).
   datagram_fate datagram(host_id a, host_id b, size_t size, clock_time now, rng& random);
@@ -149,7 +151,15 @@ private:
     clock_time up_free{0};
     clock_time down_free{0};
     uint64_t sent = 0;
+    /// A NATed host's UDP mappings, made on its first: (the local port << 48 | the remote
+    /// endpoint, packed) -> when the mapping expires. The local address is the host's own,
+    /// so a mapping takes 16 bytes (and its table's room), where a node of a map from both
+    /// endpoints took 32 and a share of the map's buckets. Lapsed mappings are dropped when
+    /// the table would grow: until then they read as absent.
+    std::unique_ptr<flat_map<uint64_t, clock_time>> udp_mappings;
   };
+  /// Host `host`'s mapping toward `remote` from its port `local`, if it has one (lapsed or not).
+  const clock_time* udp_mapping(host_id host, const endpoint& local, const endpoint& remote) const;
 
   clock_time transfer(host_id a, host_id b, size_t size, clock_time now, rng& random);
   static clock_time duration_of(size_t size, uint64_t bytes_per_s);
@@ -160,19 +170,7 @@ private:
   size_t region_count_ = 1;
   bool partitioned_ = false;
   reachability reach_;
-  /// (a NATed host's endpoint, the remote endpoint it sent to) -> when the mapping expires.
-  struct mapping_key {
-    uint64_t local;
-    uint64_t remote;
-    bool operator==(const mapping_key& o) const noexcept { return local == o.local && remote == o.remote; }
-  };
-  struct mapping_hash {
-    size_t operator()(const mapping_key& k) const noexcept {
-      return std::hash<uint64_t>{}(k.local * 0x9e3779b97f4a7c15ULL ^ k.remote);
-    }
-  };
-  std::unordered_map<mapping_key, clock_time, mapping_hash> mappings_;
-  size_t mappings_sweep_at_ = 4096; ///< expired mappings are dropped when the map reaches this
+  size_t udp_mapping_count_ = 0; ///< in all hosts' tables
 };
 
 } // namespace dynfeed::sim

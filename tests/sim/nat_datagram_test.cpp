@@ -85,6 +85,30 @@ BOOST_AUTO_TEST_CASE(a_nated_host_takes_only_replies_through_a_live_mapping) {
   BOOST_TEST(net.nat_admits(third, stranger, inside, in, 402s));
 }
 
+BOOST_AUTO_TEST_CASE(lapsed_mappings_go_when_the_table_would_grow) {
+  // A NATed host sends to a new remote every second, 1,000 of them: its table holds the
+  // mappings of the last 120 s and a few lapsed ones, not every remote it ever sent to; the
+  // live ones still admit their replies and the lapsed ones do not.
+  network net;
+  net.set_reachability(reachability{});
+  host_id inside = net.add_host(host_config{0x0a000001, 0, 0, 0});
+  host_id outside = net.add_host(host_config{0x0a000002, 0, 0, 0});
+  net.set_nat(inside, true);
+  endpoint in{0x0a000001, 6881};
+  auto remote = [](uint16_t i) { return endpoint{0x0a000002, static_cast<uint16_t>(1000 + i)}; };
+  size_t most = 0;
+  for (uint16_t i = 0; i < 1000; ++i) {
+    BOOST_TEST(net.nat_admits(inside, in, outside, remote(i), std::chrono::seconds{i}));
+    most = std::max(most, net.udp_mappings());
+  }
+  BOOST_TEST(most <= 2 * 121u);
+  clock_time now = std::chrono::seconds{999};
+  BOOST_TEST(net.nat_admits(outside, remote(999), inside, in, now));
+  BOOST_TEST(net.nat_admits(outside, remote(880), inside, in, now));  // sent 119 s ago
+  BOOST_TEST(!net.nat_admits(outside, remote(879), inside, in, now)); // lapsed at 999 s
+  BOOST_TEST(!net.nat_admits(outside, remote(10), inside, in, now));
+}
+
 BOOST_AUTO_TEST_CASE(the_runtime_drops_unsolicited_datagrams_to_a_nated_host) {
   dht_network net{5};
   auto [inside_id, inside] = net.add_probe(id_of("inside"));
