@@ -259,13 +259,13 @@ BOOST_AUTO_TEST_CASE(make_before_break_keeps_readers_connected_while_ids_outpace
   BOOST_TEST(overlapping.lowest > at_once.lowest);
 }
 
-BOOST_AUTO_TEST_CASE(id_overlap_is_a_scenario_field_recorded_only_when_set) {
+BOOST_AUTO_TEST_CASE(id_overlap_is_a_scenario_field_always_recorded) {
   auto s = parse_scenario(R"({"id_channel": "dht", "discovery": "dht", "id_overlap_s": 30})",
                           "test.json");
   BOOST_REQUIRE(s.has_value());
   BOOST_TEST(s->id_overlap.count() == clock_time{30s}.count());
   BOOST_TEST(to_json(*s).find(R"("id_overlap_s": 30)") != std::string::npos);
-  BOOST_TEST(to_json(scenario{}).find("id_overlap_s") == std::string::npos);
+  BOOST_TEST(to_json(scenario{}).find(R"("id_overlap_s": 0)") != std::string::npos);
   BOOST_TEST(refusal(R"({"id_overlap_s": -1})").find("id_overlap_s") != std::string::npos);
   BOOST_TEST(refusal(R"({"id_overlap_s": "long"})").find("id_overlap_s") != std::string::npos);
 }
