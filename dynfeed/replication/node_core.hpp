@@ -75,9 +75,9 @@ struct node_core_config {
   size_t id_lingering_max = 8;
   /// Make before break: a feed moving to a new ID swarm keeps the swarm it leaves, and its
   /// connections, until the new swarm still has a connection it dialled id_overlap_confirm
-  /// after one came up, or for id_overlap at most. A reader that polls for IDs more often than a swarm takes to
-  /// join then never stands without peers between two swarms (docs/protocol.md, "Moving
-  /// between ID swarms"). Zero: leave at once (break before make).
+  /// after one came up, or for id_overlap at most. A reader that moves on more often than a
+  /// swarm takes to join then never stands without peers between two swarms
+  /// (docs/protocol.md, "Moving between ID swarms"). Zero: leave at once (break before make).
   clock_time id_overlap{0};
   /// How long after a connection of the new swarm came up it must still have one: a full
   /// node's refusal ends the connection within a round trip of its coming up.
