@@ -96,6 +96,19 @@ struct mover {
     return peer;
   }
 
+  /// The swarms a feed moved between, and the peer the first had.
+  struct moved {
+    component_id first = no_component, old_peer = no_component, second = no_component;
+  };
+  /// The feed joins topic 1's swarm, which connects to a peer, then moves on to topic 2's.
+  moved leave_a_swarm_with_a_peer() {
+    moved m;
+    m.first = move(0, 1);
+    m.old_peer = connect(m.first, "10.0.0.1:7000");
+    m.second = move(1, 2);
+    return m;
+  }
+
   /// The connection of `peer` ends (its remote refused it, say).
   void end(component_id peer) {
     rt.with(core, [&](component&, context& ctx) { nc().peer_ended(ctx, peer); });
@@ -109,19 +122,16 @@ BOOST_AUTO_TEST_SUITE(id_overlap)
 
 BOOST_AUTO_TEST_CASE(without_overlap_the_old_swarm_goes_at_once) {
   mover m{0s};
-  component_id first = m.move(0, 1);
-  component_id old_peer = m.connect(first, "10.0.0.1:7000");
-  m.move(1, 2);
+  auto [first, old_peer, second] = m.leave_a_swarm_with_a_peer();
   BOOST_TEST(m.stopped(first));
+  BOOST_TEST(!m.stopped(second));
   BOOST_TEST(m.punished(old_peer) == 1u); // "swarm left"
   BOOST_TEST(m.nc().overlapping_count() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(the_old_swarm_stays_until_a_new_connection_has_lasted) {
   mover m{30s};
-  component_id first = m.move(0, 1);
-  component_id old_peer = m.connect(first, "10.0.0.1:7000");
-  component_id second = m.move(1, 2);
+  auto [first, old_peer, second] = m.leave_a_swarm_with_a_peer();
   BOOST_TEST(!m.stopped(first));
   BOOST_TEST(m.punished(old_peer) == 0u);
   BOOST_TEST(m.nc().overlapping_count() == 1u);
@@ -140,9 +150,7 @@ BOOST_AUTO_TEST_CASE(the_old_swarm_stays_until_a_new_connection_has_lasted) {
 
 BOOST_AUTO_TEST_CASE(a_refused_connection_does_not_end_the_overlap_but_the_deadline_does) {
   mover m{30s};
-  component_id first = m.move(0, 1);
-  component_id old_peer = m.connect(first, "10.0.0.1:7000");
-  component_id second = m.move(1, 2);
+  auto [first, old_peer, second] = m.leave_a_swarm_with_a_peer();
   component_id refused = m.connect(second, "10.0.0.2:7000");
   m.run_for(200ms);
   m.end(refused); // a full node's refusal, a round trip after the connection came up
@@ -165,9 +173,7 @@ BOOST_AUTO_TEST_CASE(a_swarm_without_connections_is_not_kept) {
 
 BOOST_AUTO_TEST_CASE(two_quick_moves_keep_the_swarm_with_connections_and_drop_the_empty_one) {
   mover m{30s};
-  component_id first = m.move(0, 1);
-  component_id old_peer = m.connect(first, "10.0.0.1:7000");
-  component_id second = m.move(1, 2);
+  auto [first, old_peer, second] = m.leave_a_swarm_with_a_peer();
   component_id third = m.move(2, 3); // before the second swarm got any peer
   BOOST_TEST(m.stopped(second));
   BOOST_TEST(!m.stopped(first));
