@@ -76,6 +76,9 @@ struct node_config {
   /// Make before break: how long, at most, a feed keeps the ID swarm it leaves until the new
   /// one has a peer (node_core_config::id_overlap; zero: leave at once).
   caf::timespan id_overlap{0};
+  /// A rotating feed's value swarm: discovered peers kept connected (0: as many as every
+  /// swarm, 8; node_core_config::value_outbound_wanted).
+  size_t value_peers_wanted = 0;
   /// Where log lines go (why connections ended, ...); called from any actor's thread.
   std::function<void(const std::string&)> log;
 };

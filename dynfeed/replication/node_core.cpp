@@ -52,10 +52,13 @@ void node_core::set_addresses(component_id owner, std::vector<std::string> addre
   addresses_[owner] = std::move(addresses);
 }
 
-void node_core::join_swarm(context& ctx, const hash256& topic, component_id owner) {
+void node_core::join_swarm(context& ctx, const hash256& topic, component_id owner,
+                           size_t outbound_wanted) {
   if (!host_ || swarms_.count({topic, owner}))
     return;
   swarm_config sc = config_.swarm;
+  if (outbound_wanted != 0)
+    sc.outbound_wanted = outbound_wanted;
   sc.topic = topic;
   sc.feed = owner;
   sc.node = ctx.self();
@@ -107,7 +110,7 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
   component_id publisher = started->publisher;
   if (channels.has(id_channel::value_swarm)) {
     set_addresses(publisher, std::move(addresses));
-    join_swarm(ctx, started->topic, publisher);
+    join_swarm(ctx, started->topic, publisher, config_.value_outbound_wanted);
   }
   msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self(), channels.wire()};
   ctx.send(feed, msg::encode(msg::local_message{m}));

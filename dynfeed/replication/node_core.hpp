@@ -53,6 +53,12 @@ public:
 struct node_core_config {
   /// Settings for every swarm the core starts (topic, feed and node are filled in).
   swarm_config swarm;
+  /// A rotating feed's value swarm (the value-swarm ID channel): discovered peers it keeps
+  /// connected, in place of swarm.outbound_wanted; 0 takes that. The value swarm carries one
+  /// small signed value per append, pushed over every connection, so it needs fewer than a
+  /// swarm that serves blocks: each of its connections costs a reader memory and every
+  /// announcement once more (docs/protocol.md, "How many peers a value swarm keeps").
+  size_t value_outbound_wanted = 0;
   /// Inbound connections taken at most; more are closed with too_many_peers, so that a
   /// popular node (a writer everyone dials) serves a bounded set and the rest spread out.
   size_t inbound_max = 64;
@@ -102,8 +108,10 @@ public:
   component_id discovery() const noexcept { return discovery_; }
   /// The addresses every swarm of `owner` stays connected to.
   void set_addresses(component_id owner, std::vector<std::string> addresses);
-  /// Starts the swarm for (topic, owner) unless it runs; its peers are offered to `owner`.
-  void join_swarm(context& ctx, const hash256& topic, component_id owner);
+  /// Starts the swarm for (topic, owner) unless it runs; its peers are offered to `owner`. It
+  /// keeps `outbound_wanted` discovered peers connected (0: config.swarm's).
+  void join_swarm(context& ctx, const hash256& topic, component_id owner,
+                  size_t outbound_wanted = 0);
   void leave_swarm(context& ctx, const hash256& topic, component_id owner);
   size_t swarm_count() const noexcept { return swarms_.size(); }
 

@@ -365,6 +365,7 @@ std::string parse_object(const json& j, scenario& s) {
   f.number("inbound_max", s.inbound_max, 1, 1e6);
   f.number("peers_wanted", s.peers_wanted, 1, 1e4);
   f.number("peers_known_max", s.peers_known_max, 1, 1e5);
+  f.number("value_peers_wanted", s.value_peers_wanted, 0, 1e4);
   std::string discovery(to_string(s.discovery));
   f.text("discovery", discovery);
   if (discovery == "none")
@@ -602,6 +603,7 @@ std::string to_json(const scenario& s) {
     {"inbound_max", s.inbound_max},
     {"peers_wanted", s.peers_wanted},
     {"peers_known_max", s.peers_known_max},
+    {"value_peers_wanted", s.value_peers_wanted},
     {"discovery", std::string(to_string(s.discovery))},
     {"bootstrap_nodes", s.bootstrap_nodes},
     {"lookup_interval_s", secs(s.lookup_interval)},

@@ -104,6 +104,9 @@ struct scenario {
   /// (swarm_config::outbound_wanted and discovered_max).
   size_t peers_wanted = 8;
   size_t peers_known_max = 32;
+  /// The value swarm of a rotating feed (ID channel value-swarm): discovered peers kept
+  /// connected (node_core_config::value_outbound_wanted); 0: peers_wanted.
+  size_t value_peers_wanted = 0;
 
   // ---- discovery -----------------------------------------------------------------------------
   discovery_backend discovery = discovery_backend::ideal;

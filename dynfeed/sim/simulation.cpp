@@ -293,6 +293,7 @@ std::shared_ptr<const sim_node_config> simulation::node_config(const std::vector
   config->core.inbound_max = scenario_.inbound_max;
   config->core.swarm.outbound_wanted = scenario_.peers_wanted;
   config->core.swarm.discovered_max = scenario_.peers_known_max;
+  config->core.value_outbound_wanted = scenario_.value_peers_wanted;
   config->discovery = make_discovery();
   config->addresses = addresses;
   config->id_channel = scenario_.id_channel;

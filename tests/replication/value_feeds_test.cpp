@@ -24,6 +24,7 @@ struct recording_host final : node_host {
     component_id owner = no_component;
     std::vector<std::string> addresses;
     component_id discovery = no_component;
+    size_t outbound_wanted = 0;
   };
   std::vector<swarm_started> swarms;
   std::vector<component_id> stopped;
@@ -32,7 +33,8 @@ struct recording_host final : node_host {
   component_id next = 1000;
 
   component_id start_swarm(context&, const swarm_config& config) override {
-    swarms.push_back({config.topic, config.feed, config.addresses, config.discovery});
+    swarms.push_back(
+      {config.topic, config.feed, config.addresses, config.discovery, config.outbound_wanted});
     return next++;
   }
   component_id start_publisher(context&, const publisher_start& start) override {
@@ -120,6 +122,51 @@ BOOST_AUTO_TEST_CASE(a_second_request_for_a_feed_id_gets_the_running_publisher) 
   BOOST_REQUIRE(other.has_value());
   BOOST_TEST(other->publisher != first->publisher);
   BOOST_TEST(f.with_core([](node_core& c, context&) { return c.values().count(); }) == 2u);
+}
+
+/// A core told to keep `value_outbound_wanted` peers in value swarms, reading a rotating feed
+/// (whose IDs come through its value swarm) and a stable feed, and moved into an ID swarm as
+/// its feed service would ask: the swarms it started, by topic.
+std::map<hash256, recording_host::swarm_started> swarms_of_a_reader(size_t value_outbound_wanted) {
+  sim::runtime rt{13};
+  recording_host host;
+  node_core_config config;
+  config.value_outbound_wanted = value_outbound_wanted;
+  component_id core = rt.spawn(std::make_unique<node_core>(config, &host));
+  constexpr component_id rotating_feed = 500, stable_feed = 501; // stand-ins: never run
+  rt.with(core, [&](component& c, context& ctx) {
+    auto& nc = static_cast<node_core&>(c);
+    nc.join_feed(ctx, rotating_feed, test::key_number(1).pk, std::nullopt, {}, feed_mode::rotating,
+                 id_channels{});
+    nc.join_feed(ctx, stable_feed, test::key_number(2).pk, std::nullopt, {}, feed_mode::stable);
+    nc.join_swarm(ctx, crypto::discovery_key(test::key_number(3).pk), rotating_feed);
+  });
+  std::map<hash256, recording_host::swarm_started> by_topic;
+  for (const auto& s : host.swarms)
+    by_topic[s.topic] = s;
+  BOOST_TEST(by_topic.size() == host.swarms.size()); // one swarm a topic
+  return by_topic;
+}
+
+BOOST_AUTO_TEST_CASE(a_value_swarm_keeps_its_own_count_of_peers_and_other_swarms_the_usual) {
+  hash256 value_topic = id_announcements(test::key_number(1).pk).topic();
+  hash256 stable_topic = crypto::discovery_key(test::key_number(2).pk);
+  hash256 id_topic = crypto::discovery_key(test::key_number(3).pk);
+  size_t usual = swarm_config{}.outbound_wanted;
+  BOOST_REQUIRE(usual != 3u);
+
+  auto swarms = swarms_of_a_reader(3);
+  BOOST_REQUIRE(swarms.size() == 3u);
+  BOOST_REQUIRE(swarms.count(value_topic) && swarms.count(stable_topic) && swarms.count(id_topic));
+  BOOST_TEST(swarms[value_topic].outbound_wanted == 3u);
+  BOOST_TEST(swarms[value_topic].owner != 500u); // the announcement publisher's swarm
+  BOOST_TEST(swarms[stable_topic].outbound_wanted == usual);
+  BOOST_TEST(swarms[id_topic].outbound_wanted == usual);
+
+  // Unset (0), the value swarm keeps as many as every other swarm.
+  auto unset = swarms_of_a_reader(0);
+  BOOST_REQUIRE(unset.count(value_topic));
+  BOOST_TEST(unset[value_topic].outbound_wanted == usual);
 }
 
 BOOST_AUTO_TEST_CASE(a_definition_check_def_refuses_starts_nothing) {

@@ -259,6 +259,41 @@ BOOST_AUTO_TEST_CASE(make_before_break_keeps_readers_connected_while_ids_outpace
   BOOST_TEST(overlapping.lowest > at_once.lowest);
 }
 
+BOOST_AUTO_TEST_CASE(a_value_swarm_with_fewer_peers_still_converges_and_pushes_less) {
+  // The value swarm pushes each announcement over every one of its connections: keeping 2
+  // peers instead of every swarm's 8, readers hear each one fewer times, and still all of
+  // them, under churn and NAT.
+  auto run_with = [](size_t value_peers) {
+    scenario s = measured_on_the_dht(31, feed_mode::rotating, value_swarm);
+    s.value_peers_wanted = value_peers;
+    return run(s);
+  };
+  outcome usual = run_with(0), few = run_with(2);
+  for (const outcome* o : {&usual, &few}) {
+    BOOST_TEST(!o->violation.has_value());
+    BOOST_TEST(o->summary["reachLatest"]["p99"]["appendsNeverReached"].get<uint64_t>() == 0u);
+    BOOST_TEST(o->summary["learnLag"]["learned"].get<uint64_t>() > 0u);
+  }
+  uint64_t pushed_usual = usual.summary["signalling"]["messages"].get<uint64_t>();
+  uint64_t pushed_few = few.summary["signalling"]["messages"].get<uint64_t>();
+  BOOST_TEST_MESSAGE("value pushes: 8 peers " << pushed_usual << ", 2 peers " << pushed_few);
+  BOOST_TEST(pushed_few * 2 < pushed_usual);
+  // Unset, it is every swarm's count: the same run as asking for 8.
+  BOOST_TEST(run_with(8).digest == usual.digest);
+}
+
+BOOST_AUTO_TEST_CASE(value_peers_wanted_is_a_scenario_field_always_recorded) {
+  auto s = parse_scenario(R"({"value_peers_wanted": 3})", "test.json");
+  BOOST_REQUIRE(s.has_value());
+  BOOST_TEST(s->value_peers_wanted == 3u);
+  BOOST_TEST(to_json(*s).find(R"("value_peers_wanted": 3)") != std::string::npos);
+  BOOST_TEST(to_json(scenario{}).find(R"("value_peers_wanted": 0)") != std::string::npos);
+  BOOST_TEST(refusal(R"({"value_peers_wanted": -1})").find("value_peers_wanted") != std::string::npos);
+  BOOST_TEST(refusal(R"({"value_peers_wanted": 1.5})").find("value_peers_wanted") != std::string::npos);
+  BOOST_TEST(refusal(R"({"value_peers_wanted": 100000})").find("value_peers_wanted")
+             != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(id_overlap_is_a_scenario_field_always_recorded) {
   auto s = parse_scenario(R"({"id_channel": "dht", "discovery": "dht", "id_overlap_s": 30})",
                           "test.json");
