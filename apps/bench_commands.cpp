@@ -155,6 +155,10 @@ void add_bench_commands(CLI::App& app, command& run) {
   sm->add_option("--seed", sim_opts->seed, "the seed (default: 1, or the scenario's)");
   sm->add_option("--peers", sim_opts->peers_wanted,
                  "outbound peers per swarm (default: 4, or the scenario's)");
+  sm->add_option("--value-peers", sim_opts->value_peers_wanted,
+                 "outbound peers of a rotating feed's value swarm (default: the scenario's "
+                 "value_peers_wanted, else --peers)")
+    ->check(CLI::Range(1u, 10000u));
   sm->callback([&run, sim_opts] {
     run = [sim_opts] {
       try {

@@ -89,6 +89,8 @@ sim::scenario chosen_scenario(const sim_bench_options& o) {
       s.peers_known_max = std::max(s.peers_known_max, 2 * *o.peers_wanted);
     }
   }
+  if (o.value_peers_wanted)
+    s.value_peers_wanted = *o.value_peers_wanted;
   if (o.nodes)
     s.readers = *o.nodes;
   if (o.seed)
@@ -124,6 +126,7 @@ nlohmann::json run_sim_bench(const sim_bench_options& o) {
     {"nodes", nodes},
     {"seed", s.seed},
     {"peersWanted", s.peers_wanted},
+    {"valuePeersWanted", s.value_peers_wanted != 0 ? s.value_peers_wanted : s.peers_wanted},
     {"virtualSeconds", virt},
     {"wallSeconds", wall},
     {"cpuSeconds", cpu},

@@ -15,6 +15,8 @@ struct sim_bench_options {
   std::optional<double> duration_s;  ///< virtual seconds (default: 180, or the scenario's)
   std::string driver = "plain";
   std::optional<size_t> peers_wanted; ///< outbound peers per swarm (default: 4, or the scenario's)
+  /// A rotating feed's value swarm: outbound peers (default: the scenario's, else peers_wanted).
+  std::optional<size_t> value_peers_wanted;
   std::optional<uint64_t> seed;      ///< default: 1, or the scenario's
 };
 

@@ -175,3 +175,23 @@ BOOST_AUTO_TEST_CASE(bench_feed_prints_one_json_object) {
     BOOST_TEST(j[field].get<double>() > 0, field);
   expect_refused(dynfeed_cmd({"bench", "feed", "--blocks", "7", "--batch", "2"}), "multiple");
 }
+
+BOOST_AUTO_TEST_CASE(bench_sim_takes_the_value_swarms_own_count_of_peers) {
+  auto bench = [](std::vector<std::string> extra) {
+    std::vector<std::string> args{"bench", "sim", "--scenario", "small", "--nodes", "20",
+                                  "--duration", "20"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return dynfeed_cmd(args);
+  };
+  process_result usual = bench({});
+  process_result fewer = bench({"--value-peers", "2"});
+  BOOST_REQUIRE(usual.exit_code == 0);
+  BOOST_REQUIRE(fewer.exit_code == 0);
+  nlohmann::json u = nlohmann::json::parse(usual.out), f = nlohmann::json::parse(fewer.out);
+  BOOST_TEST(u["valuePeersWanted"].get<size_t>() == u["peersWanted"].get<size_t>());
+  BOOST_TEST(f["valuePeersWanted"].get<size_t>() == 2u);
+  BOOST_TEST(f["peersWanted"].get<size_t>() == u["peersWanted"].get<size_t>());
+  BOOST_TEST(f["digest"].get<std::string>() != u["digest"].get<std::string>()); // another run
+  expect_refused(bench({"--value-peers", "0"}), "value-peers");
+  expect_refused(bench({"--value-peers", "many"}), "value-peers");
+}
