@@ -52,7 +52,10 @@ struct recording_host final : node_host {
 struct core_fixture {
   sim::runtime rt{11};
   recording_host host;
-  component_id core = rt.spawn(std::make_unique<node_core>(node_core_config{}, &host));
+  component_id core;
+
+  explicit core_fixture(node_core_config config = {})
+    : core(rt.spawn(std::make_unique<node_core>(std::move(config), &host))) {}
 
   template <class F>
   auto with_core(F&& f) {
@@ -128,23 +131,21 @@ BOOST_AUTO_TEST_CASE(a_second_request_for_a_feed_id_gets_the_running_publisher) 
 /// (whose IDs come through its value swarm) and a stable feed, and moved into an ID swarm as
 /// its feed service would ask: the swarms it started, by topic.
 std::map<hash256, recording_host::swarm_started> swarms_of_a_reader(size_t value_outbound_wanted) {
-  sim::runtime rt{13};
-  recording_host host;
   node_core_config config;
   config.value_outbound_wanted = value_outbound_wanted;
-  component_id core = rt.spawn(std::make_unique<node_core>(config, &host));
+  core_fixture f{config};
   constexpr component_id rotating_feed = 500, stable_feed = 501; // stand-ins: never run
-  rt.with(core, [&](component& c, context& ctx) {
-    auto& nc = static_cast<node_core&>(c);
+  f.with_core([&](node_core& nc, context& ctx) {
     nc.join_feed(ctx, rotating_feed, test::key_number(1).pk, std::nullopt, {}, feed_mode::rotating,
                  id_channels{});
     nc.join_feed(ctx, stable_feed, test::key_number(2).pk, std::nullopt, {}, feed_mode::stable);
     nc.join_swarm(ctx, crypto::discovery_key(test::key_number(3).pk), rotating_feed);
+    return true;
   });
   std::map<hash256, recording_host::swarm_started> by_topic;
-  for (const auto& s : host.swarms)
+  for (const auto& s : f.host.swarms)
     by_topic[s.topic] = s;
-  BOOST_TEST(by_topic.size() == host.swarms.size()); // one swarm a topic
+  BOOST_TEST(by_topic.size() == f.host.swarms.size()); // one swarm a topic
   return by_topic;
 }
 
