@@ -114,8 +114,11 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
   }
   msg::set_mode m{static_cast<uint8_t>(mode), publisher, ctx.self(), channels.wire()};
   ctx.send(feed, msg::encode(msg::local_message{m}));
-  if (channels.has(id_channel::relay))
+  if (channels.has(id_channel::relay)) {
     add_unique(relay_feeds_, feed);
+    if (writer_sk)
+      add_unique(relay_writers_, feed);
+  }
   if (channels.has(id_channel::dht)) {
     add_unique(dht_feeds_, feed);
     send_use_dht(ctx, feed);
@@ -138,6 +141,7 @@ void node_core::on_dial(context& ctx, component_id requester, const std::string&
     add_unique(p.requesters, requester);
     send_up(ctx, requester, peer, p);
     watch_successor(ctx, requester);
+    watch_untold(ctx, requester);
     return;
   }
   auto& waiting = dialing_[address];
@@ -177,6 +181,7 @@ void node_core::connected(context& ctx, const std::string& address, component_id
     add_unique(p.requesters, requester);
     send_up(ctx, requester, peer, p);
     watch_successor(ctx, requester);
+    watch_untold(ctx, requester);
   }
 }
 
@@ -306,8 +311,21 @@ void node_core::rotate(context& ctx, const hash256& leave, const hash256& join,
     overlaps_.erase(kept);
     kept = overlaps_.end();
   }
+  for (size_t i = 0; i < untold_.size(); ++i)
+    if (untold_[i].owner == owner && untold_[i].topic == join) {
+      end_untold(ctx, i, false); // back to it (the writer truncated): the feed's swarm again
+      break;
+    }
   if (leave != hash256{}) {
-    if (config_.id_overlap > clock_time{0} && swarm_has_peer(leave, owner)) {
+    if (relay_writer(owner) && config_.id_linger > clock_time{0} && !swarm_has_peer(leave, owner)) {
+      // A relay writer tells a new ID only to its peers, and it has none in the swarm it
+      // leaves (its lookups not answered yet, say): that swarm's readers would hear of it
+      // from nobody and stay there, all connected to each other (run 520 of the
+      // fragmentation study). So the swarm stays, dialing, until a connection of it lasts.
+      hold_untold(ctx, leave, owner);
+      if (kept != overlaps_.end())
+        kept->successor = join;
+    } else if (config_.id_overlap > clock_time{0} && swarm_has_peer(leave, owner)) {
       // The swarm being left is the one with connections now: it is kept instead of an
       // older one, which the feed would otherwise hold on to after two moves.
       if (kept != overlaps_.end())
@@ -350,6 +368,39 @@ void node_core::watch_successor(context& ctx, component_id swarm) {
     ctx.start_timer(config_.id_overlap_confirm, tag);
     return;
   }
+}
+
+void node_core::hold_untold(context& ctx, const hash256& topic, component_id owner) {
+  uint64_t tag = next_timer_tag_++;
+  untold_.push_back({topic, owner, 0, tag, ctx.start_timer(config_.id_linger, tag)});
+  auto owned_by = [owner](const untold_swarm& u) { return u.owner == owner; };
+  if (static_cast<size_t>(std::count_if(untold_.begin(), untold_.end(), owned_by))
+      > config_.id_lingering_max)
+    end_untold(ctx, static_cast<size_t>(std::find_if(untold_.begin(), untold_.end(), owned_by)
+                                        - untold_.begin()), true);
+}
+
+void node_core::watch_untold(context& ctx, component_id swarm) {
+  for (untold_swarm& u : untold_) {
+    auto it = swarms_.find({u.topic, u.owner});
+    if (it == swarms_.end() || it->second != swarm || u.check_tag != 0)
+      continue;
+    u.check_tag = next_timer_tag_++;
+    ctx.start_timer(config_.id_overlap_confirm, u.check_tag);
+    return;
+  }
+}
+
+void node_core::end_untold(context& ctx, size_t index, bool leave) {
+  untold_swarm u = untold_[index];
+  untold_.erase(untold_.begin() + static_cast<ptrdiff_t>(index));
+  ctx.cancel_timer(u.deadline);
+  if (leave)
+    depart(ctx, u.topic, u.owner);
+}
+
+bool node_core::relay_writer(component_id owner) const {
+  return std::find(relay_writers_.begin(), relay_writers_.end(), owner) != relay_writers_.end();
 }
 
 void node_core::end_overlap(context& ctx, size_t index) {
@@ -396,6 +447,19 @@ void node_core::on_timer(context& ctx, uint64_t tag) {
       end_linger(ctx, i);
       return;
     }
+  for (size_t i = 0; i < untold_.size(); ++i) {
+    if (untold_[i].deadline_tag == tag) {
+      end_untold(ctx, i, true); // nobody reached in all this time: it lingers, as any left swarm
+      return;
+    }
+    if (untold_[i].check_tag == tag) {
+      if (swarm_has_peer(untold_[i].topic, untold_[i].owner))
+        end_untold(ctx, i, true); // told: its readers relay the newest ID among themselves
+      else
+        untold_[i].check_tag = 0; // refused or gone: the next connection is watched again
+      return;
+    }
+  }
   // An overlap's deadline ends it; a confirmation ends it if the successor still has a
   // connection (a refused one has ended by now). Either may find its overlap gone already.
   uint64_t overlap_tag = tag;

@@ -153,6 +153,9 @@ public:
   size_t lingering_count() const noexcept { return lingering_.size(); }
   /// ID swarms kept until their successor has a peer (config.id_overlap): one per feed at most.
   size_t overlapping_count() const noexcept { return overlaps_.size(); }
+  /// ID swarms a relay writer left before anyone there heard the new ID, kept until one of
+  /// their connections has lasted (id_lingering_max per feed at most).
+  size_t untold_count() const noexcept { return untold_.size(); }
 
 private:
   struct lingering_topic {
@@ -173,6 +176,21 @@ private:
     uint64_t tag = 0;         ///< the deadline's timer (id_overlap after the move)
     timer_id deadline = 0;
   };
+  /// A relay writer's ID swarm where nobody heard the newest ID: the writer left it with no
+  /// connection there to tell. It stays, dialing, until a connection of it has stayed up
+  /// id_overlap_confirm (the channel's opening tells the newest ID, and its readers relay it),
+  /// or for id_linger at most; at most id_lingering_max of them per feed, the oldest left first.
+  struct untold_swarm {
+    hash256 topic;
+    component_id owner = no_component;
+    uint64_t check_tag = 0;    ///< the confirmation's timer tag, 0: none running
+    uint64_t deadline_tag = 0; ///< id_linger after it was left
+    timer_id deadline = 0;
+  };
+  /// Keeps `owner`'s swarm of `topic`, which it leaves untold.
+  void hold_untold(context& ctx, const hash256& topic, component_id owner);
+  /// Ends untold_[index]: the swarm is left (and lingers) if `leave`, or is the feed's again.
+  void end_untold(context& ctx, size_t index, bool leave);
   /// `owner` moves from the swarm of `leave` to the swarm of `join`.
   void rotate(context& ctx, const hash256& leave, const hash256& join, component_id owner);
   /// Leaves `topic`'s swarm of `owner` for good: lingers there first if the feed relays.
@@ -181,6 +199,11 @@ private:
   bool swarm_has_peer(const hash256& topic, component_id owner) const;
   /// An outbound connection came up for `swarm`: if it is a successor, confirm it later.
   void watch_successor(context& ctx, component_id swarm);
+  /// An outbound connection came up for `swarm`: if it is an untold swarm, leave it once the
+  /// connection has lasted.
+  void watch_untold(context& ctx, component_id swarm);
+  /// Whether `owner` is a feed this node writes, joined with the relay ID channel.
+  bool relay_writer(component_id owner) const;
   void end_overlap(context& ctx, size_t index);
 
   struct peer_record {
@@ -211,6 +234,8 @@ private:
   std::vector<component_id> relay_feeds_; ///< feed services joined with the relay ID channel
   std::vector<lingering_topic> lingering_; ///< oldest first
   std::vector<overlap> overlaps_;
+  std::vector<component_id> relay_writers_; ///< relay_feeds_ that this node writes
+  std::vector<untold_swarm> untold_;
   /// Timer tags of successors' connections being confirmed: the tag names the overlap's.
   std::map<uint64_t, uint64_t> confirming_;
   uint64_t next_timer_tag_ = 1; ///< every timer of the core: lingers, overlaps, confirmations

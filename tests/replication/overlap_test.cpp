@@ -8,6 +8,7 @@
 
 #include "dynfeed/messages/codec.hpp"
 #include "dynfeed/sim/runtime.hpp"
+#include "support/values.hpp"
 
 #include <algorithm>
 
@@ -54,13 +55,25 @@ struct mover {
   component_id feed = no_component;
   uint8_t next_key = 1;
 
-  explicit mover(clock_time overlap) {
+  explicit mover(clock_time overlap, node_core_config config = {}) {
     host.rt = &rt;
-    node_core_config config;
     config.id_overlap = overlap;
     config.id_overlap_confirm = 2s;
     core = rt.spawn(std::make_unique<node_core>(config, &host));
     feed = rt.spawn(std::make_unique<recorder>());
+  }
+
+  /// The feed is joined with the relay ID channel, as its writer (`writer`) or a reader.
+  void join_relay(bool writer) {
+    keypair k = test::key_number(1);
+    std::optional<secret_key> sk;
+    if (writer)
+      sk = k.sk;
+    rt.with(core, [&](component&, context& ctx) {
+      nc().join_feed(ctx, feed, k.pk, sk, {}, feed_mode::rotating,
+                     id_channels{static_cast<uint8_t>(id_channel::relay)});
+    });
+    rt.run_until(rt.now());
   }
 
   node_core& nc() { return static_cast<node_core&>(*rt.find(core)); }
@@ -195,6 +208,105 @@ BOOST_AUTO_TEST_CASE(a_move_from_a_swarm_with_connections_replaces_the_kept_one)
   BOOST_TEST(m.stopped(first));
   BOOST_TEST(!m.stopped(second));
   BOOST_TEST(m.nc().overlapping_count() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// A relay writer tells a new ID only to its peers: a swarm it leaves with none there is kept,
+// dialing, until a connection of it lasts (the channel's opening tells the newest ID), or for
+// id_linger at most. Run 520 of the fragmentation study: 905 readers left behind for good.
+BOOST_AUTO_TEST_SUITE(untold_swarms)
+
+BOOST_AUTO_TEST_CASE(a_relay_writer_keeps_a_swarm_it_left_untold_until_a_connection_there_lasts) {
+  mover m{0s};
+  m.join_relay(true);
+  component_id first = m.move(0, 1);
+  component_id second = m.move(1, 2); // nobody in the first swarm heard of the second ID
+  BOOST_TEST(!m.stopped(first));
+  BOOST_TEST(m.nc().untold_count() == 1u);
+  component_id peer = m.connect(first, "10.0.0.1:7000");
+  m.run_for(1s);
+  BOOST_TEST(!m.stopped(first)); // up, but not for id_overlap_confirm yet
+  m.run_for(1500ms);
+  BOOST_TEST(m.stopped(first));
+  BOOST_TEST(m.punished(peer) == 1u); // "swarm left", once told
+  BOOST_TEST(!m.stopped(second));
+  BOOST_TEST(m.nc().untold_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_connection_does_not_end_an_untold_swarm_but_a_lasting_one_does) {
+  mover m{0s};
+  m.join_relay(true);
+  component_id first = m.move(0, 1);
+  m.move(1, 2);
+  component_id refused = m.connect(first, "10.0.0.1:7000");
+  m.run_for(200ms);
+  m.end(refused);
+  m.run_for(5s);
+  BOOST_TEST(!m.stopped(first));
+  BOOST_TEST(m.nc().untold_count() == 1u);
+  m.connect(first, "10.0.0.2:7000");
+  m.run_for(3s);
+  BOOST_TEST(m.stopped(first));
+  BOOST_TEST(m.nc().untold_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_writer_that_told_someone_and_a_reader_leave_at_once) {
+  mover writer{0s};
+  writer.join_relay(true);
+  auto [first, old_peer, second] = writer.leave_a_swarm_with_a_peer();
+  BOOST_TEST(writer.stopped(first));
+  BOOST_TEST(writer.punished(old_peer) == 1u);
+  BOOST_TEST(writer.nc().untold_count() == 0u);
+
+  mover reader{0s};
+  reader.join_relay(false);
+  component_id left = reader.move(0, 1);
+  reader.move(1, 2); // a reader moves on what a peer told it: it is not the only one to tell
+  BOOST_TEST(reader.stopped(left));
+  BOOST_TEST(reader.nc().untold_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_untold_swarm_goes_after_id_linger_and_the_oldest_beyond_the_most_kept) {
+  node_core_config config;
+  config.id_linger = 60s;
+  config.id_lingering_max = 2;
+  mover m{0s, config};
+  m.join_relay(true);
+  component_id first = m.move(0, 1);
+  component_id second = m.move(1, 2);
+  component_id third = m.move(2, 3);
+  BOOST_TEST(m.nc().untold_count() == 2u);
+  BOOST_TEST(!m.stopped(first));
+  BOOST_TEST(!m.stopped(second));
+  m.move(3, 4); // a third untold swarm: the oldest goes
+  BOOST_TEST(m.stopped(first));
+  BOOST_TEST(!m.stopped(second));
+  BOOST_TEST(!m.stopped(third));
+  BOOST_TEST(m.nc().untold_count() == 2u);
+  m.run_for(61s);
+  BOOST_TEST(m.stopped(second));
+  BOOST_TEST(m.stopped(third));
+  BOOST_TEST(m.nc().untold_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_writer_back_at_an_untold_swarm_keeps_it_as_its_own) {
+  mover m{0s};
+  m.join_relay(true);
+  component_id first = m.move(0, 1);
+  m.move(1, 2);
+  BOOST_TEST(m.nc().untold_count() == 1u);
+  // The writer truncated back to the first ID: the kept swarm is the feed's again (no new
+  // swarm starts), and the one it leaves is untold in turn.
+  m.rt.with(m.feed, [&](component&, context& ctx) {
+    ctx.send(m.core, msg::encode(msg::local_message{msg::rotate_swarm{topic(2), topic(1)}}));
+  });
+  m.rt.run_until(m.rt.now());
+  BOOST_TEST(!m.stopped(first));
+  BOOST_TEST(m.nc().untold_count() == 1u);
+  m.connect(first, "10.0.0.1:7000");
+  m.run_for(3s);
+  BOOST_TEST(!m.stopped(first)); // the feed's own swarm: a connection does not end it
 }
 
 BOOST_AUTO_TEST_SUITE_END()
