@@ -122,6 +122,16 @@ struct mover {
     return m;
   }
 
+  /// As a relay writer, the feed joins topic 1's swarm and moves on to topic 2's before the
+  /// first had any peer: the first is left untold. Returns the two swarms (no old peer).
+  moved leave_a_swarm_untold() {
+    join_relay(true);
+    moved m;
+    m.first = move(0, 1);
+    m.second = move(1, 2);
+    return m;
+  }
+
   /// The connection of `peer` ends (its remote refused it, say).
   void end(component_id peer) {
     rt.with(core, [&](component&, context& ctx) { nc().peer_ended(ctx, peer); });
@@ -219,9 +229,7 @@ BOOST_AUTO_TEST_SUITE(untold_swarms)
 
 BOOST_AUTO_TEST_CASE(a_relay_writer_keeps_a_swarm_it_left_untold_until_a_connection_there_lasts) {
   mover m{0s};
-  m.join_relay(true);
-  component_id first = m.move(0, 1);
-  component_id second = m.move(1, 2); // nobody in the first swarm heard of the second ID
+  auto [first, no_peer, second] = m.leave_a_swarm_untold(); // nobody there heard of the second ID
   BOOST_TEST(!m.stopped(first));
   BOOST_TEST(m.nc().untold_count() == 1u);
   component_id peer = m.connect(first, "10.0.0.1:7000");
@@ -236,9 +244,7 @@ BOOST_AUTO_TEST_CASE(a_relay_writer_keeps_a_swarm_it_left_untold_until_a_connect
 
 BOOST_AUTO_TEST_CASE(a_refused_connection_does_not_end_an_untold_swarm_but_a_lasting_one_does) {
   mover m{0s};
-  m.join_relay(true);
-  component_id first = m.move(0, 1);
-  m.move(1, 2);
+  component_id first = m.leave_a_swarm_untold().first;
   component_id refused = m.connect(first, "10.0.0.1:7000");
   m.run_for(200ms);
   m.end(refused);
@@ -272,9 +278,7 @@ BOOST_AUTO_TEST_CASE(an_untold_swarm_goes_after_id_linger_and_the_oldest_beyond_
   config.id_linger = 60s;
   config.id_lingering_max = 2;
   mover m{0s, config};
-  m.join_relay(true);
-  component_id first = m.move(0, 1);
-  component_id second = m.move(1, 2);
+  auto [first, no_peer, second] = m.leave_a_swarm_untold();
   component_id third = m.move(2, 3);
   BOOST_TEST(m.nc().untold_count() == 2u);
   BOOST_TEST(!m.stopped(first));
@@ -292,9 +296,7 @@ BOOST_AUTO_TEST_CASE(an_untold_swarm_goes_after_id_linger_and_the_oldest_beyond_
 
 BOOST_AUTO_TEST_CASE(a_writer_back_at_an_untold_swarm_keeps_it_as_its_own) {
   mover m{0s};
-  m.join_relay(true);
-  component_id first = m.move(0, 1);
-  m.move(1, 2);
+  component_id first = m.leave_a_swarm_untold().first;
   BOOST_TEST(m.nc().untold_count() == 1u);
   // The writer truncated back to the first ID: the kept swarm is the feed's again (no new
   // swarm starts), and the one it leaves is untold in turn.
