@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace dynfeed::cli {
@@ -24,6 +25,7 @@ struct sim_options {
   std::optional<double> duration_s;
   std::string id_channel; ///< empty: the scenario's
   std::string out;
+  std::vector<uint32_t> follow; ///< node indexes for follow.csv
   std::string driver = "plain";
   bool list = false;
   bool quiet = false;
@@ -92,6 +94,8 @@ int run_sim(const sim_options& o) {
                     exit_usage);
     s.id_channel = *channels;
   }
+  if (!o.follow.empty() && o.out.empty())
+    return report("--follow writes follow.csv: give --out DIR", exit_usage);
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
@@ -104,6 +108,14 @@ int run_sim(const sim_options& o) {
                                         ? sim::make_caf_runtime(s.seed, s.network)
                                         : std::make_unique<sim::runtime>(s.seed, s.network);
   sim::simulation simulation(s, *drv);
+  if (!o.follow.empty()) {
+    simulation.prepare();
+    try {
+      simulation.follow(o.follow);
+    } catch (const std::out_of_range& e) {
+      return report("--follow: " + std::string(e.what()), exit_usage);
+    }
+  }
   bool bar = !o.quiet && isatty(STDERR_FILENO);
   {
     std::optional<progress_bar> progress;
@@ -120,7 +132,10 @@ int run_sim(const sim_options& o) {
     write_file(dir / "summary.json", simulation.summary_json());
     write_file(dir / "timeseries.csv", simulation.timeseries_csv());
     write_file(dir / "appends.csv", simulation.appends_csv());
-    std::cout << "wrote " << (dir / "summary.json").string() << ", timeseries.csv, appends.csv\n";
+    if (!o.follow.empty())
+      write_file(dir / "follow.csv", simulation.follow_csv());
+    std::cout << "wrote " << (dir / "summary.json").string() << ", timeseries.csv, appends.csv"
+              << (o.follow.empty() ? "" : ", follow.csv") << '\n';
   }
   int code = exit_ok;
   if (const auto& v = simulation.violation()) {
@@ -152,6 +167,10 @@ void add_sim_commands(CLI::App& app, command& run) {
                   "rotating modes: how readers learn new IDs, value-swarm, relay and/or dht "
                   "(dht: with discovery dht; default: the scenario's)");
   sim->add_option("--out", o->out, "directory for summary.json, timeseries.csv and appends.csv");
+  sim->add_option("--follow", o->follow,
+                  "nodes to follow (the writer is 0, reader R is R, as a violation names it): "
+                  "each one's state at every sample, in DIR/follow.csv; the digest stays the same")
+    ->delimiter(',');
   sim->add_option("--driver", o->driver,
                   "plain (components run by the simulator, for scale) or caf (each component "
                   "in a CAF actor on the test coordinator, for fidelity); same digest")

@@ -1,6 +1,7 @@
 #include "dynfeed/sim/simulation.hpp"
 
 #include "dynfeed/base/assert.hpp"
+#include "dynfeed/base/hex.hpp"
 #include "dynfeed/discovery/dht.hpp"
 #include "dynfeed/replication/publisher.hpp"
 #include "dynfeed/discovery/tracker.hpp"
@@ -16,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace dynfeed::sim {
@@ -870,6 +872,8 @@ void simulation::take_sample() {
   s.events = drv_.events();
   s.mean_peers = s.running_readers ? static_cast<double>(peers) / s.running_readers : 0;
   samples_.push_back(s);
+  if (!followed_.empty())
+    sample_followed(s.at);
 }
 
 std::vector<double> simulation::residue_per_append() const {
@@ -1154,6 +1158,63 @@ std::string simulation::summary_json() const {
   else
     j["violation"] = nullptr;
   return j.dump(2) + "\n";
+}
+
+void simulation::follow(const std::vector<uint32_t>& nodes) {
+  DYNFEED_ASSERT(prepared_);
+  for (uint32_t i : nodes) {
+    if (i >= world_->nodes().size())
+      throw std::out_of_range("no node " + std::to_string(i) + ": this run has nodes 0 to " +
+                              std::to_string(world_->nodes().size() - 1));
+    followed_.push_back(world_->nodes()[i].get());
+  }
+}
+
+void simulation::sample_followed(clock_time at) {
+  auto held_by = [this](const sim_node& node) -> uint64_t {
+    return node.writer() ? (node.data() ? node.data()->length() : 0) : state_of(node).contiguous;
+  };
+  auto prefix = [](const std::optional<hash256>& topic) {
+    return topic ? to_hex(byte_span(topic->data(), 4)) : std::string("-");
+  };
+  std::optional<hash256> writer_topic = writer_->swarm_topic();
+  for (sim_node* node : followed_) {
+    follow_row row;
+    row.at = at;
+    row.node = node->index();
+    row.running = node->running();
+    row.held = held_by(*node);
+    std::optional<hash256> topic = row.running ? node->swarm_topic() : std::nullopt;
+    row.swarm = prefix(topic);
+    row.writer_swarm = prefix(writer_topic);
+    row.peers = row.running ? node->connected_peers() : 0;
+    if (topic) {
+      for (const auto& other : world_->nodes()) {
+        if (other.get() == node || !other->running())
+          continue;
+        std::optional<hash256> theirs = other->swarm_topic();
+        if (!theirs || *theirs != *topic)
+          continue;
+        ++row.swarm_nodes;
+        if (held_by(*other) > row.held)
+          ++row.swarm_ahead;
+      }
+    }
+    follow_rows_.push_back(std::move(row));
+  }
+}
+
+std::string simulation::follow_csv() const {
+  std::ostringstream out;
+  out << "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead\n";
+  for (const follow_row& r : follow_rows_) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f", seconds(r.at));
+    out << t << ',' << r.node << ',' << (r.running ? 1 : 0) << ',' << r.held << ','
+        << r.swarm << ',' << r.writer_swarm << ',' << r.peers << ',' << r.swarm_nodes << ','
+        << r.swarm_ahead << '\n';
+  }
+  return out.str();
 }
 
 std::string simulation::timeseries_csv() const {

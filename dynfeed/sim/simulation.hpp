@@ -144,10 +144,19 @@ public:
   /// The equivocating second host's block `index` past the fork, as it wrote it.
   bytes second_block(uint64_t index) const;
 
+  /// Follows these nodes (indexes into nodes().nodes(), the writer's is 0): at each sample,
+  /// whether each runs, what it holds, the swarm it is in, its peers, and who else is there
+  /// (follow_csv). Reads the run and changes nothing in it, so the digest stays the same. Call
+  /// after prepare(); an index past the last node is refused.
+  void follow(const std::vector<uint32_t>& nodes);
   std::string summary_table() const;
   std::string summary_json() const;
   std::string timeseries_csv() const;
   std::string appends_csv() const;
+  /// One row per followed node and sample: t_s, node, running, held, swarm (the first 4 bytes
+  /// of its swarm's topic, in hex; "-" in none), writer_swarm, peers, swarm_nodes (the other
+  /// running nodes in that swarm, the writer counted), swarm_ahead (those holding more).
+  std::string follow_csv() const;
 
 private:
   struct reader_state {
@@ -194,6 +203,7 @@ private:
   void end_session(sim_node& node);
   void learned(sim_node& node, uint64_t length);
   void take_sample();
+  void sample_followed(clock_time at);
   void check_convergence();
   void check_liveness(); ///< scenario::liveness (liveness.cpp)
   void fail(std::string what);
@@ -235,6 +245,18 @@ private:
   std::optional<clock_time> twin_first_append_;
   std::vector<append_record> appends_;
   std::vector<sample> samples_;
+  /// A followed node at one sample (follow()).
+  struct follow_row {
+    clock_time at{0};
+    uint32_t node = 0;
+    bool running = false;
+    uint64_t held = 0;
+    std::string swarm, writer_swarm; ///< topic prefixes in hex, "-": none
+    uint64_t peers = 0;
+    uint32_t swarm_nodes = 0, swarm_ahead = 0;
+  };
+  std::vector<sim_node*> followed_;
+  std::vector<follow_row> follow_rows_;
   std::vector<clock_time> discover_delays_;
   totals past_; ///< counters of node lifetimes that ended in a crash
   std::vector<uint64_t> received_past_; ///< discovery datagrams received, per node, ended lifetimes

@@ -10,6 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
 using namespace dynfeed;
 using namespace dynfeed::sim;
 using namespace std::chrono_literals;
@@ -344,6 +349,124 @@ BOOST_AUTO_TEST_CASE(scenarios_without_an_equivocating_writer_have_no_second_hos
   sim.prepare();
   BOOST_TEST(sim.second_writer() == nullptr);
   BOOST_TEST(sim.nodes().nodes().size() == small().readers + 1);
+}
+
+BOOST_AUTO_TEST_CASE(following_nodes_changes_nothing_and_agrees_with_the_time_series) {
+  scenario s = small();
+  s.crashes_per_hour = 30; // readers go offline and come back
+  s.restart_after = 15s;
+  outcome unfollowed = run(s);
+
+  runtime drv(s.seed, s.network);
+  simulation sim(s, drv);
+  sim.prepare();
+  std::vector<uint32_t> everyone;
+  for (uint32_t i = 0; i <= s.readers; ++i)
+    everyone.push_back(i);
+  BOOST_CHECK_THROW(sim.follow({s.readers + 1}), std::out_of_range);
+  sim.follow(everyone);
+  sim.run();
+  BOOST_TEST(sim.digest() == unfollowed.digest);
+  BOOST_TEST(sim.crashes() == unfollowed.crashes);
+
+  struct row {
+    uint32_t node = 0;
+    bool running = false;
+    uint64_t held = 0;
+    std::string swarm, writer_swarm;
+    uint64_t peers = 0;
+    uint32_t swarm_nodes = 0, swarm_ahead = 0;
+  };
+  std::map<std::string, std::vector<row>> by_time; // t_s -> one row per node, in order
+  std::vector<std::string> times;
+  std::istringstream csv(sim.follow_csv());
+  std::string line;
+  std::getline(csv, line);
+  BOOST_TEST(line == "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead");
+  while (std::getline(csv, line)) {
+    std::istringstream fields(line);
+    std::string t, f;
+    row r;
+    std::getline(fields, t, ',');
+    std::getline(fields, f, ',');
+    r.node = static_cast<uint32_t>(std::stoul(f));
+    std::getline(fields, f, ',');
+    r.running = f == "1";
+    std::getline(fields, f, ',');
+    r.held = std::stoull(f);
+    std::getline(fields, r.swarm, ',');
+    std::getline(fields, r.writer_swarm, ',');
+    std::getline(fields, f, ',');
+    r.peers = std::stoull(f);
+    std::getline(fields, f, ',');
+    r.swarm_nodes = static_cast<uint32_t>(std::stoul(f));
+    std::getline(fields, f, ',');
+    r.swarm_ahead = static_cast<uint32_t>(std::stoul(f));
+    if (by_time.find(t) == by_time.end())
+      times.push_back(t);
+    by_time[t].push_back(r);
+  }
+  const std::vector<sample>& samples = sim.samples();
+  BOOST_REQUIRE(times.size() == samples.size());
+
+  bool someone_offline = false;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    BOOST_TEST_CONTEXT("sample at " << times[i] << " s") {
+      const std::vector<row>& rows = by_time[times[i]];
+      BOOST_REQUIRE(rows.size() == everyone.size());
+      const row& writer = rows[0];
+      BOOST_TEST(writer.node == 0u);
+      BOOST_TEST(writer.running);
+      BOOST_TEST(writer.swarm == writer.writer_swarm);
+      uint32_t running = 0, at_latest = 0;
+      std::map<std::string, std::vector<const row*>> swarms;
+      for (const row& r : rows) {
+        BOOST_TEST(r.writer_swarm == writer.swarm);
+        if (r.swarm != "-")
+          swarms[r.swarm].push_back(&r);
+        if (!r.running) {
+          someone_offline = true;
+          BOOST_TEST(r.swarm == "-");
+          BOOST_TEST(r.peers == 0u);
+          continue;
+        }
+        if (r.node == 0)
+          continue;
+        ++running;
+        at_latest += r.held >= writer.held ? 1 : 0;
+      }
+      // The rows count what the time series counts.
+      BOOST_TEST(running == samples[i].running_readers);
+      BOOST_TEST(at_latest == samples[i].at_latest);
+      for (const auto& [swarm, members] : swarms) {
+        for (const row* r : members) {
+          BOOST_TEST(r->swarm_nodes == members.size() - 1);
+          uint32_t ahead = 0;
+          for (const row* other : members)
+            ahead += other->held > r->held ? 1 : 0;
+          BOOST_TEST(r->swarm_ahead == ahead);
+        }
+      }
+    }
+  }
+  BOOST_TEST(someone_offline);
+  // The run converged: at the end, every reader that has run since the settle time began (no
+  // crash comes later) holds the writer's length.
+  char settled[32];
+  std::snprintf(settled, sizeof settled, "%.3f",
+                std::chrono::duration<double>(s.duration - s.settle).count());
+  BOOST_REQUIRE(by_time.count(settled) == 1u);
+  const std::vector<row>& then = by_time[settled];
+  const std::vector<row>& last = by_time[times.back()];
+  uint32_t checked = 0;
+  for (size_t n = 1; n < last.size(); ++n) {
+    if (!then[n].running || !last[n].running)
+      continue;
+    ++checked;
+    BOOST_TEST(last[n].held == last[0].held);
+    BOOST_TEST(last[n].swarm == last[0].swarm);
+  }
+  BOOST_TEST(checked > s.readers / 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
