@@ -96,6 +96,18 @@ int run_sim(const sim_options& o) {
   }
   if (!o.follow.empty() && o.out.empty())
     return report("--follow writes follow.csv: give --out DIR", exit_usage);
+  std::unique_ptr<sim::runtime> drv = o.driver == "caf"
+                                        ? sim::make_caf_runtime(s.seed, s.network)
+                                        : std::make_unique<sim::runtime>(s.seed, s.network);
+  sim::simulation simulation(s, *drv);
+  if (!o.follow.empty()) {
+    simulation.prepare(); // the nodes exist from here on
+    try {
+      simulation.follow(o.follow);
+    } catch (const std::out_of_range& e) {
+      return report("--follow: " + std::string(e.what()), exit_usage);
+    }
+  }
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
@@ -104,18 +116,6 @@ int run_sim(const sim_options& o) {
   }
 
   std::cout << "seed " << s.seed << std::endl;
-  std::unique_ptr<sim::runtime> drv = o.driver == "caf"
-                                        ? sim::make_caf_runtime(s.seed, s.network)
-                                        : std::make_unique<sim::runtime>(s.seed, s.network);
-  sim::simulation simulation(s, *drv);
-  if (!o.follow.empty()) {
-    simulation.prepare();
-    try {
-      simulation.follow(o.follow);
-    } catch (const std::out_of_range& e) {
-      return report("--follow: " + std::string(e.what()), exit_usage);
-    }
-  }
   bool bar = !o.quiet && isatty(STDERR_FILENO);
   {
     std::optional<progress_bar> progress;

@@ -65,3 +65,51 @@ BOOST_AUTO_TEST_CASE(sim_report_on_real_runs) {
   std::filesystem::remove_all(dir + "/runs");
   expect_refused(dynfeed_cmd({"sim", "report", dir}), "no finished run");
 }
+
+BOOST_AUTO_TEST_CASE(sim_follow_writes_a_node_s_state_and_keeps_the_digest) {
+  test::temp_dir tmp;
+  std::string scenario = tmp / "tiny.json";
+  std::ofstream(scenario) << tiny_scenario(6);
+  auto digest_of = [](const std::string& out) {
+    size_t at = out.rfind("digest ");
+    return at == std::string::npos ? std::string() : out.substr(at);
+  };
+  process_result plain = dynfeed_cmd({"sim", scenario, "--quiet"});
+  BOOST_REQUIRE_MESSAGE(plain.exit_code == 0, plain.err);
+  std::string dir = tmp / "followed";
+  process_result followed = dynfeed_cmd({"sim", scenario, "--quiet", "--follow", "0,3", "--out", dir});
+  BOOST_REQUIRE_MESSAGE(followed.exit_code == 0, followed.err);
+  BOOST_TEST(!digest_of(plain.out).empty());
+  BOOST_TEST(digest_of(followed.out) == digest_of(plain.out));
+
+  // A row per node and sample (every 5 s of 60), in the order given; the writer (node 0) is in
+  // its own swarm from the first sample on, and reader 3 ends there with the writer's length.
+  std::istringstream csv(slurp(dir + "/follow.csv"));
+  std::string line, last_writer, last_reader;
+  std::getline(csv, line);
+  BOOST_TEST(line == "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead");
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    std::string node = line.substr(line.find(',') + 1);
+    node = node.substr(0, node.find(','));
+    BOOST_TEST(node == (rows % 2 == 1 ? "0" : "3"), line);
+    (rows % 2 == 1 ? last_writer : last_reader) = line.substr(line.find(',', line.find(',') + 1) + 1);
+  }
+  BOOST_TEST(rows == 2 * 12);
+  // Both running, the same length, in the same swarm, which is the writer's: running, held,
+  // swarm and writer_swarm agree; peers and counts may differ.
+  auto head = [](const std::string& rest) {
+    size_t at = 0;
+    for (int i = 0; i < 4; ++i)
+      at = rest.find(',', at) + 1;
+    return rest.substr(0, at);
+  };
+  BOOST_TEST(head(last_reader) == head(last_writer));
+  BOOST_TEST(last_writer.compare(0, 2, "1,") == 0, last_writer);
+
+  expect_refused(dynfeed_cmd({"sim", scenario, "--follow", "3"}), "--follow writes follow.csv: give --out DIR");
+  expect_refused(dynfeed_cmd({"sim", scenario, "--follow", "7", "--out", tmp / "no"}),
+                 "no node 7: this run has nodes 0 to 6");
+  BOOST_TEST(!std::filesystem::exists(tmp / "no"));
+}
