@@ -1188,6 +1188,10 @@ void simulation::sample_followed(clock_time at) {
     row.swarm = prefix(topic);
     row.writer_swarm = prefix(writer_topic);
     row.peers = row.running ? node->connected_peers() : 0;
+    if (const feed_service* service = node->service()) {
+      row.id_pushes = service->stats().id_pushes_received;
+      row.requests = service->stats().requests_sent;
+    }
     if (topic) {
       for (const auto& other : world_->nodes()) {
         if (other.get() == node || !other->running())
@@ -1206,13 +1210,14 @@ void simulation::sample_followed(clock_time at) {
 
 std::string simulation::follow_csv() const {
   std::ostringstream out;
-  out << "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead\n";
+  out << "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead,id_pushes,"
+         "requests\n";
   for (const follow_row& r : follow_rows_) {
     char t[32];
     std::snprintf(t, sizeof t, "%.3f", seconds(r.at));
     out << t << ',' << r.node << ',' << (r.running ? 1 : 0) << ',' << r.held << ','
         << r.swarm << ',' << r.writer_swarm << ',' << r.peers << ',' << r.swarm_nodes << ','
-        << r.swarm_ahead << '\n';
+        << r.swarm_ahead << ',' << r.id_pushes << ',' << r.requests << '\n';
   }
   return out.str();
 }

@@ -155,7 +155,9 @@ public:
   std::string appends_csv() const;
   /// One row per followed node and sample: t_s, node, running, held, swarm (the first 4 bytes
   /// of its swarm's topic, in hex; "-" in none), writer_swarm, peers, swarm_nodes (the other
-  /// running nodes in that swarm, the writer counted), swarm_ahead (those holding more).
+  /// running nodes in that swarm, the writer counted), swarm_ahead (those holding more),
+  /// id_pushes (relayed IDs it received) and requests (block requests it sent), both counted
+  /// over its current session.
   std::string follow_csv() const;
 
 private:
@@ -254,6 +256,7 @@ private:
     std::string swarm, writer_swarm; ///< topic prefixes in hex, "-": none
     uint64_t peers = 0;
     uint32_t swarm_nodes = 0, swarm_ahead = 0;
+    uint64_t id_pushes = 0, requests = 0; ///< this session's
   };
   std::vector<sim_node*> followed_;
   std::vector<follow_row> follow_rows_;

@@ -87,7 +87,8 @@ BOOST_AUTO_TEST_CASE(sim_follow_writes_a_node_s_state_and_keeps_the_digest) {
   std::istringstream csv(slurp(dir + "/follow.csv"));
   std::string line, last_writer, last_reader;
   std::getline(csv, line);
-  BOOST_TEST(line == "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead");
+  BOOST_TEST(line == "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead,"
+                     "id_pushes,requests");
   int rows = 0;
   while (std::getline(csv, line)) {
     ++rows;

@@ -376,13 +376,15 @@ BOOST_AUTO_TEST_CASE(following_nodes_changes_nothing_and_agrees_with_the_time_se
     std::string swarm, writer_swarm;
     uint64_t peers = 0;
     uint32_t swarm_nodes = 0, swarm_ahead = 0;
+    uint64_t requests = 0;
   };
   std::map<std::string, std::vector<row>> by_time; // t_s -> one row per node, in order
   std::vector<std::string> times;
   std::istringstream csv(sim.follow_csv());
   std::string line;
   std::getline(csv, line);
-  BOOST_TEST(line == "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead");
+  BOOST_TEST(line == "t_s,node,running,held,swarm,writer_swarm,peers,swarm_nodes,swarm_ahead,"
+                     "id_pushes,requests");
   while (std::getline(csv, line)) {
     std::istringstream fields(line);
     std::string t, f;
@@ -402,6 +404,10 @@ BOOST_AUTO_TEST_CASE(following_nodes_changes_nothing_and_agrees_with_the_time_se
     r.swarm_nodes = static_cast<uint32_t>(std::stoul(f));
     std::getline(fields, f, ',');
     r.swarm_ahead = static_cast<uint32_t>(std::stoul(f));
+    std::getline(fields, f, ','); // id_pushes: none here, where the value swarm tells IDs
+    BOOST_TEST(f == "0");
+    std::getline(fields, f, ',');
+    r.requests = std::stoull(f);
     if (by_time.find(t) == by_time.end())
       times.push_back(t);
     by_time[t].push_back(r);
@@ -450,6 +456,19 @@ BOOST_AUTO_TEST_CASE(following_nodes_changes_nothing_and_agrees_with_the_time_se
     }
   }
   BOOST_TEST(someone_offline);
+  // A reader that gained blocks between two samples asked for them in the session it is in.
+  uint32_t gains = 0;
+  for (size_t i = 1; i < times.size(); ++i) {
+    const std::vector<row>& before = by_time[times[i - 1]];
+    const std::vector<row>& after = by_time[times[i]];
+    for (size_t n = 1; n < after.size(); ++n) {
+      if (!after[n].running || after[n].held <= before[n].held)
+        continue;
+      ++gains;
+      BOOST_TEST(after[n].requests > 0u, "node " << n << " at " << times[i]);
+    }
+  }
+  BOOST_TEST(gains >= s.readers);
   // The run converged: at the end, every reader that has run since the settle time began (no
   // crash comes later) holds the writer's length.
   char settled[32];
