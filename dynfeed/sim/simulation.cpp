@@ -843,8 +843,7 @@ void simulation::take_sample() {
   for (const auto& node : world_->nodes()) {
     if (!node->running())
       continue;
-    uint64_t held = node->writer() ? (node->data() ? node->data()->length() : 0)
-                                   : state_of(*node).contiguous;
+    uint64_t held = held_by(*node);
     if (auto topic = node->swarm_topic()) {
       auto [it, added] = swarms.try_emplace(*topic, static_cast<uint32_t>(swarms.size()));
       members.push_back({it->second, held, !node->writer()});
@@ -1160,6 +1159,10 @@ std::string simulation::summary_json() const {
   return j.dump(2) + "\n";
 }
 
+uint64_t simulation::held_by(const sim_node& node) {
+  return node.writer() ? (node.data() ? node.data()->length() : 0) : state_of(node).contiguous;
+}
+
 void simulation::follow(const std::vector<uint32_t>& nodes) {
   DYNFEED_ASSERT(prepared_);
   for (uint32_t i : nodes) {
@@ -1171,9 +1174,6 @@ void simulation::follow(const std::vector<uint32_t>& nodes) {
 }
 
 void simulation::sample_followed(clock_time at) {
-  auto held_by = [this](const sim_node& node) -> uint64_t {
-    return node.writer() ? (node.data() ? node.data()->length() : 0) : state_of(node).contiguous;
-  };
   auto prefix = [](const std::optional<hash256>& topic) {
     return topic ? to_hex(byte_span(topic->data(), 4)) : std::string("-");
   };

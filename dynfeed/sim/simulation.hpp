@@ -214,6 +214,8 @@ private:
   void start_helpers();
   std::shared_ptr<const sim_node_config> node_config(const std::vector<std::string>& addresses);
   reader_state& state_of(const sim_node& node) { return states_[node.index()]; }
+  /// Blocks a node holds: the writer's feed length, or a reader's contiguous count.
+  uint64_t held_by(const sim_node& node);
 
   // node_observer
   void on_length(sim_node& node, uint64_t length) override;
