@@ -64,7 +64,7 @@ public:
     double s = -1;
     number(key, s, 0, max);
     if (s >= 0)
-      out = std::chrono::duration_cast<clock_time>(std::chrono::duration<double>(s));
+      out = std::chrono::round<clock_time>(std::chrono::duration<double>(s)); // to_json writes it back exactly
   }
 
   void text(const char* key, std::string& out) {
