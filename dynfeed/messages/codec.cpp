@@ -369,6 +369,7 @@ void put(const sync& m, wire::Frame::Builder frame) {
   out.setChannel(m.channel);
   out.setFork(m.fork);
   out.setLength(m.length);
+  out.setHoldsId(m.holds_id);
 }
 void put(const range& m, wire::Frame::Builder frame) {
   auto out = frame.initRange();
@@ -727,7 +728,7 @@ status get_message(wire::CloseChannel::Reader in, const codec_limits&, close_cha
   return {};
 }
 status get_message(wire::Sync::Reader in, const codec_limits&, sync& out) {
-  out = sync{in.getChannel(), in.getFork(), in.getLength()};
+  out = sync{in.getChannel(), in.getFork(), in.getLength(), in.getHoldsId()};
   return {};
 }
 status get_message(wire::Range::Reader in, const codec_limits&, range& out) {

@@ -84,10 +84,13 @@ struct close_channel {
 };
 
 /// "I hold the writer's signed tree at this length": sent on open and whenever it grows.
+/// holds_id: the sender holds a signed ID of the feed (the relay channel's); a peer that holds
+/// one and has not told it yet does so.
 struct sync {
   uint32_t channel = 0;
   uint64_t fork = 0;
   uint64_t length = 0;
+  bool holds_id = false;
 };
 
 /// "I hold (or, with drop, no longer hold) blocks [start, start + length)".

@@ -199,6 +199,7 @@ struct Sync {
   channel @0 :UInt32;
   fork @1 :UInt64;
   length @2 :UInt64;
+  holdsId @3 :Bool; # the sender holds a signed ID (relay): a peer that holds one tells it
 }
 
 struct Range {

@@ -60,7 +60,7 @@ expected<uint64_t> feed_service::truncate(context& ctx, uint64_t length) {
     observer_->on_length(length);
   for (auto [peer, r] : remotes_) {
     if (mode_ == feed_mode::stable)
-      ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, *fork, length}}));
+      ctx.send(peer, msg::encode(msg::wire_message{our_sync(r.channel)}));
     if (before > length)
       ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, length, before - length, true}}));
   }
@@ -233,7 +233,7 @@ void feed_service::on_channel_up(context& ctx, component_id peer, const msg::cha
   if (observer_)
     observer_->on_peer(peer, true);
   // Always, even at length 0: a reader cloning "everything" learns there is nothing to get.
-  ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, feed_.fork(), feed_.length()}}));
+  ctx.send(peer, msg::encode(msg::wire_message{our_sync(r.channel)}));
   // Tell it what we hold, run by run.
   const bitfield& have = feed_.have();
   for (uint64_t pos = 0; pos < feed_.length();) {
@@ -247,7 +247,9 @@ void feed_service::on_channel_up(context& ctx, component_id peer, const msg::cha
   // Relay: the side that was dialed tells the newest ID it holds. Whoever dials is either in
   // the swarm of an ID it knows (the other side, found there, knows it too) or a newcomer,
   // which learns it here; a dialer that knows a newer one answers the older push with it.
-  // Pushing from both sides would double what every reconnection after a new ID costs.
+  // Pushing from both sides would double what every reconnection after a new ID costs. A
+  // dialed side that holds no ID (a reader just restarted: signed values live in memory) says
+  // so in its sync, and the dialer tells it instead (on_sync).
   if (channels_.has(id_channel::relay) && !up.initiator)
     send_id(ctx, peer, r);
   schedule(ctx);
@@ -255,11 +257,16 @@ void feed_service::on_channel_up(context& ctx, component_id peer, const msg::cha
 
 // ---- the relay ID channel -----------------------------------------------------------------------
 
-void feed_service::send_id(context& ctx, component_id peer, const remote& r) {
+void feed_service::send_id(context& ctx, component_id peer, remote& r) {
   if (!latest_)
     return;
   ctx.send(peer, msg::encode(msg::wire_message{msg::id_push{r.channel, *latest_}}));
+  r.id_told = true;
   ++stats_.id_pushes_sent;
+}
+
+msg::sync feed_service::our_sync(uint32_t channel) const noexcept {
+  return msg::sync{channel, feed_.fork(), feed_.length(), latest_.has_value()};
 }
 
 void feed_service::on_signed_update(context& ctx, msg::signed_update&& u) {
@@ -369,6 +376,8 @@ void feed_service::on_wire(context& ctx, component_id from, msg::wire_message&& 
 
 void feed_service::on_sync(context& ctx, component_id peer, remote& r, const msg::sync& s) {
   uint64_t length = std::min(s.length, length_max);
+  if (!s.holds_id && !r.id_told && channels_.has(id_channel::relay))
+    send_id(ctx, peer, r); // it has no ID to tell, so it never pushed one we could answer
   if (s.fork < r.fork)
     return; // a remote never goes back to an older fork
   r.length = s.fork == r.fork ? std::max(r.length, length) : length;
@@ -476,7 +485,7 @@ void feed_service::follow_fork(context& ctx, const signed_tree& newer,
   for (auto [peer, r] : remotes_) {
     if (r.fork == feed_.fork())
       remote_length_max_ = std::max(remote_length_max_, r.length);
-    ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, feed_.fork(), feed_.length()}}));
+    ctx.send(peer, msg::encode(msg::wire_message{our_sync(r.channel)}));
     if (before > shared)
       ctx.send(peer, msg::encode(msg::wire_message{msg::range{r.channel, shared, before - shared, true}}));
   }
@@ -699,7 +708,7 @@ void feed_service::announce(context& ctx, std::optional<component_id> except, bo
     if (except && peer == *except && !length)
       continue;
     if (length) {
-      ctx.send(peer, msg::encode(msg::wire_message{msg::sync{r.channel, feed_.fork(), feed_.length()}}));
+      ctx.send(peer, msg::encode(msg::wire_message{our_sync(r.channel)}));
       ++stats_.syncs_sent;
     }
     if (count > 0 && !(except && peer == *except))

@@ -138,6 +138,7 @@ private:
     bool checked = false;     ///< a conflict check was made already: next time, punish
     bool compared = false;    ///< its tree was compared with ours (compare_trees)
     bool conflicting = false; ///< another history we could not prove: never asked again
+    bool id_told = false;     ///< we pushed it a signed ID (relay)
     uint64_t compare_after = 0; ///< compare (again) once this many blocks are held
   };
 
@@ -154,6 +155,8 @@ private:
 
   // Forks and equivocation.
   void on_sync(context& ctx, component_id peer, remote& r, const msg::sync& s);
+  /// The sync we send on `channel`: our fork and length, and whether we hold a signed ID.
+  msg::sync our_sync(uint32_t channel) const noexcept;
   void check_tree(context& ctx, component_id peer, remote& r, check_kind kind);
   void on_checked(context& ctx, component_id peer, remote& r, proof&& p, check_kind kind,
                   uint64_t compared);
@@ -185,7 +188,7 @@ private:
   // The relay ID channel.
   void on_signed_update(context& ctx, msg::signed_update&& u);
   void on_id_push(context& ctx, component_id peer, remote& r, msg::id_push&& m);
-  void send_id(context& ctx, component_id peer, const remote& r);
+  void send_id(context& ctx, component_id peer, remote& r);
   void announce_writer(context& ctx);
   void move_to(context& ctx, const hash256& feed_id);
   // The dht ID channel (feed_service_dht.cpp).

@@ -232,6 +232,52 @@ BOOST_AUTO_TEST_CASE(relay_refuses_forged_stale_and_replayed_values_and_never_pa
 }
 
 
+BOOST_AUTO_TEST_CASE(a_reader_without_an_id_is_told_it_by_whichever_side_dialed) {
+  // A reader that holds no signed ID (restarted: signed values live in memory) meets the
+  // writer after the writer's last announcement, so no new ID will come to tell it. The
+  // dialed side tells its ID at the opening; when the reader was the one dialed, its sync
+  // says it holds none and the writer, the dialer, tells it instead.
+  for (bool writer_dials : {false, true}) {
+    BOOST_TEST_CONTEXT("writer dials: " << writer_dials) {
+      sim::runtime rt{11};
+      auto w = make_mode_node(rt, 1, true);
+      auto r = make_mode_node(rt, 2, false);
+      id_channels relay{static_cast<uint8_t>(id_channel::relay)};
+      set_mode(rt, *w, feed_mode::rotating, relay);
+      set_mode(rt, *r, feed_mode::rotating, relay);
+      test::append_blocks(rt, w->service, test::numbered_blocks(0, 12));
+      rt.with(r->service, [](component& c, context& ctx) {
+        static_cast<feed_service&>(c).download(ctx, 0, std::nullopt, true);
+      });
+      rt.run_until(rt.now() + 2s);
+      BOOST_TEST_REQUIRE(w->pub(rt).state().current->seq == 12u); // announced, to nobody
+      BOOST_TEST_REQUIRE(r->f->length() == 0u);
+
+      auto make = [](mode_node& n) {
+        return [&n](connection& c) {
+          peer_config pc;
+          pc.node = n.directory;
+          return std::make_unique<peer>(pc, c);
+        };
+      };
+      mode_node& dialer = writer_dials ? *w : *r;
+      mode_node& dialed = writer_dials ? *r : *w;
+      auto [from_dialer, from_dialed] = rt.connect(dialer.id, dialed.id, 20ms, make(dialer), make(dialed));
+      for (auto [n, end] : {std::pair{&dialer, from_dialer}, std::pair{&dialed, from_dialed}})
+        rt.with(n->service, [&, n = n, end = end](component&, context& ctx) {
+          ctx.send(n->service, msg::encode(msg::local_message{msg::offer_peer{end}}));
+        });
+      rt.run_until(rt.now() + 2s);
+
+      BOOST_TEST(w->svc(rt).stats().id_pushes_sent == 1u); // told once, by either rule
+      BOOST_TEST(r->svc(rt).stats().id_pushes_received == 1u);
+      BOOST_TEST(r->svc(rt).stats().id_pushes_sent == 0u); // it had nothing to tell
+      BOOST_TEST(r->f->id() == w->f->id());
+      BOOST_TEST(r->f->have().count() == 12u);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(rotating_readers_follow_announcements_from_swarm_to_swarm) {
   following t{feed_mode::rotating};
   BOOST_TEST(t.r->f->length() == 20u);

@@ -86,7 +86,7 @@ inline std::vector<msg::wire_message> sample_messages() {
     msg::close_channel{},
     msg::close_channel{u32_max},
     msg::sync{},
-    msg::sync{u32_max, u64_max, u64_max},
+    msg::sync{u32_max, u64_max, u64_max, true},
     msg::range{},
     msg::range{u32_max, u64_max, u64_max, true},
     msg::request{},
@@ -192,7 +192,8 @@ inline bool same(const msg::close_channel& a, const msg::close_channel& b) {
   return a.channel == b.channel;
 }
 inline bool same(const msg::sync& a, const msg::sync& b) {
-  return a.channel == b.channel && a.fork == b.fork && a.length == b.length;
+  return a.channel == b.channel && a.fork == b.fork && a.length == b.length &&
+         a.holds_id == b.holds_id;
 }
 inline bool same(const msg::range& a, const msg::range& b) {
   return a.channel == b.channel && a.start == b.start && a.length == b.length && a.drop == b.drop;
