@@ -305,6 +305,20 @@ BOOST_AUTO_TEST_CASE(hello_and_bye_keep_their_sizes_unless_a_bye_refers) {
   BOOST_TEST(std::get<hello>(*hb).listen_port == 7000u);
 }
 
+BOOST_AUTO_TEST_CASE(a_sync_that_says_it_holds_an_id_keeps_its_size) {
+  // Sync's data: channel (bits 0-31 of the first word), fork, length; holdsId took bit 32, so a
+  // sync is as large as before it existed: root pointer, Frame (discriminant, pointer), 3 words.
+  for (bool holds : {false, true}) {
+    msg::sync s{7, 2, 1000, holds};
+    bytes frame = encode(wire_message{s});
+    BOOST_TEST(frame.size() == 8u + 3 * 8 + 3 * 8);
+    auto back = decode_wire(frame);
+    REQUIRE_OK(back);
+    BOOST_TEST(std::get<msg::sync>(*back).holds_id == holds);
+    BOOST_TEST(std::get<msg::sync>(*back).length == 1000u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(referrals_are_bounded_and_canonical) {
   std::vector<std::string> full;
   for (size_t i = 1; i <= referrals_max; ++i)
