@@ -248,8 +248,9 @@ void feed_service::on_channel_up(context& ctx, component_id peer, const msg::cha
   // the swarm of an ID it knows (the other side, found there, knows it too) or a newcomer,
   // which learns it here; a dialer that knows a newer one answers the older push with it.
   // Pushing from both sides would double what every reconnection after a new ID costs. A
-  // dialed side that holds no ID (a reader just restarted: signed values live in memory) says
-  // so in its sync, and the dialer tells it instead (on_sync).
+  // dialed side that holds no ID (a newcomer, which has only the ID of its link, or a reader
+  // just restarted: signed values live in memory) says so in its sync, and the dialer tells
+  // it instead (on_sync).
   if (channels_.has(id_channel::relay) && !up.initiator)
     send_id(ctx, peer, r);
   schedule(ctx);
