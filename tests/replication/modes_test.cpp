@@ -78,6 +78,15 @@ std::unique_ptr<mode_node> make_mode_node(sim::runtime& rt, uint8_t name, bool w
   return n;
 }
 
+/// Makes `n`'s end of a link: a peer of its node core.
+auto peer_of(mode_node& n) {
+  return [&n](connection& c) {
+    peer_config pc;
+    pc.node = n.directory;
+    return std::make_unique<peer>(pc, c);
+  };
+}
+
 void set_mode(sim::runtime& rt, mode_node& n, feed_mode mode, id_channels channels = {}) {
   rt.with(n.service, [&](component&, context& ctx) {
     msg::set_mode m{static_cast<uint8_t>(mode), n.announcer, n.directory, channels.wire()};
@@ -94,12 +103,7 @@ struct following {
     w = make_mode_node(rt, 1, true);
     r = make_mode_node(rt, 2, false);
     test::append_blocks(rt, w->service, test::numbered_blocks(0, 20));
-    peer_config cw, cr;
-    cw.node = w->directory;
-    cr.node = r->directory;
-    auto [pw, pr] = rt.connect(
-      w->id, r->id, 20ms, [&](connection& c) { return std::make_unique<peer>(cw, c); },
-      [&](connection& c) { return std::make_unique<peer>(cr, c); });
+    auto [pw, pr] = rt.connect(w->id, r->id, 20ms, peer_of(*w), peer_of(*r));
     w->swarms.peer = pw;
     r->swarms.peer = pr;
     set_mode(rt, *w, mode);
@@ -130,16 +134,9 @@ struct relaying {
     a = make_mode_node(rt, 2, false);
     b = make_mode_node(rt, 3, false);
     test::append_blocks(rt, w->service, test::numbered_blocks(0, 20));
-    auto make = [&](mode_node& n) {
-      return [&n](connection& c) {
-        peer_config pc;
-        pc.node = n.directory;
-        return std::make_unique<peer>(pc, c);
-      };
-    };
     // Readers dial, as they do in a swarm: the side that was dialed tells the newest ID.
-    auto [paw, pw] = rt.connect(a->id, w->id, 20ms, make(*a), make(*w));
-    auto [pb, pab] = rt.connect(b->id, a->id, 30ms, make(*b), make(*a));
+    auto [paw, pw] = rt.connect(a->id, w->id, 20ms, peer_of(*a), peer_of(*w));
+    auto [pb, pab] = rt.connect(b->id, a->id, 30ms, peer_of(*b), peer_of(*a));
     writer_to_a = pw;
     w->swarms.peer = pw;
     a->swarms.peer = paw;
@@ -253,16 +250,10 @@ BOOST_AUTO_TEST_CASE(a_reader_without_an_id_is_told_it_by_whichever_side_dialed)
       BOOST_TEST_REQUIRE(w->pub(rt).state().current->seq == 12u); // announced, to nobody
       BOOST_TEST_REQUIRE(r->f->length() == 0u);
 
-      auto make = [](mode_node& n) {
-        return [&n](connection& c) {
-          peer_config pc;
-          pc.node = n.directory;
-          return std::make_unique<peer>(pc, c);
-        };
-      };
       mode_node& dialer = writer_dials ? *w : *r;
       mode_node& dialed = writer_dials ? *r : *w;
-      auto [from_dialer, from_dialed] = rt.connect(dialer.id, dialed.id, 20ms, make(dialer), make(dialed));
+      auto [from_dialer, from_dialed] =
+        rt.connect(dialer.id, dialed.id, 20ms, peer_of(dialer), peer_of(dialed));
       for (auto [n, end] : {std::pair{&dialer, from_dialer}, std::pair{&dialed, from_dialed}})
         rt.with(n->service, [&, n = n, end = end](component&, context& ctx) {
           ctx.send(n->service, msg::encode(msg::local_message{msg::offer_peer{end}}));
