@@ -261,6 +261,15 @@ void node_core::peer_ended(context& ctx, component_id peer) {
                           referrals}}));
 }
 
+size_t node_core::duplicate_count() const {
+  std::vector<node_key> remotes;
+  remotes.reserve(peers_.size());
+  for (auto [peer, p] : peers_)
+    remotes.push_back(p.remote);
+  std::sort(remotes.begin(), remotes.end());
+  return static_cast<size_t>(remotes.end() - std::unique(remotes.begin(), remotes.end()));
+}
+
 component_id node_core::outbound_peer(const std::string& address) const {
   // A node has tens of peers, and dials are rare next to frames: a scan beats an index. The
   // newest connection to the address wins.

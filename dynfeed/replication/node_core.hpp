@@ -142,6 +142,9 @@ public:
   void peer_ended(context& ctx, component_id peer);
   size_t peer_count() const noexcept { return peers_.size(); }
   size_t inbound_count() const noexcept { return inbound_; }
+  /// Connections to a node this one is connected to already (two nodes that dialled each
+  /// other hold two): each beyond the first to its node counts.
+  size_t duplicate_count() const;
   /// This node is reached at `address` too (node_core_config::self_addresses).
   void add_self_address(std::string address) {
     add_unique(config_.self_addresses, std::move(address));

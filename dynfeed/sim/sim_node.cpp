@@ -113,6 +113,12 @@ const feed_service* sim_node::service() const {
   return running_ ? static_cast<const feed_service*>(world_.drv().find(service_)) : nullptr;
 }
 
+size_t sim_node::duplicate_peers() const {
+  if (!running_)
+    return 0;
+  return static_cast<const node_core*>(world_.drv().find(core_))->duplicate_count();
+}
+
 const discovery_component* sim_node::discovery() const {
   if (!running_ || discovery_ == no_component)
     return nullptr;

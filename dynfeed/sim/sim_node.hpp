@@ -98,6 +98,8 @@ public:
   const feed_service* service() const;
   const discovery_component* discovery() const;
   uint64_t connected_peers() const noexcept { return peers_up_; }
+  /// Of those, connections to a node it is connected to already (node_core::duplicate_count).
+  size_t duplicate_peers() const;
 
   // Value feeds, through the node core's policy as the node's API uses it.
   /// A writer's value keys, its feeds persisted in this node's store (as a value directory

@@ -840,6 +840,7 @@ void simulation::take_sample() {
   std::unordered_map<hash256, uint32_t> swarms; // topic -> its number in the census
   std::vector<swarm_member> members;
   uint64_t peers = 0;
+  uint64_t duplicates = 0;
   for (const auto& node : world_->nodes()) {
     if (!node->running())
       continue;
@@ -852,6 +853,7 @@ void simulation::take_sample() {
       continue;
     ++s.running_readers;
     peers += node->connected_peers();
+    duplicates += node->duplicate_peers();
     if (held >= latest)
       ++s.at_latest;
   }
@@ -870,6 +872,7 @@ void simulation::take_sample() {
   s.bytes = drv_.stats().link_bytes + drv_.stats().datagram_bytes;
   s.events = drv_.events();
   s.mean_peers = s.running_readers ? static_cast<double>(peers) / s.running_readers : 0;
+  s.mean_duplicates = s.running_readers ? static_cast<double>(duplicates) / s.running_readers : 0;
   samples_.push_back(s);
   if (!followed_.empty())
     sample_followed(s.at);
@@ -1225,16 +1228,16 @@ std::string simulation::follow_csv() const {
 std::string simulation::timeseries_csv() const {
   std::ostringstream out;
   out << "t_s,running_readers,at_latest,swarm_ids,largest_swarm,discovery_datagrams,"
-         "signalling,bytes,events,mean_peers,stranded,in_swarms\n";
+         "signalling,bytes,events,mean_peers,stranded,in_swarms,mean_duplicates\n";
   char line[256];
   for (const sample& s : samples_) {
-    std::snprintf(line, sizeof line, "%.3f,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.3f,%u,%u\n", seconds(s.at),
+    std::snprintf(line, sizeof line, "%.3f,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.3f,%u,%u,%.3f\n", seconds(s.at),
                   s.running_readers, s.at_latest, s.swarm_ids, s.largest_swarm,
                   static_cast<unsigned long long>(s.discovery_datagrams),
                   static_cast<unsigned long long>(s.signalling),
                   static_cast<unsigned long long>(s.bytes),
                   static_cast<unsigned long long>(s.events), s.mean_peers, s.stranded,
-                  s.in_swarms);
+                  s.in_swarms, s.mean_duplicates);
     out << line;
   }
   return out.str();
