@@ -82,6 +82,10 @@ BOOST_AUTO_TEST_SUITE(hostile)
 BOOST_DATA_TEST_CASE(each_kind_alone_is_refused_and_readers_converge, every_kind, kind) {
   scenario s = base();
   s.hostile.nodes[static_cast<size_t>(kind)] = 2;
+  // Readers on 2 Mbit/s links and blocks of 8 KiB, so that the first 128 blocks take them
+  // seconds: the kinds that claim blocks lie only to readers that still want some.
+  s.population.down_kbps = distribution::fixed(2000);
+  s.block_size = 8192;
   outcome o = run(s);
   // The invariants held, convergence included: every reader holds the writer's length.
   BOOST_TEST(!o.violation.has_value());
