@@ -474,7 +474,6 @@ node_actor spawn_node(caf::actor_system& sys, const node_config& config) {
   core.id_poll_jitter = std::chrono::duration_cast<clock_time>(config.id_poll_jitter);
   core.id_overlap = std::chrono::duration_cast<clock_time>(config.id_overlap);
   core.value_outbound_wanted = config.value_peers_wanted;
-  core.self_key = node->self_id;
   spawn_component(sys, node->directory, std::make_unique<node_core>(core, &node->host),
                   behavior, &handle);
   if (config.memory && !config.memory_name.empty())

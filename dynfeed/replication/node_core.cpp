@@ -130,26 +130,18 @@ component_id node_core::join_feed(context& ctx, component_id feed, const public_
 
 void node_core::send_up(context& ctx, component_id requester, component_id peer,
                         const peer_record& p) {
-  msg::peer_up up{peer, hash256::from(p.remote.span()), p.dialled.str(), p.outbound};
+  msg::peer_up up{peer, hash256::from(p.remote.span()), p.address.str(), p.outbound};
   ctx.send(requester, msg::encode(msg::local_message{up}));
 }
 
-void node_core::serve_dial(context& ctx, component_id requester, component_id peer) {
-  peer_record& p = *peers_.find(peer);
-  add_unique(p.requesters, requester);
-  send_up(ctx, requester, peer, p);
-  watch_successor(ctx, requester);
-  watch_untold(ctx, requester);
-}
-
 void node_core::on_dial(context& ctx, component_id requester, const std::string& address) {
-  // One connection per address, and per node: a swarm asking for one that is up gets it at
-  // once, whichever side dialled it.
-  component_id peer = peer_at(address);
-  if (peer == no_component)
-    peer = inbound_from(address);
-  if (peer != no_component) {
-    serve_dial(ctx, requester, peer);
+  if (component_id peer = outbound_peer(address); peer != no_component) {
+    // One connection per address: a swarm asking for one that is up gets it at once.
+    peer_record& p = *peers_.find(peer);
+    add_unique(p.requesters, requester);
+    send_up(ctx, requester, peer, p);
+    watch_successor(ctx, requester);
+    watch_untold(ctx, requester);
     return;
   }
   auto& waiting = dialing_[address];
@@ -164,97 +156,33 @@ void node_core::on_dial(context& ctx, component_id requester, const std::string&
   }
 }
 
-component_id node_core::twin_of(const node_key& remote, bool outbound) const {
-  if (remote == config_.self_key)
-    return no_component; // a node that dialled itself keeps both ends
-  for (auto [peer, p] : peers_)
-    if (p.remote == remote && p.outbound != outbound)
-      return peer;
-  return no_component;
-}
-
-void node_core::close_twin(context& ctx, component_id peer) {
-  ctx.send(peer, msg::encode(msg::local_message{msg::punish{
-                   static_cast<uint16_t>(msg::disconnect_reason::normal), "duplicate connection", {}}}));
-}
-
 void node_core::connected(context& ctx, const std::string& address, component_id peer,
                           const node_key& remote, bool outbound) {
-  // One connection per pair of nodes: two nodes that dialled each other keep the one dialled
-  // by the lower key. Each end decides so on its own and closes the same connection, and
-  // swarms of either end that asked for the other are served by the one kept.
-  peer_record replaced;
-  component_id replaced_id = no_component;
-  if (component_id twin = twin_of(remote, outbound); twin != no_component) {
-    bool keep_outbound = config_.self_key < remote;
-    if (outbound != keep_outbound) {
-      close_twin(ctx, peer);
-      if (outbound) {
-        // The remote's connection answers the dial, unless our swarms know that node by
-        // another address: then this address fails, as a dial of a node we reach already.
-        peer_record& t = *peers_.find(twin);
-        if (t.dialled.empty())
-          t.dialled = address;
-        if (t.dialled != address_key(address)) {
-          dial_failed(ctx, address, static_cast<uint16_t>(msg::disconnect_reason::normal));
-        } else if (auto it = dialing_.find(address); it != dialing_.end()) {
-          std::set<component_id> waiting = std::move(it->second);
-          dialing_.erase(it);
-          for (component_id requester : waiting)
-            serve_dial(ctx, requester, twin);
-        }
-      }
-      return;
-    }
-    // The new connection stays (taken even by a full node: the pair keeps one, not none),
-    // and the twin's swarms move to it.
-    replaced_id = twin;
-    replaced = std::move(*peers_.find(twin));
-    peers_.erase(twin);
-    referrals_.erase(twin);
-    if (!replaced.outbound)
-      --inbound_;
-    close_twin(ctx, twin);
-  } else if (!outbound && inbound_ >= config_.inbound_max) {
+  if (!outbound && inbound_ >= config_.inbound_max) {
     msg::punish full{static_cast<uint16_t>(msg::disconnect_reason::too_many_peers), "node full",
                      referrals_for(ctx, remote)};
     ctx.send(peer, msg::encode(msg::local_message{full}));
     return;
   }
-  {
-    peer_record& p = peers_[peer];
-    p.address = address;
-    p.remote = remote;
-    p.outbound = outbound;
-    if (outbound)
-      p.dialled = address;
-    else
-      ++inbound_;
-  }
-  if (!replaced.requesters.empty()) {
-    peer_record& p = *peers_.find(peer);
-    if (p.dialled.empty())
-      p.dialled = replaced.dialled;
-    for (component_id requester : replaced.requesters) {
-      if (p.dialled == replaced.dialled) {
-        add_unique(p.requesters, requester);
-        send_up(ctx, requester, peer, p);
-      } else { // asked for at another address of the node: that connection is gone
-        ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{
-                              replaced_id, replaced.dialled.str(),
-                              static_cast<uint16_t>(msg::disconnect_reason::normal), {}}}));
-      }
-    }
-  }
-  if (!outbound)
+  peer_record& p = peers_[peer];
+  p.address = address;
+  p.remote = remote;
+  p.outbound = outbound;
+  if (!outbound) {
+    ++inbound_;
     return; // inbound peers find their feeds through the directory (find_feed)
+  }
   auto it = dialing_.find(address);
   if (it == dialing_.end())
     return;
   std::set<component_id> waiting = std::move(it->second);
   dialing_.erase(it);
-  for (component_id requester : waiting)
-    serve_dial(ctx, requester, peer);
+  for (component_id requester : waiting) {
+    add_unique(p.requesters, requester);
+    send_up(ctx, requester, peer, p);
+    watch_successor(ctx, requester);
+    watch_untold(ctx, requester);
+  }
 }
 
 std::vector<std::string> node_core::referrals_for(context& ctx, const node_key& remote) const {
@@ -329,7 +257,7 @@ void node_core::peer_ended(context& ctx, component_id peer) {
   }
   for (component_id requester : p.requesters)
     ctx.send(requester, msg::encode(msg::local_message{msg::peer_down{
-                          peer, p.dialled.str(), static_cast<uint16_t>(msg::disconnect_reason::normal),
+                          peer, p.address.str(), static_cast<uint16_t>(msg::disconnect_reason::normal),
                           referrals}}));
 }
 
@@ -342,30 +270,15 @@ size_t node_core::duplicate_count() const {
   return static_cast<size_t>(remotes.end() - std::unique(remotes.begin(), remotes.end()));
 }
 
-component_id node_core::peer_at(const std::string& address) const {
+component_id node_core::outbound_peer(const std::string& address) const {
   // A node has tens of peers, and dials are rare next to frames: a scan beats an index. The
   // newest connection to the address wins.
   component_id found = no_component;
   address_key key(address);
   for (auto [peer, p] : peers_)
-    if (p.dialled == key)
+    if (p.outbound && p.address == key)
       found = peer;
   return found;
-}
-
-component_id node_core::inbound_from(const std::string& address) {
-  auto wanted = endpoint::parse(address);
-  if (!wanted || wanted->port == 0)
-    return no_component;
-  for (auto [peer, p] : peers_) {
-    if (p.outbound || p.listen_port != wanted->port || !p.dialled.empty())
-      continue;
-    if (auto from = endpoint::parse(p.address.str()); from && from->ip == wanted->ip) {
-      p.dialled = address;
-      return peer;
-    }
-  }
-  return no_component;
 }
 
 // ---- messages ----------------------------------------------------------------------------------
@@ -576,12 +489,11 @@ void node_core::on_timer(context& ctx, uint64_t tag) {
 void node_core::on_hang_up(context& ctx, component_id requester, const std::string& address) {
   if (auto waiting = dialing_.find(address); waiting != dialing_.end())
     waiting->second.erase(requester);
-  component_id peer = peer_at(address);
+  component_id peer = outbound_peer(address);
   if (peer == no_component)
     return;
   peer_record& p = *peers_.find(peer);
-  // An inbound connection stays: the remote dialled it, and its swarm may want it still.
-  if (remove_value(p.requesters, requester) && p.requesters.empty() && p.outbound)
+  if (remove_value(p.requesters, requester) && p.requesters.empty())
     ctx.send(peer, msg::encode(msg::local_message{msg::punish{
                             static_cast<uint16_t>(msg::disconnect_reason::normal), "peer replaced", {}}}));
 }

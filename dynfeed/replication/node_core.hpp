@@ -8,9 +8,8 @@
 ///   asks (find_feed) and the core hands the peer to that component, or says nobody serves it.
 /// - Swarms: one per (topic, owner), started through the host with the node's discovery
 ///   component; a rotating feed moves between ID swarms by asking (rotate_swarm).
-/// - Connections: swarms ask for addresses (dial); the core keeps one connection per address
-///   and per remote node, shared by every swarm that asked, and tells each of them when it is
-///   up or down. Two nodes that dialled each other keep one of the two connections.
+/// - Connections: swarms ask for addresses (dial); the core keeps one connection per address,
+///   shared by every swarm that asked, and tells each of them when it is up or down.
 /// - Sharing a feed in a mode (join_feed): which swarms and which publisher that takes.
 /// - Value feeds (value_feeds): one publisher per feed, signed and persisted with the node's
 ///   value keys, the node's own ones announced once discovery runs.
@@ -68,10 +67,6 @@ struct node_core_config {
   /// dialled, and where inbound peers said they listen), drawn at random, never the dialler's.
   /// At most referrals_max (messages/limits.hpp); 0: refuse without referring.
   size_t referrals = 8;
-  /// This node's key (the one its connections authenticate): of two connections between the
-  /// same two nodes, the one dialled by the lower key stays (docs/protocol.md, "One
-  /// connection per pair").
-  node_key self_key{};
   /// Where this node is reached: a referral to one of these is dropped (never dial oneself).
   std::vector<std::string> self_addresses;
   /// The dht ID channel: how often a reader's DHT polls for a new ID, and the jitter (each
@@ -217,9 +212,6 @@ private:
   struct peer_record {
     address_key address;
     node_key remote;
-    /// The address our swarms asked for and know it by: an outbound connection's, or an
-    /// inbound one's that answers our dials of its node (empty: none asked).
-    address_key dialled;
     bool outbound = false;
     /// Inbound: the port its hello said it listens on, learned with its first find_feed
     /// (0: unknown or none); with the address's host, where a refusal may refer others.
@@ -231,12 +223,6 @@ private:
   void on_dial(context& ctx, component_id requester, const std::string& address);
   void on_hang_up(context& ctx, component_id requester, const std::string& address);
   void send_up(context& ctx, component_id requester, component_id peer, const peer_record& p);
-  /// `peer` answers a dial of `requester`.
-  void serve_dial(context& ctx, component_id requester, component_id peer);
-  /// A connection to `remote` in the other direction than `outbound`, if any.
-  component_id twin_of(const node_key& remote, bool outbound) const;
-  /// Closes one of two connections between the same two nodes.
-  void close_twin(context& ctx, component_id peer);
   void send_use_dht(context& ctx, component_id feed);
   /// Up to config_.referrals dialable addresses of our peers, at random, none of them `remote`.
   std::vector<std::string> referrals_for(context& ctx, const node_key& remote) const;
@@ -259,12 +245,8 @@ private:
   std::map<hash256, component_id> servers_;
   std::map<component_id, std::vector<std::string>> addresses_;
   std::map<std::pair<hash256, component_id>, component_id> swarms_;
-  /// The live connection that serves dials of `address`, if any (no_component): one dialled
-  /// there, or an inbound one that served such a dial already.
-  component_id peer_at(const std::string& address) const;
-  /// An inbound connection from a node that says it listens at `address` and serves no dial
-  /// yet: it serves dials of that address from now on (no_component: none).
-  component_id inbound_from(const std::string& address);
+  /// The live peer dialled at `address`, if any (no_component).
+  component_id outbound_peer(const std::string& address) const;
 
   flat_map<component_id, peer_record> peers_;
   std::map<std::string, std::set<component_id>> dialing_;     ///< address -> swarms waiting

@@ -175,15 +175,9 @@ void swarm::on_message(context& ctx, component_id, byte_span frame) {
       on_found(ctx, found->addresses);
   } else if (auto* up = std::get_if<msg::peer_up>(local)) {
     if (address_state* a = addresses_.find(up->address)) {
-      if (a->peer != no_component && a->peer != up->peer) {
-        // The node kept the other of two connections to that node: the same peer, still up
-        // since then, on the connection it dialled.
-        remove_value(peers_, a->peer);
-      } else {
-        a->up_or_retry_at = ctx.now();
-      }
       a->dialing = false;
       a->peer = up->peer;
+      a->up_or_retry_at = ctx.now();
     }
     refind_delay_ = clock_time{0};
     add_unique(peers_, up->peer);

@@ -49,7 +49,6 @@ void sim_node::start() {
   ++epoch_;
   node_core_config core_config = config_->core;
   core_config.self_addresses = {address().to_string()}; // a referral back here is dropped
-  core_config.self_key = id_;
   core_ = drv.spawn(std::make_unique<node_core>(std::move(core_config), this), host_);
   feed_service_observer* observer = this;
   auto service = std::make_unique<feed_service>(*feed_, config_->feed, observer);

@@ -177,9 +177,8 @@ BOOST_AUTO_TEST_CASE(a_full_node_refers_to_its_dialable_peers_never_the_dialler)
   full_node n;
   // The peer it dialled, and the inbound one at the port it listens on; not the one behind NAT.
   BOOST_TEST(as_set(n.refuse(key(9))) == (std::set<std::string>{"10.0.0.1:7000", "10.0.0.2:7000"}));
-  // A node connected to us already that dials again is not referred to itself. (One we
-  // dialled that dials us is no newcomer: the pair keeps one connection, tests/replication/
-  // pairs_test.cpp.)
+  // A dialler connected to us the other way (we dialled it) is not referred to itself.
+  BOOST_TEST(as_set(n.refuse(key(1))) == (std::set<std::string>{"10.0.0.2:7000"}));
   BOOST_TEST(as_set(n.refuse(key(2))) == (std::set<std::string>{"10.0.0.1:7000"}));
   BOOST_TEST(n.rt.find(n.core) != nullptr);
 }
