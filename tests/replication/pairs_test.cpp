@@ -55,4 +55,19 @@ BOOST_AUTO_TEST_CASE(a_second_connection_to_a_node_counts_as_a_duplicate) {
   BOOST_TEST(t.nc().duplicate_count() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(two_nodes_that_dialled_each_other_hold_two_connections) {
+  // What the count is for: node 2 dialled us, and a swarm of ours dialled it as well.
+  core_under_test t;
+  component_id theirs = t.connect("10.0.0.2:53000", key(2), false);
+  component_id ours = t.connect("10.0.0.2:7000", key(2), true);
+  BOOST_TEST(t.nc().peer_count() == 2u);
+  BOOST_TEST(t.nc().inbound_count() == 1u);
+  BOOST_TEST(t.nc().duplicate_count() == 1u);
+  // Neither is closed for it: each end keeps the connection it dialled.
+  BOOST_TEST(rec(t.rt, theirs).all<msg::punish>().empty());
+  BOOST_TEST(rec(t.rt, ours).all<msg::punish>().empty());
+  t.end(theirs);
+  BOOST_TEST(t.nc().duplicate_count() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
