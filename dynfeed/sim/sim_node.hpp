@@ -98,7 +98,8 @@ public:
   const feed_service* service() const;
   const discovery_component* discovery() const;
   uint64_t connected_peers() const noexcept { return peers_up_; }
-  /// Of those, connections to a node it is connected to already (node_core::duplicate_count).
+  /// Its core's connections to a node it is connected to already (node_core::duplicate_count),
+  /// whichever of its swarms (or the remote) dialled them.
   size_t duplicate_peers() const;
 
   // Value feeds, through the node core's policy as the node's API uses it.

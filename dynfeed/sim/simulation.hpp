@@ -69,7 +69,8 @@ struct sample {
   uint64_t bytes = 0;            ///< delivered so far, links and datagrams
   uint64_t events = 0;
   double mean_peers = 0;         ///< connected peers per running reader
-  /// Of those, connections to a node the reader is connected to already, per running reader.
+  /// Connections of a reader's node core to a node it is connected to already (a value
+  /// swarm's included, which mean_peers does not count), per running reader.
   double mean_duplicates = 0;
   uint32_t stranded = 0;         ///< running readers stranded (metrics.hpp, take_census)
 };
